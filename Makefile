@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` (run the main job on the embedded defaults) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Offline-friendly Prefect and GX: no analytics, state kept inside the project.
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_HOME ?= $(CURDIR)/var/prefect
+export GX_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
+
+.PHONY: install demo test lint bench-seed clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[postgres,dask,dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/campaigns demo
+
+lint: install
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench-seed: install
+	$(BIN)/python bench/bench_seed.py --households 1000000
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,85 @@
+"""Bulk writes of DataFrames: batched `executemany` on SQLite, `COPY` on PostgreSQL.
+
+Rows are written as the DataFrame holds them; callers choose the columns (named as the table's).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pandas as pd
+from sqlalchemy import Connection, DateTime, Integer, Table
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's SQLite DateTime stores and parses
+
+
+def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame, batch_rows: int = 50_000) -> int:
+    """Append `frame` to `table` inside the caller's transaction; returns rows written."""
+    if frame.empty:
+        return 0
+    unknown = set(frame.columns) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"{table.name}: columns not in the table: {sorted(unknown)}")
+    frame = _integer_columns_as_int(table, frame)
+    if conn.dialect.name == "postgresql":
+        return _copy_postgres(conn, table, frame, batch_rows)
+    return _executemany(conn, table, frame, batch_rows)
+
+
+def _integer_columns_as_int(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """A missing value turns an integer column into floats (3.0), which PostgreSQL's COPY refuses."""
+    floats = [c for c in frame.columns
+              if isinstance(table.c[c].type, Integer) and pd.api.types.is_float_dtype(frame[c])]
+    if not floats:
+        return frame
+    return frame.assign(**{c: frame[c].round().astype("Int64") for c in floats})
+
+
+def _executemany(conn: Connection, table: Table, frame: pd.DataFrame, batch_rows: int) -> int:
+    cols = list(frame.columns)
+    names = ", ".join(f'"{c}"' for c in cols)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in cols)})'
+    raw = conn.connection.driver_connection
+    cur = raw.cursor()
+    try:
+        for chunk in _chunks(frame, batch_rows):
+            cur.executemany(sql, _sqlite_rows(table, chunk))
+    finally:
+        cur.close()
+    return len(frame)
+
+
+def _sqlite_rows(table: Table, chunk: pd.DataFrame) -> Iterator[tuple]:
+    columns = []
+    for name in chunk.columns:
+        s = chunk[name]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            fmt = DATETIME_FORMAT if isinstance(table.c[name].type, DateTime) else "%Y-%m-%d"
+            columns.append(s.dt.strftime(fmt).astype(object).where(s.notna(), None).tolist())
+        elif pd.api.types.is_bool_dtype(s):
+            columns.append(s.astype(object).where(s.notna(), None).map(_bool_to_int).tolist())
+        else:
+            columns.append(s.astype(object).where(s.notna(), None).tolist())
+    return zip(*columns, strict=True)
+
+
+def _bool_to_int(v):
+    return None if v is None else int(v)
+
+
+def _copy_postgres(conn: Connection, table: Table, frame: pd.DataFrame, batch_rows: int) -> int:
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy:
+        for chunk in _chunks(frame, batch_rows):
+            buf = io.StringIO()
+            chunk.to_csv(buf, header=False, index=False, na_rep="", date_format=DATETIME_FORMAT)
+            copy.write(buf.getvalue())
+    return len(frame)
+
+
+def _chunks(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
+    for start in range(0, len(frame), size):
+        yield frame.iloc[start : start + size]
+

@@ -1,0 +1,119 @@
+"""Campaign bookkeeping: runs, data-quality results, quarantined rows, the notification outbox, releases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped
+
+from tasks.model.base import Base, JSONType, col
+
+
+class CampaignRun(Base):
+    __tablename__ = "campaign_runs"
+    __table_args__ = (
+        Index("ix_campaign_runs_kind_period", "kind", "period"),
+        {"comment": "活动运行记录"},
+    )
+
+    id: Mapped[str] = col("运行编号", String(36), primary_key=True)
+    kind: Mapped[str] = col("活动类型", String(20))  # screening / assessment / release / ingest / seed
+    period: Mapped[str] = col("期间", String(20))  # 2023, 2023Q2 …
+    mode: Mapped[str | None] = col("模式", String(20))
+    parameters: Mapped[dict[str, Any]] = col("参数", JSONType, default=dict)
+    launched_by: Mapped[str | None] = col("发起人或调度", String(100))
+    status: Mapped[str] = col("状态", String(20), default="running")
+    started_at: Mapped[datetime] = col("开始时间", DateTime)
+    finished_at: Mapped[datetime | None] = col("结束时间", DateTime)
+    flow_run_id: Mapped[str | None] = col("Prefect 流程运行编号", String(36))
+    error: Mapped[str | None] = col("错误", Text)
+
+
+class QualityResult(Base):
+    __tablename__ = "quality_results"
+    __table_args__ = (
+        Index("ix_quality_results_run_stage", "campaign_run_id", "stage"),
+        {"comment": "数据质量检查结果"},
+    )
+
+    id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
+    campaign_run_id: Mapped[str] = col("运行编号", ForeignKey("campaign_runs.id", ondelete="CASCADE"))
+    stage: Mapped[str] = col("阶段", String(60))
+    suite: Mapped[str] = col("检查套件", String(60))
+    expectation: Mapped[str] = col("检查项", String(120))
+    column_name: Mapped[str | None] = col("字段", String(60))
+    severity: Mapped[str] = col("严重程度", String(10))  # critical / warning
+    success: Mapped[bool] = col("是否通过", default=False)
+    observed_value: Mapped[Any] = col("观测值", JSONType, nullable=True)
+    threshold: Mapped[Any] = col("阈值", JSONType, nullable=True)
+    element_count: Mapped[int | None] = col("检查行数", Integer)
+    unexpected_count: Mapped[int | None] = col("不符合行数", Integer)
+    notes: Mapped[str | None] = col("规则说明", Text)
+    checked_at: Mapped[datetime] = col("检查时间", DateTime)
+
+
+class QuarantinedRow(Base):
+    __tablename__ = "quarantined_rows"
+    __table_args__ = (
+        Index("ix_quarantined_rows_run_stage", "campaign_run_id", "stage"),
+        {"comment": "隔离数据行"},
+    )
+
+    id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
+    campaign_run_id: Mapped[str | None] = col("运行编号", ForeignKey("campaign_runs.id", ondelete="CASCADE"))
+    stage: Mapped[str] = col("阶段", String(60))
+    source: Mapped[str] = col("来源(表或文件)", String(300))
+    suite: Mapped[str | None] = col("检查套件", String(60))
+    row_key: Mapped[str | None] = col("行主键", String(60))
+    row_number: Mapped[int | None] = col("文件行号", Integer)
+    row_data: Mapped[dict[str, Any]] = col("行内容", JSONType)
+    reasons: Mapped[list[str]] = col("原因", JSONType)
+    quarantined_at: Mapped[datetime] = col("隔离时间", DateTime)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status", "status"),
+        {"comment": "通知发件箱"},
+    )
+
+    id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = col("去重键", String(200), unique=True)
+    campaign_run_id: Mapped[str | None] = col("运行编号", String(36))
+    channel: Mapped[str] = col("频道", String(80))
+    thread_key: Mapped[str | None] = col("线程键", String(80))
+    text: Mapped[str] = col("摘要文本", Text)
+    blocks: Mapped[Any] = col("Block Kit 内容", JSONType, nullable=True)
+    status: Mapped[str] = col("状态", String(10), default="pending")  # pending / sent / failed
+    attempts: Mapped[int] = col("尝试次数", Integer, default=0)
+    last_error: Mapped[str | None] = col("最近错误", Text)
+    slack_ts: Mapped[str | None] = col("Slack 消息时间戳", String(40))
+    created_at: Mapped[datetime] = col("创建时间", DateTime)
+    sent_at: Mapped[datetime | None] = col("发送时间", DateTime)
+
+
+class Release(Base):
+    __tablename__ = "releases"
+    __table_args__ = (
+        UniqueConstraint("period", "version", name="uq_releases_period_version"),
+        {"comment": "数据发布记录"},
+    )
+
+    id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = col("期间", String(8))  # 2023Q2
+    release_type: Mapped[str] = col("发布类型", String(10))  # 一季度 / 上半年 / 前三季度 / 全年
+    version: Mapped[int | None] = col("版本", Integer)  # set when published
+    status: Mapped[str] = col("状态", String(12))  # draft / published / rejected / expired
+    campaign_run_id: Mapped[str | None] = col("运行编号", String(36))
+    figures: Mapped[Any] = col("发布数据", JSONType)
+    reviewer: Mapped[str | None] = col("审核人", String(60))
+    comment: Mapped[str | None] = col("审核意见", Text)
+    revision_note: Mapped[str | None] = col("修订说明", Text)
+    path: Mapped[str | None] = col("发布目录", String(300))
+    manifest: Mapped[Any] = col("文件清单(SHA-256)", JSONType, nullable=True)
+    created_at: Mapped[datetime] = col("创建时间", DateTime)
+    decided_at: Mapped[datetime | None] = col("审核时间", DateTime)
+    published_at: Mapped[datetime | None] = col("发布时间", DateTime)

@@ -1,0 +1,47 @@
+"""The 31 province-level divisions (GB/T 2260) with the programme's per-province reference figures."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib.resources import files
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name: str
+    short_name: str
+    region: str  # east / central / west, as the programme groups provinces
+    counties: int  # county-level divisions, approximate, drives the synthetic county list
+    former_poor_counties: int  # of the 832 脱贫县
+    key_assistance_counties: int  # of the 160 国家乡村振兴重点帮扶县
+    threshold_2023: float  # 监测范围 (元/人/年): a plausible 2023 figure, provinces set their own
+    weight: float  # relative size of the poverty-alleviated rural population, for synthetic data
+
+
+def load_provinces() -> tuple[Province, ...]:
+    text = files("tasks.reference").joinpath("provinces.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(text.splitlines())
+    return tuple(
+        Province(
+            code=r["code"],
+            name=r["name"],
+            short_name=r["short_name"],
+            region=r["region"],
+            counties=int(r["counties"]),
+            former_poor_counties=int(r["former_poor_counties"]),
+            key_assistance_counties=int(r["key_assistance_counties"]),
+            threshold_2023=float(r["threshold_2023"]),
+            weight=float(r["weight"]),
+        )
+        for r in rows
+    )
+
+
+PROVINCES: tuple[Province, ...] = load_provinces()
+PROVINCE_BY_CODE: dict[str, Province] = {p.code: p for p in PROVINCES}
+
+
+def province_name(code: str) -> str:
+    return PROVINCE_BY_CODE[code].name

@@ -1,0 +1,37 @@
+"""Resources built from settings: the database engine (later also the notifier and the GX context)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from tasks.settings import Settings, get_settings
+
+
+def build_engine(settings: Settings | None = None) -> Engine:
+    """Create the SQLAlchemy engine for `settings.database_url`, preparing SQLite files and pragmas."""
+    settings = settings or get_settings()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, settings)
+    return create_engine(url, echo=settings.sql_echo, pool_pre_ping=True)
+
+
+def _sqlite_engine(url, settings: Settings) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    # A campaign writes while a coordinator may read; WAL lets readers go on and the busy
+    # timeout turns a short lock into a wait instead of "database is locked".
+    engine = create_engine(url, echo=settings.sql_echo, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return engine

@@ -1,0 +1,71 @@
+"""Generate one province's data: one RNG stream per (seed, province), so a province's rows do not depend
+on which other provinces are generated with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tasks.reference.provinces import PROVINCES, Province
+from tasks.synthetic import activity, programme
+from tasks.synthetic.common import ProvinceContext, threshold_for
+from tasks.synthetic.counties import build_counties
+from tasks.synthetic.defects import inject_defects
+from tasks.synthetic.households import generate_households
+from tasks.synthetic.persons import generate_persons
+
+# Tables in the order they are written (and deleted in reverse).
+TABLES = ("counties", "monitoring_thresholds", "relocation_sites", "households", "persons", "measures",
+          "leads", "linkage_funds", "employment", "microcredit_loans", "training_enrolments")
+
+
+@dataclass
+class GeneratedProvince:
+    code: str
+    tables: dict[str, pd.DataFrame]
+    defects: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self.tables.items()}
+
+
+def allocate_households(total: int, provinces: tuple[Province, ...] = PROVINCES) -> dict[str, int]:
+    """Split `total` households over provinces by weight (largest remainder), at least one each."""
+    weights = np.array([p.weight for p in provinces], dtype=float)
+    exact = total * weights / weights.sum()
+    counts = np.floor(exact).astype(int)
+    remainder = total - counts.sum()
+    counts[np.argsort(-(exact - counts), kind="stable")[:remainder]] += 1
+    counts = np.maximum(counts, 1)
+    return {p.code: int(c) for p, c in zip(provinces, counts, strict=True)}
+
+
+def generate_province(province: Province, households: int, year: int, seed: int,
+                      defect_rate: float = 0.0) -> GeneratedProvince:
+    counties = build_counties((province,))
+    ctx = ProvinceContext(
+        province=province, year=year, counties=counties,
+        threshold=threshold_for(province, year), prev_threshold=threshold_for(province, year - 1),
+        rng=np.random.default_rng([seed, int(province.code)]),
+    )
+    hh = generate_households(ctx, households)
+    persons = generate_persons(ctx, hh)
+    tables = {
+        "counties": counties,
+        "monitoring_thresholds": programme.thresholds(ctx),
+        "relocation_sites": programme.relocation_sites(ctx, hh),
+        "households": hh,
+        "persons": persons,
+        "measures": activity.generate_measures(ctx, hh, persons),
+        "leads": activity.generate_leads(ctx, hh, persons),
+        "linkage_funds": programme.linkage_funds(ctx, hh),
+        "employment": programme.employment(ctx, hh, persons),
+        "microcredit_loans": programme.microcredit(ctx, hh),
+        "training_enrolments": programme.training(ctx, persons),
+    }
+    # Defects come last and from their own stream, so the clean data is the same at every rate.
+    defect_rng = np.random.default_rng([seed, int(province.code), 1])
+    defects = inject_defects(defect_rng, tables, defect_rate)
+    return GeneratedProvince(province.code, tables, defects)

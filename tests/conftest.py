@@ -1,0 +1,70 @@
+"""Shared fixtures: isolated settings, and a migrated database on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pgserver
+import pytest
+from sqlalchemy import Engine
+
+from tasks import db
+from tasks.resources import build_engine
+from tasks.settings import Settings, get_settings
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch) -> Iterator[None]:
+    """Each test gets its own SQLite file and output folder, whatever the developer's `.env` says."""
+    for key in list(os.environ):
+        if key.startswith("CAMPAIGNS_") and key != pgserver.ENV_URL:
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CAMPAIGNS_DATABASE_URL", f"sqlite:///{tmp_path / 'campaigns.db'}")
+    monkeypatch.setenv("CAMPAIGNS_OUTPUT_DIR", str(tmp_path / "outputs"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.PostgresServer]:
+    try:
+        server = pgserver.start_server()
+    except pgserver.PostgresBinariesNotFound as exc:
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path, monkeypatch) -> Iterator[str]:
+    """An empty database of each kind, also set as CAMPAIGNS_DATABASE_URL for code that reads settings."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        name = None
+    else:
+        server = request.getfixturevalue("pg_server")
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        url = server.create_database(name)
+    monkeypatch.setenv("CAMPAIGNS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    if name is not None:
+        request.getfixturevalue("pg_server").drop_database(name)
+
+
+@pytest.fixture
+def engine(db_url) -> Iterator[Engine]:
+    """A migrated database (schema plus the shipped provinces)."""
+    eng = build_engine(Settings(database_url=db_url))
+    db.upgrade(eng)
+    yield eng
+    eng.dispose()
