@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from tasks.privacy import (
+    birth_date_of,
     check_character,
     id_number_problem,
     id_number_problems,
@@ -14,7 +15,6 @@ from tasks.privacy import (
     mask_phone,
     normalise_id_number,
     sex_of,
-    birth_date_of,
 )
 
 
@@ -44,7 +44,8 @@ def test_problems_are_named(value, problem):
 
 
 @pytest.mark.parametrize(
-    "messy", ["11010519491231002x", " 110105 19491231002X ", "１１０１０５１９４９１２３１００２Ｘ", "110105\u300019491231002X"]
+    "messy",
+    ["11010519491231002x", " 110105 19491231002X ", "１１０１０５１９４９１２３１００２Ｘ", "110105\u300019491231002X"],
 )
 def test_normalisation_makes_messy_input_valid(messy):
     assert normalise_id_number(messy) == "11010519491231002X"

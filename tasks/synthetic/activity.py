@@ -72,7 +72,7 @@ def generate_measures(ctx: ProvinceContext, households: pd.DataFrame, persons: p
 
 def generate_leads(ctx: ProvinceContext, households: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
     rng, year, t = ctx.rng, ctx.year, ctx.threshold
-    n = max(1, int(round(len(households) * LEADS_PER_HOUSEHOLD)))
+    n = max(1, round(len(households) * LEADS_PER_HOUSEHOLD))
     channel = pick(rng, CHANNEL_P, n)
     subject = pick(rng, {"person": 65, "household": 20, "outside": 15}, n)
 

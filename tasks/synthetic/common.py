@@ -34,10 +34,7 @@ def random_dates(rng: np.random.Generator, start: str, end: str, n: int,
     """`n` days between start and end inclusive (datetime64[D]), optionally weighted by day."""
     first, last = np.datetime64(start, "D"), np.datetime64(end, "D")
     days = int((last - first).astype(int)) + 1
-    if weights is None:
-        offsets = rng.integers(0, days, n)
-    else:
-        offsets = rng.choice(days, size=n, p=weights / weights.sum())
+    offsets = rng.integers(0, days, n) if weights is None else rng.choice(days, size=n, p=weights / weights.sum())
     return first + offsets.astype("timedelta64[D]")
 
 

@@ -34,14 +34,16 @@ def inject_defects(rng: np.random.Generator, tables: dict[str, pd.DataFrame], ra
         n = len(frame)
         rows = np.flatnonzero(rng.random(n) < rate)
         kind = np.array(list(kinds), dtype=object)[rng.integers(0, len(kinds), len(rows))]
+        # Donors for duplicates come from undamaged rows, so each defective row carries one defect.
+        donors = np.setdiff1d(np.arange(n), rows)
         for k in kinds:
-            _apply(rng, frame, table, k, kinds[k], rows[kind == k])
+            _apply(rng, frame, k, kinds[k], rows[kind == k], donors)
         logs.append(pd.DataFrame({"table": table, "key": frame[KEYS[table]].to_numpy()[rows], "kind": kind,
                                   "column": [kinds[k] for k in kind]}))
     return pd.concat(logs, ignore_index=True)
 
 
-def _apply(rng, frame: pd.DataFrame, table: str, kind: str, column: str, rows: np.ndarray) -> None:
+def _apply(rng, frame: pd.DataFrame, kind: str, column: str, rows: np.ndarray, donors: np.ndarray) -> None:
     if len(rows) == 0:
         return
     idx = frame.index[rows]
@@ -58,9 +60,9 @@ def _apply(rng, frame: pd.DataFrame, table: str, kind: str, column: str, rows: n
         frame.loc[wrong.index, column] = wrong
     elif kind == "duplicate_person":
         # Another person's number (and name) registered again: the commonest roster error.
-        donors = frame.index[rng.integers(0, len(frame), len(rows))]
-        frame.loc[idx, column] = frame.loc[donors, column].to_numpy()
-        frame.loc[idx, "name"] = frame.loc[donors, "name"].to_numpy()
+        donor = frame.index[donors[rng.integers(0, len(donors), len(rows))]]
+        frame.loc[idx, column] = frame.loc[donor, column].to_numpy()
+        frame.loc[idx, "name"] = frame.loc[donor, "name"].to_numpy()
 
 
 def _wrong_check_character(id_number: str) -> str:

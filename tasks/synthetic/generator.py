@@ -32,14 +32,14 @@ class GeneratedProvince:
 
 
 def allocate_households(total: int, provinces: tuple[Province, ...] = PROVINCES) -> dict[str, int]:
-    """Split `total` households over provinces by weight (largest remainder), at least one each."""
+    """Split exactly `total` households over provinces by weight (largest remainder), one at least for
+    each province while there are enough to go round."""
+    floor = 1 if total >= len(provinces) else 0
     weights = np.array([p.weight for p in provinces], dtype=float)
-    exact = total * weights / weights.sum()
+    exact = (total - floor * len(provinces)) * weights / weights.sum()
     counts = np.floor(exact).astype(int)
-    remainder = total - counts.sum()
-    counts[np.argsort(-(exact - counts), kind="stable")[:remainder]] += 1
-    counts = np.maximum(counts, 1)
-    return {p.code: int(c) for p, c in zip(provinces, counts, strict=True)}
+    counts[np.argsort(-(exact - counts), kind="stable")[: total - floor * len(provinces) - counts.sum()]] += 1
+    return {p.code: int(c) + floor for p, c in zip(provinces, counts, strict=True) if c + floor > 0}
 
 
 def generate_province(province: Province, households: int, year: int, seed: int,

@@ -1,0 +1,59 @@
+"""Benchmark `campaigns seed`: wall time, rows per second and peak memory (RSS) of generating and writing
+a synthetic dataset. Prints its figures and writes them to a JSON file for comparison between runs.
+
+    .venv/bin/python bench/bench_seed.py --households 1000000 [--database-url URL] [--out var/bench/seed.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from tasks import db
+from tasks.resources import build_engine
+from tasks.seed import parse_provinces, seed_database
+from tasks.settings import Settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=1_000_000)
+    parser.add_argument("--provinces", default="")
+    parser.add_argument("--defect-rate", type=float, default=0.02)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp folder")
+    parser.add_argument("--out", type=Path, default=Path("var/bench/seed.json"))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        engine = build_engine(Settings(database_url=url))
+        db.upgrade(engine)
+        started = time.perf_counter()
+        report = seed_database(engine, args.households, parse_provinces(args.provinces),
+                               defect_rate=args.defect_rate)
+        seconds = time.perf_counter() - started
+        engine.dispose()
+
+    rows = sum(report.rows.values())
+    figures = {
+        "benchmark": "seed",
+        "database": url.split(":", 1)[0],
+        "households": args.households,
+        "rows": report.rows,
+        "rows_total": rows,
+        "seconds": round(seconds, 1),
+        "rows_per_second": round(rows / seconds),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "targets": {"seconds": 120, "peak_rss_mb": 4096},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
