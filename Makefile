@@ -21,12 +21,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/campaigns demo
 
 lint: install
 	$(BIN)/ruff check .
 
 test: lint
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest
 
 bench-seed: install
