@@ -33,6 +33,15 @@ def isolated_settings(tmp_path, monkeypatch) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test API for the session: starting it costs about 15 s."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
 def pg_server() -> Iterator[pgserver.PostgresServer]:
     try:
         server = pgserver.start_server()

@@ -1,14 +1,6 @@
 import pandas as pd
-import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.demo import demo_flow
-
-
-@pytest.fixture(scope="session")
-def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def test_demo_flow_seeds_and_reports(prefect_harness, tmp_path):
