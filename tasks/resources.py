@@ -1,4 +1,5 @@
-"""Resources built from settings: the database engine (later also the notifier and the GX context)."""
+"""Resources built from settings: the database engine and the notifier (the GX context lives in
+`tasks.quality`, built once per process)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,11 @@ def _sqlite_engine(url, settings: Settings) -> Engine:
         cur.close()
 
     return engine
+
+
+def build_notifier(settings: Settings | None = None, engine: Engine | None = None):
+    """The notifier chosen by settings: Slack Web API, incoming webhook, or the local outbox."""
+    from tasks.notify import Notifier, build_router, build_transport
+
+    settings = settings or get_settings()
+    return Notifier(engine or build_engine(settings), build_transport(settings), build_router(settings))

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR_DIR = Path("var")
@@ -30,6 +30,28 @@ class Settings(BaseSettings):
         default=50_000, ge=1_000, description="Rows per batch on bulk database writes."
     )
 
+    # Notifications: Slack Web API when a bot token is set, else an incoming webhook when its URL is set,
+    # else the local outbox (console and a JSON-lines file), so the demo needs no Slack.
+    slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-…).")
+    slack_bot_token_block: str | None = Field(
+        default=None, description="Name of a Prefect Secret block holding the bot token (instead of the env)."
+    )
+    slack_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL.")
+    slack_webhook_url: SecretStr | None = Field(default=None, description="Slack incoming-webhook URL.")
+    slack_default_channel: str = Field(default="#fpjc-coordinators", description="Channel when no route matches.")
+    slack_channels_file: Path | None = Field(
+        default=None, description="Routing of campaigns and provinces to channels (default: the shipped "
+        "deployments/channels.toml)."
+    )
+    slack_timeout_seconds: int = Field(default=10, ge=1, description="HTTP timeout of one Slack call.")
+    slack_max_retries: int = Field(default=3, ge=0, description="Retries for 429, 5xx and connection errors.")
+    outbox_file: Path | None = Field(
+        default=None, description="JSON-lines file of the local outbox (default: OUTPUT_DIR/outbox.jsonl)."
+    )
+    prefect_ui_url: str | None = Field(
+        default=None, description="Base URL of the Prefect UI for links in messages (default: Prefect's setting)."
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -42,6 +64,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.outbox_file or self.output_dir / "outbox.jsonl"
 
 
 @lru_cache(maxsize=1)

@@ -92,6 +92,7 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = col("最近错误", Text)
     slack_ts: Mapped[str | None] = col("Slack 消息时间戳", String(40))
     created_at: Mapped[datetime] = col("创建时间", DateTime)
+    claimed_at: Mapped[datetime | None] = col("发送占用时间", DateTime)
     sent_at: Mapped[datetime | None] = col("发送时间", DateTime)
 
 

@@ -69,6 +69,7 @@ class Person(Base):
         Index("ix_persons_household", "household_no"),
         Index("ix_persons_id_number", "id_number"),
         Index("ix_persons_province", "province_code"),
+        Index("ix_persons_name", "name"),  # the notifier looks names up to mask them
         {"comment": "家庭成员"},
     )
 
@@ -116,6 +117,7 @@ class Lead(Base):
     __table_args__ = (
         Index("ix_leads_province_reported", "province_code", "reported_at"),
         Index("ix_leads_id_number", "id_number"),
+        Index("ix_leads_name", "name"),
         {"comment": "问题线索"},
     )
 

@@ -1,0 +1,116 @@
+"""The durable outbox: every message is stored before it is sent and marked sent only on success, so
+nothing is lost while Slack is down and a rerun or a second flusher sends nothing twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tasks.model import OutboxMessage
+from tasks.notify.transports import AuthError, DeliveryError, Transport
+
+STALE_CLAIM = timedelta(minutes=15)  # a flusher that died mid-send frees its claim after this
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    waiting: int = 0  # replies whose thread parent is not delivered yet
+    auth_error: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def enqueue(engine: Engine, *, dedupe_key: str, channel: str, text: str, blocks: list[dict[str, Any]],
+            campaign_run_id: str | None, thread_key: str | None) -> int:
+    """Store a message (already masked); a message with the same dedupe key is not stored again."""
+    with engine.begin() as conn:
+        existing = conn.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).scalar()
+        if existing is not None:
+            return existing
+    try:
+        with engine.begin() as conn:
+            return conn.execute(OutboxMessage.__table__.insert().values(
+                dedupe_key=dedupe_key, campaign_run_id=campaign_run_id, channel=channel, thread_key=thread_key,
+                text=text, blocks=blocks, status="pending", attempts=0, created_at=datetime.now(),
+            ).returning(OutboxMessage.id)).scalar_one()
+    except IntegrityError:  # a concurrent run stored it first
+        with engine.connect() as conn:
+            return conn.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).scalar_one()
+
+
+def deliver_pending(engine: Engine, transport: Transport, *, campaign_run_id: str | None = None) -> DeliveryReport:
+    """Send pending messages in the order they were stored; threads start with their first message."""
+    report = DeliveryReport()
+    now = datetime.now()
+    claimable = or_(OutboxMessage.status == "pending",
+                    and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM))
+    query = select(OutboxMessage.id, OutboxMessage.thread_key).where(claimable).order_by(OutboxMessage.id)
+    if campaign_run_id is not None:
+        query = query.where(OutboxMessage.campaign_run_id == campaign_run_id)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    for message_id, thread_key in rows:
+        thread_ts, ready = _thread_parent(engine, transport, message_id, thread_key)
+        if not ready:
+            report.waiting += 1
+            continue
+        if not _claim(engine, message_id, claimable):
+            continue  # another flusher has it
+        try:
+            _send(engine, transport, message_id, thread_ts)
+            report.sent += 1
+        except AuthError as exc:
+            _release(engine, message_id, str(exc))
+            report.auth_error = str(exc)
+            break  # the same token fails every message: stop; the notifier reports it once
+        except DeliveryError as exc:
+            _release(engine, message_id, str(exc))
+            report.failed += 1
+            report.errors.append(str(exc))
+            break  # Slack is down or throttling: keep the order, try again at the next flush
+    return report
+
+
+def pending_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return len(conn.execute(select(OutboxMessage.id).where(OutboxMessage.status != "sent")).all())
+
+
+def _thread_parent(engine: Engine, transport: Transport, message_id: int, thread_key: str | None):
+    if not thread_key or not transport.supports_threads:
+        return None, True
+    with engine.connect() as conn:
+        parent = conn.execute(select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.slack_ts)
+                              .where(OutboxMessage.thread_key == thread_key)
+                              .order_by(OutboxMessage.id).limit(1)).one()
+    if parent.id == message_id:
+        return None, True
+    return parent.slack_ts, parent.status == "sent"
+
+
+def _claim(engine: Engine, message_id: int, claimable) -> bool:
+    with engine.begin() as conn:
+        result = conn.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, claimable)
+                              .values(status="sending", claimed_at=datetime.now()))
+        return result.rowcount == 1
+
+
+def _send(engine: Engine, transport: Transport, message_id: int, thread_ts: str | None) -> None:
+    with engine.connect() as conn:
+        row = conn.execute(select(OutboxMessage.__table__).where(OutboxMessage.id == message_id)).one()._mapping
+    ts = transport.send(row["channel"], row["text"], row["blocks"] or [], thread_ts)
+    with engine.begin() as conn:
+        conn.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+            status="sent", slack_ts=ts, sent_at=datetime.now(), attempts=OutboxMessage.attempts + 1,
+            last_error=None))
+
+
+def _release(engine: Engine, message_id: int, error: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+            status="pending", attempts=OutboxMessage.attempts + 1, last_error=error[:2000]))

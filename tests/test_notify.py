@@ -1,0 +1,147 @@
+"""Notifications through the real slack_sdk client against a local fake Slack API, and the local outbox."""
+
+import json
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from fake_slack import FakeSlack
+
+from tasks.bulk import insert_frame
+from tasks.model import metadata
+from tasks.notify import build_message
+from tasks.notify.outbox import pending_count
+from tasks.resources import build_notifier
+from tasks.settings import Settings
+
+
+@pytest.fixture
+def slack():
+    fake = FakeSlack()
+    yield fake
+    fake.stop()
+
+
+def slack_settings(db_url: str, slack: FakeSlack, **extra) -> Settings:
+    options = {"slack_timeout_seconds": 2, "slack_max_retries": 2, **extra}
+    return Settings(database_url=db_url, slack_bot_token="xoxb-test-token", slack_api_url=slack.url, **options)
+
+
+def message(key: str, run: str = "run-1", province: str | None = None, title: str = "集中排查 进展"):
+    return build_message(key, title, {"农户数": 1200, "新识别对象": 7}, ["核实 3 条超期线索"],
+                         "http://prefect.local/runs/flow-run/x", campaign="screening", province=province,
+                         campaign_run_id=run)
+
+
+def test_block_kit_messages_are_threaded_per_run_and_channel(engine, db_url, slack):
+    notifier = build_notifier(slack_settings(db_url, slack), engine)
+    notifier.notify(message("a"))
+    notifier.notify(message("b"))
+    notifier.notify(message("c", run="run-2"))
+
+    first, second, other = slack.messages
+    assert first["channel"] == "#fpjc-screening"
+    assert first["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "集中排查 进展"}}
+    assert {"type": "mrkdwn", "text": "*新识别对象*\n7"} in first["blocks"][1]["fields"]
+    assert "thread_ts" not in first
+    assert second["thread_ts"] == first["ts"]  # same run: a reply under the run's first message
+    assert "thread_ts" not in other  # another run starts its own thread
+
+
+def test_rerun_sends_nothing_twice(engine, db_url, slack):
+    notifier = build_notifier(slack_settings(db_url, slack), engine)
+    notifier.notify(message("same-key"))
+    notifier.notify(message("same-key"))
+    assert len(slack.messages) == 1
+
+
+def test_rate_limit_and_server_errors_are_retried(engine, db_url, slack):
+    notifier = build_notifier(slack_settings(db_url, slack), engine)
+    slack.fail_next(1, status=429, retry_after=1, error="ratelimited")
+    slack.fail_next(1, status=500)
+    outcome = notifier.notify(message("retry"))
+    assert outcome.delivered.sent == 1
+    assert len(slack.messages) == 1 and slack.requests == 3
+
+
+def test_outage_keeps_messages_pending_then_flush_delivers_each_once(engine, db_url, slack):
+    settings = slack_settings(db_url, slack)
+    notifier = build_notifier(settings, engine)
+    slack.stop()
+    notifier.notify(message("m1"))
+    notifier.notify(message("m2"))
+    notifier.notify(message("m3", province="52"))
+    assert pending_count(engine) == 3
+    with engine.connect() as conn:
+        errors = conn.execute(sa.text("SELECT last_error FROM outbox WHERE last_error IS NOT NULL")).scalars().all()
+    assert errors and "unreachable" in errors[0]
+
+    slack.start()
+    report = build_notifier(settings, engine).flush()
+    assert report.sent == 3 and pending_count(engine) == 0
+    assert [m["text"].splitlines()[0] for m in slack.messages] == ["集中排查 进展"] * 3
+    assert slack.messages[1]["thread_ts"] == slack.messages[0]["ts"]
+    assert build_notifier(settings, engine).flush().sent == 0  # nothing twice
+
+
+def test_hanging_server_times_out_and_the_message_waits(engine, db_url, slack):
+    notifier = build_notifier(slack_settings(db_url, slack, slack_max_retries=0), engine)
+    slack.hang_seconds = 3  # longer than the 2 s client timeout
+    outcome = notifier.notify(message("slow"))
+    assert outcome.delivered.failed == 1 and pending_count(engine) == 1
+
+
+def test_bad_token_is_reported_once_and_not_retried(engine, db_url, slack, caplog):
+    slack.refuse_token()
+    notifier = build_notifier(slack_settings(db_url, slack), engine)
+    first = notifier.notify(message("x1"))
+    second = notifier.notify(message("x2"))
+    assert "invalid_auth" in first.delivered.auth_error
+    assert second.delivered is None  # backing off: stored, not hammered
+    assert slack.requests == 1
+    assert sum("invalid_auth" in r.getMessage() for r in caplog.records) == 1
+    assert pending_count(engine) == 2
+
+
+def test_personal_data_is_masked_whatever_the_caller_passed(engine, db_url, slack):
+    persons = pd.DataFrame({"person_no": ["P1"], "household_no": ["H1"], "province_code": ["11"],
+                            "id_number": ["11010519491231002X"], "name": ["欧阳娜娜"]})
+    with engine.begin() as conn:
+        insert_frame(conn, metadata.tables["persons"], persons)
+    notifier = build_notifier(slack_settings(db_url, slack), engine)
+    figures = {"证件号码": "11010519491231002X", "另一个": "440524188001010014"}
+    leaky = build_message("leak", "欧阳娜娜 需要核实", figures, ["联系 欧阳娜娜"], campaign="screening")
+    notifier.notify(leaky)
+    sent = json.dumps(slack.messages[0], ensure_ascii=False)
+    assert "11010519491231002X" not in sent and "440524188001010014" not in sent and "欧阳娜娜" not in sent
+    assert "110105********002X" in sent and "欧***" in sent
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT text FROM outbox")).scalar_one()
+    assert "欧阳娜娜" not in stored and "11010519491231002X" not in stored
+
+
+def test_local_outbox_is_the_default(engine, db_url, tmp_path):
+    settings = Settings(database_url=db_url, output_dir=tmp_path / "out")
+    notifier = build_notifier(settings, engine)
+    notifier.notify(message("local-1"))
+    notifier.notify(message("local-2"))
+    lines = [json.loads(line) for line in (tmp_path / "out" / "outbox.jsonl").read_text("utf-8").splitlines()]
+    assert [line["channel"] for line in lines] == ["#fpjc-screening"] * 2
+    assert lines[1]["thread_ts"] == lines[0]["ts"]
+    assert pending_count(engine) == 0
+
+
+def test_incoming_webhook(engine, db_url, slack):
+    settings = Settings(database_url=db_url, slack_webhook_url=slack.webhook_url, slack_timeout_seconds=2)
+    build_notifier(settings, engine).notify(message("hook"))
+    assert slack.messages[0]["blocks"][0]["type"] == "header"
+
+
+def test_province_routing(engine, db_url, slack, tmp_path):
+    routes = tmp_path / "channels.toml"
+    routes.write_text('default = "#all"\n[campaigns]\nscreening = "#scr"\n[provinces]\n"52" = "#gz"\n', "utf-8")
+    notifier = build_notifier(slack_settings(db_url, slack, slack_channels_file=routes), engine)
+    notifier.notify(message("p52", province="52"))
+    notifier.notify(message("p53", province="53"))
+    notifier.notify(build_message("other", "x", campaign="assessment"))
+    assert [m["channel"] for m in slack.messages] == ["#gz", "#scr", "#all"]
