@@ -15,6 +15,8 @@ app = typer.Typer(help="防止返贫监测帮扶 campaigns: screening, assessmen
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+outbox_app = typer.Typer(help="The notification outbox.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 
 def _fail(message: str) -> None:
@@ -46,6 +48,31 @@ def db_current() -> None:
     from tasks import db
 
     typer.echo(f"current: {db.current_revision()}  head: {db.head_revision()}  ({_safe_url()})")
+
+
+@outbox_app.command("flush")
+def outbox_flush() -> None:
+    """Deliver every pending notification, oldest first (after a Slack outage, say)."""
+    from tasks.notify.outbox import pending_count
+    from tasks.resources import build_notifier
+
+    notifier = build_notifier()
+    report = notifier.flush()
+    left = pending_count(notifier.engine)
+    typer.echo(f"sent {report.sent}; still pending {left} (via {notifier.transport.name})")
+    if report.auth_error:
+        _fail(report.auth_error)
+    if report.failed:
+        _fail(f"delivery failed: {report.errors[-1]}; {left} message(s) stay pending")
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Count the notifications waiting in the outbox."""
+    from tasks.notify.outbox import pending_count
+    from tasks.resources import build_engine
+
+    typer.echo(f"pending: {pending_count(build_engine())}")
 
 
 @app.command()

@@ -145,3 +145,25 @@ def test_province_routing(engine, db_url, slack, tmp_path):
     notifier.notify(message("p53", province="53"))
     notifier.notify(build_message("other", "x", campaign="assessment"))
     assert [m["channel"] for m in slack.messages] == ["#gz", "#scr", "#all"]
+
+
+def test_cli_flush_delivers_after_an_outage(engine, db_url, slack, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tasks.cli import app
+    from tasks.settings import get_settings
+
+    monkeypatch.setenv("CAMPAIGNS_SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("CAMPAIGNS_SLACK_API_URL", slack.url)
+    monkeypatch.setenv("CAMPAIGNS_SLACK_TIMEOUT_SECONDS", "2")
+    monkeypatch.setenv("CAMPAIGNS_SLACK_MAX_RETRIES", "0")
+    get_settings.cache_clear()
+    slack.stop()
+    build_notifier().notify(message("cli-1"))
+    runner = CliRunner()
+    down = runner.invoke(app, ["outbox", "flush"])
+    assert down.exit_code == 2 and "1 message(s) stay pending" in down.output
+    slack.start()
+    up = runner.invoke(app, ["outbox", "flush"])
+    assert up.exit_code == 0 and "sent 1; still pending 0" in up.output
+    assert len(slack.messages) == 1

@@ -34,6 +34,10 @@ def inject_defects(rng: np.random.Generator, tables: dict[str, pd.DataFrame], ra
         n = len(frame)
         rows = np.flatnonzero(rng.random(n) < rate)
         kind = np.array(list(kinds), dtype=object)[rng.integers(0, len(kinds), len(rows))]
+        # A checksum can only be broken where there is a number (a lead may name a household only).
+        damageable = ~((kind == "bad_checksum") & frame[kinds.get("bad_checksum", KEYS[table])].isna()
+                       .to_numpy()[rows])
+        rows, kind = rows[damageable], kind[damageable]
         # Donors for duplicates come from undamaged rows, so each defective row carries one defect.
         donors = np.setdiff1d(np.arange(n), rows)
         for k in kinds:

@@ -1,0 +1,158 @@
+"""Great Expectations, paid for once per process: one ephemeral context, one pandas data source."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import date, datetime
+from functools import cache, lru_cache
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tasks.quality.results import CheckpointResult, ExpectationOutcome
+
+NOT_A_THRESHOLD = {"column", "column_A", "column_B", "row_condition", "condition_parser", "result_format",
+                   "ignore_row_if", "meta", "notes", "catch_exceptions", "batch_id"}
+LONG_LIST = 12
+
+
+@cache
+def _batch_definition():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    # GX fingerprints every frame under 1 GB with an MD5 of all its values only to label the batch; that
+    # costs a second per million rows and we identify batches ourselves (campaign run, stage, suite).
+    if hasattr(pandas_execution_engine, "HASH_THRESHOLD"):
+        pandas_execution_engine.HASH_THRESHOLD = 0
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no bars in logs and CI output
+    asset = context.data_sources.add_pandas("campaigns").add_dataframe_asset("frame")
+    return context, asset.add_batch_definition_whole_dataframe("whole frame")
+
+
+def gx_context():
+    """The process's GX context (ephemeral: suites live in `expectations/`, results in our tables)."""
+    return _batch_definition()[0]
+
+
+@lru_cache(maxsize=64)
+def suite_definition(name: str) -> str:
+    """The suite's JSON text from `expectations/NAME.json`."""
+    path = files("expectations") / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no expectation suite {name!r} (looked for expectations/{name}.json)")
+    return path.read_text(encoding="utf-8")
+
+
+def load_suite(name: str):
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(**json.loads(suite_definition(name)))
+
+
+def validate_frame(frame: pd.DataFrame, suite_name: str, key: str | None = None,
+                   parameters: dict[str, Any] | None = None) -> CheckpointResult:
+    """Run suite `suite_name` on `frame`; failing rows are reported by position (and by `key`)."""
+    # GX copies and fingerprints what it is given: hand it only the columns the suite reads. A plain
+    # RangeIndex makes GX report failing rows as positions, vectorised (named index columns cost a
+    # Python loop per failing row).
+    data = _cheap_to_subset(frame[suite_columns(suite_name, frame.columns)].reset_index(drop=True))
+    suite = load_suite(suite_name)
+    batch = _batch_definition()[1].get_batch(batch_parameters={"dataframe": data})
+    result = batch.validate(suite, result_format={
+        "result_format": "COMPLETE", "return_unexpected_index_query": False, "partial_unexpected_count": 0,
+    }, expectation_parameters=parameters or {})
+    keys = frame[key].astype(object).to_numpy() if key and key in frame else None
+    outcomes = [_outcome(r, keys) for r in result.results]
+    policy = json.loads(suite_definition(suite_name)).get("meta", {}).get("on_critical_rows", "quarantine")
+    return CheckpointResult(suite_name, len(data), outcomes, quarantines_rows=policy == "quarantine")
+
+
+def _cheap_to_subset(data: pd.DataFrame) -> pd.DataFrame:
+    """GX filters whole rows once per expectation; Arrow-backed strings make that the main cost. Codes
+    become categoricals and identifiers NumPy objects, both cheap to take from."""
+    out = {}
+    for name in data.columns:
+        col = data[name]
+        if pd.api.types.is_string_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
+            few = col.nunique(dropna=True) <= 5000
+            col = col.astype("category") if few else col.astype(object)
+        out[name] = col
+    return pd.DataFrame(out)
+
+
+@lru_cache(maxsize=64)
+def _suite_reads(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Columns named by the suite's expectations, and its row conditions (which name columns in text)."""
+    columns: set[str] = set()
+    conditions: list[str] = []
+    for expectation in json.loads(suite_definition(name))["expectations"]:
+        kwargs = expectation["kwargs"]
+        columns.update(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
+        columns.update(kwargs.get("column_set") or [])
+        if kwargs.get("row_condition"):
+            conditions.append(kwargs["row_condition"])
+    return frozenset(columns), tuple(conditions)
+
+
+def suite_columns(name: str, available) -> list[str]:
+    named, conditions = _suite_reads(name)
+    return [c for c in available if c in named or any(re.search(rf"\b{re.escape(c)}\b", t) for t in conditions)]
+
+
+def _outcome(r, keys: np.ndarray | None) -> ExpectationOutcome:
+    config = r.expectation_config
+    meta = config.meta or {}
+    res = r.result or {}
+    rows = np.asarray(res.get("unexpected_index_list") or [], dtype=np.int64)
+    error = None
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        error = str(r.exception_info.get("exception_message"))[:500]
+    kwargs = dict(config.kwargs)
+    return ExpectationOutcome(
+        rule=meta.get("rule", config.type),
+        expectation=config.type,
+        column=kwargs.get("column") or (f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None),
+        severity=meta.get("severity", "critical"),
+        success=bool(r.success),
+        observed=_json_safe(_observed(res)),
+        threshold=_json_safe({k: v for k, v in kwargs.items() if k not in NOT_A_THRESHOLD}),
+        element_count=res.get("element_count"),
+        unexpected_count=res.get("unexpected_count"),
+        failing_rows=np.unique(rows),
+        failing_keys=[str(keys[i]) for i in np.unique(rows)[:1000]] if keys is not None else [],
+        notes=meta.get("notes", ""),
+        error=error,
+    )
+
+
+def _observed(res: dict[str, Any]) -> Any:
+    # Values of failing rows are personal data: only counts and aggregates leave this function.
+    if "observed_value" in res:
+        return res["observed_value"]
+    if "unexpected_count" in res:
+        return {"unexpected": res["unexpected_count"], "of": res.get("element_count"),
+                "percent": round(float(res.get("unexpected_percent") or 0.0), 4)}
+    return None
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        items = [_json_safe(v) for v in value]
+        return items if len(items) <= LONG_LIST else f"<{len(items)} values>"
+    if isinstance(value, datetime | date | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value

@@ -1,0 +1,78 @@
+"""What a checkpoint found: per expectation the measured value, the threshold, the failing rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class ExpectationOutcome:
+    rule: str  # stable id from the suite's meta, e.g. "id_number.valid"
+    expectation: str  # GX expectation type
+    column: str | None
+    severity: str  # critical / warning
+    success: bool
+    observed: Any  # what was measured (JSON-safe)
+    threshold: Any  # what it was measured against (JSON-safe)
+    element_count: int | None
+    unexpected_count: int | None
+    failing_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # positions
+    failing_keys: list[str] = field(default_factory=list)
+    notes: str = ""
+    error: str | None = None  # the expectation could not run (a missing column, say)
+
+    @property
+    def row_level(self) -> bool:
+        return self.error is None and len(self.failing_rows) > 0
+
+    @property
+    def reason(self) -> str:
+        return f"{self.rule}: {self.notes}" if self.notes else self.rule
+
+
+@dataclass
+class CheckpointResult:
+    suite: str
+    rows: int
+    outcomes: list[ExpectationOutcome]
+    quarantines_rows: bool  # the suite's policy: critical row failures quarantine (raw) or stop (validated)
+
+    @property
+    def passed(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+    @property
+    def critical_failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == "critical"]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == "warning"]
+
+    @property
+    def blocking(self) -> list[ExpectationOutcome]:
+        """Critical failures that stop the stage: table-level ones, errors, or any in a stop-suite."""
+        if not self.quarantines_rows:
+            return self.critical_failures
+        return [o for o in self.critical_failures if not o.row_level]
+
+    def quarantine_reasons(self) -> dict[int, list[str]]:
+        """Row position -> every critical reason, for the rows that go to quarantine."""
+        if not self.quarantines_rows:
+            return {}
+        reasons: dict[int, list[str]] = {}
+        for outcome in self.critical_failures:
+            for row in outcome.failing_rows.tolist():
+                reasons.setdefault(row, []).append(outcome.reason)
+        return reasons
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One JSON-safe row per expectation, for artifacts and messages (keys, no values)."""
+        return [{
+            "rule": o.rule, "severity": o.severity, "success": o.success, "column": o.column,
+            "observed": o.observed, "threshold": o.threshold, "unexpected": o.unexpected_count,
+            "of": o.element_count, "example_keys": o.failing_keys[:5], "error": o.error,
+        } for o in self.outcomes]
