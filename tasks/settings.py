@@ -16,7 +16,8 @@ class Settings(BaseSettings):
     """Runtime configuration; `.env.example` documents every field."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CAMPAIGNS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="CAMPAIGNS_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        env_ignore_empty=True,  # an empty line copied from .env.example means "the default"
     )
 
     database_url: str = Field(

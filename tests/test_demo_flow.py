@@ -1,9 +1,10 @@
 import pandas as pd
+from prefect.client.orchestration import get_client
 
 from flows.demo import demo_flow
 
 
-def test_demo_flow_seeds_and_reports(prefect_harness, tmp_path):
+def test_demo_flow_seeds_checks_and_reports(prefect_harness, tmp_path):
     result = demo_flow(households=400, defect_rate=0.02)
     overview = pd.read_csv(result["overview"], encoding="utf-8-sig", dtype={"省代码": str})
     assert list(overview.columns[:3]) == ["省代码", "省份", "农户数"]
@@ -11,3 +12,14 @@ def test_demo_flow_seeds_and_reports(prefect_harness, tmp_path):
     assert national["农户数"] == 400
     assert national["人数"] == result["seed"]["rows"]["persons"]
     assert len(overview) == 32  # 31 provinces and the national row
+
+    for table, counts in result["reconciliation"].items():
+        assert counts["loaded"] + counts["quarantined"] == counts["read"] == result["seed"]["rows"][table]
+    assert sum(c["quarantined"] for c in result["reconciliation"].values()) > 0
+
+    with get_client(sync_client=True) as client:
+        artifacts = {a.key: a for a in client.read_artifacts()}
+    assert "demo-validate-households-all-households-raw" in artifacts
+    assert artifacts["demo-validate-households-all-households-raw"].type == "table"
+    assert "data_docs/index.html" in str(artifacts["demo-data-docs"].data)  # Prefect shows links as markdown
+    assert (tmp_path / "outputs" / "outbox.jsonl").exists()  # the local outbox got the stage messages

@@ -35,3 +35,15 @@ def test_env_example_documents_every_setting():
     text = (Path(__file__).parents[1] / ".env.example").read_text(encoding="utf-8")
     for name in Settings.model_fields:
         assert f"CAMPAIGNS_{name.upper()}=" in text, name
+
+
+def test_env_example_copied_as_is_gives_the_embedded_defaults(tmp_path, monkeypatch):
+    from tasks.notify.notifier import build_transport
+    from tasks.notify.transports import LocalOutboxTransport
+
+    monkeypatch.delenv("CAMPAIGNS_DATABASE_URL")
+    monkeypatch.delenv("CAMPAIGNS_OUTPUT_DIR")
+    (tmp_path / ".env").write_text((Path(__file__).parents[1] / ".env.example").read_text("utf-8"), "utf-8")
+    s = Settings()
+    assert s.database_url == "sqlite:///var/campaigns.db" and s.slack_bot_token is None
+    assert isinstance(build_transport(s), LocalOutboxTransport)

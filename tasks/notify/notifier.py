@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -46,9 +47,12 @@ class Notifier:
     def notify(self, message: Message) -> NotifyOutcome:
         """Store the (masked) message durably, then deliver what this run has pending."""
         channel = message.channel or self.router.route(message.campaign, message.province)
+        text, blocks = self.masker.mask(message.text), self.masker.mask(message.blocks)
+        # A rerun that finds the same sends nothing again; one that finds something else says so.
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         outbox_id = enqueue(
-            self.engine, dedupe_key=message.dedupe_key, channel=channel,
-            text=self.masker.mask(message.text), blocks=self.masker.mask(message.blocks),
+            self.engine, dedupe_key=f"{message.dedupe_key}:{digest}"[:200], channel=channel, text=text,
+            blocks=blocks,
             campaign_run_id=message.campaign_run_id,
             thread_key=f"{message.campaign_run_id}:{channel}" if message.campaign_run_id else None,
         )

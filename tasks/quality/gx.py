@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from datetime import date, datetime
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -15,7 +14,7 @@ import pandas as pd
 
 from tasks.quality.results import CheckpointResult, ExpectationOutcome
 
-NOT_A_THRESHOLD = {"column", "column_A", "column_B", "row_condition", "condition_parser", "result_format",
+NOT_A_THRESHOLD = {"column", "column_A", "column_B", "condition_parser", "result_format",
                    "ignore_row_if", "meta", "notes", "catch_exceptions", "batch_id"}
 LONG_LIST = 12
 
@@ -72,39 +71,53 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, key: str | None = None,
     keys = frame[key].astype(object).to_numpy() if key and key in frame else None
     outcomes = [_outcome(r, keys) for r in result.results]
     policy = json.loads(suite_definition(suite_name)).get("meta", {}).get("on_critical_rows", "quarantine")
-    return CheckpointResult(suite_name, len(data), outcomes, quarantines_rows=policy == "quarantine")
+    return CheckpointResult(suite_name, len(data), outcomes, quarantines_rows=policy == "quarantine",
+                            validation=result)
 
 
 def _cheap_to_subset(data: pd.DataFrame) -> pd.DataFrame:
-    """GX filters whole rows once per expectation; Arrow-backed strings make that the main cost. Codes
-    become categoricals and identifiers NumPy objects, both cheap to take from."""
+    """Dtypes on GX's fast paths. GX filters whole rows once per expectation, which Arrow-backed strings
+    make slow: codes become categoricals, identifiers NumPy objects. Its range checks are vectorised only
+    for NumPy ints and floats and for datetime64[ns]; anything else is compared value by value."""
     out = {}
     for name in data.columns:
         col = data[name]
         if pd.api.types.is_string_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
-            few = col.nunique(dropna=True) <= 5000
+            few = col.iloc[:20_000].nunique(dropna=True) <= 2_000  # a sample tells codes from identifiers
             col = col.astype("category") if few else col.astype(object)
+        elif pd.api.types.is_datetime64_any_dtype(col) and not isinstance(col.dtype, pd.DatetimeTZDtype):
+            col = col.astype("datetime64[ns]")
+        elif isinstance(col.dtype, pd.Int64Dtype | pd.Float64Dtype | pd.Int32Dtype):
+            col = col.astype("float64")
         out[name] = col
     return pd.DataFrame(out)
 
 
 @lru_cache(maxsize=64)
-def _suite_reads(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    """Columns named by the suite's expectations, and its row conditions (which name columns in text)."""
+def _suite_reads(name: str) -> frozenset[str]:
+    """Columns the suite's expectations and their row conditions read."""
     columns: set[str] = set()
-    conditions: list[str] = []
     for expectation in json.loads(suite_definition(name))["expectations"]:
         kwargs = expectation["kwargs"]
         columns.update(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
         columns.update(kwargs.get("column_set") or [])
-        if kwargs.get("row_condition"):
-            conditions.append(kwargs["row_condition"])
-    return frozenset(columns), tuple(conditions)
+        columns.update(_condition_columns(kwargs.get("row_condition")))
+    return frozenset(columns)
+
+
+def _condition_columns(condition: Any) -> set[str]:
+    """Column names in a structured GX row condition ({"type": "and", "conditions": [...]} …)."""
+    if not isinstance(condition, dict):
+        return set()
+    found = {condition["column"]["name"]} if isinstance(condition.get("column"), dict) else set()
+    for sub in condition.get("conditions", []):
+        found |= _condition_columns(sub)
+    return found
 
 
 def suite_columns(name: str, available) -> list[str]:
-    named, conditions = _suite_reads(name)
-    return [c for c in available if c in named or any(re.search(rf"\b{re.escape(c)}\b", t) for t in conditions)]
+    named = _suite_reads(name)
+    return [c for c in available if c in named]
 
 
 def _outcome(r, keys: np.ndarray | None) -> ExpectationOutcome:

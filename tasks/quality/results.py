@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from tasks.privacy import mask_id_numbers_in_text
+
 
 @dataclass
 class ExpectationOutcome:
@@ -39,6 +41,7 @@ class CheckpointResult:
     rows: int
     outcomes: list[ExpectationOutcome]
     quarantines_rows: bool  # the suite's policy: critical row failures quarantine (raw) or stop (validated)
+    validation: Any = field(default=None, repr=False)  # GX's own result, for Data Docs
 
     @property
     def passed(self) -> bool:
@@ -74,5 +77,6 @@ class CheckpointResult:
         return [{
             "rule": o.rule, "severity": o.severity, "success": o.success, "column": o.column,
             "observed": o.observed, "threshold": o.threshold, "unexpected": o.unexpected_count,
-            "of": o.element_count, "example_keys": o.failing_keys[:5], "error": o.error,
+            "of": o.element_count, "example_keys": [mask_id_numbers_in_text(k) for k in o.failing_keys[:5]],
+            "error": o.error,
         } for o in self.outcomes]

@@ -1,0 +1,50 @@
+"""Checkpoint results and quarantined rows, written in one transaction per (run, stage, suite) so that a
+rerun of the stage replaces what it wrote before instead of adding to it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, delete, insert
+
+from tasks.model import QualityResult, QuarantinedRow
+from tasks.quality.results import CheckpointResult
+
+
+def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, frame: pd.DataFrame,
+                      result: CheckpointResult, key: str | None, columns: list[str] | None = None,
+                      row_numbers: pd.Series | None = None) -> int:
+    """Store the results and quarantine the failing rows (the input columns, every reason); returns the
+    number of rows quarantined."""
+    now = datetime.now()
+    reasons = result.quarantine_reasons()
+    positions = sorted(reasons)
+    rows = _rows_as_json(frame.iloc[positions], columns or list(frame.columns))
+    quarantined = [{
+        "campaign_run_id": run_id, "stage": stage, "source": source, "suite": result.suite,
+        "row_key": None if key is None or row.get(key) is None else str(row.get(key))[:60],
+        "row_number": None if row_numbers is None else int(row_numbers.iloc[pos]),
+        "row_data": row, "reasons": reasons[pos], "quarantined_at": now,
+    } for pos, row in zip(positions, rows, strict=True)]
+    outcomes = [{
+        "campaign_run_id": run_id, "stage": stage, "suite": result.suite, "expectation": o.rule,
+        "column_name": o.column, "severity": o.severity, "success": o.success, "observed_value": o.observed,
+        "threshold": o.threshold, "element_count": o.element_count, "unexpected_count": o.unexpected_count,
+        "notes": o.notes if o.error is None else f"{o.notes} (could not run: {o.error})", "checked_at": now,
+    } for o in result.outcomes]
+    scope = {"campaign_run_id": run_id, "stage": stage, "suite": result.suite}
+    with engine.begin() as conn:
+        conn.execute(delete(QualityResult).filter_by(**scope))
+        conn.execute(delete(QuarantinedRow).filter_by(**scope))
+        if outcomes:
+            conn.execute(insert(QualityResult), outcomes)
+        if quarantined:
+            conn.execute(insert(QuarantinedRow), quarantined)
+    return len(quarantined)
+
+
+def _rows_as_json(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    present = [c for c in columns if c in frame.columns]
+    return json.loads(frame[present].to_json(orient="records", date_format="iso", force_ascii=False))
