@@ -159,3 +159,24 @@ def _json(value):
 
 def test_counties_fixture_matches_reference():
     assert "520121" in set(build_counties()["code"])
+
+
+def test_slack_down_during_a_run_then_flush_delivers_everything_once(engine, db_url, tmp_path):
+    slack = FakeSlack()
+    try:
+        settings = Settings(database_url=db_url, slack_bot_token="xoxb-test-token", slack_api_url=slack.url,
+                            slack_timeout_seconds=1, slack_max_retries=0)
+        seed_database(engine, 300, parse_provinces("52"), defect_rate=0.05)
+        slack.stop()
+        ctx = make_context(engine, tmp_path, settings)
+        inputs = validate_inputs(ctx)  # the run completes while Slack is down
+        assert sum(o.quarantined for o in inputs.outcomes.values()) > 0
+        with engine.connect() as conn:
+            pending = conn.execute(sa.text("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")).scalar()
+        assert pending >= 4
+        slack.start()
+        report = build_notifier(settings, engine).flush()
+        assert report.sent == pending and len(slack.messages) == pending
+        assert build_notifier(settings, engine).flush().sent == 0
+    finally:
+        slack.stop()

@@ -51,30 +51,21 @@ def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: p
     h["has_risk_07"] = h[RISK_COLUMNS].eq("07").any(axis=1)
     # One column per rule family keeps the suite short (GX costs about 0.15 s per expectation per
     # million rows) while the value still says which fields are wrong.
-    h["negative_income_fields"] = _flagged_columns(h, NON_NEGATIVE, lambda col: h[col] < 0)
+    h["negative_income_fields"] = _flagged(h, NON_NEGATIVE, lambda col: h[col] < 0)
     known = set(RISK_CATEGORY.codes)
-    h["unknown_risk_codes"] = _flagged_values(h, RISK_COLUMNS, lambda col: h[col].notna() & ~h[col].isin(known))
+    h["unknown_risk_codes"] = _flagged(h, RISK_COLUMNS, lambda col: h[col].notna() & ~h[col].isin(known),
+                                       show_values=True)
     return h
 
 
-def _flagged_columns(frame: pd.DataFrame, columns: list[str], test) -> pd.Series:
-    """Per row, the comma-joined names of the columns where `test` holds, or None."""
+def _flagged(frame: pd.DataFrame, columns: list[str], test, show_values: bool = False) -> pd.Series:
+    """Per row, the comma-joined names (or values) of the columns where `test` holds, or None."""
     out = pd.Series(None, index=frame.index, dtype=object)
     for col in columns:
         hit = test(col).fillna(False).to_numpy(dtype=bool)
         if hit.any():
-            out[hit] = np.where(out[hit].isna(), col, out[hit].astype(str) + "," + col)
-    return out
-
-
-def _flagged_values(frame: pd.DataFrame, columns: list[str], test) -> pd.Series:
-    """Per row, the comma-joined values of `columns` where `test` holds, or None."""
-    out = pd.Series(None, index=frame.index, dtype=object)
-    for col in columns:
-        hit = test(col).fillna(False).to_numpy(dtype=bool)
-        if hit.any():
-            values = frame.loc[hit, col].astype(str)
-            out[hit] = np.where(out[hit].isna(), values, out[hit].astype(str) + "," + values)
+            label = frame.loc[hit, col].astype(str).to_numpy() if show_values else col
+            out[hit] = np.where(out[hit].isna(), label, out[hit].astype(str) + "," + label)
     return out
 
 
