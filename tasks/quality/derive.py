@@ -93,13 +93,13 @@ def lead_facts(leads: pd.DataFrame, today: date) -> pd.DataFrame:
     return lead
 
 
-def household_positions(households: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
-    """For each row of `rows`, the position of its household in `households` (-1 if not there).
+def household_positions(households: pd.DataFrame, rows: pd.DataFrame, column: str = "household_no") -> np.ndarray:
+    """For each row of `rows`, the position of its household (`rows[column]`) in `households`, -1 if absent.
     Hash lookups on an Index: `Series.isin` on Arrow strings with a million values is slow. A duplicated
     户编号 (quarantined by its own check) resolves to its first row."""
     keys = households["household_no"]
     first = ~keys.duplicated().to_numpy()
-    positions = pd.Index(keys[first]).get_indexer(rows["household_no"])
+    positions = pd.Index(keys[first]).get_indexer(rows[column])
     return np.where(positions >= 0, np.flatnonzero(first)[positions], -1)
 
 

@@ -1,0 +1,28 @@
+"""Screening rule settings: the defaults of the national practice, each overridable from the parameter form."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ScreeningRules(BaseModel):
+    """规则参数 / rule settings (T = the province's monitoring threshold for the year)."""
+
+    income_drop_share: float = Field(
+        0.30, ge=0, le=1, title="收入骤减比例 / sharp drop",
+        description="人均纯收入较上年下降达到该比例 / per-capita income fell at least this share on last year")
+    income_drop_ceiling: float = Field(
+        1.5, ge=0, title="骤减上限(倍T) / drop ceiling (× T)",
+        description="且低于该倍数的监测范围 / and is below this multiple of T")
+    rigid_expenditure_share: float = Field(
+        0.5, ge=0, title="刚性支出比例 / rigid expenditure",
+        description="合规自付支出占家庭纯收入的比例 / 合规自付支出 as a share of household net income")
+    elimination_min_months: int = Field(
+        6, ge=0, title="消除前最短监测月数 / months before elimination",
+        description="识别后至少监测的月数 / months under monitoring before risk can be eliminated")
+    lead_verify_days: int = Field(
+        15, ge=1, title="线索核实时限(天) / days to verify",
+        description="超过该天数仍待核实的线索为超期 / leads still pending after this many days are overdue")
+    lead_accept_days: int = Field(
+        2, ge=0, title="线索受理时限(天) / days to accept",
+        description="超过该天数才受理的线索为受理迟延 / leads accepted later than this are late")

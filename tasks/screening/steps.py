@@ -1,0 +1,142 @@
+"""The screening's steps, each a plain function over DataFrames of one province (dates as datetime64)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tasks.quality.derive import active_measures, household_positions
+from tasks.reference.codes import DEVELOPMENT_CATEGORIES, SAFETY_NET_CATEGORIES, is_disaster_or_accident_or_illness
+from tasks.screening.rules import ScreeningRules
+
+SECURITY = ["housing_secure", "education_secure", "medical_secure", "drinking_water_secure"]
+RULE_LABELS = {
+    "income_below_threshold": "人均纯收入低于监测范围",
+    "sharp_income_drop": "收入大幅缩减",
+    "rigid_expenditure": "刚性支出较大",
+    "security_gap": "三保障或饮水安全有短板",
+    "verified_lead": "核实的问题线索",
+}
+
+
+def match_leads(leads: pd.DataFrame, persons: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
+    """Each lead with the household it concerns: by 证件号码 → person → household, else by 户编号.
+    `match` is id_number, household_no, or none (a person outside the roster: to be visited)."""
+    by_id = persons.dropna(subset=["id_number"]).drop_duplicates("id_number").set_index("id_number")["household_no"]
+    via_person = leads["id_number"].map(by_id)
+    known = set(households["household_no"])
+    via_person = via_person.where(via_person.isin(known))
+    direct = leads["household_no"].where(leads["household_no"].isin(known))
+    out = leads.copy()
+    out["matched_household_no"] = via_person.fillna(direct)
+    out["match"] = np.select([via_person.notna(), direct.notna()], ["id_number", "household_no"], "none")
+    out["accounted_as"] = np.where(out["outcome"].eq("no_risk"), "dismissed",
+                                   np.where(out["match"] != "none", "matched", "unmatched"))
+    return out
+
+
+def screen_risks(households: pd.DataFrame, leads: pd.DataFrame, threshold: pd.Series,
+                 rules: ScreeningRules) -> pd.DataFrame:
+    """Every rule each household meets, and the new monitoring candidates among those not yet monitored."""
+    h = households
+    pc, prev = h["per_capita_net_income"].astype(float), h["prev_per_capita_net_income"].astype(float)
+    t = threshold.astype(float)
+    net = h["net_income"].astype(float)
+    oop = h["compliant_oop_expenditure"].astype(float).fillna(0)
+    verified = leads[leads["status"].isin(["verified", "closed"]) & leads["outcome"].ne("no_risk")
+                     & leads["risk_code"].notna() & leads["matched_household_no"].notna()]
+    lead_at = household_positions(h, verified, column="matched_household_no")
+    has_lead = np.bincount(lead_at[lead_at >= 0], minlength=len(h)) > 0
+    hard_lead = verified["risk_code"].map(is_disaster_or_accident_or_illness).to_numpy(dtype=bool)
+    has_hard_lead = np.bincount(lead_at[(lead_at >= 0) & hard_lead], minlength=len(h)) > 0
+
+    met = pd.DataFrame({
+        "income_below_threshold": (pc < t).fillna(False).to_numpy(dtype=bool),
+        # Missing last-year income cannot show a drop.
+        "sharp_income_drop": ((prev > 0) & ((prev - pc) / prev >= rules.income_drop_share)
+                              & (pc < rules.income_drop_ceiling * t)).fillna(False).to_numpy(dtype=bool),
+        "rigid_expenditure": ((oop > 0) & (oop >= rules.rigid_expenditure_share * net.clip(lower=0)))
+        .fillna(False).to_numpy(dtype=bool),
+        "security_gap": h[SECURITY].eq(False).any(axis=1).to_numpy(dtype=bool),
+        "verified_lead": has_lead,
+    }, index=h.index)
+    monitored = h["monitoring_type"].notna().to_numpy()
+    candidate = met.any(axis=1).to_numpy() & ~monitored
+    sudden = met["sharp_income_drop"] | met["rigid_expenditure"] | has_hard_lead
+    kind = np.where(h["is_poverty_alleviated"].fillna(False).astype(bool), "unstable",
+                    np.where(sudden, "sudden", "marginal"))
+    chosen = met[candidate]
+    rules_met = np.full(len(chosen), "", dtype=object)
+    for rule in met.columns:  # vectorised per rule: candidates are many in a big province
+        rules_met = rules_met + np.where(chosen[rule].to_numpy(), rule + ",", "")
+    out = h.loc[candidate, ["household_no", "county_code", "is_poverty_alleviated", "per_capita_net_income",
+                            "prev_per_capita_net_income", "compliant_oop_expenditure"]].copy()
+    out["threshold"] = t[candidate].to_numpy()
+    out["candidate_type"] = kind[candidate]
+    out["rules_met"] = [r.rstrip(",") for r in rules_met]
+    return out.reset_index(drop=True)
+
+
+def elimination_candidates(households: pd.DataFrame, labour: pd.Series, leads: pd.DataFrame,
+                           threshold: pd.Series, as_of: pd.Timestamp, rules: ScreeningRules) -> pd.DataFrame:
+    """Monitored, at risk, identified long enough ago, income at or above T, no gap, no open lead, and labour
+    capacity. Households without labour capacity stay under monitoring with safety-net cover."""
+    h = households
+    open_leads = set(leads.loc[leads["status"].eq("pending"), "matched_household_no"].dropna())
+    cutoff = as_of - pd.DateOffset(months=rules.elimination_min_months)
+    eligible = (
+        h["monitoring_type"].notna() & h["risk_status"].eq("at_risk")
+        & (h["identified_on"] <= cutoff)
+        & (h["per_capita_net_income"].astype(float) >= threshold.astype(float))
+        & ~h[SECURITY].eq(False).any(axis=1)
+        & ~h["household_no"].isin(open_leads)
+        & labour.isin(["full", "weak"])
+    ).fillna(False).to_numpy(dtype=bool)
+    out = h.loc[eligible, ["household_no", "county_code", "monitoring_type", "identified_on",
+                           "per_capita_net_income"]].copy()
+    out["threshold"] = threshold[eligible].to_numpy()
+    out["labour"] = labour[eligible].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def assistance_coverage(households: pd.DataFrame, persons: pd.DataFrame, measures: pd.DataFrame,
+                        labour: pd.Series, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Monitored, not-eliminated households with their gap: labour_without_development,
+    no_labour_without_safety_net, or weak_labour_to_explore (measures active on `as_of`)."""
+    h = households
+    n = len(h)
+
+    def has(frame: pd.DataFrame) -> np.ndarray:
+        at = household_positions(h, frame)
+        return np.bincount(at[at >= 0], minlength=n) > 0
+
+    development = has(active_measures(measures, as_of, DEVELOPMENT_CATEGORIES))
+    safety_net = has(active_measures(measures, as_of, SAFETY_NET_CATEGORIES))
+    on_welfare = has(persons[persons["dibao"].fillna(False).astype(bool) | persons["tekun"].fillna(False).astype(bool)])
+    in_scope = (h["monitoring_type"].notna() & h["risk_status"].ne("eliminated")).to_numpy()
+    lab = labour.to_numpy()
+    gap = np.select(
+        [in_scope & (lab == "full") & ~development,
+         in_scope & (lab == "none") & ~safety_net & ~on_welfare,
+         in_scope & (lab == "weak") & ~development],
+        ["labour_without_development", "no_labour_without_safety_net", "weak_labour_to_explore"], default="")
+    out = h.loc[gap != "", ["household_no", "county_code", "monitoring_type"]].copy()
+    out["labour"] = lab[gap != ""]
+    out["gap"] = gap[gap != ""]
+    return out.reset_index(drop=True)
+
+
+def lead_timeliness(leads: pd.DataFrame, as_of: pd.Timestamp, rules: ScreeningRules) -> pd.DataFrame:
+    """Leads still 待核实 more than N days after being reported (overdue), and leads accepted, or still not
+    accepted, more than M days after being reported (late)."""
+    end_of_day = as_of + pd.Timedelta(days=1)
+    waited = end_of_day - leads["reported_at"]
+    overdue = leads["status"].eq("pending") & (waited > pd.Timedelta(days=rules.lead_verify_days))
+    to_accept = leads["accepted_at"].fillna(end_of_day) - leads["reported_at"]
+    late = to_accept > pd.Timedelta(days=rules.lead_accept_days)
+    out = leads.loc[overdue | late, ["lead_no", "channel", "county_code", "reported_at", "accepted_at",
+                                     "status"]].copy()
+    out["overdue"] = overdue[overdue | late].to_numpy()
+    out["late_accepted"] = late[overdue | late].to_numpy()
+    out["days_waiting"] = (waited[overdue | late].dt.total_seconds() / 86400).round(1).to_numpy()
+    return out.reset_index(drop=True)

@@ -1,0 +1,142 @@
+"""Every screening rule on small hand-made frames, with the edges."""
+
+import pandas as pd
+import pytest
+
+from tasks.screening.rules import ScreeningRules
+from tasks.screening.steps import (
+    assistance_coverage,
+    elimination_candidates,
+    lead_timeliness,
+    match_leads,
+    screen_risks,
+)
+
+AS_OF = pd.Timestamp("2023-06-30")
+T = 6600.0
+RULES = ScreeningRules()
+
+
+def households(**columns) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    base = {
+        "household_no": [f"H{i}" for i in range(n)], "county_code": ["520121"] * n,
+        "is_poverty_alleviated": [True] * n, "monitoring_type": [None] * n, "risk_status": [None] * n,
+        "identified_on": pd.to_datetime([None] * n), "per_capita_net_income": [20000.0] * n,
+        "prev_per_capita_net_income": [19000.0] * n, "net_income": [60000.0] * n,
+        "compliant_oop_expenditure": [0.0] * n, "housing_secure": [True] * n, "education_secure": [True] * n,
+        "medical_secure": [True] * n, "drinking_water_secure": [True] * n,
+    }
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+def no_leads() -> pd.DataFrame:
+    return pd.DataFrame({"lead_no": [], "status": [], "outcome": [], "risk_code": [],
+                         "matched_household_no": []}, dtype=object)
+
+
+def screen(h, leads=None):
+    out = screen_risks(h, leads if leads is not None else no_leads(), pd.Series([T] * len(h)), RULES)
+    return dict(zip(out["household_no"], zip(out["candidate_type"], out["rules_met"], strict=True), strict=True))
+
+
+def test_income_exactly_at_threshold_is_not_below_it():
+    found = screen(households(per_capita_net_income=[T, T - 0.01], prev_per_capita_net_income=[T, T]))
+    assert found == {"H1": ("unstable", "income_below_threshold")}
+
+
+def test_sharp_drop_needs_last_years_income_and_stays_under_one_and_a_half_t():
+    h = households(is_poverty_alleviated=[False] * 4,
+                   per_capita_net_income=[7000.0, 7000.0, 7000.0, 10000.0],
+                   prev_per_capita_net_income=[10000.0, None, 9999.0, 20000.0])
+    # H0 fell 30 % and is under 1.5 T; H1 has no last year; H2 fell 29.99 %; H3 fell 50 % but is over 1.5 T.
+    assert screen(h) == {"H0": ("sudden", "sharp_income_drop")}
+
+
+def test_rigid_expenditure_and_security_gap_and_types():
+    h = households(is_poverty_alleviated=[False, False, True], compliant_oop_expenditure=[30000.0, 0.0, 0.0],
+                   housing_secure=[True, False, True], drinking_water_secure=[True, True, False])
+    assert screen(h) == {"H0": ("sudden", "rigid_expenditure"), "H1": ("marginal", "security_gap"),
+                         "H2": ("unstable", "security_gap")}
+
+
+def test_every_rule_met_is_listed_and_monitored_households_are_not_candidates():
+    h = households(per_capita_net_income=[1000.0, 1000.0], prev_per_capita_net_income=[5000.0, 5000.0],
+                   compliant_oop_expenditure=[3000.0, 0.0], net_income=[3000.0, 3000.0],
+                   monitoring_type=[None, "marginal"], risk_status=[None, "at_risk"])
+    assert screen(h) == {"H0": ("unstable", "income_below_threshold,sharp_income_drop,rigid_expenditure")}
+
+
+def test_verified_illness_lead_makes_a_sudden_hardship_candidate():
+    h = households(is_poverty_alleviated=[False, False])
+    leads = pd.DataFrame({"lead_no": ["L1", "L2"], "status": ["verified", "pending"], "outcome": ["identified", None],
+                          "risk_code": ["01", "06"], "matched_household_no": ["H0", "H1"]})
+    assert screen(h, leads) == {"H0": ("sudden", "verified_lead")}
+
+
+def test_leads_are_matched_by_id_number_then_household_and_the_rest_listed():
+    persons = pd.DataFrame({"id_number": ["11010519491231002X"], "household_no": ["H0"]})
+    leads = pd.DataFrame({"lead_no": ["L1", "L2", "L3", "L4"],
+                          "id_number": ["11010519491231002X", None, "440524188001010014", None],
+                          "household_no": [None, "H1", None, "NOPE"],
+                          "outcome": [None, None, None, "no_risk"]})
+    out = match_leads(leads, persons, households(per_capita_net_income=[1.0, 1.0])).set_index("lead_no")
+    assert out["match"].to_dict() == {"L1": "id_number", "L2": "household_no", "L3": "none", "L4": "none"}
+    assert out["matched_household_no"].fillna("").to_dict() == {"L1": "H0", "L2": "H1", "L3": "", "L4": ""}
+    assert out["accounted_as"].to_dict() == {"L1": "matched", "L2": "matched", "L3": "unmatched",
+                                             "L4": "dismissed"}
+
+
+def test_elimination_candidates_need_time_income_no_gap_no_open_lead_and_labour():
+    h = households(
+        monitoring_type=["marginal"] * 6, risk_status=["at_risk"] * 5 + ["eliminated"],
+        identified_on=pd.to_datetime(["2022-12-30", "2023-01-15", "2022-06-01", "2022-06-01", "2022-06-01",
+                                      "2022-06-01"]),
+        per_capita_net_income=[T, T, T - 1, T, T, T], housing_secure=[True] * 6)
+    labour = pd.Series(["weak", "full", "full", "none", "full", "full"])
+    leads = pd.DataFrame({"status": ["pending"], "matched_household_no": ["H4"]})
+    out = elimination_candidates(h, labour, leads, pd.Series([T] * 6), AS_OF, RULES)
+    # H0: six months on the dot and income exactly T; H1 too recent; H2 under T; H3 no labour (stays);
+    # H4 has an open lead; H5 already eliminated.
+    assert out["household_no"].tolist() == ["H0"]
+
+
+def test_coverage_gaps_with_a_measure_ending_the_day_before():
+    h = households(monitoring_type=["marginal"] * 5, risk_status=["at_risk"] * 4 + ["eliminated"])
+    labour = pd.Series(["full", "full", "none", "weak", "full"])
+    persons = pd.DataFrame({"household_no": ["H2"], "dibao": [False], "tekun": [False]})
+    measures = pd.DataFrame({
+        "household_no": ["H0", "H1"], "category": ["industry", "employment"],
+        "start_on": pd.to_datetime(["2023-01-01", "2023-01-01"]),
+        "end_on": pd.to_datetime([None, "2023-06-29"]),  # H1's only measure ended the day before as_of
+    })
+    out = assistance_coverage(h, persons, measures, labour, AS_OF)
+    assert dict(zip(out["household_no"], out["gap"], strict=True)) == {
+        "H1": "labour_without_development", "H2": "no_labour_without_safety_net", "H3": "weak_labour_to_explore"}
+
+
+def test_only_minors_and_elderly_on_dibao_have_safety_net_cover():
+    h = households(monitoring_type=["marginal"], risk_status=["at_risk"])
+    persons = pd.DataFrame({"household_no": ["H0", "H0"], "dibao": [True, False], "tekun": [False, False]})
+    empty = pd.DataFrame({"household_no": [], "category": [], "start_on": pd.to_datetime([]),
+                          "end_on": pd.to_datetime([])})
+    assert assistance_coverage(h, persons, empty, pd.Series(["none"]), AS_OF).empty
+
+
+@pytest.mark.parametrize(("reported", "accepted", "status", "overdue", "late"), [
+    ("2023-06-15 09:00", "2023-06-15 10:00", "pending", True, False),   # 15 days and a bit: overdue
+    ("2023-06-16 09:00", "2023-06-16 10:00", "pending", False, False),  # within 15 days
+    ("2023-06-01 09:00", "2023-06-01 10:00", "verified", False, False),
+    ("2023-06-20 09:00", "2023-06-22 10:00", "verified", False, True),  # accepted after 2 days and an hour
+    ("2023-06-27 09:00", None, "pending", False, True),                 # still not accepted after 3 days
+])
+def test_lead_timeliness(reported, accepted, status, overdue, late):
+    leads = pd.DataFrame({"lead_no": ["L"], "channel": ["platform"], "county_code": ["520121"],
+                          "reported_at": pd.to_datetime([reported]), "accepted_at": pd.to_datetime([accepted]),
+                          "status": [status]})
+    out = lead_timeliness(leads, AS_OF, RULES)
+    if not (overdue or late):
+        assert out.empty
+    else:
+        assert (bool(out["overdue"].iloc[0]), bool(out["late_accepted"].iloc[0])) == (overdue, late)
