@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
+from flows.screening import concentrated_screening
 from tasks import db
-from tasks.inputs import validate_inputs
-from tasks.notify.hooks import failure_hook, flow_run_url
+from tasks.notify.hooks import failure_hook
 from tasks.overview import HEADERS_ZH, roster_overview, to_markdown_table
-from tasks.resources import build_engine, build_notifier
-from tasks.runs import finish_run, start_run
+from tasks.resources import build_engine
+from tasks.screening.params import ScreeningMode, ScreeningParams
 from tasks.seed import seed_database
 from tasks.settings import get_settings
-from tasks.stage import CampaignContext
 
 
 @task(name="migrate database")
@@ -37,17 +34,14 @@ def seed_synthetic_data(households: int, year: int, seed: int, defect_rate: floa
     return report.as_dict()
 
 
-@task(name="validate roster", cache_policy=NO_CACHE)  # the context holds an engine: nothing to cache
-def validate_roster(ctx: CampaignContext) -> dict:
-    """Every roster table through its checkpoint: defective rows quarantined with their reasons."""
-    return validate_inputs(ctx).reconciliation()
-
-
-@task(name="report roster overview", cache_policy=NO_CACHE)
-def report_roster_overview(ctx: CampaignContext) -> str:
+@task(name="report roster overview")
+def report_roster_overview(year: int) -> str:
     """Per-province counts as a CSV with Chinese headers (opens in Excel) and a Prefect artifact."""
-    frame = roster_overview(ctx.engine)
-    path = ctx.output_dir / "roster_overview.csv"
+    settings = get_settings()
+    frame = roster_overview(build_engine(settings))
+    folder = settings.output_dir / "roster" / str(year)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "roster_overview.csv"
     frame.rename(columns=HEADERS_ZH).to_csv(path, index=False, encoding="utf-8-sig")
     create_markdown_artifact(key="roster-overview", markdown="# 监测对象底数\n\n"
                              + to_markdown_table(frame, HEADERS_ZH), description="Roster overview")
@@ -62,19 +56,11 @@ def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_r
     settings = get_settings()
     revision = migrate_database()
     seeded = seed_synthetic_data(households, year, seed, defect_rate)
-    engine = build_engine(settings)
-    now = datetime.now(settings.tz)
-    run_id = start_run(engine, "demo", str(year), parameters={"households": households, "seed": seed,
-                       "defect_rate": defect_rate}, launched_by="demo", flow_run_id=flow_run.get_id())
-    ctx = CampaignContext(run_id=run_id, campaign="demo", label=f"演示 demo {year}", engine=engine,
-                          notifier=build_notifier(settings, engine),
-                          output_dir=settings.output_dir / "demo" / now.strftime("%Y%m%d-%H%M%S"),
-                          today=now.date(), flow_run_url=flow_run_url(flow_run.get_id()))
-    ctx.output_dir.mkdir(parents=True, exist_ok=True)
-    reconciliation = validate_roster(ctx)
-    overview = report_roster_overview(ctx)
-    finish_run(engine, run_id, "completed")
-    logger.info("schema %s; seeded %s; checked %s; results in %s", revision, seeded["rows"], reconciliation,
-                ctx.output_dir)
-    return {"output_dir": str(ctx.output_dir.resolve()), "seed": seeded, "overview": overview,
-            "reconciliation": reconciliation, "data_docs": str(ctx.docs.index)}
+    overview = report_roster_overview(year)
+    screening = concentrated_screening(ScreeningParams(year=year, as_of=date(year, 6, 30),
+                                                       mode=ScreeningMode.close_out))
+    folder = settings.output_dir / "screening" / str(year) / f"close_out-{year}-06-30"
+    logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s", revision,
+                seeded["rows"], overview, folder)
+    return {"output_dir": str(settings.output_dir.resolve()), "seed": seeded, "overview": overview,
+            "screening": screening, "screening_reports": str(folder.resolve())}

@@ -112,7 +112,40 @@ def demo(
     from flows.demo import demo_flow
 
     result = demo_flow(households=households, defect_rate=defect_rate)
-    typer.echo(f"demo finished; results in {result['output_dir']}")
+    typer.echo(f"demo finished; results in {result['output_dir']}:\n"
+               f"  roster overview   {result['overview']}\n"
+               f"  screening reports {result['screening_reports']} (summary.json, CSVs, screening.xlsx, data_docs/)\n"
+               f"  messages          {get_settings().outbox_path} (no Slack configured)")
+
+
+run_app = typer.Typer(help="Run a campaign now, in this process.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+
+
+@run_app.command("screening")
+def run_screening(
+    year: Annotated[int, typer.Option(help="Campaign year.")] = 2023,
+    provinces: Annotated[str, typer.Option(help="Province codes, e.g. 52,53; empty for all 31.")] = "",
+    as_of: Annotated[str, typer.Option(help="As-of date YYYY-MM-DD (default today, capped at 30 June).")] = "",
+    mode: Annotated[str, typer.Option(help="launch, progress or close_out.")] = "progress",
+    dry_run: Annotated[bool, typer.Option(help="Compute and report; write nothing, notify nobody.")] = False,
+) -> None:
+    """The Q2 concentrated screening (防止返贫监测帮扶集中排查)."""
+    from pydantic import ValidationError
+
+    from flows.screening import concentrated_screening
+    from tasks.screening.params import ScreeningParams
+    from tasks.seed import parse_provinces
+
+    try:
+        chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
+        params = ScreeningParams(year=year, provinces=chosen, as_of=as_of or None, mode=mode, dry_run=dry_run)
+    except (ValueError, ValidationError) as exc:
+        _fail(str(exc))
+    summary = concentrated_screening(params)
+    typer.echo(json.dumps({k: summary[k] for k in ("leads", "new_candidates", "elimination_candidates",
+                                                   "coverage_gaps", "weak_labour_to_explore")},
+                          ensure_ascii=False))
 
 
 @app.command("settings")

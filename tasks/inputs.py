@@ -30,8 +30,9 @@ class ValidatedInputs:
 
 
 def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
-                    as_of: pd.Timestamp | None = None, province_label: str | None = None) -> ValidatedInputs:
-    """Read and check the roster of `provinces` (all when None)."""
+                    as_of: pd.Timestamp | None = None, province_label: str | None = None,
+                    announce: str = "always") -> ValidatedInputs:
+    """Read and check the roster of `provinces` (all when None); `announce` as in `checkpoint`."""
     engine = ctx.engine
     raw = {t: read_table(engine, t, provinces) for t in KEYS}
     thresholds = read_table(engine, "monitoring_thresholds", provinces)
@@ -46,9 +47,9 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
     kept: dict[str, pd.DataFrame] = {}
     for table, frame in facts.items():
         outcome = checkpoint(ctx, f"validate {table}", frame, f"{table}_raw", key=KEYS[table], source=table,
-                             province=province_label, columns=list(raw[table].columns))
+                             province=province_label, columns=list(raw[table].columns), announce=announce)
         checkpoint(ctx, f"validated {table}", outcome.frame, f"{table}_validated", key=KEYS[table],
-                   source=table, province=province_label, notify_passed=False)
+                   source=table, province=province_label, announce="problems")
         outcomes[table] = outcome
         kept[table] = outcome.frame
     return ValidatedInputs(kept["households"], kept["persons"], kept["measures"], kept["leads"], thresholds,

@@ -45,6 +45,7 @@ class CampaignContext:
     dry_run: bool = False
     suite_parameters: dict[str, Any] = field(default_factory=dict)
     docs: RunDataDocs | None = None
+    quality_rows: list[dict[str, Any]] = field(default_factory=list)  # every checkpoint's results, for one artifact
 
     def __post_init__(self) -> None:
         if self.docs is None:
@@ -80,9 +81,10 @@ def run_stage(ctx: CampaignContext, stage: str, step: Callable[[], pd.DataFrame]
 
 def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str, *, key: str | None = None,
                source: str = "", province: str | None = None, columns: list[str] | None = None,
-               row_numbers: pd.Series | None = None, notify_passed: bool = True) -> StageOutcome:
+               row_numbers: pd.Series | None = None, announce: str = "always") -> StageOutcome:
     """Validate `frame` with `suite`; quarantine, record, document and notify; raise StageFailed if blocked.
-    With `notify_passed=False` (a follow-up check inside a stage) only a failure is announced."""
+    `announce`: "always"; "problems" (a follow-up check: only failures); "blocking" (the caller reports the
+    figures itself, e.g. in one message per province: only a stopped stage is announced here)."""
     if "known_county_codes" not in ctx.suite_parameters:
         ctx.suite_parameters["known_county_codes"] = known_county_codes(ctx.engine)
     result = validate_frame(frame, suite, key, ctx.suite_parameters)
@@ -92,12 +94,15 @@ def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str
     if not ctx.dry_run:
         record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=source or suite, frame=frame,
                           result=result, key=key, columns=columns, row_numbers=row_numbers)
-    docs_index = _build_docs(ctx, stage, province, result)
-    _artifacts(ctx, stage, province, result, docs_index)
+    if not ctx.dry_run and ctx.docs is not None and result.validation is not None:
+        ctx.docs.add(_slug(f"{stage}-{province or 'all'}"), result.validation)
+    ctx.quality_rows.extend({"stage": stage, "province": province or "", "suite": result.suite, **row}
+                            for row in result.summary_rows())
     outcome = StageOutcome(stage, kept, len(frame), quarantined, result)
-    if notify_passed or not result.passed:
+    if announce == "always" or (announce == "problems" and not result.passed) or result.blocking:
         _notify(ctx, outcome, province)
     if result.blocking:
+        publish_data_docs(ctx)  # the run may end here: leave its docs behind
         rules = ", ".join(o.rule for o in result.blocking)
         raise StageFailed(f"{ctx.label}: stage {stage!r} stopped by critical check(s) of {suite}: {rules}")
     return outcome
@@ -133,30 +138,33 @@ def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None) -
         log.exception("could not store the notification for stage %s", outcome.stage)
 
 
-def _build_docs(ctx: CampaignContext, stage: str, province: str | None, result: CheckpointResult) -> Path | None:
-    if ctx.dry_run or ctx.docs is None or result.validation is None:
+def publish_data_docs(ctx: CampaignContext) -> Path | None:
+    """Render the run's Data Docs into its output folder; give the Prefect run a link to them and one table
+    of every checkpoint's results (one artifact per run, not per checkpoint: 31 provinces × 10 checks)."""
+    if ctx.quality_rows and _in_flow_run():
+        from prefect.artifacts import create_table_artifact
+
+        create_table_artifact(ctx.quality_rows, key=_slug(f"{ctx.campaign}-quality"),
+                              description=f"{ctx.label}: data-quality checkpoints")
+    if ctx.dry_run or ctx.docs is None:
         return None
     try:
-        return ctx.docs.add(_slug(f"{stage}-{province or 'all'}"), result.validation)
-    except Exception:  # documentation must not fail a stage
-        log.exception("could not build Data Docs for stage %s", stage)
+        index = ctx.docs.build()
+    except Exception:  # documentation must not fail a campaign
+        log.exception("could not build the Data Docs of %s", ctx.label)
         return None
+    if index is not None and _in_flow_run():
+        from prefect.artifacts import create_link_artifact
+
+        create_link_artifact(index.resolve().as_uri(), link_text="GX Data Docs",
+                             key=_slug(f"{ctx.campaign}-data-docs"), description=f"Data Docs of {ctx.label}")
+    return index
 
 
-def _artifacts(ctx: CampaignContext, stage: str, province: str | None, result: CheckpointResult,
-               docs_index: Path | None) -> None:
+def _in_flow_run() -> bool:
     from prefect.runtime import flow_run
 
-    if not flow_run.get_id():
-        return
-    from prefect.artifacts import create_link_artifact, create_table_artifact
-
-    key = _slug(f"{ctx.campaign}-{stage}-{province or 'all'}-{result.suite}")
-    create_table_artifact(result.summary_rows(), key=key,
-                          description=f"{ctx.label} · {stage}: {result.suite} ({result.rows} rows)")
-    if docs_index is not None:
-        create_link_artifact(docs_index.resolve().as_uri(), link_text="GX Data Docs",
-                             key=_slug(f"{ctx.campaign}-data-docs"), description=f"Data Docs of {ctx.label}")
+    return bool(flow_run.get_id())
 
 
 def _slug(text: str) -> str:

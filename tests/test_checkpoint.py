@@ -13,7 +13,7 @@ from tasks.resources import build_notifier
 from tasks.runs import start_run
 from tasks.seed import parse_provinces, seed_database
 from tasks.settings import Settings
-from tasks.stage import CampaignContext, StageFailed, checkpoint
+from tasks.stage import CampaignContext, StageFailed, checkpoint, publish_data_docs
 from tasks.synthetic.counties import build_counties
 
 TODAY = date(2026, 11, 28)
@@ -119,13 +119,14 @@ def test_seeded_defects_are_quarantined_and_nothing_is_lost(engine, tmp_path):
         keys = set(conn.execute(sa.text("SELECT source || ':' || row_key FROM quarantined_rows")).scalars())
     missed = [f"{t}:{k}" for t, k in zip(defects["table"], defects["key"], strict=True) if f"{t}:{k}" not in keys]
     assert missed == []
-    assert ctx.docs.index.exists()
+    assert publish_data_docs(ctx) == ctx.docs.index and ctx.docs.index.exists()
 
 
 def test_data_docs_and_messages_carry_no_personal_data(engine, tmp_path):
     seed_database(engine, 400, parse_provinces("45"), defect_rate=0.05)
     ctx = make_context(engine, tmp_path)
     validate_inputs(ctx)
+    publish_data_docs(ctx)
     with engine.connect() as conn:
         ids = set(conn.execute(sa.text("SELECT id_number FROM persons WHERE id_number IS NOT NULL")).scalars())
         names = set(conn.execute(sa.text("SELECT name FROM persons WHERE name IS NOT NULL")).scalars())
@@ -180,3 +181,17 @@ def test_slack_down_during_a_run_then_flush_delivers_everything_once(engine, db_
         assert build_notifier(settings, engine).flush().sent == 0
     finally:
         slack.stop()
+
+
+def test_pair_checks_work_whatever_values_each_column_holds(engine, tmp_path):
+    """Regression: a small province whose `kind` and `expected_kind` hold different sets of values."""
+    from tasks.quality.derive import measure_facts
+
+    ctx = make_context(engine, tmp_path)
+    measures = pd.DataFrame({"measure_no": ["M1", "M2"], "household_no": ["H1", "H2"],
+                             "category": ["industry", "health"], "kind": ["development", "development"],
+                             "start_on": pd.to_datetime(["2023-01-01", "2023-01-01"]),
+                             "end_on": pd.to_datetime([None, None])})
+    outcome = checkpoint(ctx, "validate measures", measure_facts(measures), "measures_raw", key="measure_no")
+    assert outcome.frame["measure_no"].tolist() == ["M1"]  # M2: health is not a development measure
+    assert not outcome.result.blocking

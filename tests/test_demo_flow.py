@@ -1,47 +1,52 @@
+import json
+from pathlib import Path
+
 import pandas as pd
+import pytest
+import sqlalchemy as sa
 from prefect.client.orchestration import get_client
 
 from flows.demo import demo_flow
+from tasks.resources import build_engine
 
 
-def test_demo_flow_seeds_checks_and_reports(prefect_harness, tmp_path):
-    result = demo_flow(households=400, defect_rate=0.02)
+def test_demo_seeds_screens_and_reports_without_leaking(prefect_harness):
+    result = demo_flow(households=400, defect_rate=0.03)
     overview = pd.read_csv(result["overview"], encoding="utf-8-sig", dtype={"省代码": str})
     assert list(overview.columns[:3]) == ["省代码", "省份", "农户数"]
     national = overview[overview["省代码"] == "00"].iloc[0]
-    assert national["农户数"] == 400
-    assert national["人数"] == result["seed"]["rows"]["persons"]
+    assert national["农户数"] == 400 and national["人数"] == result["seed"]["rows"]["persons"]
     assert len(overview) == 32  # 31 provinces and the national row
 
-    for table, counts in result["reconciliation"].items():
+    inputs = result["screening"]["inputs"]
+    for table, counts in inputs.items():
         assert counts["loaded"] + counts["quarantined"] == counts["read"] == result["seed"]["rows"][table]
-    assert sum(c["quarantined"] for c in result["reconciliation"].values()) > 0
+    assert sum(c["quarantined"] for c in inputs.values()) > 0
+    reports = json.loads(Path(result["screening_reports"], "summary.json").read_text("utf-8"))
+    assert len(reports["provinces"]) == 31
 
     with get_client(sync_client=True) as client:
         artifacts = {a.key: a for a in client.read_artifacts()}
-    assert "demo-validate-households-all-households-raw" in artifacts
-    assert artifacts["demo-validate-households-all-households-raw"].type == "table"
-    assert "data_docs/index.html" in str(artifacts["demo-data-docs"].data)  # Prefect shows links as markdown
-    assert (tmp_path / "outputs" / "outbox.jsonl").exists()  # the local outbox got the stage messages
+    quality = json.loads(artifacts["screening-quality"].data)
+    assert any((r["stage"], r["province"], r["suite"]) == ("validate households", "52", "households_raw")
+               for r in quality)
+    assert len({row["province"] for row in quality}) == 31
+    assert "data_docs/index.html" in str(artifacts["screening-data-docs"].data)  # links render as markdown
+    assert "screening-provinces" in artifacts and "screening-summary" in artifacts
 
-
-def test_artifacts_carry_no_personal_data(prefect_harness, tmp_path):
-    import sqlalchemy as sa
-
-    from tasks.resources import build_engine
-
-    demo_flow(households=300, defect_rate=0.05)
+    # Nothing personal in artifacts or messages.
     with build_engine().connect() as conn:
         ids = set(conn.execute(sa.text("SELECT id_number FROM persons WHERE id_number IS NOT NULL")).scalars())
+        names = {n for n in conn.execute(sa.text("SELECT name FROM persons WHERE name IS NOT NULL")).scalars()}
+        messages = " ".join(conn.execute(sa.text("SELECT text FROM outbox")).scalars())
     with get_client(sync_client=True) as client:
-        text = " ".join(str(a.data) + str(a.description) for a in client.read_artifacts())
-    assert text and not any(i in text for i in ids)
+        artifacts = " ".join(str(a.data) + str(a.description) for a in client.read_artifacts())
+    for text in (artifacts, messages):
+        assert text and not any(i in text for i in ids)
+        assert not any(n in text for n in names)
 
 
 def test_a_failing_flow_notifies_through_its_hook(prefect_harness, tmp_path):
-    import json
-
-    import pytest
     from prefect import flow
 
     from tasks import db

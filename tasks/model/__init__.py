@@ -1,7 +1,14 @@
 """The data model: every table of the project, on one metadata."""
 
 from tasks.model.base import Base, zh_labels
-from tasks.model.bookkeeping import CampaignRun, OutboxMessage, QualityResult, QuarantinedRow, Release
+from tasks.model.bookkeeping import (
+    CampaignRun,
+    OutboxMessage,
+    QualityResult,
+    QuarantinedRow,
+    Release,
+    ScreeningFinding,
+)
 from tasks.model.programme import Employment, LinkageFund, MicrocreditLoan, TrainingEnrolment
 from tasks.model.reference import County, MonitoringThreshold, Province, RelocationSite
 from tasks.model.roster import Household, Lead, Measure, Person
@@ -11,5 +18,5 @@ metadata = Base.metadata
 __all__ = [
     "Base", "CampaignRun", "County", "Employment", "Household", "Lead", "LinkageFund", "Measure",
     "MicrocreditLoan", "MonitoringThreshold", "OutboxMessage", "Person", "Province", "QualityResult",
-    "QuarantinedRow", "Release", "RelocationSite", "TrainingEnrolment", "metadata", "zh_labels",
+    "QuarantinedRow", "Release", "RelocationSite", "ScreeningFinding", "TrainingEnrolment", "metadata", "zh_labels",
 ]

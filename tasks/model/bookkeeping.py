@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped
 
 from tasks.model.base import Base, JSONType, col
@@ -118,3 +118,23 @@ class Release(Base):
     created_at: Mapped[datetime] = col("创建时间", DateTime)
     decided_at: Mapped[datetime | None] = col("审核时间", DateTime)
     published_at: Mapped[datetime | None] = col("发布时间", DateTime)
+
+
+class ScreeningFinding(Base):
+    __tablename__ = "screening_findings"
+    __table_args__ = (
+        Index("ix_screening_findings_scope", "year", "mode", "as_of", "province_code"),
+        {"comment": "集中排查结果 (按年度、模式、截止日期、省)"},
+    )
+
+    id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
+    campaign_run_id: Mapped[str] = col("运行编号", String(36))
+    year: Mapped[int] = col("年度", Integer)
+    mode: Mapped[str] = col("模式", String(12))  # launch / progress / close_out
+    as_of: Mapped[date] = col("截止日期", Date)
+    province_code: Mapped[str] = col("省代码", String(2))
+    list_name: Mapped[str] = col("清单", String(40))  # new_candidates, elimination_candidates, …
+    household_no: Mapped[str | None] = col("户编号", String(32))
+    lead_no: Mapped[str | None] = col("线索编号", String(32))
+    category: Mapped[str | None] = col("类别", String(40))  # candidate type, gap, match …
+    details: Mapped[Any] = col("明细", JSONType, nullable=True)

@@ -30,11 +30,13 @@ class RunDataDocs:
     def index(self) -> Path:
         return self.folder / "index.html"
 
-    def add(self, batch_name: str, validation_result) -> Path:
+    def add(self, batch_name: str, validation_result) -> None:
+        """Keep a result for the site; `build` renders them all (once per run, not per checkpoint)."""
         self._results.append((batch_name, _without_values(validation_result)))
-        return self.build()
 
-    def build(self) -> Path:
+    def build(self) -> Path | None:
+        if not self._results:
+            return None
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,

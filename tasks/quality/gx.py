@@ -21,11 +21,11 @@ LONG_LIST = 12
 
 @cache
 def _batch_definition():
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # before GX logs its own start-up
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     # GX fingerprints every frame under 1 GB with an MD5 of all its values only to label the batch; that
     # costs a second per million rows and we identify batches ourselves (campaign run, stage, suite).
     if hasattr(pandas_execution_engine, "HASH_THRESHOLD"):
@@ -62,7 +62,8 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, key: str | None = None,
     # GX copies and fingerprints what it is given: hand it only the columns the suite reads. A plain
     # RangeIndex makes GX report failing rows as positions, vectorised (named index columns cost a
     # Python loop per failing row).
-    data = _cheap_to_subset(frame[suite_columns(suite_name, frame.columns)].reset_index(drop=True))
+    data = _cheap_to_subset(frame[suite_columns(suite_name, frame.columns)].reset_index(drop=True),
+                            _paired_columns(suite_name))
     suite = load_suite(suite_name)
     batch = _batch_definition()[1].get_batch(batch_parameters={"dataframe": data})
     result = batch.validate(suite, result_format={
@@ -75,15 +76,16 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, key: str | None = None,
                             validation=result)
 
 
-def _cheap_to_subset(data: pd.DataFrame) -> pd.DataFrame:
+def _cheap_to_subset(data: pd.DataFrame, paired: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Dtypes on GX's fast paths. GX filters whole rows once per expectation, which Arrow-backed strings
-    make slow: codes become categoricals, identifiers NumPy objects. Its range checks are vectorised only
-    for NumPy ints and floats and for datetime64[ns]; anything else is compared value by value."""
+    make slow: codes become categoricals and identifiers NumPy objects, both cheap to take from. Columns
+    compared in pairs stay objects (categoricals with different categories cannot be compared). GX's range
+    checks are vectorised only for NumPy ints and floats and datetime64[ns], else value by value."""
     out = {}
     for name in data.columns:
         col = data[name]
         if pd.api.types.is_string_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
-            few = col.iloc[:20_000].nunique(dropna=True) <= 2_000  # a sample tells codes from identifiers
+            few = name not in paired and col.iloc[:20_000].nunique(dropna=True) <= 2_000  # codes, not ids
             col = col.astype("category") if few else col.astype(object)
         elif pd.api.types.is_datetime64_any_dtype(col) and not isinstance(col.dtype, pd.DatetimeTZDtype):
             col = col.astype("datetime64[ns]")
@@ -103,6 +105,12 @@ def _suite_reads(name: str) -> frozenset[str]:
         columns.update(kwargs.get("column_set") or [])
         columns.update(_condition_columns(kwargs.get("row_condition")))
     return frozenset(columns)
+
+
+@lru_cache(maxsize=64)
+def _paired_columns(name: str) -> frozenset[str]:
+    pairs = (e["kwargs"] for e in json.loads(suite_definition(name))["expectations"])
+    return frozenset(c for kwargs in pairs for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c)
 
 
 def _condition_columns(condition: Any) -> set[str]:

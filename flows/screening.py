@@ -1,0 +1,122 @@
+"""Campaign 1: the Q2 concentrated screening (防止返贫监测帮扶集中排查).
+
+Launch → per province: inputs checked, leads matched, risks screened, coverage checked, findings checked and
+stored → reports → notifications. One Prefect task per province and stage group, never per household."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import deployment, flow_run
+
+from tasks.notify.hooks import failure_hook, flow_run_url
+from tasks.resources import build_engine, build_notifier
+from tasks.runs import campaign_run_id, finish_run, start_run
+from tasks.screening import announce
+from tasks.screening.params import ScreeningParams
+from tasks.screening.province import ProvinceScreening, screen_province
+from tasks.screening.report import national_summary, province_table, write_reports
+from tasks.settings import get_settings
+from tasks.stage import CampaignContext, StageFailed, publish_data_docs
+
+
+def _run_name() -> str:
+    raw = flow_run.parameters.get("params") or {}
+    params = raw if isinstance(raw, ScreeningParams) else ScreeningParams.model_validate(raw)
+    return f"screening {params.year} {params.mode.value} {params.as_of}"
+
+
+@task(name="announce scope", cache_policy=NO_CACHE)
+def announce_scope(ctx: CampaignContext, params: ScreeningParams) -> dict:
+    """Record the run's scope and tell the coordinators (provinces, households, open leads)."""
+    figures = announce.scope(ctx.engine, params.province_codes)
+    announce.announce_scope(ctx, figures, (params.window_start, params.window_end))
+    return figures
+
+
+@task(name="screen province", task_run_name="screen province {province}", cache_policy=NO_CACHE)
+def screen_one_province(ctx: CampaignContext, province: str, params: ScreeningParams) -> ProvinceScreening:
+    """Inputs → matched leads → risk screening → elimination → coverage → timeliness → output check → store."""
+    return screen_province(ctx, province, year=params.year, mode=params.mode.value,
+                           window_start=params.window_start, as_of=params.as_of, rules=params.rules)
+
+
+@task(name="report and notify", cache_policy=NO_CACHE)
+def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: list[ProvinceScreening],
+                      failed: dict[str, str]) -> dict:
+    """summary.json, CSVs and the workbook; the summary, per-province and progress messages; artifacts."""
+    header = {"campaign": "screening", "year": params.year, "mode": params.mode.value,
+              "as_of": str(params.as_of), "window": [str(params.window_start), str(params.window_end)],
+              "run_id": ctx.run_id, "dry_run": params.dry_run, "failed_provinces": failed}
+    summary = national_summary(results, header)
+    folder = None
+    if not params.dry_run:
+        write_reports(ctx.output_dir, summary, results)
+        folder = str(ctx.output_dir.resolve())
+    changes = None
+    if params.mode.value == "progress":
+        changes = announce.progress_since_previous(ctx.engine, params.year, params.as_of, params.province_codes,
+                                                   announce.list_keys(results))
+    announce.announce_results(ctx, summary, folder)
+    announce.announce_progress(ctx, changes)
+    summary["progress"] = changes
+    table = province_table(summary)
+    create_table_artifact(table.to_dict("records"), key="screening-provinces",
+                          description=f"{ctx.label}: per province")
+    create_markdown_artifact(key="screening-summary", description=ctx.label, markdown=(
+        f"# {ctx.label}\n\n- 线索 leads: {summary['leads']['total']} (未匹配 {summary['leads']['unmatched']}, "
+        f"超期 {summary['leads']['overdue']})\n- 新识别候选 new candidates: {summary['new_candidates']['total']}\n"
+        f"- 风险消除候选 elimination candidates: {summary['elimination_candidates']}\n"
+        f"- 措施缺口 coverage gaps: {summary['coverage_gaps']}\n- 报告 reports: {folder or '(dry run)'}\n"))
+    return summary
+
+
+@flow(name="q2-concentrated-screening", flow_run_name=_run_name, on_failure=[failure_hook("screening")],
+      on_crashed=[failure_hook("screening")])
+def concentrated_screening(params: ScreeningParams | None = None) -> dict:
+    """防止返贫监测帮扶集中排查: find new monitoring objects and risk-eliminated ones, check assistance
+    coverage, and account for every problem lead (不漏一户一人)."""
+    params = params or ScreeningParams()
+    logger = get_run_logger()
+    settings = get_settings()
+    engine = build_engine(settings)
+    period, mode = str(params.year), f"{params.mode.value}:{params.as_of}"
+    if params.dry_run:
+        run_id = campaign_run_id("screening", period, mode)
+    else:
+        run_id = start_run(engine, "screening", period, mode, parameters=params.model_dump(mode="json"),
+                           launched_by=f"deployment {deployment.name}" if deployment.get_id() else "manual",
+                           flow_run_id=flow_run.get_id())
+    ctx = CampaignContext(
+        run_id=run_id, campaign="screening", label=f"集中排查 {params.year} {params.mode.value} {params.as_of}",
+        engine=engine, notifier=None if params.dry_run else build_notifier(settings, engine),
+        output_dir=settings.output_dir / "screening" / str(params.year) / f"{params.mode.value}-{params.as_of}",
+        today=params.as_of, flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run,
+    )
+    announce_scope(ctx, params)
+    codes = params.province_codes
+    progress = create_progress_artifact(0.0, key="screening-progress", description=ctx.label)
+    results, failed = [], {}
+    for done, code in enumerate(codes, start=1):
+        try:
+            results.append(screen_one_province(ctx, code, params))
+        except StageFailed as exc:  # the province stops; the others go on, and the run ends failed
+            failed[code] = str(exc)
+            logger.error("province %s stopped: %s", code, exc)
+        update_progress_artifact(progress, 100.0 * done / len(codes))
+    summary = report_and_notify(ctx, params, results, failed)
+    publish_data_docs(ctx)
+    if not params.dry_run:
+        finish_run(engine, run_id, "failed" if failed else "completed", error="; ".join(failed.values()) or None)
+    logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s",
+                ctx.label, summary["new_candidates"]["total"], summary["elimination_candidates"],
+                summary["leads"]["unmatched"], ctx.output_dir)
+    if failed:
+        raise StageFailed(f"{len(failed)} province(s) stopped: {', '.join(sorted(failed))}")
+    return summary

@@ -1,0 +1,112 @@
+"""What the screening tells people: the scope at launch, the results, one message per province, and what
+is new since the previous progress run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, bindparam, func, select, text
+
+from tasks.model import ScreeningFinding
+from tasks.notify import build_message
+from tasks.reference.provinces import PROVINCE_BY_CODE
+from tasks.stage import CampaignContext
+
+SCOPE_QUERY = text("""
+SELECT COUNT(*) AS households,
+       SUM(CASE WHEN monitoring_type IS NOT NULL AND risk_status = 'at_risk' THEN 1 ELSE 0 END) AS at_risk
+FROM households WHERE province_code IN :provinces
+""").bindparams(bindparam("provinces", expanding=True))
+OPEN_LEADS = text("SELECT COUNT(*) FROM leads WHERE province_code IN :provinces AND status = 'pending'"
+                  ).bindparams(bindparam("provinces", expanding=True))
+
+
+def scope(engine: Engine, provinces: list[str]) -> dict[str, int]:
+    with engine.connect() as conn:
+        row = conn.execute(SCOPE_QUERY, {"provinces": provinces}).one()
+        open_leads = conn.execute(OPEN_LEADS, {"provinces": provinces}).scalar() or 0
+    return {"provinces": len(provinces), "households": int(row.households or 0),
+            "at_risk": int(row.at_risk or 0), "open_leads": int(open_leads)}
+
+
+def announce_scope(ctx: CampaignContext, figures: dict[str, int], window: tuple[date, date]) -> None:
+    if ctx.notifier is None:
+        return
+    ctx.notifier.notify(build_message(
+        f"{ctx.run_id}:scope", f"{ctx.label}: 启动 / scope",
+        {"排查窗口 / window": f"{window[0]} – {window[1]}", "省份 / provinces": figures["provinces"],
+         "农户 / households": figures["households"], "风险未消除监测户 / at risk": figures["at_risk"],
+         "待核实线索 / open leads": figures["open_leads"]},
+        ["按渠道汇集线索，逐户核实 / gather leads from every channel and verify each household"],
+        ctx.flow_run_url, campaign="screening", campaign_run_id=ctx.run_id))
+
+
+def announce_results(ctx: CampaignContext, summary: dict, folder: str | None) -> None:
+    if ctx.notifier is None:
+        return
+    gaps = summary.get("coverage_gaps", {})
+    actions = [f"{summary['leads']['unmatched']} 条线索涉及名单外人员，需入户核实 / leads outside the roster to visit",
+               f"{summary['leads']['overdue']} 条线索超期未核实 / overdue leads",
+               f"{sum(gaps.values())} 户帮扶措施缺口 / coverage gaps"]
+    if folder:
+        actions.append(f"报告 / reports: {folder}")
+    if summary.get("failed_provinces"):
+        actions.append("未完成省份 / provinces stopped: " + ", ".join(summary["failed_provinces"]))
+    ctx.notifier.notify(build_message(
+        f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, ctx.flow_run_url,
+        campaign="screening", campaign_run_id=ctx.run_id))
+    for code, s in summary["provinces"].items():
+        ctx.notifier.notify(build_message(
+            f"{ctx.run_id}:province:{code}", f"{ctx.label} · {PROVINCE_BY_CODE[code].name}", _figures(s),
+            [f"有劳动能力未落实开发式措施 {s['coverage_gaps']['labour_without_development']} 户",
+             f"无劳动能力未落实兜底 {s['coverage_gaps']['no_labour_without_safety_net']} 户",
+             f"超期未核实线索 {s['leads']['overdue']} 条"],
+            ctx.flow_run_url, campaign="screening", province=code, campaign_run_id=ctx.run_id))
+
+
+def announce_progress(ctx: CampaignContext, changes: dict | None) -> None:
+    if ctx.notifier is None or changes is None:
+        return
+    figures = {f"{name} 新增 / new": count for name, count in changes["new"].items()}
+    ctx.notifier.notify(build_message(
+        f"{ctx.run_id}:progress", f"{ctx.label}: 较上次进展 / since {changes['previous_as_of']}", figures,
+        ["关注本周新增名单 / follow up this week's new entries"], ctx.flow_run_url, campaign="screening",
+        campaign_run_id=ctx.run_id))
+
+
+def progress_since_previous(engine: Engine, year: int, as_of: date, provinces: list[str],
+                            current: dict[str, set[str]]) -> dict | None:
+    """Entries of each list that the previous progress run (the latest earlier as_of) did not have."""
+    with engine.connect() as conn:
+        previous = conn.execute(select(func.max(ScreeningFinding.as_of)).where(
+            ScreeningFinding.year == year, ScreeningFinding.mode == "progress", ScreeningFinding.as_of < as_of,
+            ScreeningFinding.province_code.in_(provinces))).scalar()
+        if previous is None:
+            return None
+        rows = conn.execute(select(ScreeningFinding.list_name, ScreeningFinding.household_no,
+                                   ScreeningFinding.lead_no).where(
+            ScreeningFinding.year == year, ScreeningFinding.mode == "progress", ScreeningFinding.as_of == previous,
+            ScreeningFinding.province_code.in_(provinces))).all()
+    before = pd.DataFrame(rows, columns=["list_name", "household_no", "lead_no"])
+    before["key"] = before["household_no"].fillna(before["lead_no"])
+    old = before.groupby("list_name")["key"].agg(set).to_dict()
+    return {"previous_as_of": str(previous),
+            "new": {name: len(keys - old.get(name, set())) for name, keys in current.items()}}
+
+
+def list_keys(results) -> dict[str, set[str]]:
+    keys: dict[str, set[str]] = {}
+    for r in results:
+        for name, frame in r.lists.items():
+            column = "household_no" if "household_no" in frame else "lead_no"
+            keys.setdefault(name, set()).update(frame[column].dropna().astype(str))
+    return keys
+
+
+def _figures(s: dict) -> dict[str, object]:
+    return {"线索 / leads": s["leads"]["total"], "未匹配 / unmatched": s["leads"]["unmatched"],
+            "超期 / overdue": s["leads"]["overdue"], "新识别候选 / new candidates": s["new_candidates"]["total"],
+            "风险消除候选 / elimination": s["elimination_candidates"],
+            "缺口 / gaps": sum(s["coverage_gaps"].values()), "弱劳力待探索 / weak labour": s["weak_labour_to_explore"],
+            "隔离 / quarantined": sum(s["quarantined"].values())}

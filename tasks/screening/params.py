@@ -1,0 +1,57 @@
+"""The screening's parameter form: what a coordinator fills in the Prefect UI."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum, StrEnum
+
+from pydantic import BaseModel, Field, model_validator
+
+from tasks.reference.provinces import PROVINCES
+from tasks.screening.rules import ScreeningRules
+
+# A dropdown of the 31 provinces: the value carries the code and the name, as coordinators know them.
+ProvinceOption = Enum("ProvinceOption", {f"P{p.code}": f"{p.code} {p.name}" for p in PROVINCES}, type=str)
+
+
+class ScreeningMode(StrEnum):
+    launch = "launch"
+    progress = "progress"
+    close_out = "close_out"
+
+
+class ScreeningParams(BaseModel):
+    """防止返贫监测帮扶集中排查 / Q2 concentrated screening."""
+
+    year: int = Field(default_factory=lambda: date.today().year, ge=2021, le=2100,
+                      title="年度 / year", description="排查年度 / the campaign year")
+    window_start: date | None = Field(None, title="排查开始 / window start",
+                                      description="默认当年4月1日 / default 1 April of the year")
+    window_end: date | None = Field(None, title="排查结束 / window end",
+                                    description="默认当年6月30日 / default 30 June of the year")
+    as_of: date | None = Field(None, title="截止日期 / as of",
+                               description="默认今天，不晚于排查结束 / default today, capped at the window end")
+    provinces: list[ProvinceOption] = Field(default_factory=list, title="省份 / provinces",
+                                            description="不选为全部31个省份 / empty = all 31 provinces")
+    mode: ScreeningMode = Field(
+        ScreeningMode.progress, title="模式 / mode",
+        description="launch 启动 · progress 每周进展 · close_out 收尾 / opening, weekly sweep, final")
+    rules: ScreeningRules = Field(default_factory=ScreeningRules, title="规则参数 / rule settings")
+    dry_run: bool = Field(False, title="试运行 / dry run",
+                          description="只计算和报告，不写入、不通知 / compute and report, write nothing, notify nobody")
+
+    @model_validator(mode="after")
+    def _window(self) -> ScreeningParams:
+        self.window_start = self.window_start or date(self.year, 4, 1)
+        self.window_end = self.window_end or date(self.year, 6, 30)
+        if self.window_end < self.window_start:
+            raise ValueError(f"window end {self.window_end} is before its start {self.window_start}")
+        if self.as_of is None:
+            self.as_of = min(datetime.now().date(), self.window_end)
+        self.as_of = min(self.as_of, self.window_end)
+        return self
+
+    @property
+    def province_codes(self) -> list[str]:
+        chosen = [str(p.value).split()[0] for p in self.provinces]
+        return chosen or [p.code for p in PROVINCES]

@@ -1,0 +1,130 @@
+"""The screening's reports: summary.json, one CSV per list (UTF-8 with BOM, for Excel) and one XLSX
+workbook, with Chinese headers and every ID number and name masked."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.privacy import mask_id_numbers, mask_name
+from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
+from tasks.reference.provinces import PROVINCE_BY_CODE
+from tasks.screening.province import LISTS, ProvinceScreening
+from tasks.screening.steps import RULE_LABELS
+
+LIST_TITLES = {
+    "new_candidates": "新识别监测对象候选", "elimination_candidates": "风险消除候选",
+    "coverage_gaps": "帮扶措施缺口", "weak_labour_to_explore": "弱劳力半劳力待探索开发式帮扶",
+    "unmatched_leads": "未匹配线索(需入户核实)", "overdue_leads": "超期未核实线索", "late_leads": "受理迟延线索",
+}
+HEADERS = {
+    "province_code": "省代码", "household_no": "户编号", "county_code": "县代码", "is_poverty_alleviated": "是否脱贫户",
+    "per_capita_net_income": "家庭人均纯收入", "prev_per_capita_net_income": "上年家庭人均纯收入",
+    "compliant_oop_expenditure": "合规自付支出", "threshold": "监测范围", "candidate_type": "建议监测对象类别",
+    "rules_met": "触发规则", "monitoring_type": "监测对象类别", "identified_on": "识别监测时间",
+    "labour": "家庭劳动能力",
+    "gap": "缺口", "lead_no": "线索编号", "channel": "线索来源渠道", "id_number": "证件号码", "name": "姓名",
+    "risk_code": "风险类型", "reported_at": "反映时间", "accepted_at": "受理时间", "status": "线索状态",
+    "overdue": "超期", "late_accepted": "受理迟延", "days_waiting": "已等待天数",
+}
+GAP_LABELS = {"labour_without_development": "有劳动能力未落实开发式帮扶措施",
+              "no_labour_without_safety_net": "无劳动能力未落实兜底保障", "weak_labour_to_explore": "弱劳力半劳力"}
+LABOUR_LABELS = {"full": "有劳动能力", "weak": "弱劳力或半劳力", "none": "无劳动能力"}
+
+
+def province_summary(result: ProvinceScreening) -> dict:
+    lists, leads = result.lists, result.leads
+    accounted = Counter(leads["accounted_as"])
+    return {
+        "leads": {"total": len(leads), "by_channel": dict(Counter(leads["channel"])),
+                  "matched": accounted["matched"], "unmatched": accounted["unmatched"],
+                  "dismissed": accounted["dismissed"], "overdue": len(lists["overdue_leads"]),
+                  "late_accepted": len(lists["late_leads"])},
+        "new_candidates": {"total": len(lists["new_candidates"]),
+                           "by_type": dict(Counter(lists["new_candidates"]["candidate_type"]))},
+        "elimination_candidates": len(lists["elimination_candidates"]),
+        "coverage_gaps": {g: int((lists["coverage_gaps"]["gap"] == g).sum())
+                          for g in ("labour_without_development", "no_labour_without_safety_net")},
+        "weak_labour_to_explore": len(lists["weak_labour_to_explore"]),
+        "quarantined": result.quarantined,
+        "inputs": result.reconciliation,
+    }
+
+
+def national_summary(results: list[ProvinceScreening], header: dict) -> dict:
+    per_province = {r.province: province_summary(r) for r in results}
+    total = _sum_dicts(list(per_province.values()))
+    return {**header, **total, "provinces": per_province}
+
+
+def _sum_dicts(items: list[dict]) -> dict:
+    out: dict = {}
+    for item in items:
+        for key, value in item.items():
+            if isinstance(value, dict):
+                out[key] = _sum_dicts([out.get(key, {}), value])
+            else:
+                out[key] = out.get(key, 0) + value
+    return out
+
+
+def for_people(frame: pd.DataFrame, province: str) -> pd.DataFrame:
+    """A list as coordinators read it: Chinese labels and headers, ID numbers and names masked."""
+    out = frame.copy()
+    out.insert(0, "province_code", province)
+    if "id_number" in out:
+        out["id_number"] = mask_id_numbers(out["id_number"])
+    if "name" in out:
+        out["name"] = out["name"].map(mask_name)
+    labels = {"candidate_type": MONITORING_TYPE.codes, "monitoring_type": MONITORING_TYPE.codes,
+              "channel": LEAD_CHANNEL.codes, "risk_code": RISK_CATEGORY.codes, "gap": GAP_LABELS,
+              "labour": LABOUR_LABELS}
+    for column, mapping in labels.items():
+        if column in out:
+            out[column] = out[column].map(lambda v, m=mapping: m.get(v, v))
+    for column in ("is_poverty_alleviated", "overdue", "late_accepted"):
+        if column in out:
+            out[column] = out[column].map(lambda v: "是" if v is True or v == 1 else ("否" if v in (False, 0) else ""))
+    if "rules_met" in out:
+        out["rules_met"] = out["rules_met"].map(lambda v: "、".join(RULE_LABELS.get(r, r) for r in v.split(",")))
+    return out.rename(columns=HEADERS)
+
+
+def write_reports(folder: Path, summary: dict, results: list[ProvinceScreening]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "summary.json"]
+    written[0].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    sheets: dict[str, pd.DataFrame] = {}
+    for name in LISTS:
+        parts = [for_people(r.lists[name], r.province) for r in results]
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        sheets[LIST_TITLES[name]] = frame
+        path = folder / f"{name}.csv"
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        written.append(path)
+    sheets = {"省级汇总": province_table(summary), **sheets}
+    workbook = folder / "screening.xlsx"
+    with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
+        for title, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=title[:31], index=False)
+    written.append(workbook)
+    return written
+
+
+def province_table(summary: dict) -> pd.DataFrame:
+    rows = []
+    for code, s in summary["provinces"].items():
+        rows.append({
+            "省代码": code, "省份": PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code,
+            "线索数": s["leads"]["total"], "已匹配": s["leads"]["matched"], "未匹配": s["leads"]["unmatched"],
+            "已排除": s["leads"]["dismissed"], "超期未核实": s["leads"]["overdue"],
+            "受理迟延": s["leads"]["late_accepted"],
+            "新识别候选": s["new_candidates"]["total"], "风险消除候选": s["elimination_candidates"],
+            "有劳动能力缺开发式措施": s["coverage_gaps"]["labour_without_development"],
+            "无劳动能力缺兜底": s["coverage_gaps"]["no_labour_without_safety_net"],
+            "弱劳力待探索": s["weak_labour_to_explore"], "隔离行数": sum(s["quarantined"].values()),
+        })
+    return pd.DataFrame(rows)
