@@ -21,9 +21,15 @@ from tasks.runs import campaign_run_id, finish_run, start_run
 from tasks.screening import announce
 from tasks.screening.params import ScreeningParams
 from tasks.screening.province import ProvinceScreening, screen_province
-from tasks.screening.report import national_summary, province_table, write_reports
+from tasks.screening.report import (
+    national_summary,
+    people_lists,
+    province_table,
+    unmasked_id_check,
+    write_reports,
+)
 from tasks.settings import get_settings
-from tasks.stage import CampaignContext, StageFailed, publish_data_docs
+from tasks.stage import CampaignContext, StageFailed, checkpoint, publish_data_docs
 
 
 def _run_name() -> str:
@@ -55,9 +61,11 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
               "as_of": str(params.as_of), "window": [str(params.window_start), str(params.window_end)],
               "run_id": ctx.run_id, "dry_run": params.dry_run, "failed_provinces": failed}
     summary = national_summary(results, header)
+    lists = people_lists(results)
+    checkpoint(ctx, "check reports", unmasked_id_check(lists), "screening_outputs", announce="problems")
     folder = None
     if not params.dry_run:
-        write_reports(ctx.output_dir, summary, results)
+        write_reports(ctx.output_dir, summary, lists)
         folder = str(ctx.output_dir.resolve())
     changes = None
     if params.mode.value == "progress":

@@ -23,6 +23,7 @@ EARLIEST_BIRTH = date(1800, 1, 1)  # GB 11643 birth dates start in the 1800s (a 
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 # An 18-character ID anywhere in free text: not glued to other digits.
 ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+ID_IN_TEXT_PLAIN = r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"  # the same, without groups, for pandas
 
 # Reasons, stable strings used in quarantine records and tests.
 MISSING = "missing"

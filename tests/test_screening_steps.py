@@ -140,3 +140,14 @@ def test_lead_timeliness(reported, accepted, status, overdue, late):
         assert out.empty
     else:
         assert (bool(out["overdue"].iloc[0]), bool(out["late_accepted"].iloc[0])) == (overdue, late)
+
+
+def test_published_lists_are_masked_and_the_output_check_would_catch_a_leak():
+    from tasks.screening.report import for_people, unmasked_id_check
+
+    leads = pd.DataFrame({"lead_no": ["L1"], "id_number": ["11010519491231002X"], "name": ["欧阳娜娜"],
+                          "channel": ["platform"]})
+    published = for_people(leads, "11")
+    assert published["证件号码"].tolist() == ["110105********002X"] and published["姓名"].tolist() == ["欧***"]
+    assert not unmasked_id_check({"unmatched_leads": published})["has_unmasked_id"].any()
+    assert unmasked_id_check({"unmatched_leads": leads})["has_unmasked_id"].all()

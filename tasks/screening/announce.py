@@ -39,7 +39,7 @@ def announce_scope(ctx: CampaignContext, figures: dict[str, int], window: tuple[
          "农户 / households": figures["households"], "风险未消除监测户 / at risk": figures["at_risk"],
          "待核实线索 / open leads": figures["open_leads"]},
         ["按渠道汇集线索，逐户核实 / gather leads from every channel and verify each household"],
-        ctx.flow_run_url, campaign="screening", campaign_run_id=ctx.run_id))
+        ctx.flow_run_url, campaign_run_id=ctx.run_id))  # no campaign: the coordinators' (default) channel
 
 
 def announce_results(ctx: CampaignContext, summary: dict, folder: str | None) -> None:
@@ -55,7 +55,7 @@ def announce_results(ctx: CampaignContext, summary: dict, folder: str | None) ->
         actions.append("未完成省份 / provinces stopped: " + ", ".join(summary["failed_provinces"]))
     ctx.notifier.notify(build_message(
         f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, ctx.flow_run_url,
-        campaign="screening", campaign_run_id=ctx.run_id))
+        campaign_run_id=ctx.run_id))  # the coordinators' (default) channel
     for code, s in summary["provinces"].items():
         ctx.notifier.notify(build_message(
             f"{ctx.run_id}:province:{code}", f"{ctx.label} · {PROVINCE_BY_CODE[code].name}", _figures(s),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.privacy import mask_id_numbers, mask_name
+from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name
 from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.screening.province import LISTS, ProvinceScreening
@@ -93,14 +93,30 @@ def for_people(frame: pd.DataFrame, province: str) -> pd.DataFrame:
     return out.rename(columns=HEADERS)
 
 
-def write_reports(folder: Path, summary: dict, results: list[ProvinceScreening]) -> list[Path]:
+def people_lists(results: list[ProvinceScreening]) -> dict[str, pd.DataFrame]:
+    """Every list of every province as it will be published (masked, Chinese headers)."""
+    out = {}
+    for name in LISTS:
+        parts = [for_people(r.lists[name], r.province) for r in results]
+        out[name] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out
+
+
+def unmasked_id_check(lists: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per published row: does any of its cells hold an 18-character ID number in clear?"""
+    parts = [pd.DataFrame({"list_name": name, "has_unmasked_id": frame.astype(str).agg(" ".join, axis=1)
+                           .str.contains(ID_IN_TEXT_PLAIN, regex=True).to_numpy(dtype=bool)})
+             for name, frame in lists.items() if len(frame)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"list_name": [], "has_unmasked_id": []})
+
+
+def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "summary.json"]
     written[0].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     sheets: dict[str, pd.DataFrame] = {}
     for name in LISTS:
-        parts = [for_people(r.lists[name], r.province) for r in results]
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        frame = lists[name]
         sheets[LIST_TITLES[name]] = frame
         path = folder / f"{name}.csv"
         frame.to_csv(path, index=False, encoding="utf-8-sig")
