@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tasks.model import OutboxMessage
@@ -78,7 +78,7 @@ def deliver_pending(engine: Engine, transport: Transport, *, campaign_run_id: st
 
 def pending_count(engine: Engine) -> int:
     with engine.connect() as conn:
-        return len(conn.execute(select(OutboxMessage.id).where(OutboxMessage.status != "sent")).all())
+        return conn.execute(select(func.count()).where(OutboxMessage.status != "sent")).scalar_one()
 
 
 def _thread_parent(engine: Engine, transport: Transport, message_id: int, thread_key: str | None):
