@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -146,6 +148,73 @@ def run_screening(
     typer.echo(json.dumps({k: summary[k] for k in ("leads", "new_candidates", "elimination_candidates",
                                                    "coverage_gaps", "weak_labour_to_explore")},
                           ensure_ascii=False))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="CSV or XLSX files to load.")] = None,
+    kind: Annotated[str | None, typer.Option(help="households, persons, measures or leads (default: from "
+                                                  "the header).")] = None,
+    inbox: Annotated[bool, typer.Option("--inbox", help="Sweep the inbox folder (CAMPAIGNS_INBOX_DIR) "
+                                                        "instead, moving files out.")] = False,
+    template: Annotated[str | None, typer.Option(help="Write the XLSX template of this kind instead.")] = None,
+    contract: Annotated[bool, typer.Option("--contract", help="Print the data contract (Markdown).")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File for --template / --contract "
+                                                                      "(default: standard output).")] = None,
+) -> None:
+    """Load county submissions: every row is loaded or quarantined with its reasons; a file that cannot be
+    read as a whole is refused with a message naming the file, row and column. Exit status 1 if any file was
+    refused."""
+    from datetime import datetime
+
+    from tasks.ingest.contract import KINDS
+
+    if template is not None or contract:
+        from tasks.ingest.template import contract_markdown, template_xlsx
+
+        if template is not None and template not in KINDS:
+            _fail(f"unknown kind {template!r}: use one of {', '.join(KINDS)}")
+        data = template_xlsx(template) if template else contract_markdown().encode("utf-8")
+        if output is not None:
+            output.write_bytes(data)
+        elif template and sys.stdout.isatty():
+            _fail("an XLSX file is binary: redirect it (> leads.xlsx) or use --output")
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return
+    if kind is not None and kind not in KINDS:
+        _fail(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    if not inbox and not paths:
+        _fail("name the files to ingest, or use --inbox")
+    from tasks import db
+    from tasks.resources import build_engine, build_notifier
+
+    settings = get_settings()
+    engine = build_engine(settings)
+    db.upgrade(engine)
+    notifier = build_notifier(settings, engine)
+    today = datetime.now(settings.tz).date()
+    if inbox:
+        from tasks.ingest.inbox import sweep
+
+        result = sweep(engine, settings, notifier, today=today, launched_by="cli")
+        reports = result.reports
+        if result.waiting:
+            typer.echo(f"left for the next sweep (still being copied?): {', '.join(result.waiting)}")
+    else:
+        from tasks.ingest.load import ingest_file
+
+        reports = [ingest_file(engine, path, kind=kind, notifier=notifier, output_dir=settings.output_dir / "ingest",
+                               launched_by="cli", today=today, max_bytes=settings.ingest_max_bytes)
+                   for path in paths or []]
+    for report in reports:
+        typer.secho(report.summary_line(), fg=typer.colors.RED if report.status == "rejected" else None,
+                    err=report.status == "rejected")
+    if not reports:
+        typer.echo("nothing to ingest")
+    if any(r.status == "rejected" for r in reports):
+        raise typer.Exit(code=1)
 
 
 @app.command("settings")

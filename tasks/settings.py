@@ -31,6 +31,22 @@ class Settings(BaseSettings):
         default=50_000, ge=1_000, description="Rows per batch on bulk database writes."
     )
 
+    # County submissions: files dropped in the inbox are ingested by the sweep, then moved to the archive
+    # (loaded) or the rejected folder (refused, with an error report next to them).
+    inbox_dir: Path = Field(default=DEFAULT_VAR_DIR / "inbox", description="Folder the ingest sweep reads.")
+    archive_dir: Path = Field(
+        default=DEFAULT_VAR_DIR / "archive", description="Ingested files, by date, named with their SHA-256."
+    )
+    rejected_dir: Path = Field(
+        default=DEFAULT_VAR_DIR / "rejected", description="Refused files, by date, each with an error report."
+    )
+    inbox_settle_seconds: int = Field(
+        default=30, ge=0, description="Leave inbox files younger than this alone (they may still be copying)."
+    )
+    ingest_max_bytes: int = Field(
+        default=200_000_000, ge=1_000, description="Largest file the ingest accepts, in bytes."
+    )
+
     # Notifications: Slack Web API when a bot token is set, else an incoming webhook when its URL is set,
     # else the local outbox (console and a JSON-lines file), so the demo needs no Slack.
     slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-…).")

@@ -81,19 +81,26 @@ def run_stage(ctx: CampaignContext, stage: str, step: Callable[[], pd.DataFrame]
 
 def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str, *, key: str | None = None,
                source: str = "", province: str | None = None, columns: list[str] | None = None,
-               row_numbers: pd.Series | None = None, announce: str = "always") -> StageOutcome:
+               row_numbers: pd.Series | None = None, announce: str = "always",
+               earlier_reasons: dict[int, list[str]] | None = None, raw_rows: pd.DataFrame | None = None,
+               skip_scope: str | None = None) -> StageOutcome:
     """Validate `frame` with `suite`; quarantine, record, document and notify; raise StageFailed if blocked.
     `announce`: "always"; "problems" (a follow-up check: only failures); "blocking" (the caller reports the
-    figures itself, e.g. in one message per province: only a stopped stage is announced here)."""
+    figures itself, e.g. in one message per province: only a stopped stage is announced here).
+    `earlier_reasons` (row position -> reasons found before the suite ran, e.g. unreadable cells) quarantine
+    those rows too, with the suite's reasons added; `raw_rows` is what the quarantine stores for a row
+    (default: `columns` of `frame`); `skip_scope` leaves out the suite's rules of that scope."""
     if "known_county_codes" not in ctx.suite_parameters:
         ctx.suite_parameters["known_county_codes"] = known_county_codes(ctx.engine)
-    result = validate_frame(frame, suite, key, ctx.suite_parameters)
-    failing = sorted(result.quarantine_reasons())
+    result = validate_frame(frame, suite, key, ctx.suite_parameters, skip_scope=skip_scope)
+    reasons = _merge_reasons(earlier_reasons or {}, result.quarantine_reasons())
+    failing = sorted(reasons)
     kept = frame.drop(index=frame.index[failing]) if failing else frame
     quarantined = len(failing)
     if not ctx.dry_run:
         record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=source or suite, frame=frame,
-                          result=result, key=key, columns=columns, row_numbers=row_numbers)
+                          result=result, key=key, columns=columns, row_numbers=row_numbers, reasons=reasons,
+                          raw_rows=raw_rows)
     if not ctx.dry_run and ctx.docs is not None and result.validation is not None:
         ctx.docs.add(_slug(f"{stage}-{province or 'all'}"), result.validation)
     ctx.quality_rows.extend({"stage": stage, "province": province or "", "suite": result.suite, **row}
@@ -106,6 +113,14 @@ def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str
         rules = ", ".join(o.rule for o in result.blocking)
         raise StageFailed(f"{ctx.label}: stage {stage!r} stopped by critical check(s) of {suite}: {rules}")
     return outcome
+
+
+def _merge_reasons(*found: dict[int, list[str]]) -> dict[int, list[str]]:
+    merged: dict[int, list[str]] = {}
+    for reasons in found:
+        for row, items in reasons.items():
+            merged.setdefault(row, []).extend(items)
+    return merged
 
 
 def stage_message_figures(outcome: StageOutcome) -> dict[str, object]:

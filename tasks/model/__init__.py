@@ -3,6 +3,7 @@
 from tasks.model.base import Base, zh_labels
 from tasks.model.bookkeeping import (
     CampaignRun,
+    IngestedFile,
     OutboxMessage,
     QualityResult,
     QuarantinedRow,
@@ -16,7 +17,7 @@ from tasks.model.roster import Household, Lead, Measure, Person
 metadata = Base.metadata
 
 __all__ = [
-    "Base", "CampaignRun", "County", "Employment", "Household", "Lead", "LinkageFund", "Measure",
+    "Base", "CampaignRun", "County", "Employment", "Household", "IngestedFile", "Lead", "LinkageFund", "Measure",
     "MicrocreditLoan", "MonitoringThreshold", "OutboxMessage", "Person", "Province", "QualityResult",
     "QuarantinedRow", "Release", "RelocationSite", "ScreeningFinding", "TrainingEnrolment", "metadata", "zh_labels",
 ]

@@ -138,3 +138,23 @@ class ScreeningFinding(Base):
     lead_no: Mapped[str | None] = col("线索编号", String(32))
     category: Mapped[str | None] = col("类别", String(40))  # candidate type, gap, match …
     details: Mapped[Any] = col("明细", JSONType, nullable=True)
+
+
+class IngestedFile(Base):
+    __tablename__ = "ingested_files"
+    __table_args__ = {"comment": "已接收的县级报送文件 (按内容 SHA-256)"}
+
+    sha256: Mapped[str] = col("文件 SHA-256", String(64), primary_key=True)
+    file_name: Mapped[str] = col("文件名", String(300))
+    kind: Mapped[str | None] = col("数据类别", String(20))  # households / persons / measures / leads
+    status: Mapped[str] = col("状态", String(12))  # loaded / rejected
+    county_code: Mapped[str | None] = col("县代码", String(6))
+    rows_read: Mapped[int] = col("读取行数", Integer, default=0)
+    rows_loaded: Mapped[int] = col("入库行数", Integer, default=0)
+    rows_quarantined: Mapped[int] = col("隔离行数", Integer, default=0)
+    reasons: Mapped[Any] = col("隔离原因及行数", JSONType, nullable=True)
+    problem: Mapped[str | None] = col("拒收原因", Text)
+    campaign_run_id: Mapped[str | None] = col("运行编号", String(36))
+    launched_by: Mapped[str | None] = col("发起人或调度", String(100))
+    received_at: Mapped[datetime] = col("首次接收时间", DateTime)
+    ingested_at: Mapped[datetime] = col("处理时间", DateTime)

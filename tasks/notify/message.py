@@ -19,6 +19,7 @@ class Message:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     campaign: str | None = None  # screening / assessment / release / ingest: routes to a channel
     province: str | None = None  # a province code routes to that province's channel when configured
+    county: str | None = None  # a county code routes to that county's channel when configured
     campaign_run_id: str | None = None  # messages of one run (and channel) are threaded together
     channel: str | None = None  # explicit channel; else routed
 
@@ -34,6 +35,7 @@ def build_message(
     province: str | None = None,
     campaign_run_id: str | None = None,
     channel: str | None = None,
+    county: str | None = None,
 ) -> Message:
     """A message with a header, up to ten figures, an action list and a link to the Prefect run."""
     figures = dict(figures or {})
@@ -53,4 +55,4 @@ def build_message(
     if link:
         lines.append(link)
     return Message(dedupe_key=dedupe_key, text="\n".join(lines), blocks=blocks, campaign=campaign,
-                   province=province, campaign_run_id=campaign_run_id, channel=channel)
+                   province=province, county=county, campaign_run_id=campaign_run_id, channel=channel)

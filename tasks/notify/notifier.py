@@ -46,7 +46,7 @@ class Notifier:
 
     def notify(self, message: Message) -> NotifyOutcome:
         """Store the (masked) message durably, then deliver what this run has pending."""
-        channel = message.channel or self.router.route(message.campaign, message.province)
+        channel = message.channel or self.router.route(message.campaign, message.province, message.county)
         text, blocks = self.masker.mask(message.text), self.masker.mask(message.blocks)
         # A rerun that finds the same sends nothing again; one that finds something else says so.
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

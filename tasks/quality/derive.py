@@ -98,6 +98,8 @@ def household_positions(households: pd.DataFrame, rows: pd.DataFrame, column: st
     Hash lookups on an Index: `Series.isin` on Arrow strings with a million values is slow. A duplicated
     户编号 (quarantined by its own check) resolves to its first row."""
     keys = households["household_no"]
+    if keys.empty:
+        return np.full(len(rows), -1, dtype=np.int64)
     first = ~keys.duplicated().to_numpy()
     positions = pd.Index(keys[first]).get_indexer(rows[column])
     return np.where(positions >= 0, np.flatnonzero(first)[positions], -1)

@@ -15,13 +15,19 @@ from tasks.quality.results import CheckpointResult
 
 def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, frame: pd.DataFrame,
                       result: CheckpointResult, key: str | None, columns: list[str] | None = None,
-                      row_numbers: pd.Series | None = None) -> int:
+                      row_numbers: pd.Series | None = None, reasons: dict[int, list[str]] | None = None,
+                      raw_rows: pd.DataFrame | None = None) -> int:
     """Store the results and quarantine the failing rows (the input columns, every reason); returns the
-    number of rows quarantined."""
+    number of rows quarantined. `reasons` (row position -> reasons) replaces the result's own when the
+    caller found more (an ingest's unreadable cells); `raw_rows`, aligned with `frame`, is stored instead
+    of the typed columns (the cells as the file had them)."""
     now = datetime.now()
-    reasons = result.quarantine_reasons()
+    reasons = result.quarantine_reasons() if reasons is None else reasons
     positions = sorted(reasons)
-    rows = _rows_as_json(frame.iloc[positions], columns or list(frame.columns))
+    if raw_rows is not None:
+        rows = _rows_as_json(raw_rows.iloc[positions], list(raw_rows.columns))
+    else:
+        rows = _rows_as_json(frame.iloc[positions], columns or list(frame.columns))
     quarantined = [{
         "campaign_run_id": run_id, "stage": stage, "source": source, "suite": result.suite,
         "row_key": None if key is None or row.get(key) is None else str(row.get(key))[:60],

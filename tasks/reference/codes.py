@@ -110,7 +110,8 @@ def is_disaster_or_accident_or_illness(risk_code: str) -> bool:
     return risk_code == "01" or risk_code == "05" or risk_code.startswith("02")
 
 
-RISK_STATUS = CodeTable("risk_status", "风险状态", {"at_risk": "风险未消除", "eliminated": "风险已消除"})
+RISK_STATUS = CodeTable("risk_status", "风险状态", {"at_risk": "风险未消除", "eliminated": "风险已消除"},
+                        aliases={"否": "at_risk", "未消除": "at_risk", "是": "eliminated", "已消除": "eliminated"})
 ELIMINATION_WAY = CodeTable(
     "elimination_way", "风险消除方式", {"assisted": "帮扶消除", "natural": "自然消除"}
 )

@@ -1,0 +1,42 @@
+"""The ingest-inbox sweep: county submissions dropped in the inbox are checked and loaded (or quarantined
+row by row, or refused as a whole) and moved out of the inbox; a scheduled deployment runs it often."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+from prefect.runtime import deployment, flow_run
+
+from tasks.ingest.inbox import sweep
+from tasks.notify.hooks import failure_hook, flow_run_url
+from tasks.resources import build_engine, build_notifier
+from tasks.settings import get_settings
+
+ARTIFACT_COLUMNS = ("file", "status", "kind", "rows_read", "loaded", "quarantined", "county_code", "problem")
+
+
+def _run_name() -> str:
+    return f"ingest inbox {datetime.now(get_settings().tz):%Y-%m-%d %H:%M}"
+
+
+@flow(name="ingest-inbox", flow_run_name=_run_name, on_failure=[failure_hook("ingest")],
+      on_crashed=[failure_hook("ingest")])
+def ingest_inbox() -> dict:
+    """报送文件接收: ingest every file in the inbox (CAMPAIGNS_INBOX_DIR) and move it to the archive or,
+    refused, to the rejected folder with an error report; the county hears of any problem."""
+    logger = get_run_logger()
+    settings = get_settings()
+    engine = build_engine(settings)
+    launched_by = f"deployment {deployment.name}" if deployment.get_id() else "manual"
+    result = sweep(engine, settings, build_notifier(settings, engine), today=datetime.now(settings.tz).date(),
+                   launched_by=launched_by, link=flow_run_url(flow_run.get_id()))
+    for report in result.reports:
+        logger.info(report.summary_line())
+    if result.waiting:
+        logger.info("left for the next sweep (still being copied?): %s", ", ".join(result.waiting))
+    if result.reports:
+        create_table_artifact([{k: r.as_dict()[k] for k in ARTIFACT_COLUMNS} for r in result.reports],
+                              key="ingest-files", description="报送文件处理结果 / files ingested")
+    return {"totals": result.totals(), "files": [r.as_dict() for r in result.reports]}

@@ -1,0 +1,155 @@
+"""The data contract of county submissions: per kind, the columns a file may carry, their Chinese names as
+the national monitoring system exports them, the English names of this project, types and allowed values.
+
+Everything else in the ingest path (header matching, value parsing, templates, the contract document) is
+driven from this one table, which itself follows the data model (`tasks/model/roster.py`)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table
+
+from tasks.model import metadata
+from tasks.reference import codes
+from tasks.reference.codes import CodeTable
+
+KINDS = ("households", "persons", "measures", "leads")
+KIND_LABELS = {"households": "农户", "persons": "家庭成员", "measures": "帮扶措施", "leads": "问题线索"}
+# The key a row is upserted by (户编号, 证件号码, 措施编号, 线索编号): a resubmission replaces the row.
+NATURAL_KEYS = {"households": "household_no", "persons": "id_number", "measures": "measure_no", "leads": "lead_no"}
+PRIMARY_KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
+
+# Columns without which no row of the file could be loaded: their absence rejects the file.
+REQUIRED = {
+    "households": ("household_no", "county_code", "household_size"),
+    "persons": ("household_no", "id_number", "name", "sex", "relation", "labour_skill"),
+    "measures": ("household_no", "category", "start_on"),
+    "leads": ("lead_no", "channel", "reported_at", "status"),
+}
+# Filled in when a file leaves them out: the province from the county or the household, the member and
+# measure numbers from their natural keys, the measure type from its category.
+DERIVED = {
+    "households": {"province_code": "县代码的前两位 / first two digits of the county code"},
+    "persons": {"province_code": "所在户的省代码 / the household's province",
+                "person_no": "已有成员沿用原编号，否则由户编号与证件号码生成 / "
+                             "kept, else made from 户编号 and 证件号码"},
+    "measures": {"province_code": "所在户的省代码 / the household's province",
+                 "measure_no": "由户编号、类别与开始时间生成 / made from 户编号, category and start date",
+                 "kind": "由帮扶措施类别推出 / follows from the category"},
+    "leads": {"province_code": "县代码或所在户 / from the county code or the household"},
+}
+
+CODE_COLUMNS: dict[str, CodeTable] = {
+    "monitoring_type": codes.MONITORING_TYPE, "risk_status": codes.RISK_STATUS,
+    "elimination_way": codes.ELIMINATION_WAY, "sex": codes.SEX, "relation": codes.RELATION,
+    "ethnicity": codes.ETHNICITY, "schooling": codes.SCHOOLING, "health": codes.HEALTH,
+    "labour_skill": codes.LABOUR_SKILL, "work_location": codes.WORK_LOCATION,
+    "category": codes.MEASURE_CATEGORY, "kind": codes.MEASURE_KIND, "channel": codes.LEAD_CHANNEL,
+    "risk_code": codes.RISK_CATEGORY, "status": codes.LEAD_STATUS, "outcome": codes.LEAD_OUTCOME,
+    **{f"risk_code_{i}": codes.RISK_CATEGORY for i in range(1, 6)},
+}
+# Other headers seen in county spreadsheets for the same field.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "household_no": ("户码", "家庭编号"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号"),
+    "phone": ("电话", "手机号码", "联系方式"),
+    "county_code": ("区县代码", "县级代码", "县(市、区)代码"),
+    "province_code": ("省份代码", "省级代码"),
+    "household_size": ("家庭人数", "人口数"),
+    "months_employed": ("务工时长", "务工月数"),
+    "channel": ("线索来源", "来源渠道"),
+    "risk_code": ("风险类别", "致贫返贫风险"),
+    "category": ("措施类别", "帮扶类别"),
+    "kind": ("措施类型",),
+    "monitoring_type": ("监测类型",),
+    "risk_status": ("风险状态",),
+    "relocation_site_code": ("安置区代码", "安置点"),
+}
+PHONE_COLUMNS = frozenset({"phone"})
+ID_COLUMNS = frozenset({"id_number"})
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # English snake_case, as in the database
+    zh: str  # the national system's header
+    type: str  # text, code, id_number, phone, date, datetime, boolean, integer, amount
+    required: bool
+    max_length: int | None = None
+    codes: CodeTable | None = None
+    aliases: tuple[str, ...] = ()
+    derived: str | None = None  # how the value is filled in when the column is absent
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.name, self.zh, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Contract:
+    kind: str
+    columns: tuple[Column, ...]
+    lookup: dict[str, str] = field(default_factory=dict)  # normalised header -> column name
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def key(self) -> str:
+        return NATURAL_KEYS[self.kind]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return REQUIRED[self.kind]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def match(self, header: str) -> str | None:
+        """The column a header names, or None."""
+        return self.lookup.get(normalise_header(header))
+
+
+def normalise_header(text: object) -> str:
+    """Full-width to half-width, no spaces or line breaks, no required-field markers (`*`, `(必填)`),
+    lower case: `＊ 证件号码（必填）` and `证件号码` are the same header."""
+    value = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    value = re.sub(r"\s+", "", value).replace("*", "")
+    value = re.sub(r"\((必填|选填|可选)\)$", "", value)
+    return value.lower()
+
+
+def _type_of(table: Table, name: str) -> str:
+    if name in CODE_COLUMNS:
+        return "code"
+    if name in ID_COLUMNS:
+        return "id_number"
+    if name in PHONE_COLUMNS:
+        return "phone"
+    kind = table.c[name].type
+    for sql_type, label in ((DateTime, "datetime"), (Date, "date"), (Boolean, "boolean"), (Integer, "integer"),
+                            (Float, "amount")):
+        if isinstance(kind, sql_type):
+            return label
+    return "text"
+
+
+def _contract(kind: str) -> Contract:
+    table = metadata.tables[kind]
+    columns = []
+    for c in table.columns:
+        length = c.type.length if isinstance(c.type, String) else None
+        columns.append(Column(c.name, c.info["zh"], _type_of(table, c.name), c.name in REQUIRED[kind], length,
+                              CODE_COLUMNS.get(c.name), ALIASES.get(c.name, ()), DERIVED[kind].get(c.name)))
+    lookup: dict[str, str] = {}
+    for column in columns:
+        for header in column.headers:
+            lookup.setdefault(normalise_header(header), column.name)
+    return Contract(kind, tuple(columns), lookup)
+
+
+CONTRACTS: dict[str, Contract] = {kind: _contract(kind) for kind in KINDS}

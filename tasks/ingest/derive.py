@@ -1,0 +1,79 @@
+"""Values a county file may leave out, filled in from what it has or what the roster already holds: the
+province (from the county code or the household), member and measure numbers, the measure type."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from tasks.ingest.frame import SubmittedRows
+from tasks.model import Household, Person
+from tasks.reference.codes import measure_kind_of
+from tasks.reference.provinces import PROVINCE_BY_CODE
+
+LOOKUP_CHUNK = 5_000
+
+
+def fill_derived(engine: Engine, kind: str, rows: SubmittedRows) -> None:
+    f = rows.frame
+    if "county_code" in f and f["county_code"].notna().any():
+        from_county = f["county_code"].str[:2].where(f["county_code"].str[:2].isin(list(PROVINCE_BY_CODE)))
+        f["province_code"] = f["province_code"].fillna(from_county)
+    if kind in ("persons", "measures", "leads") and f["province_code"].isna().any():
+        known = _households(engine, f.loc[f["province_code"].isna(), "household_no"])
+        f["province_code"] = f["province_code"].fillna(f["household_no"].map(known["province_code"]))
+    rows.add_reason(f["province_code"].isna().to_numpy(),
+                    "province_code.derivable: 省代码 missing, and neither a county code nor a known household gives it")
+    if kind == "persons" and f["person_no"].isna().any():
+        f["person_no"] = f["person_no"].fillna(_person_numbers(engine, f))
+    if kind == "measures":
+        if f["measure_no"].isna().any():
+            key = f["household_no"].fillna("") + "|" + f["category"].fillna("") + "|" + \
+                f["start_on"].dt.strftime("%Y%m%d").fillna("")
+            made = f["household_no"].fillna("") + "-M" + key.map(_digest)
+            f["measure_no"] = f["measure_no"].fillna(made.where(f["household_no"].notna()))
+        f["kind"] = f["kind"].fillna(f["category"].map(lambda c: measure_kind_of(c) if isinstance(c, str) else None))
+
+
+def county_of(engine: Engine, rows: SubmittedRows) -> str | None:
+    """The county most rows belong to (their own county code, else their household's), for routing."""
+    f = rows.frame
+    counties = f["county_code"] if "county_code" in f else pd.Series(dtype=object)
+    if counties.isna().all():
+        counties = f["household_no"].map(_households(engine, f["household_no"])["county_code"])
+    counties = counties.dropna()
+    return str(counties.mode().iloc[0]) if not counties.empty else None
+
+
+def _households(engine: Engine, numbers: pd.Series) -> pd.DataFrame:
+    wanted = numbers.dropna().unique().tolist()
+    parts = []
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start:start + LOOKUP_CHUNK]
+            query = select(Household.household_no, Household.province_code, Household.county_code) \
+                .where(Household.household_no.in_(chunk))
+            parts.append(pd.DataFrame(conn.execute(query).all(),
+                                      columns=["household_no", "province_code", "county_code"]))
+    found = pd.concat(parts) if parts else pd.DataFrame(columns=["household_no", "province_code", "county_code"])
+    return found.drop_duplicates("household_no").set_index("household_no")
+
+
+def _person_numbers(engine: Engine, f: pd.DataFrame) -> pd.Series:
+    """A person already in the roster keeps their number; a new one gets 户编号-P<hash of the ID>."""
+    ids = f["id_number"].dropna().unique().tolist()
+    existing: dict[str, str] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start:start + LOOKUP_CHUNK]
+            query = select(Person.id_number, Person.person_no).where(Person.id_number.in_(chunk))
+            existing.update(dict(conn.execute(query).all()))
+    kept = f["id_number"].map(existing)
+    made = f["household_no"] + "-P" + f["id_number"].map(_digest, na_action="ignore")
+    return kept.fillna(made)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]

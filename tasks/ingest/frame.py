@@ -1,0 +1,74 @@
+"""From the file's cells to a frame with the table's columns and types, plus, per row, the reasons it
+cannot be loaded as it stands (unreadable cells, a truncated row). Reasons name the column, never a value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tasks.ingest.header import Layout
+from tasks.ingest.read import RawSheet
+from tasks.ingest.values import normalise_text, parse, too_long
+from tasks.model import metadata
+from tasks.tables import typed
+
+TYPE_HELP = {
+    "date": "is not a date (2023-04-05, 2023/4/5, 2023年4月5日, 20230405 or an Excel date)",
+    "datetime": "is not a date or time (2023-04-05 10:30, 2023/4/5, 2023年4月5日, 20230405 or an Excel date)",
+    "boolean": "is not yes or no (是/否, Y/N, true/false, 1/0)",
+    "integer": "is not a whole number",
+    "amount": "is not an amount (digits, optional thousands separators, ¥ or 元)",
+}
+
+
+@dataclass
+class SubmittedRows:
+    frame: pd.DataFrame  # every column of the table, typed; absent columns are missing values
+    raw: pd.DataFrame  # the cells as submitted, under the file's own headers
+    row_numbers: pd.Series  # spreadsheet row / CSV line of each row
+    reasons: dict[int, list[str]]  # row position -> why it cannot be loaded as it stands
+    present: list[str]  # the table columns the file carried
+
+    def add_reason(self, mask: np.ndarray, reason: str) -> None:
+        for position in np.flatnonzero(mask).tolist():
+            self.reasons.setdefault(position, []).append(reason)
+
+
+def submitted_rows(sheet: RawSheet, layout: Layout) -> SubmittedRows:
+    width = len(layout.headers)
+    body = sheet.rows[layout.header_index + 1:]
+    counts = np.fromiter((len(r) for r in body), dtype=np.int64, count=len(body))
+    overflow = np.fromiter((any(c.strip() for c in r[width:]) for r in body), dtype=bool, count=len(body))
+    cells = [r[:width] + [""] * (width - len(r)) if len(r) != width else r for r in body]
+    raw = pd.DataFrame(cells, columns=_unique_headers(layout.headers), dtype=object)
+    numbers = pd.Series(sheet.row_numbers[layout.header_index + 1:], dtype="int64")
+    table = metadata.tables[layout.kind]
+    values = {}
+    rows = SubmittedRows(pd.DataFrame(), raw, numbers, {}, sorted(layout.columns.values()))
+    if sheet.format == "csv":  # a spreadsheet leaves trailing empty cells out; a CSV row must be whole
+        rows.add_reason(counts < width, f"row.fields: fewer fields than the header's {width} "
+                                         "(file truncated, or a line break inside a cell?)")
+    rows.add_reason(overflow, f"row.fields: more fields than the header's {width} (misaligned row?)")
+    for position, name in layout.columns.items():
+        column = layout.contract.column(name)
+        text = normalise_text(raw.iloc[:, position])
+        parsed, unreadable = parse(column, text)
+        if column.type in TYPE_HELP:
+            rows.add_reason(unreadable, f"{name}.format: {column.zh} {TYPE_HELP[column.type]}")
+        long = too_long(column, parsed)
+        rows.add_reason(long, f"{name}.length: {column.zh} is longer than {column.max_length} characters")
+        values[name] = parsed.where(~long, None) if long.any() else parsed
+    for c in table.columns:
+        values.setdefault(c.name, pd.Series(None, index=raw.index, dtype=object))
+    rows.frame = typed(pd.DataFrame(values, index=raw.index)[[c.name for c in table.columns]], layout.kind)
+    return rows
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, header in enumerate(headers):
+        name = header.strip() or f"column {i + 1}"
+        out.append(name if name not in out else f"{name} ({i + 1})")
+    return out

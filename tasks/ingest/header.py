@@ -1,0 +1,79 @@
+"""Finding the header row (title rows above it are common) and the kind of a submitted file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tasks.ingest.contract import CONTRACTS, KINDS, Contract
+from tasks.ingest.read import FileRejected, RawSheet
+
+HEADER_SCAN_ROWS = 30
+MIN_MATCHES = 2
+
+
+@dataclass
+class Layout:
+    contract: Contract
+    header_index: int  # position in RawSheet.rows
+    header_row: int  # the spreadsheet row / CSV line, for messages
+    columns: dict[int, str]  # cell position -> column name
+    headers: list[str]  # the file's own header cells
+    ignored: list[str]  # header cells that name no column of the contract
+
+    @property
+    def kind(self) -> str:
+        return self.contract.kind
+
+
+def _matches(contract: Contract, cells: list[str]) -> dict[int, str]:
+    return {i: name for i, cell in enumerate(cells) if (name := contract.match(cell))}
+
+
+def locate(sheet: RawSheet, file: str, kind: str | None = None) -> Layout:
+    """The header row and the file's kind (`kind` when given). Rejects a file without a recognisable
+    header, with two headers for one column, or without a required column."""
+    candidates = [CONTRACTS[kind]] if kind else [CONTRACTS[k] for k in KINDS]
+    best: tuple[int, int, int, Contract] | None = None  # (score, has key, -row, contract)
+    for index, cells in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        for contract in candidates:
+            found = set(_matches(contract, cells).values())
+            score = (len(found), int(contract.key in found), -index, contract)
+            if len(found) >= MIN_MATCHES and (best is None or score[:3] > best[:3]):
+                best = score
+    if best is None:
+        examples = candidates[0].columns[:4] if kind else ()
+        expected = "、".join(c.zh for c in examples) or "户编号、证件号码、线索编号、措施编号"
+        what = f"a {kind} header" if kind else "a header of a known kind (households, persons, measures, leads)"
+        raise FileRejected(file, f"unknown layout: no row among the first {HEADER_SCAN_ROWS} is {what} "
+                                 f"(at least {MIN_MATCHES} known column names, such as {expected}); "
+                                 "see the data contract or `campaigns ingest --template KIND`")
+    contract, index = best[3], -best[2]
+    cells = sheet.rows[index]
+    row = sheet.row_numbers[index]
+    columns = _matches(contract, cells)
+    seen: dict[str, int] = {}
+    for position, name in columns.items():
+        if name in seen:
+            column = contract.column(name)
+            raise FileRejected(file, f"two columns, {cells[seen[name]].strip()!r} and {cells[position].strip()!r}, "
+                                     f"both mean {column.zh} ({name}); keep one", column=column.zh, row=row)
+        seen[name] = position
+    missing = [contract.column(n) for n in contract.required if n not in seen]
+    if missing:
+        names = ", ".join(f"{c.zh} ({c.name})" for c in missing)
+        hint = _better_kind(cells, contract)
+        raise FileRejected(file, f"missing required column(s) for {contract.kind} ({contract.label}): {names}"
+                                 + (f"; the header looks like {hint}" if hint else ""),
+                           column=missing[0].zh, row=row)
+    ignored = [c.strip() for i, c in enumerate(cells) if i not in columns and c.strip()]
+    return Layout(contract, index, row, columns, cells, ignored)
+
+
+def _better_kind(cells: list[str], chosen: Contract) -> str | None:
+    """Another kind whose required columns this header has: the file was sent as the wrong kind."""
+    for kind in KINDS:
+        contract = CONTRACTS[kind]
+        found = set(_matches(contract, cells).values())
+        if kind != chosen.kind and all(n in found for n in contract.required):
+            return f"{kind} ({contract.label})"
+    return None

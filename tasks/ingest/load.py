@@ -1,0 +1,160 @@
+"""Ingest one submitted file: read → find header and kind → parse → derive → checkpoint (the kind's raw
+suite, the same as every campaign's input stage) → upsert the rows that passed by their natural key →
+record. Every data row is either loaded or quarantined with all its reasons; a file that cannot be read
+as a whole is rejected with a message naming the file, row and column."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+from sqlalchemy import Engine, delete, or_, select
+
+from tasks.bulk import insert_frame
+from tasks.ingest.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
+from tasks.ingest.derive import county_of, fill_derived
+from tasks.ingest.frame import SubmittedRows, submitted_rows
+from tasks.ingest.header import locate
+from tasks.ingest.read import FileRejected, read_file
+from tasks.ingest.report import FileReport, count_reasons, problem_message
+from tasks.model import IngestedFile, metadata
+from tasks.notify import Notifier
+from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
+from tasks.runs import finish_run, start_run
+from tasks.stage import CampaignContext, StageFailed, checkpoint
+from tasks.tables import read_table, typed
+
+log = logging.getLogger(__name__)
+DELETE_CHUNK = 1_000
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier: Notifier | None = None,
+                output_dir: Path, launched_by: str = "cli", today: date | None = None,
+                max_bytes: int | None = None, county_hint: str | None = None,
+                link: str | None = None) -> FileReport:
+    """Load `path` (kind detected from its header unless given); never raises for a bad file."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    name = path.name
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        return FileReport(name, "", "rejected", problem=f"{name}: cannot be read: {exc.strerror or exc}")
+    earlier = _earlier(engine, sha)
+    if earlier is not None and earlier.status == "loaded":
+        return FileReport(name, sha, "duplicate", kind=earlier.kind, rows_read=earlier.rows_read,
+                          note=f"same content as {earlier.file_name}, ingested {earlier.ingested_at:%Y-%m-%d %H:%M}")
+    run_id = start_run(engine, "ingest", f"file:{sha[:15]}", parameters={
+        "file": name, "sha256": sha, "kind": kind, "bytes": path.stat().st_size}, launched_by=launched_by)
+    report = FileReport(name, sha, "loaded", kind=kind, run_id=run_id, county_code=county_hint)
+    try:
+        _load(engine, path, report, notifier, output_dir, today or date.today(), max_bytes)
+    except FileRejected as exc:
+        report.status, report.problem = "rejected", str(exc)
+    except StageFailed as exc:  # a table-level rule of the suite failed: the file as a whole is wrong
+        report.status, report.problem = "rejected", f"{name}: {exc}"
+    report.loaded = 0 if report.status == "rejected" else report.loaded
+    _record(engine, report, earlier, launched_by)
+    finish_run(engine, run_id, "completed" if report.status == "loaded" else "rejected",
+               error=report.problem)
+    if report.has_problems and notifier is not None:
+        try:
+            notifier.notify(problem_message(report, link))
+        except Exception:  # the report and the database hold the facts; the message can be flushed later
+            log.exception("could not notify about %s", name)
+    return report
+
+
+def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | None, output_dir: Path,
+          today: date, max_bytes: int | None) -> None:
+    wanted_sheets = (report.kind, KIND_LABELS[report.kind]) if report.kind else \
+        tuple(n for k in KINDS for n in (k, KIND_LABELS[k]))
+    sheet = read_file(path, wanted_sheets, max_bytes)
+    layout = locate(sheet, report.file, report.kind)
+    kind = report.kind = layout.kind
+    report.format, report.encoding, report.sheet = sheet.format, sheet.encoding, sheet.sheet
+    report.header_row, report.ignored_columns = layout.header_row, layout.ignored
+    rows = submitted_rows(sheet, layout)
+    report.rows_read = len(rows.frame)
+    if report.rows_read == 0:
+        raise FileRejected(report.file, "no data rows under the header", row=layout.header_row)
+    fill_derived(engine, kind, rows)
+    report.county_code = county_of(engine, rows) or report.county_code
+    ctx = CampaignContext(run_id=report.run_id or "", campaign="ingest", label=f"报送 {report.file}",
+                          engine=engine, notifier=notifier, output_dir=output_dir, today=today)
+    outcome = checkpoint(ctx, f"ingest {kind}", _facts(engine, kind, rows.frame, today), f"{kind}_raw",
+                         key=PRIMARY_KEYS[kind], source=report.file, row_numbers=rows.row_numbers,
+                         announce="blocking", earlier_reasons=rows.reasons, raw_rows=rows.raw, skip_scope="roster")
+    kept = rows.frame.loc[outcome.frame.index]
+    _upsert(engine, kind, kept)
+    report.loaded, report.quarantined = len(kept), outcome.quarantined
+    report.reasons = count_reasons(_all_reasons(rows, outcome))
+    assert report.loaded + report.quarantined == report.rows_read, "every row is loaded or quarantined"
+
+
+def _all_reasons(rows: SubmittedRows, outcome) -> dict[int, list[str]]:
+    merged = {k: list(v) for k, v in rows.reasons.items()}
+    for position, reasons in outcome.result.quarantine_reasons().items():
+        merged.setdefault(position, []).extend(reasons)
+    return merged
+
+
+def _facts(engine: Engine, kind: str, frame: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The derived columns the kind's suite checks. Rules across tables (one head per household…) are the
+    suites' roster scope, left to the campaigns' input stage: a file of households comes before its persons."""
+    if kind == "households":
+        thresholds = read_table(engine, "monitoring_thresholds")
+        return household_facts(frame, _empty("persons"), _empty("measures"), thresholds, pd.Timestamp(today))
+    if kind == "persons":
+        return person_facts(frame, _empty("households"), today)
+    if kind == "measures":
+        return measure_facts(frame)
+    return lead_facts(frame, today)
+
+
+def _empty(table: str) -> pd.DataFrame:
+    return typed(pd.DataFrame({c.name: pd.Series(dtype=object) for c in metadata.tables[table].columns}), table)
+
+
+def _upsert(engine: Engine, kind: str, rows: pd.DataFrame) -> None:
+    """Replace rows with the same natural key (and primary key) in one transaction, then insert."""
+    table = metadata.tables[kind]
+    keys = {c: rows[c].dropna().unique().tolist() for c in {NATURAL_KEYS[kind], PRIMARY_KEYS[kind]}}
+    with engine.begin() as conn:
+        longest = max(len(v) for v in keys.values()) if keys else 0
+        for start in range(0, longest, DELETE_CHUNK):
+            tests = [table.c[c].in_(v[start:start + DELETE_CHUNK]) for c, v in keys.items()
+                     if v[start:start + DELETE_CHUNK]]
+            conn.execute(delete(table).where(or_(*tests)))
+        insert_frame(conn, table, rows)
+
+
+def _earlier(engine: Engine, sha: str) -> SimpleNamespace | None:
+    """The record of an earlier ingest of the same content, if any."""
+    with engine.connect() as conn:
+        row = conn.execute(select(IngestedFile.__table__).where(IngestedFile.sha256 == sha)).mappings().first()
+    return SimpleNamespace(**row) if row is not None else None
+
+
+def _record(engine: Engine, report: FileReport, earlier: SimpleNamespace | None, launched_by: str) -> None:
+    now = datetime.now()
+    values = {"sha256": report.sha256, "file_name": report.file[:300], "kind": report.kind,
+              "status": report.status, "county_code": report.county_code, "rows_read": report.rows_read,
+              "rows_loaded": report.loaded, "rows_quarantined": report.quarantined, "reasons": report.reasons,
+              "problem": report.problem, "campaign_run_id": report.run_id, "launched_by": launched_by,
+              "received_at": earlier.received_at if earlier is not None else now, "ingested_at": now}
+    with engine.begin() as conn:
+        conn.execute(delete(IngestedFile).where(IngestedFile.sha256 == report.sha256))
+        conn.execute(IngestedFile.__table__.insert().values(**values))

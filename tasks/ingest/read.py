@@ -1,0 +1,148 @@
+"""Reading a submitted file into rows of text: CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030,
+encoding detected from the bytes) or XLSX (the sheet named for the kind, else the first). Every cell comes
+out as text, so one set of value parsers serves both formats; Excel dates come out as ISO dates.
+
+A file that cannot be read at all raises `FileRejected` with a message naming the file (and the row where
+that applies); nothing here lets a Python traceback reach a coordinator."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other Office binaries)
+CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
+MAX_CONTROL_SHARE = 0.001  # text exported by any system has (almost) no control characters
+
+
+class FileRejected(Exception):
+    """The whole file is refused; `str()` is the message for people."""
+
+    def __init__(self, file: str, problem: str, *, column: str | None = None, row: int | None = None):
+        self.file, self.problem, self.column, self.row = file, problem, column, row
+        where = "".join([f", row {row}" if row else "", f", column {column}" if column else ""])
+        super().__init__(f"{file}{where}: {problem}")
+
+
+@dataclass
+class RawSheet:
+    """The file's cells as text; `rows[i]` was spreadsheet row (or CSV line) `row_numbers[i]`."""
+
+    rows: list[list[str]]
+    row_numbers: list[int]
+    format: str  # csv / xlsx
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+def read_file(path: Path, sheet_names: tuple[str, ...] = (), max_bytes: int | None = None) -> RawSheet:
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise FileRejected(name, f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes "
+                                     "(split it, or raise CAMPAIGNS_INGEST_MAX_BYTES)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileRejected(name, f"cannot be read: {exc.strerror or exc}") from exc
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise FileRejected(name, "the file is empty")
+    if data.startswith(XLSX_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(name, data, sheet_names)
+    if data.startswith(OLE_MAGIC):
+        raise FileRejected(name, "an old binary Excel file (.xls): save it as .xlsx or CSV and send it again")
+    return _read_csv(name, data)
+
+
+def decode(name: str, data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was found in: a BOM decides; else UTF-8 if the bytes are valid UTF-8;
+    else GB18030 (a superset of GBK and GB2312) if they are valid in it; else the file is rejected."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise FileRejected(name, f"declares {encoding} with a byte-order mark but byte {exc.start} "
+                                         "is not valid in it (damaged file?)") from exc
+    if b"\x00" in data:
+        raise FileRejected(name, "binary content (NUL bytes): not a CSV or XLSX file")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            line = data.count(b"\n", 0, utf8_error.start) + 1
+            raise FileRejected(name, "not text in UTF-8, GBK or GB18030 (binary content or another encoding)",
+                               row=line) from None
+
+
+def _read_csv(name: str, data: bytes) -> RawSheet:
+    text, encoding = decode(name, data)
+    sample = text[:100_000]
+    if sample and sum(ch in CONTROL for ch in sample) > MAX_CONTROL_SHARE * len(sample) + 1:
+        raise FileRejected(name, "binary content (control characters): not a CSV or XLSX file")
+    delimiter = _delimiter(sample)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows, numbers = [], []
+    line = 1
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                rows.append(record)
+                numbers.append(line)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise FileRejected(name, f"not valid CSV ({exc}); an unclosed quote or a truncated file?",
+                           row=line) from None
+    return RawSheet(rows, numbers, "csv", encoding=encoding)
+
+
+def _delimiter(sample: str) -> str:
+    """Comma, or tab for Excel's "Unicode text" export: whichever the first lines use more."""
+    head = "\n".join(sample.splitlines()[:20])
+    return "\t" if head.count("\t") > head.count(",") else ","
+
+
+def _read_xlsx(name: str, data: bytes, sheet_names: tuple[str, ...]) -> RawSheet:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise FileRejected(name, f"not a readable XLSX workbook (damaged or truncated?): {type(exc).__name__}") \
+            from None
+    try:
+        wanted = {s.strip() for s in sheet_names}
+        chosen = next((s for s in book.sheetnames if s.strip() in wanted), book.sheetnames[0])
+        sheet = book[chosen]
+        rows, numbers = [], []
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = ["" if v is None else _cell_text(v) for v in values]
+                if any(c.strip() for c in cells):
+                    rows.append(cells)
+                    numbers.append(number)
+        except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
+            raise FileRejected(name, f"the workbook is damaged or truncated ({type(exc).__name__})",
+                               row=len(numbers) + 1 if numbers else None) from None
+    finally:
+        book.close()
+    return RawSheet(rows, numbers, "xlsx", sheet=chosen)
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.time() != time(0) else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

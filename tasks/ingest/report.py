@@ -1,0 +1,92 @@
+"""What an ingest says about each file: figures for people (CLI, artifact, message) and the error report
+left next to a rejected file. No cell values: only counts, columns, rows and rules."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from tasks.notify import Message, build_message
+
+MAX_ACTIONS = 6
+
+
+@dataclass
+class FileReport:
+    file: str
+    sha256: str
+    status: str  # loaded / duplicate / rejected
+    kind: str | None = None
+    rows_read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)  # reason -> rows, most frequent first
+    problem: str | None = None  # why a rejected file was refused, naming file, row and column
+    format: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    county_code: str | None = None
+    run_id: str | None = None
+    note: str | None = None  # e.g. when a duplicate was first ingested
+
+    @property
+    def has_problems(self) -> bool:
+        return self.status == "rejected" or self.quarantined > 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def summary_line(self) -> str:
+        if self.status == "rejected":
+            return f"REJECTED {self.problem}"
+        if self.status == "duplicate":
+            return f"{self.file}: already ingested ({self.note}); nothing loaded"
+        top = "; ".join(f"{n} × {r}" for r, n in list(self.reasons.items())[:3])
+        return (f"{self.file}: {self.kind}, {self.rows_read} rows read, {self.loaded} loaded, "
+                f"{self.quarantined} quarantined" + (f" ({top})" if top else ""))
+
+
+def count_reasons(reasons: dict[int, list[str]]) -> dict[str, int]:
+    """Rows per reason (a row with two reasons counts under both), most frequent first."""
+    counts = Counter(reason for items in reasons.values() for reason in dict.fromkeys(items))
+    return dict(counts.most_common())
+
+
+def error_report(report: FileReport) -> str:
+    """The text left next to a rejected file, for the county that sent it."""
+    lines = [
+        "报送文件未被接收 / submission rejected",
+        f"文件 / file: {report.file}",
+        f"SHA-256: {report.sha256}",
+        f"原因 / problem: {report.problem}",
+        "",
+        "请按数据规范修改后重新报送；修改后的文件会被重新处理。",
+        "Correct the file as the data contract says and send it again; a corrected file is processed anew.",
+        "Data contract: expectations/data_contract.md; templates: `campaigns ingest --template KIND`.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def report_json(report: FileReport) -> str:
+    return json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def problem_message(report: FileReport, link: str | None = None) -> Message:
+    """To the county's channel (else its province's, else the data stewards'): what went wrong with a file."""
+    figures: dict[str, object] = {"文件 / file": report.file, "类别 / kind": report.kind or "未识别 / unknown"}
+    if report.status == "rejected":
+        title = f"报送文件被拒收 / file rejected: {report.file}"
+        actions = [report.problem or "", "修改后重新报送 / correct it and send it again"]
+    else:
+        title = f"报送文件有问题行 / rows quarantined: {report.file}"
+        figures |= {"读取 / read": report.rows_read, "入库 / loaded": report.loaded,
+                    "隔离 / quarantined": report.quarantined}
+        actions = [f"{n} 行 / rows: {reason}" for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
+        actions.append("隔离行在 quarantined_rows 中，请核实后重新报送 / review them and resubmit")
+    county = report.county_code
+    return build_message(f"ingest:{report.sha256}:{report.status}", title, figures, actions, link,
+                         campaign="ingest", province=county[:2] if county else None, county=county,
+                         campaign_run_id=report.run_id)
