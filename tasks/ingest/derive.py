@@ -70,7 +70,7 @@ def _person_numbers(engine: Engine, f: pd.DataFrame) -> pd.Series:
             chunk = ids[start:start + LOOKUP_CHUNK]
             query = select(Person.id_number, Person.person_no).where(Person.id_number.in_(chunk))
             existing.update(dict(conn.execute(query).all()))
-    kept = f["id_number"].map(existing)
+    kept = f["id_number"].map(existing).astype(object)
     made = f["household_no"] + "-P" + f["id_number"].map(_digest, na_action="ignore")
     return kept.fillna(made)
 

@@ -71,15 +71,21 @@ def decode(name: str, data: bytes) -> tuple[str, str]:
                                          "is not valid in it (damaged file?)") from exc
     if b"\x00" in data:
         raise FileRejected(name, "binary content (NUL bytes): not a CSV or XLSX file")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
+    error = None
+    for encoding in ("utf-8", "gb18030"):
         try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError:
-            line = data.count(b"\n", 0, utf8_error.start) + 1
-            raise FileRejected(name, "not text in UTF-8, GBK or GB18030 (binary content or another encoding)",
-                               row=line) from None
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            # A file cut inside its last character (a truncated upload) is read up to that character;
+            # the cut row then fails its own checks.
+            if exc.start >= len(data) - 3:
+                try:
+                    return data[:exc.start].decode(encoding), encoding
+                except UnicodeDecodeError:
+                    pass
+            error = exc
+    line = data.count(b"\n", 0, error.start if error else 0) + 1
+    raise FileRejected(name, "not text in UTF-8, GBK or GB18030 (binary content or another encoding)", row=line)
 
 
 def _read_csv(name: str, data: bytes) -> RawSheet:
