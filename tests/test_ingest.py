@@ -7,13 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
-
-from tasks.ingest.load import ingest_file
-from tasks.model import IngestedFile, Lead, QuarantinedRow
-from tasks.seed import parse_provinces, seed_database
-from tasks.tables import read_table
-from tests.ingest_files import (
+from ingest_files import (
     LEAD_HEADER_EN,
     LEAD_HEADER_ZH,
     csv_bytes,
@@ -22,6 +16,12 @@ from tests.ingest_files import (
     write_csv,
     write_xlsx,
 )
+from sqlalchemy import func, select
+
+from tasks.ingest.load import ingest_file
+from tasks.model import IngestedFile, Lead, QuarantinedRow
+from tasks.seed import parse_provinces, seed_database
+from tasks.tables import read_table
 
 TODAY = date(2024, 1, 15)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tasks.ingest.load import ingest_file
-from tasks.ingest.report import FileReport, error_report, report_json
+from tasks.ingest.report import FileReport, error_report, problem_message, report_json
 from tasks.notify import Notifier
 from tasks.settings import Settings
 
@@ -58,6 +58,8 @@ def sweep(engine: Engine, settings: Settings, notifier: Notifier | None, *, toda
             report = FileReport(path.name, "", "rejected", county_code=hint,
                                 problem=f"{path.name}: refused: a symbolic link (or a path outside the inbox); "
                                         "copy the file itself into the inbox")
+            if notifier is not None:
+                notifier.notify(problem_message(report, link))
         else:
             report = ingest_file(engine, path, notifier=notifier, output_dir=settings.output_dir / "ingest",
                                  launched_by=launched_by, today=today, max_bytes=settings.ingest_max_bytes,

@@ -87,6 +87,6 @@ def problem_message(report: FileReport, link: str | None = None) -> Message:
         actions = [f"{n} 行 / rows: {reason}" for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
         actions.append("隔离行在 quarantined_rows 中，请核实后重新报送 / review them and resubmit")
     county = report.county_code
-    return build_message(f"ingest:{report.sha256}:{report.status}", title, figures, actions, link,
+    return build_message(f"ingest:{report.sha256 or report.file}:{report.status}", title, figures, actions, link,
                          campaign="ingest", province=county[:2] if county else None, county=county,
                          campaign_run_id=report.run_id)

@@ -70,8 +70,10 @@ def _code(column: Column, cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
     for code in table.codes:  # Excel drops leading zeros: 1 → 01, 201 → 0201
         if code.isdigit() and code.lstrip("0") and code.lstrip("0") not in lookup:
             lookup[code.lstrip("0")] = code
-    values = cells.map(lambda v: lookup.get(v, lookup.get(v.lower(), v)) if isinstance(v, str) else None)
-    return values, np.zeros(len(cells), dtype=bool)
+    distinct = cells.dropna().unique()
+    mapping = {v: lookup.get(v, lookup.get(v.lower(), v)) for v in distinct}  # a few values, many rows
+    values = cells.map(mapping).astype(object)
+    return values.where(cells.notna(), None), np.zeros(len(cells), dtype=bool)
 
 
 def _boolean(column: Column, cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -112,6 +114,11 @@ def _datetimes(cells: pd.Series) -> pd.Series:
     text = cells.dropna()
     if text.empty:
         return out
+    # Fast path for what systems export (2023-04-05, 2023-04-05 10:30:00); the rest goes by pattern.
+    iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+    if iso.any():
+        out[iso[iso].index] = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
+        text = text[~iso]
     parts = text.str.extract(DATE_PATTERN)
     matched = parts[0].notna()
     if matched.any():
