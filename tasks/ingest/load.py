@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import traceback
 from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
 from sqlalchemy import Engine, delete, or_, select
+from sqlalchemy.exc import DBAPIError
 
 from tasks.bulk import insert_frame
 from tasks.ingest.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
@@ -65,6 +67,16 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
         report.status, report.problem = "rejected", str(exc)
     except StageFailed as exc:  # a table-level rule of the suite failed: the file as a whole is wrong
         report.status, report.problem = "rejected", f"{name}: {exc}"
+    except DBAPIError:  # the database, not the file: leave the file where it is for the next attempt
+        finish_run(engine, run_id, "failed", error="database error while loading")
+        raise
+    except Exception as exc:  # a file no rule foresaw must not stop the others or show a traceback
+        # The frames, not the exception's text, which may quote a cell (personal data stays out of logs).
+        log.error("unexpected %s while ingesting %s:\n%s", type(exc).__name__, name,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        report.status = "rejected"
+        report.problem = (f"{name}: could not be processed ({type(exc).__name__}); the data stewards have the "
+                          "details in the ingest log")
     report.loaded = 0 if report.status == "rejected" else report.loaded
     _record(engine, report, earlier, launched_by)
     finish_run(engine, run_id, "completed" if report.status == "loaded" else "rejected",
