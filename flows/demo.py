@@ -7,8 +7,10 @@ from datetime import date
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
+from flows.assessment import annual_assessment
 from flows.screening import concentrated_screening
 from tasks import db
+from tasks.assessment.params import AssessmentParams
 from tasks.notify.hooks import failure_hook
 from tasks.overview import HEADERS_ZH, roster_overview, to_markdown_table
 from tasks.resources import build_engine
@@ -60,7 +62,10 @@ def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_r
     screening = concentrated_screening(ScreeningParams(year=year, as_of=date(year, 6, 30),
                                                        mode=ScreeningMode.close_out))
     folder = settings.output_dir / "screening" / str(year) / f"close_out-{year}-06-30"
-    logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s", revision,
-                seeded["rows"], overview, folder)
+    assessment = annual_assessment(AssessmentParams(year=year))
+    assessment_folder = settings.output_dir / "assessment" / str(year)
+    logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s; assessment in %s", revision,
+                seeded["rows"], overview, folder, assessment_folder)
     return {"output_dir": str(settings.output_dir.resolve()), "seed": seeded, "overview": overview,
-            "screening": screening, "screening_reports": str(folder.resolve())}
+            "screening": screening, "screening_reports": str(folder.resolve()), "assessment": assessment,
+            "assessment_reports": str(assessment_folder.resolve())}

@@ -117,6 +117,7 @@ def demo(
     typer.echo(f"demo finished; results in {result['output_dir']}:\n"
                f"  roster overview   {result['overview']}\n"
                f"  screening reports {result['screening_reports']} (summary.json, CSVs, screening.xlsx, data_docs/)\n"
+               f"  assessment        {result['assessment_reports']} (report.html, report.xlsx, scores.csv)\n"
                f"  messages          {get_settings().outbox_path} (no Slack configured)")
 
 
@@ -148,6 +149,39 @@ def run_screening(
     typer.echo(json.dumps({k: summary[k] for k in ("leads", "new_candidates", "elimination_candidates",
                                                    "coverage_gaps", "weak_labour_to_explore")},
                           ensure_ascii=False))
+
+
+@run_app.command("assessment")
+def run_assessment(
+    year: Annotated[int | None, typer.Option(help="Year assessed (default: the previous calendar year).")] = None,
+    provinces: Annotated[str, typer.Option(help="Province codes, e.g. 52,53; empty for all 31.")] = "",
+    config: Annotated[Path | None, typer.Option(help="Indicator configuration (default: "
+                                                     "deployments/assessment.toml).")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Compute and report; write nothing, notify nobody.")] = False,
+) -> None:
+    """The annual assessment and evaluation (考核评估) and the key assistance counties' evaluation."""
+    from pydantic import ValidationError
+
+    from flows.assessment import annual_assessment
+    from tasks.assessment.config import load_config
+    from tasks.assessment.params import AssessmentParams
+    from tasks.seed import parse_provinces
+
+    try:
+        chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
+        options = {"year": year} if year else {}
+        params = AssessmentParams(provinces=chosen, config_file=str(config) if config else None, dry_run=dry_run,
+                                  **options)
+        load_config(params.config_path, params.year)  # a bad configuration stops here, in one line
+    except (ValueError, ValidationError, OSError) as exc:
+        _fail(str(exc))
+    summary = annual_assessment(params)
+    ranked = sorted(summary["provinces"].values(), key=lambda p: p["rank"])
+    for p in ranked[:5]:
+        flag = " 规模性返贫风险" if p["red_line"] else ""
+        typer.echo(f"{p['rank']:>2}. {p['province']} {p['total']:.1f} {p['grade']}{flag}")
+    typer.echo(f"{len(ranked)} provinces scored; reports in "
+               f"{get_settings().output_dir / 'assessment' / str(summary['year'])}")
 
 
 @app.command()

@@ -22,6 +22,7 @@ class Message:
     county: str | None = None  # a county code routes to that county's channel when configured
     campaign_run_id: str | None = None  # messages of one run (and channel) are threaded together
     channel: str | None = None  # explicit channel; else routed
+    content: str | None = None  # what the message says, without its run link: a rerun's same finding is the same
 
 
 def build_message(
@@ -52,7 +53,9 @@ def build_message(
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"<{link}|Prefect 运行详情 / flow run>"}]})
     lines = [title] + [f"{k}: {v}" for k, v in figures.items()] + [f"- {a}" for a in actions]
+    content = "\n".join(lines)
     if link:
         lines.append(link)
     return Message(dedupe_key=dedupe_key, text="\n".join(lines), blocks=blocks, campaign=campaign,
-                   province=province, county=county, campaign_run_id=campaign_run_id, channel=channel)
+                   province=province, county=county, campaign_run_id=campaign_run_id, channel=channel,
+                   content=content)

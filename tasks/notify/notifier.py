@@ -48,8 +48,9 @@ class Notifier:
         """Store the (masked) message durably, then deliver what this run has pending."""
         channel = message.channel or self.router.route(message.campaign, message.province, message.county)
         text, blocks = self.masker.mask(message.text), self.masker.mask(message.blocks)
-        # A rerun that finds the same sends nothing again; one that finds something else says so.
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        # A rerun that finds the same sends nothing again; one that finds something else says so. The run's
+        # link is left out of the comparison: every rerun is a new flow run with a new link.
+        digest = hashlib.sha256((message.content or text).encode("utf-8")).hexdigest()[:16]
         outbox_id = enqueue(
             self.engine, dedupe_key=f"{message.dedupe_key}:{digest}"[:200], channel=channel, text=text,
             blocks=blocks,

@@ -108,6 +108,7 @@ def _suite_reads(name: str) -> frozenset[str]:
         kwargs = expectation["kwargs"]
         columns.update(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
         columns.update(kwargs.get("column_set") or [])
+        columns.update(kwargs.get("column_list") or [])
         columns.update(_condition_columns(kwargs.get("row_condition")))
     return frozenset(columns)
 

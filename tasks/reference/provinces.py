@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from importlib.resources import files
 
 
@@ -45,3 +47,14 @@ PROVINCE_BY_CODE: dict[str, Province] = {p.code: p for p in PROVINCES}
 
 def province_name(code: str) -> str:
     return PROVINCE_BY_CODE[code].name
+
+
+# A dropdown of the 31 provinces for parameter forms: the value carries the code and the name, as
+# coordinators know them ("52 贵州省").
+ProvinceOption = Enum("ProvinceOption", {f"P{p.code}": f"{p.code} {p.name}" for p in PROVINCES}, type=str)
+
+
+def codes_of(options: Iterable[ProvinceOption | str]) -> list[str]:
+    """Province codes of the chosen options, or all 31 when none is chosen."""
+    chosen = [str(getattr(o, "value", o)).split()[0] for o in options]
+    return chosen or [p.code for p in PROVINCES]

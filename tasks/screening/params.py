@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum, StrEnum
+from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
-from tasks.reference.provinces import PROVINCES
+from tasks.reference.provinces import ProvinceOption, codes_of
 from tasks.screening.rules import ScreeningRules
 
-# A dropdown of the 31 provinces: the value carries the code and the name, as coordinators know them.
-ProvinceOption = Enum("ProvinceOption", {f"P{p.code}": f"{p.code} {p.name}" for p in PROVINCES}, type=str)
+__all__ = ["ProvinceOption", "ScreeningMode", "ScreeningParams"]
 
 
 class ScreeningMode(StrEnum):
@@ -53,5 +52,4 @@ class ScreeningParams(BaseModel):
 
     @property
     def province_codes(self) -> list[str]:
-        chosen = [str(p.value).split()[0] for p in self.provinces]
-        return chosen or [p.code for p in PROVINCES]
+        return codes_of(self.provinces)

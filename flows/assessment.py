@@ -1,0 +1,125 @@
+"""Campaign 2: the annual assessment and evaluation (考核评估), with the monitoring evaluation of the key
+assistance counties (重点帮扶县发展成效监测评价).
+
+Configuration (weights checked) → inputs checked → indicators, scores, grades, ranks, red line, key counties
+→ output checks → reports → messages. One Prefect task per stage: the work is national tables in pandas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import deployment, flow_run
+
+from tasks.assessment.announce import announce_results
+from tasks.assessment.evaluate import evaluate, indicator_weights
+from tasks.assessment.inputs import assessment_inputs
+from tasks.assessment.params import AssessmentParams
+from tasks.assessment.report import AssessmentResult, write_reports
+from tasks.notify.hooks import failure_hook, flow_run_url
+from tasks.resources import build_engine, build_notifier
+from tasks.runs import campaign_run_id, finish_run, start_run
+from tasks.settings import get_settings
+from tasks.stage import CampaignContext, checkpoint, publish_data_docs
+
+
+def _run_name() -> str:
+    raw = flow_run.parameters.get("params") or {}
+    params = raw if isinstance(raw, AssessmentParams) else AssessmentParams.model_validate(raw)
+    scope = "all provinces" if not params.provinces else f"{len(params.provinces)} provinces"
+    return f"assessment {params.year} {scope}" + (" dry run" if params.dry_run else "")
+
+
+@task(name="check configuration", cache_policy=NO_CACHE)
+def check_configuration(ctx: CampaignContext, params: AssessmentParams):
+    """The indicator configuration for the year; its weights must sum to 1 (the weights checkpoint)."""
+    from tasks.assessment.config import load_config
+
+    config = load_config(params.config_path, params.year)
+    checkpoint(ctx, "check configuration", indicator_weights(config), "assessment_weights", key="indicator",
+               announce="problems")
+    return config
+
+
+@task(name="check inputs", cache_policy=NO_CACHE)
+def check_inputs(ctx: CampaignContext, params: AssessmentParams) -> dict:
+    """Funds, employment, monitoring, relocation, credit and training, each through its suite."""
+    return assessment_inputs(ctx, params.province_codes, params.year)
+
+
+@task(name="score provinces and key counties", cache_policy=NO_CACHE)
+def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, config) -> AssessmentResult:
+    """Indicators, scores, grade, rank, red line, lagging key counties; then the output checkpoints."""
+    result = evaluate(tables, params.year, config, params.province_codes)
+    ctx.suite_parameters["provinces_in_scope"] = len(params.province_codes)
+    checkpoint(ctx, "check scores", result.ranking, "assessment_outputs", key="province_code", announce="problems")
+    checkpoint(ctx, "check indicator scores", result.indicators, "assessment_indicator_outputs",
+               key="province_code", announce="problems")
+    result.header = {"campaign": "assessment", "run_id": ctx.run_id, "dry_run": params.dry_run,
+                     "provinces_in_scope": len(params.province_codes)}
+    return result
+
+
+@task(name="report and notify", cache_policy=NO_CACHE)
+def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: AssessmentResult) -> dict:
+    folder = None
+    if not params.dry_run:
+        write_reports(ctx.output_dir, result)
+        folder = str(ctx.output_dir.resolve())
+    announce_results(ctx, result, folder)
+    ranking = result.ranking.sort_values("rank")
+    create_table_artifact(
+        ranking.assign(weakest=ranking["weakest"].map("、".join))[
+            ["rank", "province", "total", "grade", "red_line", "weakest"]].round({"total": 1}).to_dict("records"),
+        key="assessment-ranking", description=f"{ctx.label}: ranking")
+    lagging = int(result.counties["lagging"].sum()) if len(result.counties) else 0
+    lines = [f"# {ctx.label}", "", f"- 参评省份 provinces: {len(ranking)}",
+             f"- 第一 first: {ranking['province'].iloc[0]} ({ranking['total'].iloc[0]:.1f})" if len(ranking) else "",
+             f"- 规模性返贫风险 red line: {'、'.join(ranking.loc[ranking['red_line'], 'province']) or '无 none'}",
+             f"- 滞后重点县 lagging key counties: {lagging}",
+             *[f"- {c['label']}: {'达到 met' if c['passed'] else '未达到 NOT met'}" for c in result.national_checks],
+             f"- 报告 reports: {folder or '(dry run)'}"]
+    create_markdown_artifact("\n".join(lines), key="assessment-summary", description=ctx.label)
+    return result.summary()
+
+
+@flow(name="annual-assessment", flow_run_name=_run_name, on_failure=[failure_hook("assessment")],
+      on_crashed=[failure_hook("assessment")])
+def annual_assessment(params: AssessmentParams | None = None) -> dict:
+    """巩固拓展脱贫攻坚成果考核评估: score every province on the policy's indicators, grade and rank them,
+    flag the risk of large-scale return to poverty, and list the key assistance counties that lag."""
+    params = params or AssessmentParams()
+    logger = get_run_logger()
+    settings = get_settings()
+    engine = build_engine(settings)
+    period = str(params.year)
+    if params.dry_run:
+        run_id = campaign_run_id("assessment", period)
+    else:
+        run_id = start_run(engine, "assessment", period, parameters=params.model_dump(mode="json"),
+                           launched_by=f"deployment {deployment.name}" if deployment.get_id() else "manual",
+                           flow_run_id=flow_run.get_id())
+    ctx = CampaignContext(
+        run_id=run_id, campaign="assessment", label=f"考核评估 {params.year}", engine=engine,
+        notifier=None if params.dry_run else build_notifier(settings, engine),
+        output_dir=settings.output_dir / "assessment" / period, today=datetime.now(settings.tz).date(),
+        flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run,
+    )
+    try:
+        config = check_configuration(ctx, params)
+        tables = check_inputs(ctx, params)
+        result = score(ctx, params, tables, config)
+        summary = report_and_notify(ctx, params, result)
+    except Exception as exc:
+        publish_data_docs(ctx)
+        if not params.dry_run:
+            finish_run(engine, run_id, "failed", error=str(exc)[:2000])
+        raise
+    publish_data_docs(ctx)
+    if not params.dry_run:
+        finish_run(engine, run_id, "completed")
+    logger.info("assessment %s: %d provinces scored; reports in %s", params.year, len(result.ranking),
+                ctx.output_dir)
+    return summary

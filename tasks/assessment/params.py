@@ -1,0 +1,37 @@
+"""The assessment's parameter form: what a coordinator fills in the Prefect UI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from tasks.reference.provinces import ProvinceOption, codes_of
+from tasks.settings import get_settings
+
+
+def previous_year() -> int:
+    return datetime.now(get_settings().tz).year - 1
+
+
+class AssessmentParams(BaseModel):
+    """巩固拓展脱贫攻坚成果考核评估 / annual assessment and evaluation."""
+
+    year: int = Field(default_factory=previous_year, ge=2021, le=2100, title="考核年度 / year assessed",
+                      description="默认上一年 / default: the previous calendar year")
+    provinces: list[ProvinceOption] = Field(default_factory=list, title="省份 / provinces",
+                                            description="不选为全部31个省份 / empty = all 31 provinces")
+    config_file: str | None = Field(
+        None, title="指标配置文件 / indicator configuration",
+        description="默认为仓库中的 deployments/assessment.toml / default: the one in the repository")
+    dry_run: bool = Field(False, title="试运行 / dry run",
+                          description="只计算和报告，不写入、不通知 / compute and report, write nothing, notify nobody")
+
+    @property
+    def province_codes(self) -> list[str]:
+        return codes_of(self.provinces)
+
+    @property
+    def config_path(self) -> Path | None:
+        return Path(self.config_file) if self.config_file else None

@@ -1,0 +1,124 @@
+"""The assessment's outputs: summary.json, scores.csv, report.xlsx (Chinese headers) and a self-contained
+report.html with charts. Inputs are three frames: one row per province (`ranking`), one per province and
+indicator (`indicators`), one per key assistance county (`counties`), plus the national checks."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from tasks.charts import Label, bar_chart, cjk_font
+
+RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省份", "total": "综合得分", "grade": "等次",
+              "red_line": "规模性返贫风险", "new_candidates_share": "新增风险户占脱贫户比例", "weakest": "最弱指标"}
+INDICATORS_ZH = {"province_code": "省代码", "province": "省份", "indicator": "指标代码", "indicator_zh": "指标",
+                 "value": "指标值", "target": "目标值", "floor": "零分线", "score": "得分", "weight": "权重",
+                 "numerator": "分子", "denominator": "分母"}
+COUNTIES_ZH = {"county_code": "县代码", "county": "县名称", "province_code": "省代码", "province": "省份",
+               "growth": "人均纯收入增长率", "province_growth": "全省平均增长率", "lagging": "是否滞后",
+               "reason": "滞后原因"}
+
+
+@dataclass
+class AssessmentResult:
+    year: int
+    ranking: pd.DataFrame
+    indicators: pd.DataFrame
+    counties: pd.DataFrame
+    national_checks: list[dict[str, Any]]
+    config: dict[str, Any]
+    header: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        provinces = {}
+        for row in self.ranking.itertuples(index=False):
+            mine = self.indicators[self.indicators["province_code"] == row.province_code]
+            provinces[row.province_code] = {
+                "province": row.province, "total": _num(row.total), "grade": row.grade, "rank": int(row.rank),
+                "red_line": bool(row.red_line), "new_candidates_share": _num(row.new_candidates_share),
+                "weakest": list(row.weakest),
+                "indicators": {r.indicator: {"value": _num(r.value), "target": _num(r.target),
+                                             "score": _num(r.score), "weight": _num(r.weight)}
+                               for r in mine.itertuples(index=False)},
+            }
+        lagging = self.counties[self.counties["lagging"]] if not self.counties.empty else self.counties
+        return {**self.header, "year": self.year, "provinces": provinces, "national_checks": self.national_checks,
+                "key_counties": {"assessed": len(self.counties), "lagging": [
+                    {"county_code": r.county_code, "county": r.county, "province_code": r.province_code,
+                     "growth": _num(r.growth), "province_growth": _num(r.province_growth), "reason": r.reason}
+                    for r in lagging.itertuples(index=False)]},
+                "config": self.config}
+
+
+def _num(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return None
+    return round(float(value), 4)
+
+
+def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"summary": folder / "summary.json", "scores": folder / "scores.csv", "xlsx": folder / "report.xlsx",
+             "html": folder / "report.html"}
+    paths["summary"].write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2), encoding="utf-8")
+    scores = result.ranking.assign(weakest=result.ranking["weakest"].map(" / ".join))
+    scores.to_csv(paths["scores"], index=False, encoding="utf-8-sig")
+    with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as writer:
+        scores[list(RANKING_ZH)].rename(columns=RANKING_ZH).to_excel(writer, sheet_name="综合排名", index=False)
+        result.indicators[list(INDICATORS_ZH)].rename(columns=INDICATORS_ZH).to_excel(
+            writer, sheet_name="分项指标", index=False)
+        counties = result.counties.reindex(columns=list(COUNTIES_ZH))
+        counties.rename(columns=COUNTIES_ZH).to_excel(writer, sheet_name="重点帮扶县", index=False)
+        pd.DataFrame(result.national_checks).to_excel(writer, sheet_name="全国核查", index=False)
+    paths["html"].write_text(render_html(result), encoding="utf-8")
+    return paths
+
+
+def render_html(result: AssessmentResult) -> str:
+    env = Environment(loader=PackageLoader("tasks.assessment"), autoescape=select_autoescape(["html", "j2"]))
+    charts = {name: base64.b64encode(png).decode("ascii") for name, png in _charts(result).items()}
+    return env.get_template("report.html.j2").render(
+        year=result.year, ranking=result.ranking.to_dict("records"), indicators=_attainment(result),
+        counties=result.counties[result.counties["lagging"]].to_dict("records") if not result.counties.empty else [],
+        checks=result.national_checks, charts=charts, cjk=cjk_font() is not None,
+        generated=datetime.now().strftime("%Y-%m-%d %H:%M"), header=result.header)
+
+
+def _attainment(result: AssessmentResult) -> list[dict[str, Any]]:
+    """Per indicator: the share of provinces (with a value) that reached the target."""
+    frame = result.indicators.dropna(subset=["value"])
+    rows = []
+    for key, group in frame.groupby("indicator", sort=False):
+        reached = (group["score"] >= 100).mean() if len(group) else float("nan")
+        rows.append({"indicator": key, "indicator_zh": group["indicator_zh"].iloc[0],
+                     "target": group["target"].iloc[0], "reached": reached, "provinces": len(group)})
+    return rows
+
+
+def _charts(result: AssessmentResult) -> dict[str, bytes]:
+    ranking = result.ranking.sort_values("rank")
+    charts = {"scores": bar_chart(
+        [Label(p, c) for p, c in zip(ranking["province"], ranking["province_code"], strict=True)],
+        ranking["total"].fillna(0).tolist(), Label(f"{result.year}年考核评估综合得分", "total score by province"),
+        reference=90, reference_label=Label("好 ≥ 90", "grade A >= 90"), highlight=ranking["red_line"].tolist())}
+    attainment = _attainment(result)
+    if attainment:
+        charts["attainment"] = bar_chart(
+            [Label(a["indicator_zh"], a["indicator"]) for a in attainment], [100 * a["reached"] for a in attainment],
+            Label("各指标达标省份占比", "provinces reaching the target, by indicator"), unit="%")
+    counties = result.counties.dropna(subset=["growth"]).sort_values("growth").head(30)
+    if not counties.empty:
+        charts["counties"] = bar_chart(
+            [Label(f"{c.province}{c.county}", c.county_code) for c in counties.itertuples()],
+            (100 * counties["growth"]).tolist(), Label("重点帮扶县人均纯收入增长率（最低30个）",
+                                                       "key counties: income growth, lowest 30"),
+            unit="%", highlight=counties["lagging"].tolist())
+    return charts
