@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -15,9 +16,9 @@ from prefect.runtime import deployment, flow_run
 
 from tasks.assessment.announce import announce_results
 from tasks.assessment.evaluate import evaluate, indicator_weights
-from tasks.assessment.inputs import assessment_inputs
 from tasks.assessment.params import AssessmentParams
 from tasks.assessment.report import AssessmentResult, write_reports
+from tasks.inputs import programme_inputs
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.resources import build_engine, build_notifier
 from tasks.runs import campaign_run_id, finish_run, start_run
@@ -46,7 +47,7 @@ def check_configuration(ctx: CampaignContext, params: AssessmentParams):
 @task(name="check inputs", cache_policy=NO_CACHE)
 def check_inputs(ctx: CampaignContext, params: AssessmentParams) -> dict:
     """Funds, employment, monitoring, relocation, credit and training, each through its suite."""
-    return assessment_inputs(ctx, params.province_codes, params.year)
+    return programme_inputs(ctx, params.province_codes, pd.Timestamp(params.year, 12, 31))
 
 
 @task(name="score provinces and key counties", cache_policy=NO_CACHE)

@@ -1,5 +1,6 @@
 """The input stage every campaign starts with: read the roster (households, persons, measures, leads) and
-pass each table through its raw suite (quarantine) and its validated suite (stop)."""
+pass each table through its raw suite (quarantine) and its validated suite (stop); and, for the campaigns
+that read them, the programme tables, each through its own suite."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
+from tasks.reference.provinces import PROVINCES
 from tasks.stage import CampaignContext, StageOutcome, checkpoint
 from tasks.tables import read_table
 
@@ -54,3 +56,29 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
         kept[table] = outcome.frame
     return ValidatedInputs(kept["households"], kept["persons"], kept["measures"], kept["leads"], thresholds,
                            outcomes)
+
+
+# table -> (suite, key for messages)
+PROGRAMME_SUITES = {
+    "linkage_funds": ("assessment_funds", "county_code"),
+    "employment": ("assessment_employment", "province_code"),
+    "relocation_sites": ("assessment_relocation", "site_code"),
+    "microcredit_loans": ("assessment_credit", "loan_no"),
+    "training_enrolments": ("assessment_training", "enrolment_no"),
+}
+
+
+def programme_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """The roster (monitoring) and the programme tables (funds, employment, relocation, credit, training),
+    each through its suite; rows that failed a critical check left out. What the assessment and the press
+    releases read."""
+    ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
+    roster = validate_inputs(ctx, provinces, as_of=as_of, announce="problems")
+    tables = {"households": roster.households, "persons": roster.persons, "measures": roster.measures,
+              "leads": roster.leads, "monitoring_thresholds": roster.thresholds}
+    for table, (suite, key) in PROGRAMME_SUITES.items():
+        frame = read_table(ctx.engine, table, provinces)
+        outcome = checkpoint(ctx, f"validate {table}", frame, suite, key=key, source=table, announce="problems")
+        tables[table] = outcome.frame
+    tables["counties"] = read_table(ctx.engine, "counties", provinces)
+    return tables

@@ -47,6 +47,18 @@ class Settings(BaseSettings):
         default=200_000_000, ge=1_000, description="Largest file the ingest accepts, in bytes."
     )
 
+    # Press data releases: a person approves each release in the Prefect UI before it is published.
+    release_approval_timeout_seconds: int = Field(
+        default=7 * 24 * 3600, ge=1, description="How long a release waits for approval before it expires."
+    )
+    release_min_cell_households: int = Field(
+        default=10, ge=1, description="Small-cell suppression: no published figure from fewer households."
+    )
+    release_templates_dir: Path | None = Field(
+        default=None, description="Folder of the press office's release templates (default: the shipped "
+        "tasks/release/templates)."
+    )
+
     # Notifications: Slack Web API when a bot token is set, else an incoming webhook when its URL is set,
     # else the local outbox (console and a JSON-lines file), so the demo needs no Slack.
     slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token (xoxb-…).")
