@@ -8,11 +8,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.assessment import annual_assessment
+from flows.release import press_release
 from flows.screening import concentrated_screening
 from tasks import db
 from tasks.assessment.params import AssessmentParams
 from tasks.notify.hooks import failure_hook
 from tasks.overview import HEADERS_ZH, roster_overview, to_markdown_table
+from tasks.release.params import ReleaseParams
 from tasks.resources import build_engine
 from tasks.screening.params import ScreeningMode, ScreeningParams
 from tasks.seed import seed_database
@@ -64,8 +66,10 @@ def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_r
     folder = settings.output_dir / "screening" / str(year) / f"close_out-{year}-06-30"
     assessment = annual_assessment(AssessmentParams(year=year))
     assessment_folder = settings.output_dir / "assessment" / str(year)
-    logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s; assessment in %s", revision,
-                seeded["rows"], overview, folder, assessment_folder)
+    # The half-year release, approved automatically (a real one waits for a person in the Prefect UI).
+    release = press_release(ReleaseParams(period=f"{year}Q2", auto_approve=True))
+    logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s; assessment in %s; "
+                "release %s", revision, seeded["rows"], overview, folder, assessment_folder, release)
     return {"output_dir": str(settings.output_dir.resolve()), "seed": seeded, "overview": overview,
             "screening": screening, "screening_reports": str(folder.resolve()), "assessment": assessment,
-            "assessment_reports": str(assessment_folder.resolve())}
+            "assessment_reports": str(assessment_folder.resolve()), "release": release}

@@ -118,6 +118,8 @@ def demo(
                f"  roster overview   {result['overview']}\n"
                f"  screening reports {result['screening_reports']} (summary.json, CSVs, screening.xlsx, data_docs/)\n"
                f"  assessment        {result['assessment_reports']} (report.html, report.xlsx, scores.csv)\n"
+               f"  press release     {result['release'].get('path') or result['release'].get('status')} "
+               f"(release.html, release.md, tables, manifest.json)\n"
                f"  messages          {get_settings().outbox_path} (no Slack configured)")
 
 
@@ -182,6 +184,35 @@ def run_assessment(
         typer.echo(f"{p['rank']:>2}. {p['province']} {p['total']:.1f} {p['grade']}{flag}")
     typer.echo(f"{len(ranked)} provinces scored; reports in "
                f"{get_settings().output_dir / 'assessment' / str(summary['year'])}")
+
+
+@run_app.command("release")
+def run_release(
+    period: Annotated[str | None, typer.Option(help="YYYYQn, e.g. 2023Q2 (default: the quarter before now).")] = None,
+    auto_approve: Annotated[bool, typer.Option(help="Record an automatic approval instead of waiting for a "
+                                                    "person (demo, tests).")] = False,
+    revision_note: Annotated[str, typer.Option(help="With --auto-approve: why a published period is "
+                                                    "published again.")] = "",
+    dry_run: Annotated[bool, typer.Option(help="Compute and draft; publish nothing, notify nobody.")] = False,
+) -> None:
+    """A routine press data release (一季度, 上半年, 前三季度, 全年). Without --auto-approve the run waits for
+    approval in the Prefect UI (needs a Prefect server: `prefect server start`)."""
+    from pydantic import ValidationError
+
+    from flows.release import press_release
+    from tasks.release.params import ReleaseParams
+
+    try:
+        params = ReleaseParams(period=period, auto_approve=auto_approve, revision_note=revision_note,
+                               dry_run=dry_run)
+    except (ValueError, ValidationError) as exc:
+        _fail(str(exc))
+    result = press_release(params)
+    if not isinstance(result, dict):  # a final state: expired
+        _fail(str(getattr(result, "message", result)))
+    typer.echo(f"release {result['period']}: {result['status']}"
+               + (f" v{result['version']} in {result['path']}" if result.get("path") else "")
+               + (f" (draft in {result['draft']})" if result.get("draft") else ""))
 
 
 @app.command()

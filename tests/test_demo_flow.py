@@ -27,6 +27,7 @@ def test_demo_seeds_screens_and_reports_without_leaking(prefect_harness):
     assessment = json.loads(Path(result["assessment_reports"], "summary.json").read_text("utf-8"))
     assert sorted(p["rank"] for p in assessment["provinces"].values()) == list(range(1, 32))
     assert Path(result["assessment_reports"], "report.html").stat().st_size > 10_000
+    assert result["release"]["status"] in ("published", "unchanged")
 
     with get_client(sync_client=True) as client:
         artifacts = {a.key: a for a in client.read_artifacts()}

@@ -1,0 +1,151 @@
+"""Campaign 3: routine press data releases (按季、半年、全年例行发布), with a human approval gate.
+
+Figures (inputs checked) → checks (sums, signs, shares, small cells, personal data; large changes and
+revisions listed) → draft → approval (a paused flow run with a form in the Prefect UI) → publish (a new
+version folder with a manifest, never overwritten) → notify the press office."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.flow_runs import pause_flow_run
+from prefect.runtime import deployment, flow_run
+from prefect.states import Cancelled
+
+from tasks.notify.hooks import failure_hook, flow_run_url
+from tasks.release import announce
+from tasks.release.approval import Approval, ApprovalForm, Decision, form_description
+from tasks.release.params import ReleaseParams
+from tasks.release.prepare import ReleaseDraft, check_publication, check_release, compute_release, gate_approval
+from tasks.release.publish import latest_published, record
+from tasks.release.render import render_draft
+from tasks.resources import build_engine, build_notifier
+from tasks.runs import campaign_run_id, finish_run, start_run
+from tasks.settings import get_settings
+from tasks.stage import CampaignContext, StageFailed, publish_data_docs
+
+
+def _run_name() -> str:
+    raw = flow_run.parameters.get("params") or {}
+    params = raw if isinstance(raw, ReleaseParams) else ReleaseParams.model_validate(raw)
+    period = params.resolved_period()
+    return f"release {period.label} {period.release_type}" + (" dry run" if params.dry_run else "")
+
+
+@task(name="compute figures", cache_policy=NO_CACHE)
+def compute_figures_task(ctx: CampaignContext, params: ReleaseParams) -> ReleaseDraft:
+    """Year-to-date figures, nationally and per province, with last year's and the previous release's."""
+    return compute_release(ctx, params.resolved_period())
+
+
+@task(name="check figures", cache_policy=NO_CACHE)
+def check_figures_task(ctx: CampaignContext, release: ReleaseDraft) -> ReleaseDraft:
+    """Sums, signs and shares; small cells suppressed; no personal data; large changes and revisions listed."""
+    return check_release(ctx, release, get_settings().release_min_cell_households)
+
+
+@task(name="render draft", cache_policy=NO_CACHE)
+def render_draft_task(ctx: CampaignContext, release: ReleaseDraft) -> str:
+    """The draft (text, tables, charts), then the check that it holds no personal data."""
+    folder = ctx.output_dir / "draft"
+    render_draft(release.draft, folder, get_settings().release_templates_dir,
+                 published_on=datetime.now(get_settings().tz).strftime("%Y年%m月%d日"))
+    check_publication(ctx, {"release.md": (folder / "release.md").read_text("utf-8"),
+                            "tables.csv": pd.read_csv(folder / "tables.csv", dtype=str, encoding="utf-8-sig")})
+    return str(folder.resolve())
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(ctx: CampaignContext, release: ReleaseDraft, approval: Approval) -> dict:
+    from tasks.release.publish import manifest, version_folder
+
+    version, folder = version_folder(ctx.output_dir, release.period, ctx.engine)
+    render_draft(release.draft, folder, get_settings().release_templates_dir, is_draft=False,
+                 published_on=datetime.now(get_settings().tz).strftime("%Y年%m月%d日"))
+    files = manifest(folder)
+    (folder / "manifest.json").write_text(json.dumps(
+        {"period": release.period.label, "version": version, "reviewer": approval.reviewer, **files},
+        ensure_ascii=False, indent=2), encoding="utf-8")
+    record(ctx.engine, period=release.period, status="published", figures=release.published_figures,
+           approval=approval, run_id=ctx.run_id, version=version, path=folder, files=files["files"])
+    return {"version": version, "path": str(folder.resolve())}
+
+
+def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, draft: str) -> Approval | None:
+    """The approval: automatic, or a person's through the paused run's form; None when it expired."""
+    if params.auto_approve or not params.require_approval:
+        return Approval.automatic_approval(params.revision_note)
+    published = latest_published(ctx.engine, release.period)
+    description = form_description(release.period.title, release.headline(), release.warnings,
+                                   release.revisions, draft, published.version if published else None)
+    announce.waiting(ctx, release, draft)
+    try:
+        form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description),
+                              timeout=get_settings().release_approval_timeout_seconds, poll_interval=2)
+    except Exception as exc:  # FlowPauseTimeout: nobody decided in time
+        if type(exc).__name__ != "FlowPauseTimeout":
+            raise
+        return None
+    return Approval.from_form(form)
+
+
+@flow(name="press-release", flow_run_name=_run_name, on_failure=[failure_hook("release")],
+      on_crashed=[failure_hook("release")])
+def press_release(params: ReleaseParams | None = None):
+    """例行数据发布: compute the period's headline figures, check them, draft the release, wait for a
+    person's approval, publish a new version and tell the press office."""
+    params = params or ReleaseParams()
+    period = params.resolved_period()
+    logger = get_run_logger()
+    settings = get_settings()
+    engine = build_engine(settings)
+    run_id = campaign_run_id("release", period.label) if params.dry_run else start_run(
+        engine, "release", period.label, parameters=params.model_dump(mode="json"),
+        launched_by=f"deployment {deployment.name}" if deployment.get_id() else "manual",
+        flow_run_id=flow_run.get_id())
+    ctx = CampaignContext(
+        run_id=run_id, campaign="release", label=f"数据发布 {period.label} {period.release_type}", engine=engine,
+        notifier=None if params.dry_run else build_notifier(settings, engine),
+        output_dir=settings.output_dir / "releases" / period.label, today=datetime.now(settings.tz).date(),
+        flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run)
+    try:
+        release = check_figures_task(ctx, compute_figures_task(ctx, params))
+        draft = render_draft_task(ctx, release)
+        create_markdown_artifact(release.summary_markdown(draft), key="release-draft", description=ctx.label)
+        create_table_artifact(release.headline_rows(), key="release-figures", description=ctx.label)
+        if params.dry_run:
+            return {"period": period.label, "status": "dry run", "draft": draft, "figures": release.national}
+        if release.unchanged_since_published and not params.revision_note:
+            logger.info("%s: the figures equal published v%s; nothing to publish", ctx.label, release.published_version)
+            finish_run(engine, run_id, "completed")
+            return {"period": period.label, "status": "unchanged", "version": release.published_version}
+        approval = _decide(ctx, params, release, draft)
+        if approval is None:
+            record(engine, period=period, status="expired", figures=release.published_figures, approval=None,
+                   run_id=run_id, reason="no decision before the approval timeout")
+            announce.expired(ctx, release)
+            finish_run(engine, run_id, "expired")
+            return Cancelled(name="Expired", message=f"{ctx.label}: approval expired; nothing published")
+        if approval.decision == Decision.reject:
+            record(engine, period=period, status="rejected", figures=release.published_figures,
+                   approval=approval, run_id=run_id)
+            announce.rejected(ctx, release, approval)
+            finish_run(engine, run_id, "rejected")
+            return {"period": period.label, "status": "rejected", "reviewer": approval.reviewer}
+        gate_approval(ctx, release, approval)  # the approval checkpoint: revisions and large changes answered
+        published = publish_task(ctx, release, approval)
+        announce.published(ctx, release, approval, published)
+    except StageFailed as exc:
+        publish_data_docs(ctx)
+        if not params.dry_run:
+            finish_run(engine, run_id, "failed", error=str(exc)[:2000])
+        raise
+    publish_data_docs(ctx)
+    finish_run(engine, run_id, "completed")
+    logger.info("%s published as v%s in %s", ctx.label, published["version"], published["path"])
+    return {"period": period.label, "status": "published", **published, "figures": release.national}

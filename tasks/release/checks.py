@@ -1,0 +1,203 @@
+"""The release checkpoint's rules as pure functions. Each returns a frame that a Great Expectations suite can
+check (one boolean or numeric column to hold to a bound) and that the flow can also read directly for the
+approval form. Which rule blocks and which warns is the flow's decision; the docstrings say what is meant.
+
+Order matters: `sum_check`, `large_changes` and `revisions` look at the figures before small-cell
+suppression (a suppressed province is still part of the national total, and a reviewer must see every
+change), while `personal_data_check` looks at what is actually published, after suppression and rendering.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers_in_text
+from tasks.release.figures import FIGURES, NATIONAL_CODE, divide
+
+SUM_TOLERANCE = 1e-6  # relative
+REVISION_TOLERANCE = 1e-9  # relative: recomputing the same data may only differ by float rounding
+LARGE_CHANGE = 0.30  # a change on the year of more than 30 % needs an explanation
+MIN_HOUSEHOLDS = 10
+# A mainland mobile number: 11 digits starting 13-19, possibly written 138-1234-5678 or 138 1234 5678. Not glued
+# to other digits nor part of a decimal number (an amount like 13274000000.5 is not a phone number).
+PHONE_IN_TEXT = r"(?<![\d.])1[3-9]\d(?:[- ]?\d{4}){2}(?!\d|[.,]\d)"
+
+
+class Suppression(NamedTuple):
+    province_code: str
+    province: str | None
+    figure: str
+    households: int
+
+
+def sum_check(figures: pd.DataFrame, tolerance: float = SUM_TOLERANCE) -> pd.DataFrame:
+    """One row per figure of FIGURES: `figure`, `rule` ("sum": the provinces' sum; "ratio": the summed
+    numerator over the summed denominator), `from_provinces` (what the province rows imply), `national`,
+    `difference` (national minus from_provinces), `relative_difference` (|difference| over the larger of the
+    two magnitudes, 0 when both are 0 or both missing, 1 when only one is missing) and `ok`
+    (relative_difference <= tolerance). Shares are checked too: an averaged share would fail."""
+    national = figures[figures["province_code"].eq(NATIONAL_CODE)]
+    if len(national) != 1:
+        raise ValueError(f"figures need exactly one national row ({NATIONAL_CODE!r}), found {len(national)}")
+    provinces = figures[~figures["province_code"].eq(NATIONAL_CODE)]
+    rows = []
+    for figure in FIGURES:
+        if figure.aggregate == "sum":
+            implied = _number(provinces[figure.key]).sum(min_count=1)
+        else:
+            num = _number(provinces[figure.numerator]).sum(min_count=1)
+            den = _number(provinces[figure.denominator]).sum(min_count=1)
+            implied = float(divide(pd.Series([num]), pd.Series([den])).iloc[0])
+        stated = float(_number(national[figure.key]).iloc[0])
+        rows.append((figure.key, figure.aggregate, float(implied), stated))
+    out = pd.DataFrame(rows, columns=["figure", "rule", "from_provinces", "national"])
+    out["difference"] = out["national"] - out["from_provinces"]
+    scale = np.maximum(out["national"].abs(), out["from_provinces"].abs())
+    relative = (out["difference"].abs() / scale.where(scale > 0)).fillna(0.0)
+    one_missing = out["national"].isna() != out["from_provinces"].isna()
+    out["relative_difference"] = relative.mask(one_missing, 1.0)
+    out["ok"] = out["relative_difference"] <= tolerance
+    return out
+
+
+def large_changes(long: pd.DataFrame, threshold: float = LARGE_CHANGE) -> pd.DataFrame:
+    """Rows of `compare`'s long frame whose change on the year is larger than `threshold` either way
+    (|change_pct| > threshold, strictly), with a `warning` text for the approval form. Warnings, not blocks:
+    a reviewer explains them before publishing."""
+    rate = _number(long["change_pct"])
+    flagged = long[(rate.abs() > threshold).to_numpy()].copy()
+    flagged_rate = rate[flagged.index]
+    flagged["warning"] = [
+        f"{province or code} {name}: 同比{'增长' if r > 0 else '下降'}{abs(r):.1%} ({_show(b)} → {_show(v)})"
+        for code, province, name, r, b, v in zip(flagged["province_code"], flagged["province"], flagged["name"],
+                                                 flagged_rate, flagged["same_period_last_year"], flagged["value"],
+                                                 strict=True)]
+    return flagged.reset_index(drop=True)
+
+
+def revisions(long: pd.DataFrame, published: Mapping[str, float | None] | None,
+              tolerance: float = REVISION_TOLERANCE) -> pd.DataFrame:
+    """Figures whose value differs from the one already published for the same period. `published` holds
+    flat values keyed "<province_code>:<figure>" ("00:employed", as `figures.figure_values` makes them).
+    Columns: `key`, `province_code`, `province`, `figure`, `name`, `published`, `value`, `difference`,
+    `message`. A value that appeared or disappeared (one side missing) is a revision; a published key that
+    the current figures lack entirely is reported with value None. Blocking unless acknowledged."""
+    columns = ["key", "province_code", "province", "figure", "name", "published", "value", "difference", "message"]
+    if not published:
+        return pd.DataFrame(columns=columns)
+    current = long.set_index("key")
+    known = [k for k in published if k in current.index]
+    missing = [k for k in published if k not in current.index]
+    value = _number(current.loc[known, "value"]) if known else pd.Series(dtype=float)
+    before = pd.Series([published[k] for k in known], index=pd.Index(known, name="key"), dtype=object)
+    before = _number(before)
+    both = value.notna() & before.notna()
+    differ = (value.isna() != before.isna()) | (
+        both & ((value - before).abs() > tolerance * np.maximum(value.abs(), before.abs())))
+    out = current.loc[differ[differ].index, ["province_code", "province", "figure", "name"]].copy()
+    out["published"] = before[differ]
+    out["value"] = value[differ]
+    out = out.reset_index()
+    if missing:
+        gone = pd.DataFrame({"key": missing, "province_code": [k.split(":", 1)[0] for k in missing],
+                             "province": None, "figure": [k.split(":", 1)[-1] for k in missing], "name": None,
+                             "published": [published[k] for k in missing], "value": np.nan})
+        out = pd.concat([out, gone], ignore_index=True) if len(out) else gone
+    out["published"] = _number(out["published"])
+    out["value"] = _number(out["value"])
+    out["difference"] = out["value"] - out["published"]
+    out["message"] = [f"{p or c} {n or f}: 已发布 {_show(b)}，现为 {_show(v)}"
+                      for c, p, f, n, b, v in zip(out["province_code"], out["province"], out["figure"], out["name"],
+                                                  out["published"], out["value"], strict=True)]
+    numeric = ["published", "value", "difference"]
+    out[numeric] = out[numeric].astype(object).where(out[numeric].notna(), None)
+    return out[columns]
+
+
+def suppress_small_cells(figures: pd.DataFrame, min_households: int = MIN_HOUSEHOLDS,
+                         ) -> tuple[pd.DataFrame, list[Suppression]]:
+    """The figures with every value derived from fewer than `min_households` households replaced by None
+    (value columns become object), and what was suppressed, one `Suppression` per (province, figure) whose
+    value was present. The rule applies to the national row as well. Figures that are not derived from
+    households (employment, funds: count None) are never suppressed.
+
+    A suppressed province is still counted in the national total: suppression hides a cell, it does not
+    change the data. Caveat: when a single province is suppressed for a figure, its value can be recovered as
+    the national total minus the published provinces; no complementary suppression is done here.
+    The `<key>_households` columns are for checking, not for publishing (for monitored households the count
+    is the figure itself)."""
+    out = figures.copy()
+    suppressed: list[Suppression] = []
+    for figure in FIGURES:
+        out[figure.key] = out[figure.key].astype(object).where(out[figure.key].notna(), None)
+        if not figure.household_derived:
+            continue
+        cells = pd.to_numeric(out[figure.cells], errors="coerce")
+        small = (cells < min_households).to_numpy() & out[figure.key].notna().to_numpy()
+        for code, province, count in zip(out.loc[small, "province_code"], out.loc[small, "province"],
+                                         cells[small], strict=True):
+            suppressed.append(Suppression(code, province, figure.key, int(count)))
+        out.loc[small, figure.key] = None
+    return out, suppressed
+
+
+def personal_data_check(frames: Mapping[str, pd.DataFrame | str]) -> pd.DataFrame:
+    """One row per published text cell, for a suite to require `has_personal_data` False everywhere.
+    `frames` maps a source name (a file, a table) to a frame, whose header and every non-missing cell are
+    checked as text (a phone number can hide in a numeric column), or to a whole text, checked line by line.
+    Columns: `source`, `row` (-1 for a frame's header), `column` (None for a text's line), `has_id_number`,
+    `has_phone`, `has_personal_data` and `excerpt`, the cell with ID and phone numbers masked, so that the check
+    itself never carries personal data into logs or stored results."""
+    parts = []
+    for source, content in frames.items():
+        if isinstance(content, str):
+            lines = content.splitlines()
+            parts.append(pd.DataFrame({"source": source, "row": np.arange(len(lines)), "column": None,
+                                       "text": lines}))
+            continue
+        header = pd.DataFrame({"source": source, "row": -1, "column": [str(c) for c in content.columns],
+                               "text": [str(c) for c in content.columns]})
+        cells = content.reset_index(drop=True).astype(object)
+        cells.columns = [str(c) for c in cells.columns]
+        stacked = cells.stack(future_stack=True).dropna() if len(cells.columns) else pd.Series(dtype=object)
+        body = pd.DataFrame({"source": source, "row": stacked.index.get_level_values(0).astype(int),
+                             "column": stacked.index.get_level_values(1).astype(str),
+                             "text": stacked.map(_as_text).to_numpy()}) if len(stacked) else header.iloc[:0]
+        parts.extend([header, body])
+    columns = ["source", "row", "column", "text"]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    text = out["text"].astype(str)
+    out["has_id_number"] = text.str.contains(ID_IN_TEXT_PLAIN, regex=True).astype(bool)
+    out["has_phone"] = text.str.contains(PHONE_IN_TEXT, regex=True).astype(bool)
+    out["has_personal_data"] = out["has_id_number"] | out["has_phone"]
+    out["excerpt"] = text.map(_masked)
+    out["row"] = out["row"].astype(np.int64)
+    return out.drop(columns="text")
+
+
+def _as_text(value: object) -> str:
+    # Whole floats as integers: a phone number read into a float column shows as 13812345678.0.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _masked(text: str) -> str:
+    text = mask_id_numbers_in_text(text)
+    return re.sub(PHONE_IN_TEXT, lambda m: m.group(0)[:3] + "****" + m.group(0)[-4:], text)
+
+
+def _number(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values.astype(object).where(values.notna(), np.nan), errors="coerce").astype(float)
+
+
+def _show(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{float(value):,.4g}" if abs(float(value)) < 1 else f"{float(value):,.2f}".rstrip("0").rstrip(".")

@@ -1,0 +1,47 @@
+"""The press release's parameter form: what a coordinator fills in the Prefect UI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, field_validator
+
+from tasks.release.period import Period, default_period
+from tasks.settings import get_settings
+
+
+def period_for_run() -> str:
+    """The quarter before the run's scheduled time (a late or retried scheduled run still covers the right
+    quarter); outside a flow run, before now."""
+    from prefect.runtime import flow_run
+
+    scheduled = flow_run.scheduled_start_time if flow_run.get_id() else None
+    at = scheduled.astimezone(get_settings().tz) if scheduled else datetime.now(get_settings().tz)
+    return default_period(at).label
+
+
+class ReleaseParams(BaseModel):
+    """例行数据发布 / routine press data release (一季度, 上半年, 前三季度, 全年)."""
+
+    period: str | None = Field(None, title="发布期间 / period", pattern=r"^\s*\d{4}[Qq][1-4]\s*$",
+                               description="如 2023Q2（上半年）；默认为计划运行时间的上一季度 / e.g. 2023Q2 "
+                                           "(first half); default: the quarter before the scheduled time")
+    require_approval: bool = Field(True, title="需要审核 / require approval",
+                                   description="发布前须人工审核 / a person approves before publication")
+    auto_approve: bool = Field(False, title="自动批准 / auto-approve",
+                               description="仅用于演示和测试：记录为自动批准 / demos and tests only: recorded "
+                                           "as an automatic approval")
+    revision_note: str = Field("", max_length=2000, title="修订说明 / revision note",
+                               description="自动批准时再次发布同一期间所需 / needed with auto-approve to "
+                                           "publish a period again")
+    dry_run: bool = Field(False, title="试运行 / dry run",
+                          description="只计算和生成草稿，不发布、不通知 / compute and draft; publish nothing, "
+                                      "notify nobody")
+
+    @field_validator("period")
+    @classmethod
+    def _known_period(cls, value: str | None) -> str | None:
+        return Period.parse(value).label if value else None
+
+    def resolved_period(self) -> Period:
+        return Period.parse(self.period or period_for_run())

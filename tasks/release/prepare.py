@@ -1,0 +1,180 @@
+"""The release's stages before publication, each step → checkpoint: figures from the checked inputs; checks
+(signs and shares, provinces summing to the nation, small cells, then personal data in what was drafted);
+the approval checkpoint (every revision and large change answered in the form)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from tasks.inputs import programme_inputs
+from tasks.reference.provinces import PROVINCES
+from tasks.release.approval import Approval, Decision
+from tasks.release.checks import (
+    Suppression,
+    large_changes,
+    personal_data_check,
+    revisions,
+    sum_check,
+    suppress_small_cells,
+)
+from tasks.release.figures import FIGURE_BY_KEY, FIGURES, NATIONAL_CODE, compare, compute_figures, figure_values
+from tasks.release.period import Period
+from tasks.release.publish import latest_published, previous_release_figures, record
+from tasks.release.render import Draft, show
+from tasks.stage import CampaignContext, StageFailed, checkpoint
+
+HEADLINE = ("employed", "funds_total", "funds_industry_share", "monitored_households", "monitored_persons",
+            "eliminated_share", "microcredit_amount")
+DIGITS = {"人": 0, "户": 0, "万元": 2, "%": 1}
+
+
+@dataclass
+class ReleaseDraft:
+    period: Period
+    figures: pd.DataFrame  # compute_figures: national row and provinces, before suppression
+    long: pd.DataFrame  # compare: each figure with last year's and the previous release's
+    published_version: int | None
+    published_values: dict[str, Any] | None
+    warnings: list[str] = field(default_factory=list)
+    revisions: list[str] = field(default_factory=list)
+    suppressed: list[Suppression] = field(default_factory=list)
+    draft: Draft | None = None
+
+    @property
+    def published_figures(self) -> dict[str, Any]:
+        """What the release record keeps (all cells, suppressed ones too: the record stays in the database)."""
+        return figure_values(self.figures)
+
+    @property
+    def unchanged_since_published(self) -> bool:
+        return self.published_version is not None and not self.revisions
+
+    @property
+    def national(self) -> dict[str, Any]:
+        row = self.long[self.long["province_code"] == NATIONAL_CODE]
+        return {r.figure: {"value": _plain(r.value), "same_period_last_year": _plain(r.same_period_last_year),
+                           "change_pct": _plain(r.change_pct), "previous_release": _plain(r.previous_release)}
+                for r in row.itertuples(index=False)}
+
+    def headline(self) -> list[tuple[str, str]]:
+        national = self.national
+        out = []
+        for key in HEADLINE:
+            figure = FIGURE_BY_KEY[key]
+            out.append((figure.name, _display(national[key]["value"], figure.unit)))
+        return out
+
+    def headline_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for key, values in self.national.items():
+            figure = FIGURE_BY_KEY[key]
+            change = values["change_pct"]
+            rows.append({"figure": figure.name, "value": _display(values["value"], figure.unit),
+                         "same_period_last_year": _display(values["same_period_last_year"], figure.unit),
+                         "change": "—" if change is None else f"{100 * change:+.1f}%"})
+        return rows
+
+    def summary_markdown(self, draft: str) -> str:
+        lines = [f"# {self.period.title}", "", *[f"- {k}: {v}" for k, v in self.headline()], "",
+                 f"- 大幅变化 large changes: {len(self.warnings)}", f"- 修订 revisions: {len(self.revisions)}",
+                 f"- 小单元格隐去 suppressed cells: {len(self.suppressed)}", f"- 草稿 draft: `{draft}`"]
+        return "\n".join(lines)
+
+
+def _plain(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+def _display(value: Any, unit: str) -> str:
+    return show({"value": value, "unit": unit})
+
+
+def compute_release(ctx: CampaignContext, period: Period) -> ReleaseDraft:
+    """Checked inputs → the period's figures, the same period last year's, the previous release's."""
+    tables = programme_inputs(ctx, [p.code for p in PROVINCES], pd.Timestamp(period.end))
+    figures = compute_figures(tables, period)
+    last_year = compute_figures(tables, period.same_period_last_year())
+    long = compare(figures, last_year, previous_release_figures(ctx.engine, period))
+    published = latest_published(ctx.engine, period)
+    return ReleaseDraft(period, figures, long, published.version if published else None,
+                        published.figures if published else None)
+
+
+def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: int) -> ReleaseDraft:
+    checkpoint(ctx, "check figures", release.figures, "release_figures", key="province_code", announce="problems")
+    checkpoint(ctx, "check sums", sum_check(release.figures), "release_sums", key="figure", announce="problems")
+    release.warnings = large_changes(release.long)["warning"].tolist()
+    release.revisions = revisions(release.long, release.published_values)["message"].tolist()
+    shown, release.suppressed = suppress_small_cells(release.figures, min_households)
+    ctx.suite_parameters["min_cell_households"] = min_households
+    checkpoint(ctx, "check small cells", published_cells(shown, release.figures), "release_cells",
+               key="cell", announce="problems")
+    release.draft = Draft(release.period, _national_for_text(release, shown), province_table(shown),
+                          [f"{s.province}:{s.figure}" for s in release.suppressed], min_households)
+    return release
+
+
+def published_cells(shown: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """One row per household-derived cell that will be published, with the households it comes from."""
+    rows = []
+    for figure in FIGURES:
+        if not figure.household_derived:
+            continue
+        visible = shown[figure.key].notna()
+        rows.append(pd.DataFrame({"cell": shown.loc[visible, "province_code"] + ":" + figure.key,
+                                  "households": pd.to_numeric(figures.loc[visible, figure.cells])}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["cell", "households"])
+
+
+def _national_for_text(release: ReleaseDraft, shown: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    national = release.national
+    visible = shown[shown["province_code"] == NATIONAL_CODE].iloc[0]
+    return {key: {**values, "name": FIGURE_BY_KEY[key].name, "unit": FIGURE_BY_KEY[key].unit,
+                  "suppressed": visible[key] is None, "value": None if visible[key] is None else values["value"]}
+            for key, values in national.items()}
+
+
+def province_table(shown: pd.DataFrame) -> pd.DataFrame:
+    """The published table: 省代码, 省份 and each figure in its unit (shares in per cent); suppressed "—"."""
+    out = pd.DataFrame({"省代码": shown["province_code"], "省份": shown["province"]})
+    for figure in FIGURES:
+        values = pd.to_numeric(shown[figure.key], errors="coerce") * (100 if figure.unit == "%" else 1)
+        digits = DIGITS.get(figure.unit, 2)
+        out[f"{_short(figure.name)}({figure.unit})"] = values.map(
+            lambda v, d=digits: "—" if pd.isna(v) else f"{v:,.{d}f}")
+    return out
+
+
+def _short(name: str) -> str:
+    return {"脱贫人口务工就业规模": "务工就业"}.get(name, name)
+
+
+def check_publication(ctx: CampaignContext, texts: dict[str, Any]) -> None:
+    """No ID or phone number in what was drafted (text and tables)."""
+    found = personal_data_check(texts)
+    checkpoint(ctx, "check publication", found, "release_publication", key="source", announce="problems")
+
+
+def gate_approval(ctx: CampaignContext, release: ReleaseDraft, approval: Approval) -> None:
+    """The approval checkpoint: every revision acknowledged with a note, every large change explained, and a
+    republication noted. Blocked: the draft is recorded as blocked and the stage stops after its message."""
+    answered_revisions = approval.acknowledge_revisions and bool(approval.revision_note)
+    answered_changes = approval.acknowledge_large_changes and bool(approval.explanation)
+    items = [{"item": f"revision: {r}", "answered": answered_revisions} for r in release.revisions]
+    items += [{"item": f"large change: {w}", "answered": answered_changes} for w in release.warnings]
+    if release.published_version is not None:
+        items.append({"item": f"republish after v{release.published_version}",
+                      "answered": bool(approval.revision_note)})
+    frame = pd.DataFrame(items, columns=["item", "answered"])
+    try:
+        checkpoint(ctx, "check approval", frame, "release_approval", key="item", announce="problems")
+    except StageFailed as exc:
+        reason = "; ".join(approval.problems(len(release.revisions), len(release.warnings),
+                                             release.published_version is not None)) or str(exc)
+        record(ctx.engine, period=release.period, status="blocked", figures=release.published_figures,
+               approval=approval, run_id=ctx.run_id, reason=reason)
+        raise StageFailed(f"{ctx.label}: not published: {reason}") from exc
+    assert approval.decision == Decision.approve

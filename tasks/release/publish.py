@@ -1,0 +1,79 @@
+"""Publishing: an approved release goes to releases/<period>/v<N>/ with a manifest of its files and their
+SHA-256, and a release record. A published version is never overwritten: publishing the period again makes
+version N+1. Rejected, expired and blocked drafts are recorded with their reason."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select
+
+from tasks.model import Release
+from tasks.release.approval import Approval
+from tasks.release.period import Period
+
+
+class AlreadyPublished(RuntimeError):
+    """The version folder exists: a published release is never overwritten."""
+
+
+@dataclass
+class Published:
+    version: int
+    figures: dict[str, Any]
+    path: str | None
+    published_at: datetime | None
+
+
+def latest_published(engine: Engine, period: Period) -> Published | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(Release.version, Release.figures, Release.path, Release.published_at)
+                           .where(Release.period == period.label, Release.status == "published")
+                           .order_by(Release.version.desc()).limit(1)).first()
+    return Published(*row) if row is not None else None
+
+
+def previous_release_figures(engine: Engine, period: Period) -> dict[str, Any] | None:
+    """The figures of the latest published release of the period before (for comparison)."""
+    found = latest_published(engine, period.previous())
+    return found.figures if found else None
+
+
+def manifest(folder: Path) -> dict[str, Any]:
+    files = {}
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"):
+        files[path.name] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "bytes": path.stat().st_size}
+    return {"files": files}
+
+
+def version_folder(root: Path, period: Period, engine: Engine) -> tuple[int, Path]:
+    """The next version and its folder under the period's folder `root`, which must not exist yet."""
+    with engine.connect() as conn:
+        latest = conn.execute(select(func.max(Release.version)).where(Release.period == period.label)).scalar()
+    version = (latest or 0) + 1
+    folder = root / f"v{version}"
+    if folder.exists():
+        raise AlreadyPublished(f"{folder} exists: a published release is never overwritten")
+    return version, folder
+
+
+def record(engine: Engine, *, period: Period, status: str, figures: dict[str, Any], approval: Approval | None,
+           run_id: str, version: int | None = None, path: Path | None = None,
+           files: dict[str, Any] | None = None, reason: str | None = None) -> None:
+    """One release record per run and outcome: a rerun of the same run replaces its unpublished record."""
+    now = datetime.now()
+    with engine.begin() as conn:
+        conn.execute(delete(Release).where(Release.campaign_run_id == run_id, Release.status != "published"))
+        conn.execute(Release.__table__.insert().values(
+            period=period.label, release_type=period.release_type, version=version, status=status,
+            campaign_run_id=run_id, figures=json.loads(json.dumps(figures, default=str)),
+            reviewer=approval.reviewer if approval else None,
+            comment="; ".join(x for x in ((approval.comment if approval else ""), reason or "") if x) or None,
+            revision_note=(approval.revision_note or None) if approval else None,
+            path=str(path) if path else None, manifest=files, created_at=now,
+            decided_at=now if approval else None, published_at=now if status == "published" else None))

@@ -1,0 +1,124 @@
+"""The release draft: text in Chinese from the press office's Jinja2 templates (Markdown and self-contained
+HTML), the province table as CSV (UTF-8 with BOM, for Excel) and XLSX, and charts as PNG. Every text cell
+that reaches a spreadsheet is neutralised against formula injection."""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from markdown_it import MarkdownIt
+
+from tasks.charts import Label, bar_chart
+from tasks.release.period import Period
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Draft:
+    period: Period
+    national: dict[str, dict[str, Any]]  # figure -> value, last_year, change_pct, name, unit, suppressed
+    table: pd.DataFrame  # one row per province, Chinese headers, suppressed cells as "—"
+    suppressed: list[str]
+    min_households: int
+    issuer: str = "国家乡村振兴局"
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def show(figure: dict[str, Any]) -> str:
+    """A figure as a release says it: 3,298.25万人, 1,561.00亿元, 61.7%; small numbers as they are (152户)."""
+    value, unit = figure.get("value"), figure.get("unit", "")
+    if _missing(value):
+        return "—（不予公布）" if figure.get("suppressed") else "—"
+    if unit == "%":
+        return f"{100 * value:.1f}%"
+    if unit == "万元":
+        return f"{value / 10_000:,.2f}亿元" if value >= 10_000 else f"{value:,.2f}万元"
+    return f"{value / 10_000:,.2f}万{unit}" if value >= 10_000 else f"{value:,.0f}{unit}"
+
+
+def change(figure: dict[str, Any]) -> str:
+    rate = figure.get("change_pct")
+    if _missing(rate):
+        return "上年同期无可比数据"
+    if abs(rate) < 0.0005:
+        return "与上年同期持平"
+    return f"同比{'增长' if rate > 0 else '下降'}{abs(100 * rate):.1f}%"
+
+
+def environment(templates_dir: Path | None) -> Environment:
+    loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
+    env = Environment(loader=ChoiceLoader([*loaders, PackageLoader("tasks.release")]), undefined=StrictUndefined,
+                      autoescape=False)  # Markdown; the HTML page escapes what it takes from outside
+    env.filters.update(show=show, change=change)
+    return env
+
+
+def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, published_on: str,
+                 is_draft: bool = True) -> list[Path]:
+    """Write the release's files into `folder` (its files replaced); returns them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.is_file():
+            old.unlink()
+    env = environment(templates_dir)
+    context = {"period": draft.period, "f": draft.national, "issuer": draft.issuer, "published_on": published_on,
+               "suppressed": draft.suppressed, "min_households": draft.min_households,
+               "table_markdown": _markdown_table(draft.table)}
+    text = env.get_template("release.md.j2").render(**context)
+    charts = _charts(draft)
+    html_env = Environment(loader=env.loader, autoescape=True)
+    html = html_env.get_template("release.html.j2").render(
+        period=draft.period, draft=is_draft, charts={k: base64.b64encode(v).decode("ascii") for k, v in charts.items()},
+        body_html=_markup(MarkdownIt("commonmark", {"html": False}).enable("table").render(text)))
+    paths = [folder / "release.md", folder / "release.html", folder / "tables.csv", folder / "tables.xlsx"]
+    paths[0].write_text(text, encoding="utf-8")
+    paths[1].write_text(html, encoding="utf-8")
+    safe = draft.table.map(safe_cell)
+    safe.to_csv(paths[2], index=False, encoding="utf-8-sig")
+    safe.to_excel(paths[3], index=False, sheet_name=f"{draft.period.label}分省数据")
+    for name, png in charts.items():
+        paths.append(folder / f"chart_{name}.png")
+        paths[-1].write_bytes(png)
+    return paths
+
+
+def _markup(html: str):
+    from markupsafe import Markup
+
+    return Markup(html)  # markdown-it with raw HTML off: what it returns is safe to embed
+
+
+def _markdown_table(table: pd.DataFrame) -> str:
+    header = "| " + " | ".join(table.columns) + " |"
+    rule = "|" + "---|" * len(table.columns)
+    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def _charts(draft: Draft) -> dict[str, bytes]:
+    if "务工就业(人)" not in draft.table.columns:
+        return {}
+    rows = draft.table[draft.table["省份"] != "全国"]
+    values = pd.to_numeric(rows["务工就业(人)"].astype(str).str.replace(",", ""), errors="coerce").fillna(0) / 10_000
+    order = values.sort_values(ascending=False).index
+    return {"employment": bar_chart(
+        [Label(p, c) for p, c in zip(rows.loc[order, "省份"], rows.loc[order, "省代码"], strict=True)],
+        values[order].tolist(), Label(f"{draft.period.year}年{draft.period.release_type}各省脱贫人口务工就业规模",
+                                      f"employment of the poverty-alleviated, {draft.period.label}"), unit="万人")}
