@@ -21,9 +21,9 @@ from tasks.assessment.report import AssessmentResult, write_reports
 from tasks.inputs import programme_inputs
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.resources import build_engine, build_notifier
-from tasks.runs import campaign_run_id, finish_run, start_run
+from tasks.runs import campaign_run_id, start_run
 from tasks.settings import get_settings
-from tasks.stage import CampaignContext, checkpoint, publish_data_docs
+from tasks.stage import CampaignContext, checkpoint, close_run
 
 
 def _run_name() -> str:
@@ -114,13 +114,9 @@ def annual_assessment(params: AssessmentParams | None = None) -> dict:
         result = score(ctx, params, tables, config)
         summary = report_and_notify(ctx, params, result)
     except Exception as exc:
-        publish_data_docs(ctx)
-        if not params.dry_run:
-            finish_run(engine, run_id, "failed", error=str(exc)[:2000])
+        close_run(ctx, "failed", str(exc))
         raise
-    publish_data_docs(ctx)
-    if not params.dry_run:
-        finish_run(engine, run_id, "completed")
+    close_run(ctx, "completed")
     logger.info("assessment %s: %d provinces scored; reports in %s", params.year, len(result.ranking),
                 ctx.output_dir)
     return summary

@@ -25,9 +25,9 @@ from tasks.release.prepare import ReleaseDraft, check_publication, check_release
 from tasks.release.publish import latest_published, record
 from tasks.release.render import render_draft
 from tasks.resources import build_engine, build_notifier
-from tasks.runs import campaign_run_id, finish_run, start_run
+from tasks.runs import campaign_run_id, start_run
 from tasks.settings import get_settings
-from tasks.stage import CampaignContext, StageFailed, publish_data_docs
+from tasks.stage import CampaignContext, StageFailed, close_run
 
 
 def _run_name() -> str:
@@ -55,8 +55,11 @@ def render_draft_task(ctx: CampaignContext, release: ReleaseDraft) -> str:
     folder = ctx.output_dir / "draft"
     render_draft(release.draft, folder, get_settings().release_templates_dir,
                  published_on=datetime.now(get_settings().tz).strftime("%Y年%m月%d日"))
-    check_publication(ctx, {"release.md": (folder / "release.md").read_text("utf-8"),
-                            "tables.csv": pd.read_csv(folder / "tables.csv", dtype=str, encoding="utf-8-sig")})
+    published = {"release.md": (folder / "release.md").read_text("utf-8")}
+    for table in ("tables.csv", "comparison.csv"):
+        if (folder / table).exists():
+            published[table] = pd.read_csv(folder / table, dtype=str, encoding="utf-8-sig")
+    check_publication(ctx, published)
     return str(folder.resolve())
 
 
@@ -122,30 +125,27 @@ def press_release(params: ReleaseParams | None = None):
             return {"period": period.label, "status": "dry run", "draft": draft, "figures": release.national}
         if release.unchanged_since_published and not params.revision_note:
             logger.info("%s: the figures equal published v%s; nothing to publish", ctx.label, release.published_version)
-            finish_run(engine, run_id, "completed")
+            close_run(ctx, "completed")
             return {"period": period.label, "status": "unchanged", "version": release.published_version}
         approval = _decide(ctx, params, release, draft)
         if approval is None:
             record(engine, period=period, status="expired", figures=release.published_figures, approval=None,
                    run_id=run_id, reason="no decision before the approval timeout")
             announce.expired(ctx, release)
-            finish_run(engine, run_id, "expired")
+            close_run(ctx, "expired")
             return Cancelled(name="Expired", message=f"{ctx.label}: approval expired; nothing published")
         if approval.decision == Decision.reject:
             record(engine, period=period, status="rejected", figures=release.published_figures,
                    approval=approval, run_id=run_id)
             announce.rejected(ctx, release, approval)
-            finish_run(engine, run_id, "rejected")
+            close_run(ctx, "rejected")
             return {"period": period.label, "status": "rejected", "reviewer": approval.reviewer}
         gate_approval(ctx, release, approval)  # the approval checkpoint: revisions and large changes answered
         published = publish_task(ctx, release, approval)
         announce.published(ctx, release, approval, published)
     except StageFailed as exc:
-        publish_data_docs(ctx)
-        if not params.dry_run:
-            finish_run(engine, run_id, "failed", error=str(exc)[:2000])
+        close_run(ctx, "failed", str(exc))
         raise
-    publish_data_docs(ctx)
-    finish_run(engine, run_id, "completed")
+    close_run(ctx, "completed")
     logger.info("%s published as v%s in %s", ctx.label, published["version"], published["path"])
     return {"period": period.label, "status": "published", **published, "figures": release.national}

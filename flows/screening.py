@@ -17,7 +17,7 @@ from prefect.runtime import deployment, flow_run
 
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.resources import build_engine, build_notifier
-from tasks.runs import campaign_run_id, finish_run, start_run
+from tasks.runs import campaign_run_id, start_run
 from tasks.screening import announce
 from tasks.screening.params import ScreeningParams
 from tasks.screening.province import ProvinceScreening, screen_province
@@ -29,7 +29,7 @@ from tasks.screening.report import (
     write_reports,
 )
 from tasks.settings import get_settings
-from tasks.stage import CampaignContext, StageFailed, checkpoint, publish_data_docs
+from tasks.stage import CampaignContext, StageFailed, checkpoint, close_run
 
 
 def _run_name() -> str:
@@ -119,9 +119,7 @@ def concentrated_screening(params: ScreeningParams | None = None) -> dict:
             logger.error("province %s stopped: %s", code, exc)
         update_progress_artifact(progress, 100.0 * done / len(codes))
     summary = report_and_notify(ctx, params, results, failed)
-    publish_data_docs(ctx)
-    if not params.dry_run:
-        finish_run(engine, run_id, "failed" if failed else "completed", error="; ".join(failed.values()) or None)
+    close_run(ctx, "failed" if failed else "completed", error="; ".join(failed.values()) or None)
     logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s",
                 ctx.label, summary["new_candidates"]["total"], summary["elimination_candidates"],
                 summary["leads"]["unmatched"], ctx.output_dir)

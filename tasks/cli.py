@@ -207,6 +207,12 @@ def run_release(
                                dry_run=dry_run)
     except (ValueError, ValidationError) as exc:
         _fail(str(exc))
+    from prefect.settings import PREFECT_API_URL
+
+    if not (auto_approve or dry_run or PREFECT_API_URL.value()):
+        # A temporary API dies with this command: nobody could open the form to approve.
+        _fail("approval needs a Prefect server to open the form in: start one (`prefect server start`) and set "
+              "PREFECT_API_URL, or use --auto-approve (demo) or --dry-run")
     result = press_release(params)
     if not isinstance(result, dict):  # a final state: expired
         _fail(str(getattr(result, "message", result)))

@@ -21,6 +21,7 @@ from tasks.quality.docs import RunDataDocs
 from tasks.quality.gx import validate_frame
 from tasks.quality.results import CheckpointResult
 from tasks.quality.store import record_checkpoint
+from tasks.runs import finish_run
 
 log = logging.getLogger(__name__)
 MAX_ACTIONS = 6
@@ -174,6 +175,14 @@ def publish_data_docs(ctx: CampaignContext) -> Path | None:
         create_link_artifact(index.resolve().as_uri(), link_text="GX Data Docs",
                              key=_slug(f"{ctx.campaign}-data-docs"), description=f"Data Docs of {ctx.label}")
     return index
+
+
+def close_run(ctx: CampaignContext, status: str, error: str | None = None) -> None:
+    """The end of a campaign run: its Data Docs and quality artifact published, its record finished (not in a
+    dry run, which records nothing)."""
+    publish_data_docs(ctx)
+    if not ctx.dry_run:
+        finish_run(ctx.engine, ctx.run_id, status, error=error[:2000] if error else None)
 
 
 def _in_flow_run() -> bool:

@@ -153,3 +153,16 @@ def test_personal_data_in_a_draft_stops_publication(seeded, tmp_path):
     check_publication(ctx, {"release.md": "全国脱贫人口务工就业规模3,397万人"})
     with pytest.raises(StageFailed, match=r"publication\.no_personal_data"):
         check_publication(ctx, {"release.md": "联系人 11010519491231002X"})
+
+
+def test_cli_refuses_to_wait_for_an_approval_nobody_could_give():
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from typer.testing import CliRunner
+
+    from tasks.cli import app
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        result = CliRunner().invoke(app, ["run", "release", "--period", "2023Q3"])
+    assert result.exit_code == 2 and "needs a Prefect server" in result.output
+    bad = CliRunner().invoke(app, ["run", "release", "--period", "2023Q5", "--auto-approve"])
+    assert bad.exit_code == 2 and "2023Q5" in bad.output and "Traceback" not in bad.output

@@ -112,9 +112,24 @@ def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: i
     ctx.suite_parameters["min_cell_households"] = min_households
     checkpoint(ctx, "check small cells", published_cells(shown, release.figures), "release_cells",
                key="cell", announce="problems")
-    release.draft = Draft(release.period, _national_for_text(release, shown), province_table(shown),
-                          [f"{s.province}:{s.figure}" for s in release.suppressed], min_households)
+    national = _national_for_text(release, shown)
+    release.draft = Draft(release.period, national, province_table(shown),
+                          [f"{s.province}:{s.figure}" for s in release.suppressed], min_households,
+                          comparison=comparison_table(national))
     return release
+
+
+def comparison_table(national: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """The national figures with the same period last year and the previous release (for the press office)."""
+    rows = []
+    for key, f in national.items():
+        change = f["change_pct"]
+        rows.append({"指标": f["name"], "本期": show(f),
+                     "上年同期": show({"value": f["same_period_last_year"], "unit": f["unit"]}),
+                     "同比变化": "—" if change is None or f["value"] is None else f"{100 * change:+.1f}%",
+                     "上期发布": show({"value": f["previous_release"], "unit": f["unit"]}),
+                     "代码": key})
+    return pd.DataFrame(rows)
 
 
 def published_cells(shown: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,7 @@ class Draft:
     table: pd.DataFrame  # one row per province, Chinese headers, suppressed cells as "—"
     suppressed: list[str]
     min_households: int
+    comparison: pd.DataFrame | None = None  # national figures against last year and the previous release
     issuer: str = "国家乡村振兴局"
 
 
@@ -92,7 +93,14 @@ def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, publish
     paths[1].write_text(html, encoding="utf-8")
     safe = draft.table.map(safe_cell)
     safe.to_csv(paths[2], index=False, encoding="utf-8-sig")
-    safe.to_excel(paths[3], index=False, sheet_name=f"{draft.period.label}分省数据")
+    comparison = draft.comparison.map(safe_cell) if draft.comparison is not None else None
+    with pd.ExcelWriter(paths[3], engine="openpyxl") as writer:
+        safe.to_excel(writer, index=False, sheet_name="分省数据")
+        if comparison is not None:
+            comparison.to_excel(writer, index=False, sheet_name="全国数据对比")
+    if comparison is not None:
+        paths.append(folder / "comparison.csv")
+        comparison.to_csv(paths[-1], index=False, encoding="utf-8-sig")
     for name, png in charts.items():
         paths.append(folder / f"chart_{name}.png")
         paths[-1].write_bytes(png)
