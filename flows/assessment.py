@@ -12,7 +12,7 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import deployment, flow_run
+from prefect.runtime import flow_run
 
 from tasks.assessment.announce import announce_results
 from tasks.assessment.evaluate import evaluate, indicator_weights
@@ -21,7 +21,7 @@ from tasks.assessment.report import AssessmentResult, write_reports
 from tasks.inputs import programme_inputs
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.resources import build_engine, build_notifier
-from tasks.runs import campaign_run_id, start_run
+from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.settings import get_settings
 from tasks.stage import CampaignContext, checkpoint, close_run
 
@@ -100,7 +100,7 @@ def annual_assessment(params: AssessmentParams | None = None) -> dict:
         run_id = campaign_run_id("assessment", period)
     else:
         run_id = start_run(engine, "assessment", period, parameters=params.model_dump(mode="json"),
-                           launched_by=f"deployment {deployment.name}" if deployment.get_id() else "manual",
+                           launched_by=launched_by(),
                            flow_run_id=flow_run.get_id())
     ctx = CampaignContext(
         run_id=run_id, campaign="assessment", label=f"考核评估 {params.year}", engine=engine,

@@ -7,11 +7,12 @@ from datetime import datetime
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
-from prefect.runtime import deployment, flow_run
+from prefect.runtime import flow_run
 
 from tasks.ingest.inbox import sweep
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.resources import build_engine, build_notifier
+from tasks.runs import launched_by as run_launcher
 from tasks.settings import get_settings
 
 ARTIFACT_COLUMNS = ("file", "status", "kind", "rows_read", "loaded", "quarantined", "county_code", "problem")
@@ -29,7 +30,7 @@ def ingest_inbox() -> dict:
     logger = get_run_logger()
     settings = get_settings()
     engine = build_engine(settings)
-    launched_by = f"deployment {deployment.name}" if deployment.get_id() else "manual"
+    launched_by = run_launcher()
     result = sweep(engine, settings, build_notifier(settings, engine), today=datetime.now(settings.tz).date(),
                    launched_by=launched_by, link=flow_run_url(flow_run.get_id()))
     for report in result.reports:

@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import pause_flow_run
-from prefect.runtime import deployment, flow_run
+from prefect.runtime import flow_run
 from prefect.states import Cancelled
 
 from tasks.notify.hooks import failure_hook, flow_run_url
@@ -25,7 +25,7 @@ from tasks.release.prepare import ReleaseDraft, check_publication, check_release
 from tasks.release.publish import latest_published, record
 from tasks.release.render import render_draft
 from tasks.resources import build_engine, build_notifier
-from tasks.runs import campaign_run_id, start_run
+from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.settings import get_settings
 from tasks.stage import CampaignContext, StageFailed, close_run
 
@@ -109,7 +109,7 @@ def press_release(params: ReleaseParams | None = None):
     engine = build_engine(settings)
     run_id = campaign_run_id("release", period.label) if params.dry_run else start_run(
         engine, "release", period.label, parameters=params.model_dump(mode="json"),
-        launched_by=f"deployment {deployment.name}" if deployment.get_id() else "manual",
+        launched_by=launched_by(),
         flow_run_id=flow_run.get_id())
     ctx = CampaignContext(
         run_id=run_id, campaign="release", label=f"数据发布 {period.label} {period.release_type}", engine=engine,

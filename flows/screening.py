@@ -13,11 +13,11 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import deployment, flow_run
+from prefect.runtime import flow_run
 
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.resources import build_engine, build_notifier
-from tasks.runs import campaign_run_id, start_run
+from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.screening import announce
 from tasks.screening.params import ScreeningParams
 from tasks.screening.province import ProvinceScreening, screen_province
@@ -99,7 +99,7 @@ def concentrated_screening(params: ScreeningParams | None = None) -> dict:
         run_id = campaign_run_id("screening", period, mode)
     else:
         run_id = start_run(engine, "screening", period, mode, parameters=params.model_dump(mode="json"),
-                           launched_by=f"deployment {deployment.name}" if deployment.get_id() else "manual",
+                           launched_by=launched_by(),
                            flow_run_id=flow_run.get_id())
     ctx = CampaignContext(
         run_id=run_id, campaign="screening", label=f"集中排查 {params.year} {params.mode.value} {params.as_of}",

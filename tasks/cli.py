@@ -288,6 +288,21 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def calendar(
+    days: Annotated[int, typer.Option(help="How far ahead to look.")] = 120,
+    include_frequent: Annotated[bool, typer.Option("--all", help="Include the inbox sweep and the outbox flush "
+                                                                  "(every few minutes).")] = False,
+) -> None:
+    """The upcoming runs of every campaign, with the period each covers, in Asia/Shanghai time."""
+    from tasks.calendar import upcoming
+
+    runs = upcoming(days, include_frequent=include_frequent)
+    for run in runs:
+        typer.echo(f"{run.at:%Y-%m-%d %a %H:%M %Z}  {run.deployment:<13} {run.period:<32} ({run.schedule})")
+    typer.echo(f"{len(runs)} run(s) in the next {days} days")
+
+
 @app.command("settings")
 def show_settings() -> None:
     """Print the effective settings (passwords hidden)."""

@@ -40,3 +40,35 @@ def finish_run(engine: Engine, run_id: str, status: str, error: str | None = Non
     with engine.begin() as conn:
         conn.execute(update(CampaignRun).where(CampaignRun.id == run_id).values(
             status=status, finished_at=datetime.now(), error=error))
+
+
+def scheduled_now() -> datetime:
+    """The run's scheduled start time in the campaigns' time zone (outside a flow run: now). Periods default
+    from it, so a late or retried scheduled run still covers the period it was scheduled for."""
+    from prefect.runtime import flow_run
+
+    from tasks.settings import get_settings
+
+    tz = get_settings().tz
+    if flow_run.get_id():
+        return flow_run.scheduled_start_time.astimezone(tz)
+    return datetime.now(tz)
+
+
+def launched_by() -> str:
+    """Who or what started this run, for the audit trail: a deployment's schedule, a person through the UI
+    or API (a deployment run that was not auto-scheduled), or the command line / a direct call."""
+    from prefect.runtime import deployment, flow_run
+
+    if not flow_run.get_id():
+        return "cli"
+    if not deployment.get_id():
+        return "cli (flow called directly)"
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run.get_id())
+    who = run.created_by.display_value if run.created_by else None
+    if run.auto_scheduled:
+        return f"schedule of deployment {deployment.name}"
+    return f"{who or 'UI or API'} via deployment {deployment.name}"

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.settings import get_settings
+from tasks.runs import scheduled_now
 
 
 def previous_year() -> int:
-    return datetime.now(get_settings().tz).year - 1
+    """The year before the run's scheduled time (a January run assesses the year just ended)."""
+    return scheduled_now().year - 1
 
 
 class AssessmentParams(BaseModel):

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field, field_validator
 
 from tasks.release.period import Period, default_period
-from tasks.settings import get_settings
+from tasks.runs import scheduled_now
 
 
 def period_for_run() -> str:
     """The quarter before the run's scheduled time (a late or retried scheduled run still covers the right
     quarter); outside a flow run, before now."""
-    from prefect.runtime import flow_run
-
-    scheduled = flow_run.scheduled_start_time if flow_run.get_id() else None
-    at = scheduled.astimezone(get_settings().tz) if scheduled else datetime.now(get_settings().tz)
-    return default_period(at).label
+    return default_period(scheduled_now()).label
 
 
 class ReleaseParams(BaseModel):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
 from tasks.reference.provinces import ProvinceOption, codes_of
+from tasks.runs import scheduled_now
 from tasks.screening.rules import ScreeningRules
 
 __all__ = ["ProvinceOption", "ScreeningMode", "ScreeningParams"]
@@ -22,7 +23,7 @@ class ScreeningMode(StrEnum):
 class ScreeningParams(BaseModel):
     """防止返贫监测帮扶集中排查 / Q2 concentrated screening."""
 
-    year: int = Field(default_factory=lambda: date.today().year, ge=2021, le=2100,
+    year: int = Field(default_factory=lambda: scheduled_now().year, ge=2021, le=2100,
                       title="年度 / year", description="排查年度 / the campaign year")
     window_start: date | None = Field(None, title="排查开始 / window start",
                                       description="默认当年4月1日 / default 1 April of the year")
@@ -45,8 +46,8 @@ class ScreeningParams(BaseModel):
         self.window_end = self.window_end or date(self.year, 6, 30)
         if self.window_end < self.window_start:
             raise ValueError(f"window end {self.window_end} is before its start {self.window_start}")
-        if self.as_of is None:
-            self.as_of = min(datetime.now().date(), self.window_end)
+        if self.as_of is None:  # the scheduled day: a late weekly sweep still reports the Monday it was for
+            self.as_of = min(scheduled_now().date(), self.window_end)
         self.as_of = min(self.as_of, self.window_end)
         return self
 

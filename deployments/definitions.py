@@ -1,0 +1,87 @@
+"""Every deployment of the campaigns, in one place: names and descriptions in Chinese and English, tags,
+and schedules in Asia/Shanghai time (a bare cron string would run in UTC). Periods are not fixed here: each
+flow derives them from its run's scheduled time, so a late or retried run covers the period it was for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    cron: str
+    slug: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    name: str
+    flow: str  # "module:function"
+    description: str
+    tags: tuple[str, ...]
+    schedules: tuple[ScheduleSpec, ...]
+    campaign: str  # for the calendar and backfills
+
+    def load_flow(self):
+        from importlib import import_module
+
+        module, name = self.flow.split(":")
+        return getattr(import_module(module), name)
+
+
+SPECS: tuple[DeploymentSpec, ...] = (
+    DeploymentSpec(
+        "screening", "flows.screening:concentrated_screening",
+        "防止返贫监测帮扶集中排查：4月1日启动，4至6月每周一进展，7月1日收尾。"
+        " / Q2 concentrated screening: launch 1 April, weekly progress April–June, close-out 1 July.",
+        ("screening", "q2", "集中排查"),
+        (ScheduleSpec("0 9 1 4 *", "screening-launch", {"params": {"mode": "launch"}}),
+         ScheduleSpec("0 9 * 4-6 1", "screening-progress", {"params": {"mode": "progress"}}),
+         ScheduleSpec("0 9 1 7 *", "screening-close-out", {"params": {"mode": "close_out"}})),
+        "screening"),
+    DeploymentSpec(
+        "assessment", "flows.assessment:annual_assessment",
+        "巩固拓展脱贫攻坚成果考核评估及重点帮扶县监测评价：每年1月20日评估上一年。"
+        " / Annual assessment and key-county evaluation: 20 January, for the previous year.",
+        ("assessment", "annual", "考核评估"),
+        (ScheduleSpec("0 9 20 1 *", "assessment-annual"),),
+        "assessment"),
+    DeploymentSpec(
+        "release", "flows.release:press_release",
+        "例行数据发布：1、4、7、10月15日发布上一季度（一季度、上半年、前三季度、全年），人工审核后发布。"
+        " / Press data release on the 15th after each quarter, published after a person approves it.",
+        ("release", "quarterly", "数据发布"),
+        (ScheduleSpec("0 9 15 1,4,7,10 *", "release-quarterly"),),
+        "release"),
+    DeploymentSpec(
+        "ingest-inbox", "flows.ingest:ingest_inbox",
+        "报送文件接收：每10分钟处理收件箱中的县级报送文件。 / Ingest the county files in the inbox every 10 minutes.",
+        ("ingest", "inbox", "数据报送"),
+        (ScheduleSpec("*/10 * * * *", "ingest-every-10-minutes"),),
+        "ingest"),
+    DeploymentSpec(
+        "outbox-flush", "flows.outbox:flush_outbox",
+        "通知补发：每5分钟发送积压的通知。 / Deliver pending notifications every 5 minutes.",
+        ("notifications", "outbox"),
+        (ScheduleSpec("*/5 * * * *", "outbox-every-5-minutes"),),
+        "outbox"),
+)
+SPEC_BY_NAME = {s.name: s for s in SPECS}
+
+
+def schedules_of(spec: DeploymentSpec):
+    from prefect.schedules import Cron
+
+    return [Cron(s.cron, timezone=TIMEZONE, slug=s.slug, parameters=s.parameters) for s in spec.schedules]
+
+
+def runner_deployments() -> list:
+    """The deployments as Prefect RunnerDeployments, for `serve` (one run at a time per deployment: two runs
+    of a campaign for the same period must not interleave their writes)."""
+    return [spec.load_flow().to_deployment(
+        spec.name, description=spec.description, tags=list(spec.tags), schedules=schedules_of(spec),
+        concurrency_limit=1) for spec in SPECS]

@@ -1,0 +1,58 @@
+"""The campaign calendar: the upcoming runs of every deployment, from its schedules, in Asia/Shanghai time,
+with the period each run will cover (derived from its scheduled time, as the flows do)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from deployments.definitions import SPECS, TIMEZONE, DeploymentSpec, ScheduleSpec
+
+FREQUENT = {"ingest-inbox", "outbox-flush"}  # every few minutes: left out of the calendar unless asked
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    at: datetime
+    deployment: str
+    schedule: str
+    period: str
+
+
+def period_of(spec: DeploymentSpec, schedule: ScheduleSpec, at: datetime) -> str:
+    """What a run scheduled at `at` covers, by the flows' own defaults."""
+    if spec.campaign == "screening":
+        from datetime import date
+
+        mode = schedule.parameters.get("params", {}).get("mode", "progress")
+        as_of = min(at.date(), date(at.year, 6, 30))  # ScreeningParams caps as_of at the window's end
+        return f"{at.year} {mode} as of {as_of.isoformat()}"
+    if spec.campaign == "assessment":
+        return f"{at.year - 1}"
+    if spec.campaign == "release":
+        from tasks.release.period import default_period
+
+        period = default_period(at)
+        return f"{period.label} {period.release_type}"
+    return "—"
+
+
+def upcoming(days: int = 120, start: datetime | None = None, include_frequent: bool = False) -> list[Upcoming]:
+    from zoneinfo import ZoneInfo
+
+    from prefect.server.schemas.schedules import CronSchedule
+
+    tz = ZoneInfo(TIMEZONE)
+    start = (start or datetime.now(tz)).astimezone(tz)
+    end = start + timedelta(days=days)
+    found = []
+    for spec in SPECS:
+        if spec.name in FREQUENT and not include_frequent:
+            continue
+        for schedule in spec.schedules:
+            cron = CronSchedule(cron=schedule.cron, timezone=TIMEZONE)
+            for at in asyncio.run(cron.get_dates(start=start, end=end)):
+                local = at.astimezone(tz)
+                found.append(Upcoming(local, spec.name, schedule.slug, period_of(spec, schedule, local)))
+    return sorted(found, key=lambda u: (u.at, u.deployment))
