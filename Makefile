@@ -10,7 +10,7 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export GX_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: install demo test lint bench-seed clean
+.PHONY: install demo up test lint bench-seed clean
 
 install: $(STAMP)
 
@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml
 demo: install
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/campaigns demo
+
+# A local Prefect server with every deployment served (UI at http://127.0.0.1:4200); Ctrl-C stops both.
+up: install
+	mkdir -p $(PREFECT_HOME)
+	$(BIN)/campaigns serve
 
 lint: install
 	$(BIN)/ruff check .

@@ -88,10 +88,9 @@ def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: As
 
 @flow(name="annual-assessment", flow_run_name=_run_name, on_failure=[failure_hook("assessment")],
       on_crashed=[failure_hook("assessment")])
-def annual_assessment(params: AssessmentParams | None = None) -> dict:
+def annual_assessment(params: AssessmentParams) -> dict:
     """巩固拓展脱贫攻坚成果考核评估: score every province on the policy's indicators, grade and rank them,
     flag the risk of large-scale return to poverty, and list the key assistance counties that lag."""
-    params = params or AssessmentParams()
     logger = get_run_logger()
     settings = get_settings()
     engine = build_engine(settings)

@@ -99,10 +99,9 @@ def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, 
 
 @flow(name="press-release", flow_run_name=_run_name, on_failure=[failure_hook("release")],
       on_crashed=[failure_hook("release")])
-def press_release(params: ReleaseParams | None = None):
+def press_release(params: ReleaseParams):
     """例行数据发布: compute the period's headline figures, check them, draft the release, wait for a
     person's approval, publish a new version and tell the press office."""
-    params = params or ReleaseParams()
     period = params.resolved_period()
     logger = get_run_logger()
     settings = get_settings()

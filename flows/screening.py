@@ -87,10 +87,9 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
 
 @flow(name="q2-concentrated-screening", flow_run_name=_run_name, on_failure=[failure_hook("screening")],
       on_crashed=[failure_hook("screening")])
-def concentrated_screening(params: ScreeningParams | None = None) -> dict:
+def concentrated_screening(params: ScreeningParams) -> dict:
     """防止返贫监测帮扶集中排查: find new monitoring objects and risk-eliminated ones, check assistance
     coverage, and account for every problem lead (不漏一户一人)."""
-    params = params or ScreeningParams()
     logger = get_run_logger()
     settings = get_settings()
     engine = build_engine(settings)

@@ -303,6 +303,48 @@ def calendar(
     typer.echo(f"{len(runs)} run(s) in the next {days} days")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless the server has "
+                                           "authentication (see README).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the Prefect UI and API.")] = 4200,
+) -> None:
+    """Start a local Prefect server and serve every campaign deployment with its schedules (Ctrl-C stops)."""
+    from tasks import db
+    from tasks.serve import serve_all
+
+    db.upgrade()
+    try:
+        serve_all(host, port)
+    except RuntimeError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def backfill(
+    campaign: Annotated[str, typer.Argument(help="release, assessment or screening.")],
+    start: Annotated[str, typer.Option("--from", help="First period: 2023Q1 for releases, a year otherwise.")],
+    end: Annotated[str, typer.Option("--to", help="Last period, included.")],
+    force: Annotated[bool, typer.Option(help="Also periods already published or completed.")] = False,
+    auto_approve: Annotated[bool, typer.Option(help="Releases: approve automatically (demo).")] = False,
+) -> None:
+    """Create runs of a campaign's deployment for past periods (needs the deployments on a Prefect server:
+    `campaigns serve`, and PREFECT_API_URL pointing at it)."""
+    from tasks.backfill import backfill as run_backfill
+    from tasks.resources import build_engine
+
+    try:
+        report = run_backfill(build_engine(), campaign, start, end, force=force, auto_approve=auto_approve)
+    except ValueError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # no server, no deployment: say so in one line
+        _fail(f"could not create the runs ({type(exc).__name__}: {exc}); is `campaigns serve` running and "
+              "PREFECT_API_URL set?")
+    typer.echo(f"{campaign}: created {len(report.created)} run(s) {' '.join(report.created)}; "
+               f"already there {len(report.existing)} {' '.join(report.existing)}; "
+               f"skipped as done {len(report.skipped)} {' '.join(report.skipped)}")
+
+
 @app.command("settings")
 def show_settings() -> None:
     """Print the effective settings (passwords hidden)."""

@@ -84,3 +84,34 @@ def test_deployments_register_with_their_schedules_through_the_api(prefect_harne
     assert all(s.schedule.timezone == TIMEZONE for d in registered.values() for s in d.schedules)
     assert registered["release"].parameter_openapi_schema["definitions"]["ReleaseParams"]["properties"]["period"][
         "title"] == "发布期间 / period"
+
+
+def test_backfill_creates_exactly_the_missing_periods_once(prefect_harness):
+    from datetime import datetime as dt
+
+    import sqlalchemy as sa
+
+    from tasks import db
+    from tasks.backfill import backfill
+    from tasks.resources import build_engine
+
+    engine = build_engine()  # one database: the Prefect API (and its runs) is shared by the session
+    db.upgrade(engine)
+
+    for deployment in runner_deployments():
+        deployment.apply()
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO releases (period, release_type, version, status, figures, created_at) "
+                             "VALUES ('2023Q2', '上半年', 1, 'published', '{}', :now)"), {"now": dt.now()})
+    first = backfill(engine, "release", "2023Q1", "2023Q4")
+    assert (first.created, first.skipped, first.existing) == (["2023Q1", "2023Q3", "2023Q4"], ["2023Q2"], [])
+    second = backfill(engine, "release", "2023Q1", "2023Q4")
+    assert (second.created, second.existing) == ([], ["2023Q1", "2023Q3", "2023Q4"])
+    with get_client(sync_client=True) as client:
+        runs = [r for r in client.read_flow_runs() if r.idempotency_key and r.idempotency_key.startswith(
+            "backfill:release:")]
+    assert sorted(r.parameters["params"]["period"] for r in runs) == ["2023Q1", "2023Q3", "2023Q4"]
+    years = backfill(engine, "assessment", "2022", "2023")
+    assert years.created == ["2022", "2023"]
+    with pytest.raises(ValueError, match="before"):
+        backfill(engine, "release", "2024Q1", "2023Q4")

@@ -1,0 +1,65 @@
+"""`campaigns serve`: a local Prefect server (SQLite under PREFECT_HOME, analytics off, bound to 127.0.0.1)
+and every deployment served from this process. Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def start_server(host: str, port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+           "PREFECT_UI_API_URL": f"http://{host}:{port}/api"}
+    env.pop("PREFECT_API_URL", None)  # the server is the API; it must not look for another one
+    log.parent.mkdir(parents=True, exist_ok=True)
+    handle = log.open("ab")
+    return subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port",
+                             str(port)], env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Prefect server exited with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the Prefect server did not answer at {url} within {seconds:.0f} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path = Path("var/prefect/server.log")) -> None:
+    """Start the server, register and serve every deployment until interrupted."""
+    from prefect import serve
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from deployments.definitions import runner_deployments
+
+    api = f"http://{host}:{port}/api"
+    server = start_server(host, port, log)
+    try:
+        wait_healthy(api, server)
+        print(f"Prefect UI: http://{host}:{port}  (API {api}; server log {log}); Ctrl-C stops", flush=True)
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            serve(*runner_deployments(), print_starting_message=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(server)
