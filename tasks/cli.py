@@ -345,6 +345,20 @@ def backfill(
                f"skipped as done {len(report.skipped)} {' '.join(report.skipped)}")
 
 
+@app.command("deployments-yaml")
+def deployments_yaml(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = Path(
+        "deployments/prefect.yaml"),
+    work_pool: Annotated[str, typer.Option(help="The process work pool the workers poll.")] = "campaigns",
+    directory: Annotated[str, typer.Option(help="Where the project is checked out on the workers.")] = "/opt/campaigns",
+) -> None:
+    """Write prefect.yaml for `prefect deploy --all` (the production path: a server, a work pool, workers)."""
+    from deployments.definitions import prefect_yaml
+
+    output.write_text(prefect_yaml(work_pool, directory), encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
 @app.command("settings")
 def show_settings() -> None:
     """Print the effective settings (passwords hidden)."""

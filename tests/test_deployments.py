@@ -115,3 +115,28 @@ def test_backfill_creates_exactly_the_missing_periods_once(prefect_harness):
     assert years.created == ["2022", "2023"]
     with pytest.raises(ValueError, match="before"):
         backfill(engine, "release", "2024Q1", "2023Q4")
+
+
+def test_prefect_yaml_is_generated_and_deploys_to_a_process_work_pool(prefect_harness):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from prefect.settings import PREFECT_API_URL
+
+    from deployments.definitions import prefect_yaml
+
+    repo = Path(__file__).parents[1]
+    assert (repo / "deployments" / "prefect.yaml").read_text("utf-8") == prefect_yaml(), \
+        "run `campaigns deployments-yaml`"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    prefect = [sys.executable, "-m", "prefect", "--no-prompt"]
+    for command in (["work-pool", "create", "campaigns", "--type", "process", "--overwrite"],
+                    ["deploy", "--all", "--prefect-file", "deployments/prefect.yaml"]):
+        done = subprocess.run(prefect + command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    with get_client(sync_client=True) as client:
+        deployed = {d.name: d for d in client.read_deployments() if d.work_pool_name == "campaigns"}
+    assert set(deployed) == {"screening", "assessment", "release", "ingest-inbox", "outbox-flush"}
+    assert all(s.schedule.timezone == TIMEZONE for d in deployed.values() for s in d.schedules)
