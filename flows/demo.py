@@ -69,7 +69,8 @@ def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_r
     # The half-year release, approved automatically (a real one waits for a person in the Prefect UI).
     release = press_release(ReleaseParams(period=f"{year}Q2", auto_approve=True))
     logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s; assessment in %s; "
-                "release %s", revision, seeded["rows"], overview, folder, assessment_folder, release)
+                "release %s %s", revision, seeded["rows"], overview, folder, assessment_folder,
+                release["status"], release.get("path", ""))
     return {"output_dir": str(settings.output_dir.resolve()), "seed": seeded, "overview": overview,
             "screening": screening, "screening_reports": str(folder.resolve()), "assessment": assessment,
             "assessment_reports": str(assessment_folder.resolve()), "release": release}
