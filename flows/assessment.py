@@ -23,7 +23,7 @@ from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.resources import build_engine, build_notifier
 from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.settings import get_settings
-from tasks.stage import CampaignContext, checkpoint, close_run
+from tasks.stage import CampaignContext, StageFailed, checkpoint, close_run
 
 
 def _run_name() -> str:
@@ -53,6 +53,10 @@ def check_inputs(ctx: CampaignContext, params: AssessmentParams) -> dict:
 @task(name="score provinces and key counties", cache_policy=NO_CACHE)
 def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, config) -> AssessmentResult:
     """Indicators, scores, grade, rank, red line, lagging key counties; then the output checkpoints."""
+    for table in ("linkage_funds", "employment"):
+        if not (tables[table]["year"] == params.year).any():
+            # Without the year's programme data the roster's current state alone would be scored.
+            raise StageFailed(f"{ctx.label}: no {table} rows for {params.year}: nothing to assess")
     result = evaluate(tables, params.year, config, params.province_codes)
     ctx.suite_parameters["provinces_in_scope"] = len(params.province_codes)
     checkpoint(ctx, "check scores", result.ranking, "assessment_outputs", key="province_code", announce="problems")

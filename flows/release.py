@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -64,16 +65,24 @@ def render_draft_task(ctx: CampaignContext, release: ReleaseDraft) -> str:
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_task(ctx: CampaignContext, release: ReleaseDraft, approval: Approval) -> dict:
+def publish_task(ctx: CampaignContext, release: ReleaseDraft, approval: Approval, draft: str) -> dict:
+    """The approved draft's files, copied byte for byte into a new version folder, with their manifest."""
+    import shutil
+
     from tasks.release.publish import manifest, version_folder
 
     version, folder = version_folder(ctx.output_dir, release.period, ctx.engine)
-    render_draft(release.draft, folder, get_settings().release_templates_dir, is_draft=False,
-                 published_on=datetime.now(get_settings().tz).strftime("%Y年%m月%d日"))
+    folder.mkdir(parents=True)
+    for path in sorted(Path(draft).iterdir()):
+        if path.is_file():
+            shutil.copy2(path, folder / path.name)
     files = manifest(folder)
+    decision = {"reviewer": approval.reviewer, "comment": approval.comment, "automatic": approval.automatic,
+                "revision_note": approval.revision_note, "explanation": approval.explanation,
+                "decided_at": datetime.now(get_settings().tz).isoformat(timespec="seconds")}
     (folder / "manifest.json").write_text(json.dumps(
-        {"period": release.period.label, "version": version, "reviewer": approval.reviewer, **files},
-        ensure_ascii=False, indent=2), encoding="utf-8")
+        {"period": release.period.label, "release_type": release.period.release_type, "version": version,
+         "approval": decision, **files}, ensure_ascii=False, indent=2), encoding="utf-8")
     record(ctx.engine, period=release.period, status="published", figures=release.published_figures,
            approval=approval, run_id=ctx.run_id, version=version, path=folder, files=files["files"])
     return {"version": version, "path": str(folder.resolve())}
@@ -87,14 +96,22 @@ def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, 
     description = form_description(release.period.title, release.headline(), release.warnings,
                                    release.revisions, draft, published.version if published else None)
     announce.waiting(ctx, release, draft)
-    try:
-        form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description),
-                              timeout=get_settings().release_approval_timeout_seconds, poll_interval=2)
-    except Exception as exc:  # FlowPauseTimeout: nobody decided in time
-        if type(exc).__name__ != "FlowPauseTimeout":
-            raise
-        return None
-    return Approval.from_form(form)
+    note, attempt = "", 0
+    while True:
+        try:
+            form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description + note),
+                                  timeout=get_settings().release_approval_timeout_seconds, poll_interval=2,
+                                  key=f"approval-{attempt}")
+        except Exception as exc:  # FlowPauseTimeout: nobody decided in time
+            if type(exc).__name__ != "FlowPauseTimeout":
+                raise
+            return None
+        approval = Approval.from_form(form)
+        if approval.decision == Decision.reject and not approval.comment:
+            # A rejection is recorded with its reason: ask again rather than record none.
+            note, attempt = "\n\n**退回须填写意见 / a rejection needs a comment saying why.**", attempt + 1
+            continue
+        return approval
 
 
 @flow(name="press-release", flow_run_name=_run_name, on_failure=[failure_hook("release")],
@@ -140,7 +157,7 @@ def press_release(params: ReleaseParams):
             close_run(ctx, "rejected")
             return {"period": period.label, "status": "rejected", "reviewer": approval.reviewer}
         gate_approval(ctx, release, approval)  # the approval checkpoint: revisions and large changes answered
-        published = publish_task(ctx, release, approval)
+        published = publish_task(ctx, release, approval, draft)
         announce.published(ctx, release, approval, published)
     except StageFailed as exc:
         close_run(ctx, "failed", str(exc))

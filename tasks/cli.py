@@ -26,6 +26,19 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _campaign(run, params):
+    """Run a campaign flow; a stopped stage or a refused publication ends the command with its message (the
+    run's record, log and notification hold the details), not with a traceback."""
+    from tasks.release.publish import AlreadyPublished
+    from tasks.stage import StageFailed
+
+    try:
+        return run(params)
+    except (StageFailed, AlreadyPublished) as exc:
+        typer.secho(f"stopped: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or migrate the tables (and the shipped reference data) up to REVISION."""
@@ -147,7 +160,7 @@ def run_screening(
         params = ScreeningParams(year=year, provinces=chosen, as_of=as_of or None, mode=mode, dry_run=dry_run)
     except (ValueError, ValidationError) as exc:
         _fail(str(exc))
-    summary = concentrated_screening(params)
+    summary = _campaign(concentrated_screening, params)
     typer.echo(json.dumps({k: summary[k] for k in ("leads", "new_candidates", "elimination_candidates",
                                                    "coverage_gaps", "weak_labour_to_explore")},
                           ensure_ascii=False))
@@ -177,7 +190,7 @@ def run_assessment(
         load_config(params.config_path, params.year)  # a bad configuration stops here, in one line
     except (ValueError, ValidationError, OSError) as exc:
         _fail(str(exc))
-    summary = annual_assessment(params)
+    summary = _campaign(annual_assessment, params)
     ranked = sorted(summary["provinces"].values(), key=lambda p: p["rank"])
     for p in ranked[:5]:
         flag = " 规模性返贫风险" if p["red_line"] else ""
@@ -213,7 +226,7 @@ def run_release(
         # A temporary API dies with this command: nobody could open the form to approve.
         _fail("approval needs a Prefect server to open the form in: start one (`prefect server start`) and set "
               "PREFECT_API_URL, or use --auto-approve (demo) or --dry-run")
-    result = press_release(params)
+    result = _campaign(press_release, params)
     if not isinstance(result, dict):  # a final state: expired
         _fail(str(getattr(result, "message", result)))
     typer.echo(f"release {result['period']}: {result['status']}"
@@ -247,7 +260,10 @@ def ingest(
             _fail(f"unknown kind {template!r}: use one of {', '.join(KINDS)}")
         data = template_xlsx(template) if template else contract_markdown().encode("utf-8")
         if output is not None:
-            output.write_bytes(data)
+            try:
+                output.write_bytes(data)
+            except OSError as exc:
+                _fail(f"cannot write {output}: {exc.strerror or exc}")
         elif template and sys.stdout.isatty():
             _fail("an XLSX file is binary: redirect it (> leads.xlsx) or use --output")
         else:

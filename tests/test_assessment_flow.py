@@ -78,6 +78,8 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
     assert [c.value for c in next(book["综合排名"].iter_rows(max_row=1))][:5] == ["排名", "省代码", "省份", "综合得分",
                                                                            "等次"]
     assert book["分项指标"].max_row == 31 * 9 + 1 and book["重点帮扶县"].max_row == 160 + 1
+    assert [c.value for c in next(book["重点帮扶县"].iter_rows(max_row=1))][4] == "开发式帮扶覆盖率"
+    assert next(book["全国核查"].iter_rows(max_row=1))[0].value == "核查项"
     page = _Images()
     page.feed((folder / "report.html").read_text("utf-8"))
     assert len(page.images) == 3 and all(src.startswith("data:image/png;base64,") for src in page.images)
@@ -102,6 +104,13 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
     again = annual_assessment(AssessmentParams(year=2023))
     assert again["provinces"] == provinces
     assert {t: _count(engine, f"SELECT COUNT(*) FROM {t}") for t in before} == before
+
+
+def test_a_year_without_programme_data_is_not_scored(prefect_harness, seeded):
+    from tasks.stage import StageFailed
+
+    with pytest.raises(StageFailed, match="no linkage_funds rows for 2030"):
+        annual_assessment(AssessmentParams(year=2030, provinces=["52 贵州省"]))
 
 
 def test_dry_run_writes_nothing_and_notifies_nobody(prefect_harness, seeded, tmp_path):
@@ -132,5 +141,6 @@ def test_charts_use_a_cjk_font_or_fall_back_to_ascii_labels_with_a_warning(caplo
     assert fallback.startswith(PNG)
     found = cjk_font()
     if found is not None:  # CI installs fonts-wqy-microhei; without it the report says it fell back
+        assert find_cjk_font([found]) == found  # it has every glyph the charts' labels use
         chinese = bar_chart(labels, [80, 60], Label("综合得分", "total score"), font_path=found)
         assert chinese.startswith(PNG) and chinese != fallback

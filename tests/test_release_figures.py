@@ -172,8 +172,11 @@ def test_each_figure_by_hand(tables, key):
 
 def test_small_cell_counts(tables):
     figures = compute_figures(tables, Q2)
-    for key in ("monitored_households", "monitored_persons", "newly_identified_households", "eliminated_share"):
-        assert figures[f"{key}_households"].tolist() == [5, 3, 2]  # the monitored households
+    for key in ("monitored_households", "monitored_persons"):
+        assert figures[f"{key}_households"].tolist() == [5, 3, 2]  # the monitored households (00, 52, 53)
+    assert figures["newly_identified_households_households"].tolist() == [3, 2, 1]  # the households counted
+    assert figures["eliminated_households_households"].tolist() == [2, 1, 1]
+    assert figures["eliminated_share_households"].tolist() == [2, 1, 1]  # min(eliminated, not eliminated)
     assert figures["microcredit_amount_households"].tolist() == [3, 1, 2]  # distinct borrowers
     assert figures["public_welfare_job_persons_households"].tolist() == [4, 3, 1]  # H1, H2, H4; K1
     for key in ("employed", "funds_total", "funds_industry_share"):
@@ -303,15 +306,21 @@ def test_small_cells_suppressed_at_9_households_not_at_10():
                   "eliminated_households", "eliminated_share"]
     for key in monitoring:
         assert rows52[key] is None
-        assert rows53[key] is not None
+    for key in monitoring[:3]:
         assert national[key] is not None  # 19 households nationally
+    # Only 3 households were eliminated nationally: the count and the share rest on 3, fewer than 10.
+    assert national["eliminated_households"] is None and national["eliminated_share"] is None
+    for key in ("monitored_households", "monitored_persons", "newly_identified_households"):
+        assert rows53[key] is not None  # 10 households
+    # 53: nobody eliminated: "0 of 10" tells something of each of the ten, so it is withheld too.
+    assert rows53["eliminated_households"] is None and rows53["eliminated_share"] is None
     assert rows53["monitored_households"] == 10 and rows53["monitored_persons"] == 20
     assert national["monitored_households"] == 19  # the suppressed province stays in the total
-    assert national["eliminated_share"] == pytest.approx(3 / 19)
+    assert figures.loc[figures["province_code"] == "00", "eliminated_share"].iloc[0] == pytest.approx(3 / 19)
     assert rows52["employed"] == 5  # aggregate tables are never suppressed
     by_key = {(s.province_code, s.figure): s for s in suppressed}
     assert all(("52", key) in by_key for key in monitoring)
-    assert not any(code == "53" and key in monitoring for code, key in by_key)
+    assert not any(code == "53" and key in monitoring[:3] for code, key in by_key)
     assert by_key[("52", "monitored_households")].households == 9
     assert by_key[("52", "monitored_households")].province == "贵州省"
     # No one holds a post and nobody borrowed: those counts rest on 0 households, so they are withheld too,

@@ -63,6 +63,17 @@ def _run_until_paused(params: ReleaseParams) -> tuple[threading.Thread, dict, st
     raise AssertionError("the flow never paused for approval")
 
 
+def _wait_paused(run_id: str) -> None:
+    deadline = time.monotonic() + 120
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            state = client.read_flow_run(run_id).state
+            if state and state.is_paused():
+                return
+            time.sleep(0.5)
+    raise AssertionError("the flow did not pause again")
+
+
 def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path):
     thread, outcome, run_id = _run_until_paused(ReleaseParams(period="2023Q2"))
     with get_client(sync_client=True) as client:
@@ -75,7 +86,9 @@ def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path):
     assert outcome.get("result", {}).get("status") == "published", outcome
     v1 = tmp_path / "outputs" / "releases" / "2023Q2" / "v1"
     manifest = json.loads((v1 / "manifest.json").read_text("utf-8"))
-    assert manifest["reviewer"] == "王审核"
+    assert manifest["approval"]["reviewer"] == "王审核" and manifest["approval"]["explanation"] == "口径调整"
+    draft = v1.parent / "draft"
+    assert all((v1 / name).read_bytes() == (draft / name).read_bytes() for name in manifest["files"])
     for name, entry in manifest["files"].items():
         assert hashlib.sha256((v1 / name).read_bytes()).hexdigest() == entry["sha256"]
     assert "2023年上半年巩固拓展脱贫攻坚成果数据发布" in (v1 / "release.md").read_text("utf-8")
@@ -86,6 +99,8 @@ def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path):
         conn.execute(sa.text("UPDATE employment SET employed = employed + 500 WHERE year = 2023 AND quarter = 2 "
                              "AND province_code = '52'"))
     thread, outcome, run_id = _run_until_paused(ReleaseParams(period="2023Q2"))
+    resume_flow_run(run_id, run_input={"decision": "reject", "reviewer": "李审核", "comment": ""})
+    _wait_paused(run_id)  # a rejection without a reason is asked again
     resume_flow_run(run_id, run_input={"decision": "reject", "reviewer": "李审核", "comment": "数据待核实"})
     thread.join(120)
     assert outcome["result"]["status"] == "rejected"
@@ -114,6 +129,7 @@ def test_revision_is_blocked_without_acknowledgement_and_published_with_it(prefe
     with seeded.connect() as conn:
         notes = conn.execute(sa.text("SELECT revision_note FROM releases WHERE version = 2")).scalar_one()
     assert notes == "贵州省四季度务工数据更正"
+    assert [r[:2] for r in _releases(seeded)] == [("published", 1), ("blocked", None), ("published", 2)]  # audit
 
 
 def test_an_unanswered_release_expires(prefect_harness, seeded, monkeypatch):

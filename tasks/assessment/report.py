@@ -23,8 +23,12 @@ INDICATORS_ZH = {"province_code": "省代码", "province": "省份", "indicator"
                  "value": "指标值", "target": "目标值", "floor": "零分线", "score": "得分", "weight": "权重",
                  "numerator": "分子", "denominator": "分母"}
 COUNTIES_ZH = {"county_code": "县代码", "county": "县名称", "province_code": "省代码", "province": "省份",
+               "development_coverage": "开发式帮扶覆盖率", "safety_net_coverage": "兜底保障覆盖率",
+               "risk_elimination": "风险消除比例", "relocation_employment": "易地搬迁劳动力务工就业率",
                "growth": "人均纯收入增长率", "province_growth": "全省平均增长率", "lagging": "是否滞后",
                "reason": "滞后原因"}
+COUNTY_INDICATORS = ("development_coverage", "safety_net_coverage", "risk_elimination", "relocation_employment")
+CHECKS_ZH = {"label": "核查项", "value": "数值", "threshold": "要求", "passed": "是否达到", "provinces": "省份数"}
 
 
 @dataclass
@@ -53,8 +57,11 @@ class AssessmentResult:
         return {**self.header, "year": self.year, "provinces": provinces, "national_checks": self.national_checks,
                 "key_counties": {"assessed": len(self.counties), "lagging": [
                     {"county_code": r.county_code, "county": r.county, "province_code": r.province_code,
-                     "growth": _num(r.growth), "province_growth": _num(r.province_growth), "reason": r.reason}
-                    for r in lagging.itertuples(index=False)]},
+                     "growth": _num(r.growth), "province_growth": _num(r.province_growth), "reason": r.reason,
+                     **{k: _num(getattr(r, k, None)) for k in COUNTY_INDICATORS}}
+                    for r in lagging.itertuples(index=False)],
+                    "indicators": {r.county_code: {k: _num(getattr(r, k, None)) for k in COUNTY_INDICATORS}
+                                   for r in self.counties.itertuples(index=False)}},
                 "config": self.config}
 
 
@@ -77,7 +84,8 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
             writer, sheet_name="分项指标", index=False)
         counties = result.counties.reindex(columns=list(COUNTIES_ZH))
         counties.rename(columns=COUNTIES_ZH).to_excel(writer, sheet_name="重点帮扶县", index=False)
-        pd.DataFrame(result.national_checks).to_excel(writer, sheet_name="全国核查", index=False)
+        checks = pd.DataFrame(result.national_checks).reindex(columns=list(CHECKS_ZH))
+        checks.rename(columns=CHECKS_ZH).to_excel(writer, sheet_name="全国核查", index=False)
     paths["html"].write_text(render_html(result), encoding="utf-8")
     return paths
 

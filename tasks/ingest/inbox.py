@@ -8,7 +8,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -89,6 +89,8 @@ def _move(path: Path, report: FileReport, settings: Settings, today: date) -> Pa
     folder = base / today.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (f"{report.sha256}__{path.name}" if report.sha256 else path.name)
+    if target.exists() or target.is_symlink():  # the same file again the same day: keep both reports
+        target = target.with_name(f"{datetime.now():%H%M%S%f}__{target.name}")
     shutil.move(str(path), target)
     target.with_name(target.name + ".report.json").write_text(report_json(report), encoding="utf-8")
     if report.status == "rejected":

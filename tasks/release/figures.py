@@ -233,9 +233,14 @@ def _roster(households: pd.DataFrame, persons: pd.DataFrame, period: Period) -> 
         "public_welfare_job_persons_households": (post_holders > 0).astype(np.int64),
     })
     sums = per_household.groupby("province_code").sum()
-    for key in ("monitored_households", "monitored_persons", "newly_identified_households",
-                "eliminated_households", "eliminated_share"):
+    # Each count rests on the households it counts: 1 newly identified household is a cell of 1, however many
+    # are monitored. The shares rest on their smaller part, so that neither side can be worked out.
+    for key in ("monitored_households", "monitored_persons"):
         sums[f"{key}_households"] = sums["monitored_households"]
+    for key in ("newly_identified_households", "eliminated_households"):
+        sums[f"{key}_households"] = sums[key]
+    sums["eliminated_share_households"] = np.minimum(sums["eliminated_households"],
+                                                      sums["monitored_households"] - sums["eliminated_households"])
     return sums
 
 

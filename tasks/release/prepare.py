@@ -94,6 +94,8 @@ def _display(value: Any, unit: str) -> str:
 
 def compute_release(ctx: CampaignContext, period: Period) -> ReleaseDraft:
     """Checked inputs → the period's figures, the same period last year's, the previous release's."""
+    if period.end >= ctx.today:  # year-to-date figures of a quarter still running would be wrong, not early
+        raise StageFailed(f"{ctx.label}: {period.label} ends on {period.end}: release it after the quarter ends")
     tables = programme_inputs(ctx, [p.code for p in PROVINCES], pd.Timestamp(period.end))
     figures = compute_figures(tables, period)
     last_year = compute_figures(tables, period.same_period_last_year())
@@ -147,8 +149,10 @@ def published_cells(shown: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
 def _national_for_text(release: ReleaseDraft, shown: pd.DataFrame) -> dict[str, dict[str, Any]]:
     national = release.national
     visible = shown[shown["province_code"] == NATIONAL_CODE].iloc[0]
+    # Suppressed: there was a value and the small-cell rule withheld it (not simply no data).
     return {key: {**values, "name": FIGURE_BY_KEY[key].name, "unit": FIGURE_BY_KEY[key].unit,
-                  "suppressed": visible[key] is None, "value": None if visible[key] is None else values["value"]}
+                  "suppressed": visible[key] is None and values["value"] is not None,
+                  "value": None if visible[key] is None else values["value"]}
             for key, values in national.items()}
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select
 
 from tasks.model import Release
 from tasks.release.approval import Approval
@@ -65,15 +65,18 @@ def version_folder(root: Path, period: Period, engine: Engine) -> tuple[int, Pat
 def record(engine: Engine, *, period: Period, status: str, figures: dict[str, Any], approval: Approval | None,
            run_id: str, version: int | None = None, path: Path | None = None,
            files: dict[str, Any] | None = None, reason: str | None = None) -> None:
-    """One release record per run and outcome: a rerun of the same run replaces its unpublished record."""
+    """One record per decision (published, rejected, blocked, expired), appended: the release table is the
+    audit trail of who decided what, so no record replaces another."""
     now = datetime.now()
+    comment = "; ".join(x for x in ((approval.comment if approval else ""),
+                                    (f"变化说明 / explanation: {approval.explanation}"
+                                     if approval and approval.explanation else ""), reason or "") if x) or None
     with engine.begin() as conn:
-        conn.execute(delete(Release).where(Release.campaign_run_id == run_id, Release.status != "published"))
         conn.execute(Release.__table__.insert().values(
             period=period.label, release_type=period.release_type, version=version, status=status,
             campaign_run_id=run_id, figures=json.loads(json.dumps(figures, default=str)),
             reviewer=approval.reviewer if approval else None,
-            comment="; ".join(x for x in ((approval.comment if approval else ""), reason or "") if x) or None,
+            comment=comment,
             revision_note=(approval.revision_note or None) if approval else None,
             path=str(path) if path else None, manifest=files, created_at=now,
             decided_at=now if approval else None, published_at=now if status == "published" else None))

@@ -46,7 +46,7 @@ def show(figure: dict[str, Any]) -> str:
     """A figure as a release says it: 3,298.25万人, 1,561.00亿元, 61.7%; small numbers as they are (152户)."""
     value, unit = figure.get("value"), figure.get("unit", "")
     if _missing(value):
-        return "—（不予公布）" if figure.get("suppressed") else "—"
+        return "—（不予公布）" if figure.get("suppressed") else "—（暂无数据）"
     if unit == "%":
         return f"{100 * value:.1f}%"
     if unit == "万元":
@@ -71,9 +71,9 @@ def environment(templates_dir: Path | None) -> Environment:
     return env
 
 
-def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, published_on: str,
-                 is_draft: bool = True) -> list[Path]:
-    """Write the release's files into `folder` (its files replaced); returns them."""
+def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, published_on: str) -> list[Path]:
+    """Write the release's files into `folder` (its files replaced); returns them. Publication copies these
+    very files: what the approver saw is what is published."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         if old.is_file():
@@ -86,7 +86,7 @@ def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, publish
     charts = _charts(draft)
     html_env = Environment(loader=env.loader, autoescape=True)
     html = html_env.get_template("release.html.j2").render(
-        period=draft.period, draft=is_draft, charts={k: base64.b64encode(v).decode("ascii") for k, v in charts.items()},
+        period=draft.period, charts={k: base64.b64encode(v).decode("ascii") for k, v in charts.items()},
         body_html=_markup(MarkdownIt("commonmark", {"html": False}).enable("table").render(text)))
     paths = [folder / "release.md", folder / "release.html", folder / "tables.csv", folder / "tables.xlsx"]
     paths[0].write_text(text, encoding="utf-8")
