@@ -354,3 +354,32 @@ def test_bad_indicator_fields_raise(tmp_path):
                     encoding="utf-8")
     with pytest.raises(ValueError, match=r"typo\.toml: indicators\.income_growth\.direction"):
         load_config(path, YEAR)
+
+
+def test_red_line_counts_the_screenings_candidates():
+    from tasks.assessment.evaluate import new_candidates_share
+
+    # 52: four 脱贫户; A1 under the threshold (6,000), A2 with a housing gap, A3 monitored already, A4 fine.
+    # 53: two 脱贫户, B2 named by a verified lead of the year for illness.
+    columns = ["household_no", "province_code", "county_code", "is_poverty_alleviated", "monitoring_type",
+               "income_year", "per_capita_net_income", "prev_per_capita_net_income", "net_income",
+               "compliant_oop_expenditure", "housing_secure", "education_secure", "medical_secure",
+               "drinking_water_secure"]
+    households = _frame("households", columns, [
+        ("A1", "52", "520121", True, None, 2023, 5000.0, 5200.0, 15000.0, 0.0, True, True, True, True),
+        ("A2", "52", "520121", True, None, 2023, 9000.0, 9000.0, 27000.0, 0.0, False, True, True, True),
+        ("A3", "52", "520121", True, "unstable", 2023, 4000.0, 4000.0, 12000.0, 0.0, True, True, True, True),
+        ("A4", "52", "520121", True, None, 2023, 9000.0, 9000.0, 27000.0, 0.0, True, True, True, True),
+        ("B1", "53", "532101", True, None, 2023, 9000.0, 9000.0, 27000.0, 0.0, True, True, True, True),
+        ("B2", "53", "532101", True, None, 2023, 9000.0, 9000.0, 27000.0, 0.0, True, True, True, True),
+    ])
+    persons = _frame("persons", ["person_no", "household_no", "id_number"], [("B2-1", "B2", "532101198001010011")])
+    leads = _frame("leads", ["lead_no", "household_no", "id_number", "reported_at", "status", "outcome", "risk_code"], [
+        ("L1", None, "532101198001010011", "2023-05-01", "verified", "identified", "01"),
+        ("L2", "B1", None, "2022-05-01", "verified", "identified", "01"),  # another year: not counted
+    ])
+    thresholds = _frame("monitoring_thresholds", ["province_code", "year", "threshold"],
+                        [("52", 2023, 6000.0), ("53", 2023, 6000.0)])
+    shares = new_candidates_share({"households": households, "persons": persons, "leads": leads,
+                                   "monitoring_thresholds": thresholds}, 2023)
+    assert shares["52"] == pytest.approx(2 / 4) and shares["53"] == pytest.approx(1 / 2)

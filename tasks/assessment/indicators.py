@@ -28,7 +28,8 @@ Population rules (why each count is what it is):
   number of parts present.
 - new_candidates_share (red line input): 脱贫户 not monitored whose per-capita net income is below the
   province's threshold for the year, divided by all 脱贫户 households: a proxy for new monitoring candidates
-  (the screening campaign's income rule alone). NaN for a province without a threshold for the year.
+  (the screening campaign's income rule alone). NaN for a province without a threshold for the year. The
+  flow replaces it with the screening's full candidate rules (tasks.assessment.evaluate).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from tasks.charts import Label, bar_chart, cjk_font
+from tasks.spreadsheets import safe_frame
 
 RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省份", "total": "综合得分", "grade": "等次",
               "red_line": "规模性返贫风险", "new_candidates_share": "新增风险户占脱贫户比例", "weakest": "最弱指标"}
@@ -76,7 +77,7 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
     paths = {"summary": folder / "summary.json", "scores": folder / "scores.csv", "xlsx": folder / "report.xlsx",
              "html": folder / "report.html"}
     paths["summary"].write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2), encoding="utf-8")
-    scores = result.ranking.assign(weakest=result.ranking["weakest"].map(" / ".join))
+    scores = safe_frame(result.ranking.assign(weakest=result.ranking["weakest"].map(" / ".join)))
     scores.to_csv(paths["scores"], index=False, encoding="utf-8-sig")
     with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as writer:
         scores[list(RANKING_ZH)].rename(columns=RANKING_ZH).to_excel(writer, sheet_name="综合排名", index=False)

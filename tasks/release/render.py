@@ -16,8 +16,7 @@ from markdown_it import MarkdownIt
 
 from tasks.charts import Label, bar_chart
 from tasks.release.period import Period
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from tasks.spreadsheets import safe_frame
 
 
 @dataclass
@@ -29,13 +28,6 @@ class Draft:
     min_households: int
     comparison: pd.DataFrame | None = None  # national figures against last year and the previous release
     issuer: str = "国家乡村振兴局"
-
-
-def safe_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _missing(value: Any) -> bool:
@@ -91,9 +83,9 @@ def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, publish
     paths = [folder / "release.md", folder / "release.html", folder / "tables.csv", folder / "tables.xlsx"]
     paths[0].write_text(text, encoding="utf-8")
     paths[1].write_text(html, encoding="utf-8")
-    safe = draft.table.map(safe_cell)
+    safe = safe_frame(draft.table)
     safe.to_csv(paths[2], index=False, encoding="utf-8-sig")
-    comparison = draft.comparison.map(safe_cell) if draft.comparison is not None else None
+    comparison = safe_frame(draft.comparison) if draft.comparison is not None else None
     with pd.ExcelWriter(paths[3], engine="openpyxl") as writer:
         safe.to_excel(writer, index=False, sheet_name="分省数据")
         if comparison is not None:

@@ -14,6 +14,7 @@ from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.screening.province import LISTS, ProvinceScreening
 from tasks.screening.steps import RULE_LABELS
+from tasks.spreadsheets import safe_frame
 
 LIST_TITLES = {
     "new_candidates": "新识别监测对象候选", "elimination_candidates": "风险消除候选",
@@ -116,7 +117,7 @@ def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -
     written[0].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     sheets: dict[str, pd.DataFrame] = {}
     for name in LISTS:
-        frame = lists[name]
+        frame = safe_frame(lists[name])  # county-submitted text opened in Excel
         sheets[LIST_TITLES[name]] = frame
         path = folder / f"{name}.csv"
         frame.to_csv(path, index=False, encoding="utf-8-sig")
