@@ -14,6 +14,7 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.runtime import flow_run
 from prefect.states import Cancelled
@@ -102,9 +103,7 @@ def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, 
             form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description + note),
                                   timeout=get_settings().release_approval_timeout_seconds, poll_interval=2,
                                   key=f"approval-{attempt}")
-        except Exception as exc:  # FlowPauseTimeout: nobody decided in time
-            if type(exc).__name__ != "FlowPauseTimeout":
-                raise
+        except FlowPauseTimeout:  # nobody decided in time
             return None
         approval = Approval.from_form(form)
         if approval.decision == Decision.reject and not approval.comment:

@@ -61,6 +61,7 @@ class StageOutcome:
     rows_in: int
     quarantined: int
     result: CheckpointResult
+    reasons: dict[int, list[str]] = field(default_factory=dict)  # quarantined row position -> every reason
 
     @property
     def loaded(self) -> int:
@@ -106,7 +107,7 @@ def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str
         ctx.docs.add(_slug(f"{stage}-{province or 'all'}"), result.validation)
     ctx.quality_rows.extend({"stage": stage, "province": province or "", "suite": result.suite, **row}
                             for row in result.summary_rows())
-    outcome = StageOutcome(stage, kept, len(frame), quarantined, result)
+    outcome = StageOutcome(stage, kept, len(frame), quarantined, result, reasons)
     if announce == "always" or (announce == "problems" and not result.passed) or result.blocking:
         _notify(ctx, outcome, province)
     if result.blocking:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from tasks.bulk import insert_frame
 from tasks.ingest.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
 from tasks.ingest.derive import county_of, fill_derived
-from tasks.ingest.frame import SubmittedRows, submitted_rows
+from tasks.ingest.frame import submitted_rows
 from tasks.ingest.header import locate
 from tasks.ingest.read import FileRejected, read_file
 from tasks.ingest.report import FileReport, count_reasons, problem_message
@@ -112,15 +112,8 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     kept = rows.frame.loc[outcome.frame.index]
     _upsert(engine, kind, kept)
     report.loaded, report.quarantined = len(kept), outcome.quarantined
-    report.reasons = count_reasons(_all_reasons(rows, outcome))
+    report.reasons = count_reasons(outcome.reasons)
     assert report.loaded + report.quarantined == report.rows_read, "every row is loaded or quarantined"
-
-
-def _all_reasons(rows: SubmittedRows, outcome) -> dict[int, list[str]]:
-    merged = {k: list(v) for k, v in rows.reasons.items()}
-    for position, reasons in outcome.result.quarantine_reasons().items():
-        merged.setdefault(position, []).extend(reasons)
-    return merged
 
 
 def _facts(engine: Engine, kind: str, frame: pd.DataFrame, today: date) -> pd.DataFrame:
