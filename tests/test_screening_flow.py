@@ -55,6 +55,13 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
         ids = set(conn.execute(sa.text("SELECT id_number FROM persons WHERE id_number IS NOT NULL")).scalars())
     assert not any(i in text for i in ids)
 
+    with engine.connect() as conn:  # every quarantined row kept, for each province (none replaced another's)
+        stored = pd.read_sql(sa.text("SELECT province_code, source FROM quarantined_rows WHERE stage LIKE "
+                                     "'validate %'"), conn)
+    assert set(stored["province_code"]) == {"52", "53"}
+    for table in ("households", "persons", "measures", "leads"):
+        assert (stored["source"] == table).sum() == on_disk["inputs"][table]["quarantined"]
+
     first = findings(engine)
     assert len(first) > 0
     concentrated_screening(params())
