@@ -16,11 +16,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from tasks.notify.hooks import failure_hook, flow_run_url
+from tasks.partitions import SettingsTaskRunner, partition_label, plan_partitions, province_sizes
 from tasks.resources import build_engine, build_notifier
 from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.screening import announce
 from tasks.screening.params import ScreeningParams
-from tasks.screening.province import ProvinceScreening, screen_province
+from tasks.screening.province import PartitionScreening, ProvinceScreening, screen_partition
 from tasks.screening.report import (
     national_summary,
     people_lists,
@@ -46,11 +47,15 @@ def announce_scope(ctx: CampaignContext, params: ScreeningParams) -> dict:
     return figures
 
 
-@task(name="screen province", task_run_name="screen province {province}", cache_policy=NO_CACHE)
-def screen_one_province(ctx: CampaignContext, province: str, params: ScreeningParams) -> ProvinceScreening:
-    """Inputs → matched leads → risk screening → elimination → coverage → timeliness → output check → store."""
-    return screen_province(ctx, province, year=params.year, mode=params.mode.value,
-                           window_start=params.window_start, as_of=params.as_of, rules=params.rules)
+@task(name="screen provinces", task_run_name="screen provinces {label}", cache_policy=NO_CACHE)
+def screen_one_partition(ctx: CampaignContext, codes: list[str], label: str,
+                         params: ScreeningParams) -> PartitionScreening:
+    """Inputs → matched leads → risk screening → elimination → coverage → timeliness → output check → store,
+    for the provinces of one partition (on this process's threads, or on a Dask worker)."""
+    work = ctx.fork()
+    provinces = screen_partition(work, codes, year=params.year, mode=params.mode.value,
+                                 window_start=params.window_start, as_of=params.as_of, rules=params.rules)
+    return PartitionScreening(provinces, work)
 
 
 @task(name="report and notify", cache_policy=NO_CACHE)
@@ -86,7 +91,7 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
 
 
 @flow(name="q2-concentrated-screening", flow_run_name=_run_name, on_failure=[failure_hook("screening")],
-      on_crashed=[failure_hook("screening")])
+      on_crashed=[failure_hook("screening")], task_runner=SettingsTaskRunner())
 def concentrated_screening(params: ScreeningParams) -> dict:
     """防止返贫监测帮扶集中排查: find new monitoring objects and risk-eliminated ones, check assistance
     coverage, and account for every problem lead (不漏一户一人)."""
@@ -107,18 +112,23 @@ def concentrated_screening(params: ScreeningParams) -> dict:
         today=params.as_of, flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run,
     )
     announce_scope(ctx, params)
-    codes = params.province_codes
+    partitions = plan_partitions(province_sizes(engine, params.province_codes), settings.partition_households)
     progress = create_progress_artifact(0.0, key="screening-progress", description=ctx.label)
-    results, failed = [], {}
-    for done, code in enumerate(codes, start=1):
+    futures = [screen_one_partition.submit(ctx, codes, partition_label(codes), params) for codes in partitions]
+    results: list[ProvinceScreening] = []
+    failed: dict[str, str] = {}
+    for done, (codes, future) in enumerate(zip(partitions, futures, strict=True), start=1):
         try:
-            results.append(screen_one_province(ctx, code, params))
-        except StageFailed as exc:  # the province stops; the others go on, and the run ends failed
-            failed[code] = str(exc)
-            logger.error("province %s stopped: %s", code, exc)
-        update_progress_artifact(progress, 100.0 * done / len(codes))
+            outcome = future.result()
+        except StageFailed as exc:  # the partition stops; the others go on, and the run ends failed
+            failed.update(dict.fromkeys(codes, str(exc)))
+            logger.error("provinces %s stopped: %s", partition_label(codes), exc)
+        else:
+            results.extend(outcome.provinces)
+            ctx.absorb(outcome.ctx)
+        update_progress_artifact(progress, 100.0 * done / len(partitions))
     summary = report_and_notify(ctx, params, results, failed)
-    close_run(ctx, "failed" if failed else "completed", error="; ".join(failed.values()) or None)
+    close_run(ctx, "failed" if failed else "completed", error="; ".join(dict.fromkeys(failed.values())) or None)
     logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s",
                 ctx.label, summary["new_candidates"]["total"], summary["elimination_candidates"],
                 summary["leads"]["unmatched"], ctx.output_dir)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, DateTime, Integer, Table
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's SQLite DateTime stores and parses
@@ -51,21 +53,32 @@ def _executemany(conn: Connection, table: Table, frame: pd.DataFrame, batch_rows
 
 
 def _sqlite_rows(table: Table, chunk: pd.DataFrame) -> Iterator[tuple]:
-    columns = []
-    for name in chunk.columns:
-        s = chunk[name]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            fmt = DATETIME_FORMAT if isinstance(table.c[name].type, DateTime) else "%Y-%m-%d"
-            columns.append(s.dt.strftime(fmt).astype(object).where(s.notna(), None).tolist())
-        elif pd.api.types.is_bool_dtype(s):
-            columns.append(s.astype(object).where(s.notna(), None).map(_bool_to_int).tolist())
-        else:
-            columns.append(s.astype(object).where(s.notna(), None).tolist())
-    return zip(*columns, strict=True)
+    """Rows of Python values for sqlite3, built column by column in C (Arrow, NumPy): a per-value Python
+    conversion would cost more than SQLite's own insert."""
+    return zip(*(_sqlite_values(table, name, chunk[name]) for name in chunk.columns), strict=True)
 
 
-def _bool_to_int(v):
-    return None if v is None else int(v)
+def _sqlite_values(table: Table, name: str, s: pd.Series) -> list:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        # Dates repeat (birth dates, reporting days): format each distinct one once, in SQLAlchemy's format.
+        fmt = DATETIME_FORMAT if isinstance(table.c[name].type, DateTime) else "%Y-%m-%d"
+        codes, uniques = pd.factorize(s)
+        return _take(uniques.strftime(fmt).tolist(), codes)
+    if pd.api.types.is_string_dtype(s) and s.iloc[:2_000].nunique() < 200:
+        # Codes: one Python string per distinct value, shared by its rows.
+        codes, uniques = pd.factorize(s)
+        return _take(uniques.astype(object).tolist(), codes)
+    try:  # missing values (NaN, NA, None) become None; booleans stay bool, which sqlite3 stores as 1/0
+        return pa.Array.from_pandas(s).to_pylist()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python objects: value by value
+        return s.astype(object).where(s.notna(), None).tolist()
+
+
+def _take(values: list, codes: np.ndarray) -> list:
+    """`values[code]` for each code; -1 (missing) gives None."""
+    table = np.empty(len(values) + 1, dtype=object)  # the last slot stays None
+    table[:-1] = values
+    return table[codes].tolist()
 
 
 def _copy_postgres(conn: Connection, table: Table, frame: pd.DataFrame, batch_rows: int) -> int:

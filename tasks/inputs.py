@@ -4,8 +4,10 @@ that read them, the programme tables, each through its own suite."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
@@ -13,6 +15,7 @@ from tasks.reference.provinces import PROVINCES
 from tasks.stage import CampaignContext, StageOutcome, checkpoint
 from tasks.tables import read_table
 
+NO_ROWS = np.empty(0, dtype=np.intp)
 KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
 
 
@@ -24,38 +27,77 @@ class ValidatedInputs:
     leads: pd.DataFrame
     thresholds: pd.DataFrame
     outcomes: dict[str, StageOutcome]
+    provinces_read: dict[str, np.ndarray] = field(default_factory=dict)  # table -> each row read: its province
 
-    def reconciliation(self) -> dict[str, dict[str, int]]:
-        """Per table: rows read, loaded, quarantined; loaded + quarantined = read, always."""
-        return {t: {"read": o.rows_in, "loaded": o.loaded, "quarantined": o.quarantined}
-                for t, o in self.outcomes.items()}
+    def reconciliation(self, province: str | None = None) -> dict[str, dict[str, int]]:
+        """Per table: rows read, loaded, quarantined (of one province, or all); loaded + quarantined = read."""
+        if province is None:
+            return {t: {"read": o.rows_in, "loaded": o.loaded, "quarantined": o.quarantined}
+                    for t, o in self.outcomes.items()}
+        figures = {}
+        for table, (read, quarantined) in self._counts_by_province.items():
+            r, q = int(read.get(province, 0)), int(quarantined.get(province, 0))
+            figures[table] = {"read": r, "loaded": r - q, "quarantined": q}
+        return figures
+
+    @cached_property
+    def _counts_by_province(self) -> dict[str, tuple[pd.Series, pd.Series]]:
+        counts = {}
+        for table, outcome in self.outcomes.items():
+            of_rows = pd.Series(self.provinces_read[table])
+            counts[table] = (of_rows.value_counts(), of_rows.iloc[sorted(outcome.reasons)].value_counts())
+        return counts
+
+    def of_province(self, province: str) -> dict[str, pd.DataFrame]:
+        """The checked roster of one province."""
+        return {t: f.take(self._rows_by_province[t].get(province, NO_ROWS)) for t, f in self._checked.items()}
+
+    @property
+    def _checked(self) -> dict[str, pd.DataFrame]:
+        return {"households": self.households, "persons": self.persons, "measures": self.measures,
+                "leads": self.leads}
+
+    @cached_property
+    def _rows_by_province(self) -> dict[str, dict[str, np.ndarray]]:
+        # Grouped once: 31 comparisons of a million-row column each would cost more than the screening.
+        return {t: f.groupby("province_code", sort=False).indices for t, f in self._checked.items()}
 
 
 def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
                     as_of: pd.Timestamp | None = None, province_label: str | None = None,
-                    announce: str = "always") -> ValidatedInputs:
-    """Read and check the roster of `provinces` (all when None); `announce` as in `checkpoint`."""
+                    announce: str = "always", scope: str | None = None) -> ValidatedInputs:
+    """Read and check the roster of `provinces` (all when None); `announce` as in `checkpoint`; `scope`
+    names the partition when the provinces are checked together."""
     engine = ctx.engine
-    raw = {t: read_table(engine, t, provinces) for t in KEYS}
-    thresholds = read_table(engine, "monitoring_thresholds", provinces)
+    with ctx.timed("read roster", scope=scope) as timing:
+        raw = {t: read_table(engine, t, provinces) for t in KEYS}
+        thresholds = read_table(engine, "monitoring_thresholds", provinces)
+        timing["rows"] = sum(len(f) for f in raw.values())
     as_of = as_of if as_of is not None else pd.Timestamp(ctx.today)
-    facts = {
-        "households": household_facts(raw["households"], raw["persons"], raw["measures"], thresholds, as_of),
-        "persons": person_facts(raw["persons"], raw["households"], ctx.today),
-        "measures": measure_facts(raw["measures"]),
-        "leads": lead_facts(raw["leads"], ctx.today),
-    }
+    with ctx.timed("derive facts", rows=timing["rows"], scope=scope):
+        facts = {
+            "households": household_facts(raw["households"], raw["persons"], raw["measures"], thresholds, as_of),
+            "persons": person_facts(raw["persons"], raw["households"], ctx.today),
+            "measures": measure_facts(raw["measures"]),
+            "leads": lead_facts(raw["leads"], ctx.today),
+        }
+    columns = {t: list(f.columns) for t, f in raw.items()}
+    del raw  # the facts frames carry every column read: memory is the partition's, once
     outcomes: dict[str, StageOutcome] = {}
     kept: dict[str, pd.DataFrame] = {}
-    for table, frame in facts.items():
+    provinces_read: dict[str, np.ndarray] = {}
+    for table in KEYS:
+        frame = facts.pop(table)
+        provinces_read[table] = frame["province_code"].to_numpy(dtype=object)
         outcome = checkpoint(ctx, f"validate {table}", frame, f"{table}_raw", key=KEYS[table], source=table,
-                             province=province_label, columns=list(raw[table].columns), announce=announce)
+                             province=province_label, columns=columns[table], announce=announce, scope=scope)
+        del frame
         checkpoint(ctx, f"validated {table}", outcome.frame, f"{table}_validated", key=KEYS[table],
-                   source=table, province=province_label, announce="problems")
+                   source=table, province=province_label, announce="problems", scope=scope)
         outcomes[table] = outcome
         kept[table] = outcome.frame
     return ValidatedInputs(kept["households"], kept["persons"], kept["measures"], kept["leads"], thresholds,
-                           outcomes)
+                           outcomes, provinces_read)
 
 
 # table -> (suite, key for messages)

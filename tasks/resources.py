@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -18,6 +19,16 @@ def build_engine(settings: Settings | None = None) -> Engine:
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, settings)
     return create_engine(url, echo=settings.sql_echo, pool_pre_ping=True)
+
+
+@cache
+def _engine_for(url: str) -> Engine:
+    return build_engine(get_settings().model_copy(update={"database_url": url}))
+
+
+def shared_engine(settings: Settings | None = None) -> Engine:
+    """One engine per database per process (its connection pool shared by the tasks of that process)."""
+    return _engine_for((settings or get_settings()).database_url)
 
 
 def _sqlite_engine(url, settings: Settings) -> Engine:

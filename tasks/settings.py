@@ -31,6 +31,18 @@ class Settings(BaseSettings):
         default=50_000, ge=1_000, description="Rows per batch on bulk database writes."
     )
 
+    # Scale: campaigns work province partition by partition; memory is bounded by the largest partition.
+    partition_households: int = Field(
+        default=1_000_000, ge=1, description="Provinces are screened together until a partition holds this "
+        "many households; a larger province is a partition of its own."
+    )
+    workers: int = Field(
+        default=0, ge=0, description="Partitions run at once (0: as many as the cores and memory allow)."
+    )
+    dask_address: str = Field(
+        default="", description="Dask scheduler (tcp://host:8786): partitions run on that cluster instead."
+    )
+
     # County submissions: files dropped in the inbox are ingested by the sweep, then moved to the archive
     # (loaded) or the rejected folder (refused, with an error report next to them).
     inbox_dir: Path = Field(default=DEFAULT_VAR_DIR / "inbox", description="Folder the ingest sweep reads.")

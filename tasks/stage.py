@@ -4,9 +4,12 @@ build Data Docs and Prefect artifacts, notify, and stop the stage on a blocking 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,11 +50,52 @@ class CampaignContext:
     suite_parameters: dict[str, Any] = field(default_factory=dict)
     docs: RunDataDocs | None = None
     quality_rows: list[dict[str, Any]] = field(default_factory=list)  # every checkpoint's results, for one artifact
+    timings: list[dict[str, Any]] = field(default_factory=list)  # every timed step, for one artifact
 
     def __post_init__(self) -> None:
         if self.docs is None:
             self.docs = RunDataDocs(self.output_dir / "data_docs", self.run_id)
         self.suite_parameters.setdefault("today", pd.Timestamp(self.today))
+
+    @contextmanager
+    def timed(self, stage: str, rows: int | None = None, scope: str | None = None) -> Iterator[dict[str, Any]]:
+        """Time a step; the caller may set `rows` on the yielded entry once it knows them."""
+        entry: dict[str, Any] = {"stage": stage, "scope": scope or "", "rows": rows, "started": time.time()}
+        clock = time.perf_counter()
+        try:
+            yield entry
+        finally:
+            entry["seconds"] = round(time.perf_counter() - clock, 3)
+            entry["ended"] = time.time()
+            self.timings.append(entry)
+
+    def fork(self) -> CampaignContext:
+        """The context a partition task works with: the same run, with records of its own that the task
+        returns and the flow takes back with `absorb` (a task on a Dask worker cannot append to ours)."""
+        docs = RunDataDocs(self.docs.folder, self.run_id) if self.docs is not None else None
+        return dataclasses.replace(self, docs=docs, quality_rows=[], timings=[],
+                                   suite_parameters=dict(self.suite_parameters))
+
+    def absorb(self, other: CampaignContext) -> None:
+        self.quality_rows.extend(other.quality_rows)
+        self.timings.extend(other.timings)
+        if self.docs is not None and other.docs is not None:
+            self.docs.merge(other.docs)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to another process (a Dask worker): connections do not travel, settings rebuild them there.
+        state = self.__dict__.copy()
+        state["_notify"] = state.pop("notifier") is not None
+        state["engine"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from tasks.resources import build_notifier, shared_engine
+
+        notify = state.pop("_notify")
+        self.__dict__.update(state)
+        self.engine = shared_engine()
+        self.notifier = build_notifier(engine=self.engine) if notify else None
 
 
 @dataclass
@@ -85,16 +129,19 @@ def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str
                source: str = "", province: str | None = None, columns: list[str] | None = None,
                row_numbers: pd.Series | None = None, announce: str = "always",
                earlier_reasons: dict[int, list[str]] | None = None, raw_rows: pd.DataFrame | None = None,
-               skip_scope: str | None = None) -> StageOutcome:
+               skip_scope: str | None = None, scope: str | None = None) -> StageOutcome:
     """Validate `frame` with `suite`; quarantine, record, document and notify; raise StageFailed if blocked.
     `announce`: "always"; "problems" (a follow-up check: only failures); "blocking" (the caller reports the
     figures itself, e.g. in one message per province: only a stopped stage is announced here).
     `earlier_reasons` (row position -> reasons found before the suite ran, e.g. unreadable cells) quarantine
     those rows too, with the suite's reasons added; `raw_rows` is what the quarantine stores for a row
-    (default: `columns` of `frame`); `skip_scope` leaves out the suite's rules of that scope."""
+    (default: `columns` of `frame`); `skip_scope` leaves out the suite's rules of that scope; `scope` (default
+    `province`) names the partition a stage run once per partition covers."""
+    scope = scope if scope is not None else province
     if "known_county_codes" not in ctx.suite_parameters:
         ctx.suite_parameters["known_county_codes"] = known_county_codes(ctx.engine)
-    result = validate_frame(frame, suite, key, ctx.suite_parameters, skip_scope=skip_scope)
+    with ctx.timed(f"{stage} · {suite}", rows=len(frame), scope=scope):
+        result = validate_frame(frame, suite, key, ctx.suite_parameters, skip_scope=skip_scope)
     reasons = _merge_reasons(earlier_reasons or {}, result.quarantine_reasons())
     failing = sorted(reasons)
     kept = frame.drop(index=frame.index[failing]) if failing else frame
@@ -102,7 +149,7 @@ def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str
     if not ctx.dry_run:
         record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=source or suite, frame=frame,
                           result=result, key=key, columns=columns, row_numbers=row_numbers, reasons=reasons,
-                          raw_rows=raw_rows, province=province)
+                          raw_rows=raw_rows, scope=scope)
     if not ctx.dry_run and ctx.docs is not None and result.validation is not None:
         ctx.docs.add(_slug(f"{stage}-{province or 'all'}"), result.validation)
     ctx.quality_rows.extend({"stage": stage, "province": province or "", "suite": result.suite, **row}
@@ -178,10 +225,20 @@ def publish_data_docs(ctx: CampaignContext) -> Path | None:
     return index
 
 
+def publish_timings(ctx: CampaignContext) -> None:
+    """One table artifact of every timed step (where a run spent its time; bench/harness.py reads it)."""
+    if ctx.timings and _in_flow_run():
+        from prefect.artifacts import create_table_artifact
+
+        create_table_artifact(ctx.timings, key=_slug(f"{ctx.campaign}-timings"),
+                              description=f"{ctx.label}: seconds per step")
+
+
 def close_run(ctx: CampaignContext, status: str, error: str | None = None) -> None:
-    """The end of a campaign run: its Data Docs and quality artifact published, its record finished (not in a
-    dry run, which records nothing)."""
+    """The end of a campaign run: its Data Docs, quality and timing artifacts published, its record finished
+    (not in a dry run, which records nothing)."""
     publish_data_docs(ctx)
+    publish_timings(ctx)
     if not ctx.dry_run:
         finish_run(ctx.engine, ctx.run_id, status, error=error[:2000] if error else None)
 

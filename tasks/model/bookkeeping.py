@@ -41,8 +41,9 @@ class QualityResult(Base):
     id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
     campaign_run_id: Mapped[str] = col("运行编号", ForeignKey("campaign_runs.id", ondelete="CASCADE"))
     stage: Mapped[str] = col("阶段", String(60))
-    # Per-province stages share a name; the province keeps one province's results from replacing another's.
-    province_code: Mapped[str | None] = col("省代码", String(2))
+    # A stage run once per partition of provinces shares its name across partitions: the scope (the
+    # partition's provinces) keeps one partition's results from replacing another's on a rerun.
+    scope: Mapped[str | None] = col("范围(省或分区)", String(60))
     suite: Mapped[str] = col("检查套件", String(60))
     expectation: Mapped[str] = col("检查项", String(120))
     column_name: Mapped[str | None] = col("字段", String(60))
@@ -66,6 +67,7 @@ class QuarantinedRow(Base):
     id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
     campaign_run_id: Mapped[str | None] = col("运行编号", ForeignKey("campaign_runs.id", ondelete="CASCADE"))
     stage: Mapped[str] = col("阶段", String(60))
+    scope: Mapped[str | None] = col("范围(省或分区)", String(60))
     province_code: Mapped[str | None] = col("省代码", String(2))
     source: Mapped[str] = col("来源(表或文件)", String(300))
     suite: Mapped[str | None] = col("检查套件", String(60))

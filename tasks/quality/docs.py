@@ -34,6 +34,10 @@ class RunDataDocs:
         """Keep a result for the site; `build` renders them all (once per run, not per checkpoint)."""
         self._results.append((batch_name, _without_values(validation_result)))
 
+    def merge(self, other: RunDataDocs) -> None:
+        """Take the results a partition task collected (already stripped of values)."""
+        self._results.extend(other._results)
+
     def build(self) -> Path | None:
         if not self._results:
             return None

@@ -16,12 +16,12 @@ from tasks.quality.results import CheckpointResult
 def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, frame: pd.DataFrame,
                       result: CheckpointResult, key: str | None, columns: list[str] | None = None,
                       row_numbers: pd.Series | None = None, reasons: dict[int, list[str]] | None = None,
-                      raw_rows: pd.DataFrame | None = None, province: str | None = None) -> int:
+                      raw_rows: pd.DataFrame | None = None, scope: str | None = None) -> int:
     """Store the results and quarantine the failing rows (the input columns, every reason); returns the
     number of rows quarantined. `reasons` (row position -> reasons) replaces the result's own when the
     caller found more (an ingest's unreadable cells); `raw_rows`, aligned with `frame`, is stored instead
-    of the typed columns (the cells as the file had them). `province` scopes the replacement: a stage run
-    once per province replaces only that province's results."""
+    of the typed columns (the cells as the file had them). `scope` (a province, or a partition's provinces)
+    bounds the replacement: a stage run once per partition replaces only that partition's results."""
     now = datetime.now()
     reasons = result.quarantine_reasons() if reasons is None else reasons
     positions = sorted(reasons)
@@ -30,26 +30,35 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
     else:
         rows = _rows_as_json(frame.iloc[positions], columns or list(frame.columns))
     quarantined = [{
-        "campaign_run_id": run_id, "stage": stage, "province_code": province, "source": source, "suite": result.suite,
+        "campaign_run_id": run_id, "stage": stage, "scope": scope, "province_code": province, "source": source,
+        "suite": result.suite,
         "row_key": None if key is None or row.get(key) is None else str(row.get(key))[:60],
         "row_number": None if row_numbers is None else int(row_numbers.iloc[pos]),
         "row_data": row, "reasons": reasons[pos], "quarantined_at": now,
-    } for pos, row in zip(positions, rows, strict=True)]
+    } for pos, row, province in zip(positions, rows, _provinces(frame, positions), strict=True)]
     outcomes = [{
-        "campaign_run_id": run_id, "stage": stage, "province_code": province, "suite": result.suite, "expectation": o.rule,
+        "campaign_run_id": run_id, "stage": stage, "scope": scope, "suite": result.suite, "expectation": o.rule,
         "column_name": o.column, "severity": o.severity, "success": o.success, "observed_value": o.observed,
         "threshold": o.threshold, "element_count": o.element_count, "unexpected_count": o.unexpected_count,
         "notes": o.notes if o.error is None else f"{o.notes} (could not run: {o.error})", "checked_at": now,
     } for o in result.outcomes]
-    scope = {"campaign_run_id": run_id, "stage": stage, "suite": result.suite, "province_code": province}
+    replaced = {"campaign_run_id": run_id, "stage": stage, "suite": result.suite, "scope": scope}
     with engine.begin() as conn:
-        conn.execute(delete(QualityResult).filter_by(**scope))
-        conn.execute(delete(QuarantinedRow).filter_by(**scope))
+        conn.execute(delete(QualityResult).filter_by(**replaced))
+        conn.execute(delete(QuarantinedRow).filter_by(**replaced))
         if outcomes:
             conn.execute(insert(QualityResult), outcomes)
         if quarantined:
             conn.execute(insert(QuarantinedRow), quarantined)
     return len(quarantined)
+
+
+def _provinces(frame: pd.DataFrame, positions: list[int]) -> list[str | None]:
+    """Each quarantined row's province, when the row says one (a malformed code is not a province)."""
+    if "province_code" not in frame.columns:
+        return [None] * len(positions)
+    return [c if isinstance(c, str) and len(c) == 2 else None
+            for c in frame["province_code"].iloc[positions].astype(object).tolist()]
 
 
 def _rows_as_json(frame: pd.DataFrame, columns: list[str]) -> list[dict]:

@@ -1,5 +1,6 @@
-"""One province's screening: inputs checked, leads matched, risks screened, coverage checked, findings
-checked and stored (replacing the same run's earlier findings for that province in one transaction)."""
+"""A partition's screening: inputs checked, then per province leads matched, risks screened, coverage
+checked; findings checked and stored (replacing the same run's earlier findings of each province in one
+transaction)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import delete, insert
 
 from tasks.inputs import validate_inputs
 from tasks.model import ScreeningFinding
+from tasks.partitions import partition_label
 from tasks.quality.derive import household_positions, labour_class
 from tasks.screening.rules import ScreeningRules
 from tasks.screening.steps import (
@@ -36,22 +38,54 @@ class ProvinceScreening:
     reconciliation: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def screen_province(ctx: CampaignContext, province: str, *, year: int, mode: str, window_start: date,
-                    as_of: date, rules: ScreeningRules) -> ProvinceScreening:
-    """All screening stages for one province."""
-    stamp = pd.Timestamp(as_of)
-    # The province's message carries the input figures; a stage announces itself only when it stops.
-    inputs = validate_inputs(ctx, [province], as_of=stamp, province_label=province, announce="blocking")
-    end = stamp + pd.Timedelta(days=1)
-    in_window = (inputs.leads["reported_at"] >= pd.Timestamp(window_start)) & (inputs.leads["reported_at"] < end)
-    leads = match_leads(inputs.leads[in_window], inputs.persons, inputs.households)
+@dataclass
+class PartitionScreening:
+    """What a partition task hands back: its provinces, and the records of its forked context."""
 
-    h = inputs.households
+    provinces: list[ProvinceScreening]
+    ctx: CampaignContext
+
+
+def screen_partition(ctx: CampaignContext, codes: list[str], *, year: int, mode: str, window_start: date,
+                     as_of: date, rules: ScreeningRules) -> list[ProvinceScreening]:
+    """All screening stages for a partition: its roster read and checked once, then each province screened
+    on its own (a lead matches only its own province's roster, however the provinces are grouped), the
+    lists checked once, and each province's findings stored in a transaction of its own."""
+    stamp = pd.Timestamp(as_of)
+    scope = partition_label(codes)
+    # A partition's message carries the input figures; a stage announces itself only when it stops.
+    inputs = validate_inputs(ctx, codes, as_of=stamp, province_label=codes[0] if len(codes) == 1 else None,
+                             announce="blocking", scope=scope)
     thresholds = inputs.thresholds.set_index(["province_code", "year"])["threshold"]
+    screened = []
+    for province in codes:
+        with ctx.timed("screen rules", scope=province) as timing:
+            roster = inputs.of_province(province)
+            timing["rows"] = len(roster["households"])
+            lists, leads = screen_rules(roster, thresholds, window_start, stamp, rules)
+        quarantined = {f"validate {t}": f["quarantined"] for t, f in inputs.reconciliation(province).items()}
+        screened.append(ProvinceScreening(province, lists, leads, quarantined, inputs.reconciliation(province)))
+    _check_outputs(ctx, scope, screened)
+    if not ctx.dry_run:
+        for result in screened:
+            with ctx.timed("store findings", scope=result.province) as timing:
+                timing["rows"] = store_findings(ctx, result.province, year=year, mode=mode, as_of=as_of,
+                                                lists=result.lists)
+    return screened
+
+
+def screen_rules(roster: dict[str, pd.DataFrame], thresholds: pd.Series, window_start: date,
+                 stamp: pd.Timestamp, rules: ScreeningRules) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """One province's lists, and its leads of the window with how each is accounted for."""
+    h, persons = roster["households"], roster["persons"]
+    leads = roster["leads"]
+    end = stamp + pd.Timedelta(days=1)
+    in_window = (leads["reported_at"] >= pd.Timestamp(window_start)) & (leads["reported_at"] < end)
+    leads = match_leads(leads[in_window], persons, h)
     threshold = pd.Series(thresholds.reindex(pd.MultiIndex.from_arrays([h["province_code"], h["income_year"]]))
                           .to_numpy(), index=h.index)
-    labour = pd.Series(labour_class(inputs.persons, household_positions(h, inputs.persons), len(h)), index=h.index)
-    coverage = assistance_coverage(h, inputs.persons, inputs.measures, labour, stamp)
+    labour = pd.Series(labour_class(persons, household_positions(h, persons), len(h)), index=h.index)
+    coverage = assistance_coverage(h, persons, roster["measures"], labour, stamp)
     timeliness = lead_timeliness(leads, stamp, rules)
     lists = {
         "new_candidates": screen_risks(h, leads, threshold, rules),
@@ -64,23 +98,22 @@ def screen_province(ctx: CampaignContext, province: str, *, year: int, mode: str
         "overdue_leads": timeliness[timeliness["overdue"]].reset_index(drop=True),
         "late_leads": timeliness[timeliness["late_accepted"]].reset_index(drop=True),
     }
-    _check_outputs(ctx, province, leads, lists)
-    if not ctx.dry_run:
-        store_findings(ctx, province, year=year, mode=mode, as_of=as_of, lists=lists)
-    return ProvinceScreening(province, lists, leads,
-                             {f"validate {t}": o.quarantined for t, o in inputs.outcomes.items()},
-                             inputs.reconciliation())
+    return lists, leads
 
 
-def _check_outputs(ctx: CampaignContext, province: str, leads: pd.DataFrame, lists: dict[str, pd.DataFrame]) -> None:
+def _check_outputs(ctx: CampaignContext, scope: str, screened: list[ProvinceScreening]) -> None:
     """Every lead accounted for once; no household both a new and an elimination candidate."""
+    leads = pd.concat([r.leads[["lead_no", "accounted_as"]] for r in screened], ignore_index=True)
     ctx.suite_parameters["leads_in_window"] = len(leads)
-    checkpoint(ctx, "account for leads", leads[["lead_no", "accounted_as"]], "screening_leads", key="lead_no",
-               province=province, announce="problems")
-    households = pd.concat([lists["new_candidates"][["household_no"]].assign(list_name="new_candidates"),
-                            lists["elimination_candidates"][["household_no"]].assign(list_name="elimination")])
-    checkpoint(ctx, "check candidate lists", households.reset_index(drop=True), "screening_households",
-               key="household_no", province=province, announce="problems")
+    province = screened[0].province if len(screened) == 1 else None
+    checkpoint(ctx, "account for leads", leads, "screening_leads", key="lead_no", province=province,
+               scope=scope, announce="problems")
+    households = pd.concat([frame[["household_no"]].assign(list_name=name) for r in screened
+                            for name, frame in (("new_candidates", r.lists["new_candidates"]),
+                                                ("elimination", r.lists["elimination_candidates"]))],
+                           ignore_index=True)
+    checkpoint(ctx, "check candidate lists", households, "screening_households", key="household_no",
+               province=province, scope=scope, announce="problems")
 
 
 def store_findings(ctx: CampaignContext, province: str, *, year: int, mode: str, as_of: date,

@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name
@@ -105,10 +106,22 @@ def people_lists(results: list[ProvinceScreening]) -> dict[str, pd.DataFrame]:
 
 def unmasked_id_check(lists: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per published row: does any of its cells hold an 18-character ID number in clear?"""
-    parts = [pd.DataFrame({"list_name": name, "has_unmasked_id": frame.astype(str).agg(" ".join, axis=1)
-                           .str.contains(ID_IN_TEXT_PLAIN, regex=True).to_numpy(dtype=bool)})
+    parts = [pd.DataFrame({"list_name": name, "has_unmasked_id": _holds_id(frame)})
              for name, frame in lists.items() if len(frame)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"list_name": [], "has_unmasked_id": []})
+
+
+def _holds_id(frame: pd.DataFrame) -> np.ndarray:
+    # Column by column (vectorised), not row by row: the lists of a large province run to 100,000 rows.
+    # Floats, dates and flags cannot spell an 18-character ID; text and integers can.
+    found = np.zeros(len(frame), dtype=bool)
+    for name in frame.columns:
+        column = frame[name]
+        if (pd.api.types.is_float_dtype(column) or pd.api.types.is_bool_dtype(column)
+                or pd.api.types.is_datetime64_any_dtype(column)):
+            continue
+        found |= column.astype("string").str.contains(ID_IN_TEXT_PLAIN, regex=True, na=False).to_numpy(dtype=bool)
+    return found
 
 
 def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -> list[Path]:

@@ -1,0 +1,226 @@
+"""One measurement of bench/harness.py, in a process of its own; prints its figures as JSON on the last line.
+
+    measure.py migrate | count | seed N DEFECT_RATE | load | baseline | campaign NAME
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import resource
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date
+
+import psutil
+
+from tasks import db
+from tasks.resources import build_engine
+from tasks.settings import get_settings
+
+LOAD_HOUSEHOLDS = 150_000  # one large province's worth of persons rows (about 520,000)
+
+
+class RssSampler:
+    """The process's resident memory every 50 ms, to give each stage the peak seen while it ran."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        self.samples: list[tuple[float, int]] = []
+        self._every, self._stop = every, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            self.samples.append((time.time(), me.memory_info().rss))
+            self._stop.wait(self._every)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_mb(self, intervals: list[tuple[float, float]]) -> int:
+        # A step shorter than the sampling period gets the samples just around it.
+        pad = self._every * 1.5
+        peak = max((rss for t, rss in self.samples if any(a - pad <= t <= b + pad for a, b in intervals)),
+                   default=0)
+        return round(peak / 1024**2)
+
+
+def peak_rss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def migrate() -> dict:
+    db.upgrade(build_engine())
+    return {}
+
+
+def count() -> dict:
+    from sqlalchemy import func, select
+
+    from tasks.model import Household
+
+    with build_engine().connect() as conn:
+        return {"households": conn.execute(select(func.count()).select_from(Household)).scalar_one()}
+
+
+def seed(households: str, defect_rate: str) -> dict:
+    from tasks.seed import seed_database
+
+    started = time.perf_counter()
+    report = seed_database(build_engine(), int(households), defect_rate=float(defect_rate))
+    seconds = time.perf_counter() - started
+    rows = sum(report.rows.values())
+    return {"seconds": round(seconds, 1), "rows": report.rows, "rows_total": rows,
+            "rows_per_second": round(rows / seconds), "peak_rss_mb": peak_rss_mb()}
+
+
+def load() -> dict:
+    """Our bulk path (`tasks.bulk.insert_frame`) against the raw path of the same database on the same rows:
+    `executemany` of ready tuples on SQLite, `COPY` of ready CSV text on PostgreSQL (preparing them is not
+    timed for the raw path; converting the DataFrame is part of ours)."""
+    from sqlalchemy import MetaData
+
+    from tasks.bulk import DATETIME_FORMAT, _integer_columns_as_int, _sqlite_rows, insert_frame
+    from tasks.model import metadata
+    from tasks.reference.provinces import PROVINCE_BY_CODE
+    from tasks.synthetic import generate_province
+
+    frame = generate_province(PROVINCE_BY_CODE["52"], LOAD_HOUSEHOLDS, 2023, 42, 0.0).tables["persons"]
+    engine = build_engine()
+    scratch = MetaData()
+    ours = metadata.tables["persons"].to_metadata(scratch, name="bench_load_ours")
+    raw = metadata.tables["persons"].to_metadata(scratch, name="bench_load_raw")
+    for table in (ours, raw):
+        table.indexes.clear()
+    scratch.drop_all(engine)
+    scratch.create_all(engine)
+    try:
+        with engine.begin() as conn:
+            started = time.perf_counter()
+            insert_frame(conn, ours, frame, get_settings().db_batch_rows)
+            ours_seconds = time.perf_counter() - started
+        columns = list(frame.columns)
+        with engine.begin() as conn:
+            driver = conn.connection.driver_connection
+            names = ", ".join(f'"{c}"' for c in columns)
+            if engine.dialect.name == "postgresql":
+                text = io.StringIO()
+                _integer_columns_as_int(raw, frame).to_csv(text, header=False, index=False, na_rep="",
+                                                           date_format=DATETIME_FORMAT)
+                payload = text.getvalue()
+                started = time.perf_counter()
+                copy = f"COPY bench_load_raw ({names}) FROM STDIN WITH (FORMAT csv)"
+                with driver.cursor() as cur, cur.copy(copy) as cp:
+                    cp.write(payload)
+            else:
+                rows = list(_sqlite_rows(raw, frame))
+                sql = f"INSERT INTO bench_load_raw ({names}) VALUES ({', '.join('?' for _ in columns)})"
+                started = time.perf_counter()
+                driver.cursor().executemany(sql, rows)
+            raw_seconds = time.perf_counter() - started
+    finally:
+        scratch.drop_all(engine)
+    return {"table": "persons", "rows": len(frame), "path": "COPY" if engine.dialect.name == "postgresql"
+            else "executemany", "ours_seconds": round(ours_seconds, 2), "raw_seconds": round(raw_seconds, 2),
+            "ours_rows_per_second": round(len(frame) / ours_seconds),
+            "raw_rows_per_second": round(len(frame) / raw_seconds),
+            "share_of_raw": round(raw_seconds / ours_seconds, 2)}
+
+
+def baseline() -> dict:
+    from baseline import bare_screening
+
+    figures = bare_screening(get_settings().database_url)
+    return {**figures, "peak_rss_mb": peak_rss_mb()}
+
+
+def _campaign_call(name: str):
+    if name == "screening":
+        from flows.screening import concentrated_screening
+        from tasks.screening.params import ScreeningParams
+
+        return concentrated_screening, ScreeningParams(year=2023, as_of=date(2023, 6, 30), mode="close_out")
+    if name == "assessment":
+        from flows.assessment import annual_assessment
+        from tasks.assessment.params import AssessmentParams
+
+        return annual_assessment, AssessmentParams(year=2023)
+    if name == "release":
+        from flows.release import press_release
+        from tasks.release.params import ReleaseParams
+
+        return press_release, ReleaseParams(period="2023Q2", auto_approve=True)
+    raise SystemExit(f"unknown campaign {name!r}")
+
+
+def campaign(name: str) -> dict:
+    from prefect.testing.utilities import prefect_test_harness
+
+    flow, params = _campaign_call(name)
+    with prefect_test_harness(server_startup_timeout=180), RssSampler() as sampler:
+        started = time.perf_counter()
+        state = flow(params, return_state=True)
+        seconds = time.perf_counter() - started
+        if not state.is_completed():
+            raise SystemExit(f"{name} ended {state.type.value}: {state.message}")
+        task_runs, timings = _run_records(state.state_details.flow_run_id, name)
+    stages = _stages(timings, sampler) + _stages([
+        {"stage": f"task: {t.name.split(' ')[0] if t.name.startswith('screen') else t.name.rsplit('-', 1)[0]}",
+         "rows": None, "seconds": t.total_run_time.total_seconds(),
+         "started": t.start_time.timestamp(), "ended": t.end_time.timestamp()}
+        for t in task_runs if t.start_time and t.end_time], sampler)
+    return {"seconds": round(seconds, 1), "peak_rss_mb": peak_rss_mb(), "task_runs": len(task_runs),
+            "stages": stages}
+
+
+@contextmanager
+def _client():
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        yield client
+
+
+def _run_records(flow_run_id, campaign: str) -> tuple[list, list[dict]]:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
+
+    runs = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    with _client() as client:
+        task_runs = client.read_task_runs(flow_run_filter=runs, limit=200)
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"{campaign}-timings"])), flow_run_filter=runs)
+    timings: list[dict] = []
+    for artifact in artifacts:
+        data = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+        timings.extend(data)
+    return task_runs, timings
+
+
+def _stages(entries: list[dict], sampler: RssSampler) -> list[dict]:
+    """Timed steps grouped by stage name, in the order they first ran."""
+    groups: dict[str, list[dict]] = {}
+    for entry in sorted(entries, key=lambda e: e["started"]):
+        groups.setdefault(entry["stage"], []).append(entry)
+    stages = []
+    for stage, items in groups.items():
+        seconds = sum(float(e["seconds"]) for e in items)
+        rows = sum(int(e["rows"]) for e in items if e.get("rows") is not None)
+        stages.append({"stage": stage, "count": len(items), "seconds": round(seconds, 2), "rows": rows or None,
+                       "rows_per_second": round(rows / seconds) if rows and seconds else None,
+                       "peak_rss_mb": sampler.peak_mb([(e["started"], e["ended"]) for e in items])})
+    return stages
+
+
+STEPS = {"migrate": migrate, "count": count, "seed": seed, "load": load, "baseline": baseline, "campaign": campaign}
+
+if __name__ == "__main__":
+    figures = STEPS[sys.argv[1]](*sys.argv[2:])
+    print(json.dumps(figures, ensure_ascii=False, default=str))

@@ -1,0 +1,86 @@
+"""Province partitions: how a campaign splits the country so that memory stays bounded by the largest
+partition, and where the partitions run (a thread pool sized to the machine, or a Dask cluster).
+
+Small provinces are screened together: each Great Expectations validation has a fixed cost of about half a
+second whatever the rows, so 31 small validations cost far more than one large one. A province larger than
+the budget is a partition of its own, which is what bounds memory at national scale."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from sqlalchemy import Engine, func, select
+
+from tasks.model import Household
+from tasks.settings import Settings, get_settings
+
+GB = 1024**3
+MEMORY_PER_WORKER = 8 * GB  # a partition of the default budget stays well under this (bench/harness.py)
+
+
+def province_sizes(engine: Engine, codes: list[str]) -> dict[str, int]:
+    """Households per province, in the order of `codes` (0 for a province with none)."""
+    query = (select(Household.province_code, func.count()).where(Household.province_code.in_(codes))
+             .group_by(Household.province_code))
+    with engine.connect() as conn:
+        found = dict(conn.execute(query).all())
+    return {code: int(found.get(code, 0)) for code in codes}
+
+
+def plan_partitions(sizes: dict[str, int], budget: int) -> list[list[str]]:
+    """Consecutive provinces grouped while their households fit in `budget`; one partition per province
+    that alone exceeds it. Depends only on the sizes and the budget, so a rerun splits the same way."""
+    if budget < 1:
+        raise ValueError("the partition budget must be at least one household")
+    partitions: list[list[str]] = []
+    current: list[str] = []
+    held = 0
+    for code, households in sizes.items():
+        if current and held + households > budget:
+            partitions.append(current)
+            current, held = [], 0
+        current.append(code)
+        held += households
+    if current:
+        partitions.append(current)
+    return partitions
+
+
+def partition_label(codes: list[str]) -> str:
+    """How results and messages name a partition: its province, or its first and last and how many."""
+    return codes[0] if len(codes) == 1 else f"{codes[0]}..{codes[-1]} ({len(codes)})"
+
+
+def worker_count(settings: Settings) -> int:
+    """Partitions at once: the setting, else as many as the cores and the memory both allow."""
+    if settings.workers > 0:
+        return settings.workers
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):  # not a POSIX system: assume the memory is no constraint
+        memory = MEMORY_PER_WORKER * 64
+    return max(1, min(os.cpu_count() or 1, memory // MEMORY_PER_WORKER))
+
+
+def build_task_runner(settings: Settings | None = None) -> Any:
+    """A Dask cluster when `CAMPAIGNS_DASK_ADDRESS` is set, else a bounded thread pool."""
+    settings = settings or get_settings()
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=settings.dask_address)
+    return ThreadPoolTaskRunner(max_workers=worker_count(settings))
+
+
+class SettingsTaskRunner(TaskRunner):
+    """What a flow declares; the runner is chosen from the settings when a run starts. Prefect enters
+    `flow.task_runner.duplicate()` for each run, so a deployment served long ago still follows today's
+    settings, and a test can point the same flow at a Dask cluster by setting the address."""
+
+    def duplicate(self):
+        return build_task_runner()
+
+    def submit(self, task, parameters, wait_for=None, dependencies=None):  # pragma: no cover
+        raise RuntimeError("SettingsTaskRunner only chooses a runner; the flow engine uses duplicate()")
