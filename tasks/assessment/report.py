@@ -16,7 +16,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from tasks.charts import Label, bar_chart, cjk_font
-from tasks.spreadsheets import safe_frame
+from tasks.spreadsheets import safe_frame, write_workbook
 
 RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省份", "total": "综合得分", "grade": "等次",
               "red_line": "规模性返贫风险", "new_candidates_share": "新增风险户占脱贫户比例", "weakest": "最弱指标"}
@@ -79,14 +79,12 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
     paths["summary"].write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2), encoding="utf-8")
     scores = safe_frame(result.ranking.assign(weakest=result.ranking["weakest"].map(" / ".join)))
     scores.to_csv(paths["scores"], index=False, encoding="utf-8-sig")
-    with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as writer:
-        scores[list(RANKING_ZH)].rename(columns=RANKING_ZH).to_excel(writer, sheet_name="综合排名", index=False)
-        result.indicators[list(INDICATORS_ZH)].rename(columns=INDICATORS_ZH).to_excel(
-            writer, sheet_name="分项指标", index=False)
-        counties = result.counties.reindex(columns=list(COUNTIES_ZH))
-        counties.rename(columns=COUNTIES_ZH).to_excel(writer, sheet_name="重点帮扶县", index=False)
-        checks = pd.DataFrame(result.national_checks).reindex(columns=list(CHECKS_ZH))
-        checks.rename(columns=CHECKS_ZH).to_excel(writer, sheet_name="全国核查", index=False)
+    write_workbook(paths["xlsx"], {
+        "综合排名": scores[list(RANKING_ZH)].rename(columns=RANKING_ZH),
+        "分项指标": result.indicators[list(INDICATORS_ZH)].rename(columns=INDICATORS_ZH),
+        "重点帮扶县": result.counties.reindex(columns=list(COUNTIES_ZH)).rename(columns=COUNTIES_ZH),
+        "全国核查": pd.DataFrame(result.national_checks).reindex(columns=list(CHECKS_ZH)).rename(columns=CHECKS_ZH),
+    })
     paths["html"].write_text(render_html(result), encoding="utf-8")
     return paths
 

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from tasks.charts import Label, bar_chart
 from tasks.release.period import Period
-from tasks.spreadsheets import safe_frame
+from tasks.spreadsheets import safe_frame, write_workbook
 
 
 @dataclass
@@ -86,10 +86,7 @@ def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, publish
     safe = safe_frame(draft.table)
     safe.to_csv(paths[2], index=False, encoding="utf-8-sig")
     comparison = safe_frame(draft.comparison) if draft.comparison is not None else None
-    with pd.ExcelWriter(paths[3], engine="openpyxl") as writer:
-        safe.to_excel(writer, index=False, sheet_name="分省数据")
-        if comparison is not None:
-            comparison.to_excel(writer, index=False, sheet_name="全国数据对比")
+    write_workbook(paths[3], {"分省数据": safe} | ({"全国数据对比": comparison} if comparison is not None else {}))
     if comparison is not None:
         paths.append(folder / "comparison.csv")
         comparison.to_csv(paths[-1], index=False, encoding="utf-8-sig")

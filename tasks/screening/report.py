@@ -15,7 +15,7 @@ from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.screening.province import LISTS, ProvinceScreening
 from tasks.screening.steps import RULE_LABELS
-from tasks.spreadsheets import safe_frame
+from tasks.spreadsheets import safe_frame, write_workbook
 
 LIST_TITLES = {
     "new_candidates": "新识别监测对象候选", "elimination_candidates": "风险消除候选",
@@ -136,10 +136,7 @@ def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -
         frame.to_csv(path, index=False, encoding="utf-8-sig")
         written.append(path)
     sheets = {"省级汇总": province_table(summary), **sheets}
-    workbook = folder / "screening.xlsx"
-    with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
-        for title, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=title[:31], index=False)
+    workbook = write_workbook(folder / "screening.xlsx", sheets)
     written.append(workbook)
     return written
 
