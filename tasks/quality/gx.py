@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import date, datetime
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -14,6 +15,10 @@ import pandas as pd
 
 from tasks.quality.results import CheckpointResult, ExpectationOutcome
 
+# The process has one GX context and one data asset; two threads validating at once on it (partitions on a
+# thread pool) get each other's batches. Threads still overlap reading and screening; processes (Dask) each
+# have their own context.
+_validating = threading.RLock()
 NOT_A_THRESHOLD = {"column", "column_A", "column_B", "condition_parser", "result_format",
                    "ignore_row_if", "meta", "notes", "catch_exceptions", "batch_id"}
 LONG_LIST = 12
@@ -70,10 +75,11 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, key: str | None = None,
     data = _cheap_to_subset(frame[suite_columns(suite_name, frame.columns)].reset_index(drop=True),
                             _paired_columns(suite_name))
     suite = load_suite(suite_name, skip_scope)
-    batch = _batch_definition()[1].get_batch(batch_parameters={"dataframe": data})
-    result = batch.validate(suite, result_format={
-        "result_format": "COMPLETE", "return_unexpected_index_query": False, "partial_unexpected_count": 0,
-    }, expectation_parameters=parameters or {})
+    with _validating:
+        batch = _batch_definition()[1].get_batch(batch_parameters={"dataframe": data})
+        result = batch.validate(suite, result_format={
+            "result_format": "COMPLETE", "return_unexpected_index_query": False, "partial_unexpected_count": 0,
+        }, expectation_parameters=parameters or {})
     keys = frame[key].astype(object).to_numpy() if key and key in frame else None
     outcomes = [_outcome(r, keys) for r in result.results]
     policy = json.loads(suite_definition(suite_name)).get("meta", {}).get("on_critical_rows", "quarantine")

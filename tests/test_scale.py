@@ -1,0 +1,85 @@
+"""Scale: provinces grouped into partitions, the task runner chosen from settings, and the screening on a
+local Dask cluster giving the same results as the default thread pool."""
+
+import json
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from flows.screening import concentrated_screening
+from tasks import db
+from tasks.partitions import build_task_runner, partition_label, plan_partitions, worker_count
+from tasks.resources import build_engine
+from tasks.screening.params import ScreeningParams
+from tasks.seed import parse_provinces, seed_database
+from tasks.settings import Settings, get_settings
+
+
+def test_small_provinces_share_a_partition_and_a_large_one_is_alone():
+    sizes = {"11": 300, "12": 200, "13": 2_500, "14": 400, "15": 700}
+    assert plan_partitions(sizes, 1_000) == [["11", "12"], ["13"], ["14"], ["15"]]
+    assert plan_partitions(sizes, 10_000) == [["11", "12", "13", "14", "15"]]
+    assert plan_partitions(sizes, 1) == [[c] for c in sizes]
+    assert plan_partitions({}, 5) == []
+    with pytest.raises(ValueError, match="at least one household"):
+        plan_partitions(sizes, 0)
+    assert partition_label(["52"]) == "52" and partition_label(["11", "12", "13"]) == "11..13 (3)"
+
+
+def test_the_runner_follows_the_settings():
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect_dask import DaskTaskRunner
+
+    assert worker_count(Settings(workers=3)) == 3
+    assert 1 <= worker_count(Settings()) <= 64
+    runner = build_task_runner(Settings(workers=2))
+    assert isinstance(runner, ThreadPoolTaskRunner) and runner._max_workers == 2
+    assert isinstance(build_task_runner(Settings(dask_address="tcp://127.0.0.1:1")), DaskTaskRunner)
+
+
+def _results(engine) -> dict[str, pd.DataFrame]:
+    with engine.connect() as conn:
+        return {
+            "findings": pd.read_sql(sa.text(
+                "SELECT province_code, list_name, household_no, lead_no, category, details FROM screening_findings "
+                "ORDER BY province_code, list_name, household_no, lead_no"), conn),
+            "quarantined": pd.read_sql(sa.text(
+                "SELECT province_code, source, row_key, reasons FROM quarantined_rows "
+                "ORDER BY source, row_key"), conn),
+        }
+
+
+@pytest.mark.slow
+def test_screening_on_a_local_dask_cluster_matches_the_default_runner(prefect_harness, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    engine = build_engine()
+    db.upgrade(engine)
+    seed_database(engine, 1500, parse_provinces("11,52,53"), defect_rate=0.02)
+    monkeypatch.setenv("CAMPAIGNS_PARTITION_HOUSEHOLDS", "400")  # three partitions, at least
+    get_settings.cache_clear()
+    params = ScreeningParams(year=2023, provinces=["11 北京市", "52 贵州省", "53 云南省"], as_of="2023-06-30")
+
+    default = concentrated_screening(params)
+    first = _results(engine)
+    assert len(first["findings"]) > 0 and len(first["quarantined"]) > 0
+
+    # Worker processes inherit the environment they start with: the database and outputs of this test.
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        monkeypatch.setenv("CAMPAIGNS_DASK_ADDRESS", cluster.scheduler_address)
+        get_settings.cache_clear()
+        with distributed.get_task_stream(client) as stream:
+            on_dask = concentrated_screening(params)
+        ran_on = {item["worker"] for item in stream.data}
+    assert len(stream.data) >= 3, "the partitions ran on the cluster"
+    assert len(ran_on) >= 1
+
+    strip = {"run_id"}  # same campaign, period and mode: the same run, rerun
+    assert {k: v for k, v in on_dask.items() if k not in strip} == {k: v for k, v in default.items() if k not in strip}
+    again = _results(engine)
+    for table in ("findings", "quarantined"):
+        pd.testing.assert_frame_equal(again[table], first[table])
+    summary = json.loads((tmp_path / "outputs" / "screening" / "2023" / "progress-2023-06-30" / "summary.json")
+                         .read_text("utf-8"))
+    assert summary["new_candidates"]["total"] == default["new_candidates"]["total"]
