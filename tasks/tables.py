@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import Boolean, Date, DateTime, Engine, Integer, select
+import pyarrow as pa
+from pyarrow import csv as pa_csv
+from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Float, Integer, Select, String, select
 
 from tasks.model import metadata
 
@@ -19,9 +22,35 @@ def read_table(engine: Engine, name: str, provinces: Iterable[str] | None = None
     query = select(*cols)
     if provinces is not None:
         query = query.where(table.c.province_code.in_(list(provinces)))
+    if engine.dialect.name == "postgresql" and not any(isinstance(c.type, JSON) for c in cols):
+        return typed(_copy_out(engine, query, cols), name)
     with engine.connect() as conn:
         frame = pd.read_sql(query, conn)
     return typed(frame, name)
+
+
+ARROW_TYPES = [(Boolean, pa.bool_()), (DateTime, pa.timestamp("us")), (Date, pa.date32()),
+               (Integer, pa.int64()), (Float, pa.float64()), (String, pa.string())]
+
+
+def _copy_out(engine: Engine, query: Select, cols: list) -> pd.DataFrame:
+    """PostgreSQL's COPY … TO STDOUT, parsed by Arrow: about ten times the rows per second of fetching
+    Python tuples, which matters at tens of millions of persons. The CSV is spooled to a temporary file so
+    memory holds the parsed columns, not the text too."""
+    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    types = {c.name: next((t for kind, t in ARROW_TYPES if isinstance(c.type, kind)), pa.string()) for c in cols}
+    with tempfile.TemporaryFile() as spool:
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+                for block in copy:
+                    spool.write(block)
+        spool.seek(0)
+        table = pa_csv.read_csv(spool, convert_options=pa_csv.ConvertOptions(
+            column_types=types, true_values=["t"], false_values=["f"],
+            # COPY writes NULL unquoted and an empty string as "": keep them apart.
+            strings_can_be_null=True, quoted_strings_can_be_null=False))
+    return table.to_pandas(date_as_object=False, self_destruct=True)
 
 
 def typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
