@@ -129,7 +129,8 @@ def demo(
     result = demo_flow(households=households, defect_rate=defect_rate)
     typer.echo(f"demo finished; results in {result['output_dir']}:\n"
                f"  roster overview   {result['overview']}\n"
-               f"  screening reports {result['screening_reports']} (summary.json, CSVs, screening.xlsx, data_docs/)\n"
+               f"  screening reports {result['screening_reports']} "
+               f"(summary.json, CSVs, screening.xlsx, provinces/, data_docs/)\n"
                f"  assessment        {result['assessment_reports']} (report.html, report.xlsx, scores.csv)\n"
                f"  press release     {result['release'].get('path') or result['release'].get('status')} "
                f"(release.html, release.md, tables, manifest.json)\n"

@@ -50,6 +50,14 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
     for name in ("new_candidates", "unmatched_leads", "coverage_gaps"):
         assert (folder / f"{name}.csv").exists()
     assert (folder / "screening.xlsx").exists()
+    import openpyxl
+
+    candidates = pd.read_csv(folder / "new_candidates.csv", dtype=str)
+    for code, name in (("52", "贵州省"), ("53", "云南省")):
+        book = openpyxl.load_workbook(folder / "provinces" / f"{code}-{name}.xlsx", read_only=True)
+        assert book.sheetnames[0] == "新识别监测对象候选"
+        rows = list(book["新识别监测对象候选"].iter_rows(values_only=True))
+        assert rows[0][0] == "省代码" and len(rows) - 1 == (candidates["省代码"] == code).sum() > 0
     text = " ".join(p.read_text("utf-8", errors="ignore") for p in folder.rglob("*") if p.suffix in {".csv", ".json"})
     with engine.connect() as conn:
         ids = set(conn.execute(sa.text("SELECT id_number FROM persons WHERE id_number IS NOT NULL")).scalars())

@@ -1,5 +1,6 @@
-"""The screening's reports: summary.json, one CSV per list (UTF-8 with BOM, for Excel) and one XLSX
-workbook, with Chinese headers and every ID number and name masked."""
+"""The screening's reports: summary.json, one CSV per list (UTF-8 with BOM, for Excel), a national XLSX
+summary and one XLSX workbook of lists per province, with Chinese headers and every ID number and name
+masked."""
 
 from __future__ import annotations
 
@@ -128,16 +129,22 @@ def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "summary.json"]
     written[0].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    sheets: dict[str, pd.DataFrame] = {}
+    safe = {}
     for name in LISTS:
-        frame = safe_frame(lists[name])  # county-submitted text opened in Excel
-        sheets[LIST_TITLES[name]] = frame
+        safe[name] = safe_frame(lists[name])  # county-submitted text opened in Excel
         path = folder / f"{name}.csv"
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        safe[name].to_csv(path, index=False, encoding="utf-8-sig")
         written.append(path)
-    sheets = {"省级汇总": province_table(summary), **sheets}
-    workbook = write_workbook(folder / "screening.xlsx", sheets)
-    written.append(workbook)
+    # The national workbook holds the per-province summary; each province's lists go to its own workbook,
+    # which is what its coordinators open, and which stays within a sheet's 1,048,576 rows at any scale.
+    written.append(write_workbook(folder / "screening.xlsx", {"省级汇总": province_table(summary)}))
+    by_province = {name: dict(tuple(frame.groupby(HEADERS["province_code"], sort=False)))
+                   for name, frame in safe.items() if len(frame)}
+    (folder / "provinces").mkdir(exist_ok=True)
+    for code in summary["provinces"]:
+        sheets = {LIST_TITLES[name]: by_province.get(name, {}).get(code, safe[name].iloc[:0]) for name in LISTS}
+        name = PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
+        written.append(write_workbook(folder / "provinces" / f"{code}-{name}.xlsx", sheets))
     return written
 
 
