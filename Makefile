@@ -10,7 +10,7 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export GX_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: install demo up test lint bench-seed clean
+.PHONY: install demo up test lint bench bench-seed clean
 
 install: $(STAMP)
 
@@ -35,6 +35,10 @@ lint: install
 test: lint
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest
+
+# The scale benchmark: seed 1,000,000 households, run every campaign, print per-stage figures (bench/harness.py).
+bench: install
+	$(BIN)/python bench/harness.py --households 1000000
 
 bench-seed: install
 	$(BIN)/python bench/bench_seed.py --households 1000000

@@ -46,6 +46,8 @@ def main() -> None:
     parser.add_argument("--campaigns", default=",".join(CAMPAIGNS))
     parser.add_argument("--skip", default="", help="any of: seed, load, baseline")
     parser.add_argument("--out", type=Path, default=None, help="default: var/bench/harness-N-DB.json")
+    parser.add_argument("--small", type=int, default=20_000,
+                        help="also screen this many households (SQLite) to compare task-run counts; 0: no")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
 
@@ -73,6 +75,12 @@ def main() -> None:
                 figures["baseline"] = _child("baseline", env)
             for campaign in [c.strip() for c in args.campaigns.split(",") if c.strip()]:
                 figures[campaign] = _child("campaign", env, campaign)
+            if args.small and "screening" in figures and args.small != args.households:
+                small = _child_env(f"sqlite:///{Path(tmp) / 'small.db'}", Path(tmp) / "small")
+                _child("migrate", small)
+                _child("seed", small, str(args.small), str(args.defect_rate))
+                figures["task_runs_by_size"] = {args.small: _child("campaign", small, "screening")["task_runs"],
+                                                args.households: figures["screening"]["task_runs"]}
     finally:
         if server is not None:
             server.stop()
@@ -147,6 +155,9 @@ def _report(f: dict) -> str:
             rate = f"{stage['rows_per_second']:>11,} rows/s" if stage.get("rows_per_second") else " " * 18
             lines.append(f"  {stage['stage'][:46]:<46} {stage['seconds']:>8.2f} s ×{stage['count']:<3} {rate}"
                          f"  peak {stage['peak_rss_mb']:>6,} MB")
+    if "task_runs_by_size" in f:
+        counts = ", ".join(f"{int(n):,} households: {c}" for n, c in f["task_runs_by_size"].items())
+        lines.append(f"screening task runs by size: {counts}")
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from tasks.notify.hooks import failure_hook, flow_run_url
-from tasks.partitions import SettingsTaskRunner, partition_label, plan_partitions, province_sizes
+from tasks.partitions import SettingsTaskRunner, partition_label, plan_partitions, province_sizes, worker_count
 from tasks.resources import build_engine, build_notifier
 from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.screening import announce
@@ -112,7 +112,8 @@ def concentrated_screening(params: ScreeningParams) -> dict:
         today=params.as_of, flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run,
     )
     announce_scope(ctx, params)
-    partitions = plan_partitions(province_sizes(engine, params.province_codes), settings.partition_households)
+    partitions = plan_partitions(province_sizes(engine, params.province_codes), settings.partition_households,
+                                 1 if settings.dask_address else worker_count(settings))
     progress = create_progress_artifact(0.0, key="screening-progress", description=ctx.label)
     futures = [screen_one_partition.submit(ctx, codes, partition_label(codes), params) for codes in partitions]
     results: list[ProvinceScreening] = []

@@ -1,5 +1,5 @@
 """Province partitions: how a campaign splits the country so that memory stays bounded by the largest
-partition, and where the partitions run (a thread pool sized to the machine, or a Dask cluster).
+partition, and where the partitions run (a pool of processes sized to the machine, or a Dask cluster).
 
 Small provinces are screened together: each Great Expectations validation has a fixed cost of about half a
 second whatever the rows, so 31 small validations cost far more than one large one. A province larger than
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from sqlalchemy import Engine, func, select
 
 from tasks.model import Household
@@ -18,6 +18,7 @@ from tasks.settings import Settings, get_settings
 
 GB = 1024**3
 MEMORY_PER_WORKER = 8 * GB  # a partition of the default budget stays well under this (bench/harness.py)
+MIN_SPLIT = 200_000  # households: below this one process does the whole run
 
 
 def province_sizes(engine: Engine, codes: list[str]) -> dict[str, int]:
@@ -29,16 +30,21 @@ def province_sizes(engine: Engine, codes: list[str]) -> dict[str, int]:
     return {code: int(found.get(code, 0)) for code in codes}
 
 
-def plan_partitions(sizes: dict[str, int], budget: int) -> list[list[str]]:
-    """Consecutive provinces grouped while their households fit in `budget`; one partition per province
-    that alone exceeds it. Depends only on the sizes and the budget, so a rerun splits the same way."""
+def plan_partitions(sizes: dict[str, int], budget: int, workers: int = 1) -> list[list[str]]:
+    """Consecutive provinces grouped while their households fit in `budget`, and into about `workers`
+    partitions of similar size when the country is large enough to keep every worker busy; one partition
+    per province that alone exceeds the budget. Depends only on the sizes and the settings, so a rerun
+    splits the same way."""
     if budget < 1:
         raise ValueError("the partition budget must be at least one household")
+    total = sum(sizes.values())
+    # Below MIN_SPLIT a second worker process costs more to start than it saves.
+    share = -(-total // workers) if workers > 1 and total >= MIN_SPLIT else None
     partitions: list[list[str]] = []
     current: list[str] = []
     held = 0
     for code, households in sizes.items():
-        if current and held + households > budget:
+        if current and (held + households > budget or (share is not None and held >= share)):
             partitions.append(current)
             current, held = [], 0
         current.append(code)
@@ -65,13 +71,18 @@ def worker_count(settings: Settings) -> int:
 
 
 def build_task_runner(settings: Settings | None = None) -> Any:
-    """A Dask cluster when `CAMPAIGNS_DASK_ADDRESS` is set, else a bounded thread pool."""
+    """A Dask cluster when `CAMPAIGNS_DASK_ADDRESS` is set; else a pool of processes sized to the machine
+    (partitions are pandas and GX work, which threads would run one at a time), or one thread when there
+    is one worker."""
     settings = settings or get_settings()
     if settings.dask_address:
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=settings.dask_address)
-    return ThreadPoolTaskRunner(max_workers=worker_count(settings))
+    workers = worker_count(settings)
+    if workers > 1:
+        return ProcessPoolTaskRunner(max_workers=workers)
+    return ThreadPoolTaskRunner(max_workers=1)
 
 
 class SettingsTaskRunner(TaskRunner):

@@ -1,5 +1,5 @@
 """Scale: provinces grouped into partitions, the task runner chosen from settings, and the screening on a
-local Dask cluster giving the same results as the default thread pool."""
+local Dask cluster giving the same results as the default process pool."""
 
 import json
 
@@ -27,14 +27,22 @@ def test_small_provinces_share_a_partition_and_a_large_one_is_alone():
     assert partition_label(["52"]) == "52" and partition_label(["11", "12", "13"]) == "11..13 (3)"
 
 
+def test_a_large_country_is_split_so_that_every_worker_has_a_share():
+    sizes = {"11": 150_000, "12": 100_000, "13": 120_000, "14": 90_000, "15": 140_000}
+    assert plan_partitions(sizes, 1_000_000, workers=2) == [["11", "12", "13"], ["14", "15"]]
+    assert plan_partitions(sizes, 200_000, workers=2) == [["11"], ["12"], ["13"], ["14"], ["15"]]
+    small = {"11": 300, "12": 200}  # not worth a second process
+    assert plan_partitions(small, 1_000_000, workers=2) == [["11", "12"]]
+
+
 def test_the_runner_follows_the_settings():
-    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
     from prefect_dask import DaskTaskRunner
 
     assert worker_count(Settings(workers=3)) == 3
     assert 1 <= worker_count(Settings()) <= 64
-    runner = build_task_runner(Settings(workers=2))
-    assert isinstance(runner, ThreadPoolTaskRunner) and runner._max_workers == 2
+    assert isinstance(build_task_runner(Settings(workers=2)), ProcessPoolTaskRunner)
+    assert isinstance(build_task_runner(Settings(workers=1)), ThreadPoolTaskRunner)
     assert isinstance(build_task_runner(Settings(dask_address="tcp://127.0.0.1:1")), DaskTaskRunner)
 
 
@@ -52,6 +60,7 @@ def _results(engine) -> dict[str, pd.DataFrame]:
 
 @pytest.mark.slow
 def test_screening_on_a_local_dask_cluster_matches_the_default_runner(prefect_harness, tmp_path, monkeypatch):
+    monkeypatch.setenv("CAMPAIGNS_WORKERS", "2")  # the default on a 2-core machine: a pool of two processes
     distributed = pytest.importorskip("distributed")
     engine = build_engine()
     db.upgrade(engine)
