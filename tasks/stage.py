@@ -152,7 +152,8 @@ def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str
                           raw_rows=raw_rows, scope=scope)
     if not ctx.dry_run and ctx.docs is not None and result.validation is not None:
         ctx.docs.add(_slug(f"{stage}-{province or 'all'}"), result.validation)
-    ctx.quality_rows.extend({"stage": stage, "province": province or "", "suite": result.suite, **row}
+    ctx.quality_rows.extend({"stage": stage, "province": province or "", "scope": scope or "", "suite": result.suite,
+                             **row}
                             for row in result.summary_rows())
     outcome = StageOutcome(stage, kept, len(frame), quarantined, result, reasons)
     if announce == "always" or (announce == "problems" and not result.passed) or result.blocking:
