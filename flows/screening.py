@@ -25,8 +25,10 @@ from tasks.screening.province import PartitionScreening, ProvinceScreening, scre
 from tasks.screening.report import (
     national_summary,
     people_lists,
+    province_sheets,
     province_table,
     unmasked_id_check,
+    write_province_workbooks,
     write_reports,
 )
 from tasks.settings import get_settings
@@ -55,6 +57,14 @@ def screen_one_partition(ctx: CampaignContext, codes: list[str], label: str,
     work = ctx.fork()
     provinces = screen_partition(work, codes, year=params.year, mode=params.mode.value,
                                  window_start=params.window_start, as_of=params.as_of, rules=params.rules)
+    if not params.dry_run:
+        sheets = province_sheets(provinces)
+        checkpoint(work, "check province workbooks", unmasked_id_check(
+            {f"{code}:{title}": frame for code, of_code in sheets.items() for title, frame in of_code.items()}),
+            "screening_outputs", scope=label, announce="problems")
+        with work.timed("province workbooks", rows=sum(len(f) for p in provinces for f in p.lists.values()),
+                        scope=label):
+            write_province_workbooks(work.output_dir, sheets)
     return PartitionScreening(provinces, work)
 
 
@@ -66,11 +76,13 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
               "as_of": str(params.as_of), "window": [str(params.window_start), str(params.window_end)],
               "run_id": ctx.run_id, "dry_run": params.dry_run, "failed_provinces": failed}
     summary = national_summary(results, header)
-    lists = people_lists(results)
+    with ctx.timed("people lists", rows=sum(len(f) for r in results for f in r.lists.values())):
+        lists = people_lists(results)
     checkpoint(ctx, "check reports", unmasked_id_check(lists), "screening_outputs", announce="problems")
     folder = None
     if not params.dry_run:
-        write_reports(ctx.output_dir, summary, lists)
+        with ctx.timed("write reports", rows=sum(len(f) for f in lists.values())):
+            write_reports(ctx.output_dir, summary, lists)
         folder = str(ctx.output_dir.resolve())
     changes = None
     if params.mode.value == "progress":

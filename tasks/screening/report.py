@@ -135,16 +135,26 @@ def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -
         path = folder / f"{name}.csv"
         safe[name].to_csv(path, index=False, encoding="utf-8-sig")
         written.append(path)
-    # The national workbook holds the per-province summary; each province's lists go to its own workbook,
-    # which is what its coordinators open, and which stays within a sheet's 1,048,576 rows at any scale.
+    # The national workbook holds the per-province summary; each province's lists are in its own workbook
+    # (`write_province_workbooks`, written by the partition tasks).
     written.append(write_workbook(folder / "screening.xlsx", {"省级汇总": province_table(summary)}))
-    by_province = {name: dict(tuple(frame.groupby(HEADERS["province_code"], sort=False)))
-                   for name, frame in safe.items() if len(frame)}
-    (folder / "provinces").mkdir(exist_ok=True)
-    for code in summary["provinces"]:
-        sheets = {LIST_TITLES[name]: by_province.get(name, {}).get(code, safe[name].iloc[:0]) for name in LISTS}
+    return written
+
+
+def province_sheets(results: list[ProvinceScreening]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Per province, its lists as coordinators read them (masked, Chinese titles and headers)."""
+    return {r.province: {LIST_TITLES[name]: for_people(r.lists[name], r.province) for name in LISTS}
+            for r in results}
+
+
+def write_province_workbooks(folder: Path, sheets: dict[str, dict[str, pd.DataFrame]]) -> list[Path]:
+    """One workbook of lists per province: what its coordinators open; it stays within a sheet's 1,048,576
+    rows at any scale. Written where the province was screened, so partitions write theirs in parallel."""
+    (folder / "provinces").mkdir(parents=True, exist_ok=True)
+    written = []
+    for code, of_province in sheets.items():
         name = PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
-        written.append(write_workbook(folder / "provinces" / f"{code}-{name}.xlsx", sheets))
+        written.append(write_workbook(folder / "provinces" / f"{code}-{name}.xlsx", of_province))
     return written
 
 
