@@ -27,7 +27,7 @@ RISK_COLUMNS = [f"risk_code_{i}" for i in range(1, 6)]
 def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: pd.DataFrame,
                     thresholds: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Households with the derived columns their suites check."""
-    h = households.copy()
+    h = households.copy(deep=False)  # copy-on-write: the new columns are ours, the read ones shared
     at = household_positions(h, persons)  # each person's household row, -1 if unknown
     known = at >= 0
     n = len(h)
@@ -70,7 +70,7 @@ def _flagged(frame: pd.DataFrame, columns: list[str], test, show_values: bool = 
 
 
 def person_facts(persons: pd.DataFrame, households: pd.DataFrame, today: date) -> pd.DataFrame:
-    p = persons.copy()
+    p = persons.copy(deep=False)
     p["id_number_problem"] = id_number_problems(p["id_number"], today=today)
     ids = p["id_number"].astype("str")
     parity = pd.to_numeric(ids.str[16], errors="coerce")
@@ -80,13 +80,13 @@ def person_facts(persons: pd.DataFrame, households: pd.DataFrame, today: date) -
 
 
 def measure_facts(measures: pd.DataFrame) -> pd.DataFrame:
-    m = measures.copy()
+    m = measures.copy(deep=False)
     m["expected_kind"] = m["category"].map(lambda c: measure_kind_of(c) if isinstance(c, str) else None)
     return m
 
 
 def lead_facts(leads: pd.DataFrame, today: date) -> pd.DataFrame:
-    lead = leads.copy()
+    lead = leads.copy(deep=False)
     problems = id_number_problems(lead["id_number"], today=today)
     lead["id_number_problem"] = problems.where(lead["id_number"].notna(), None)
     lead["has_subject"] = lead["id_number"].notna() | lead["household_no"].notna()
