@@ -67,6 +67,7 @@ class CampaignContext:
         finally:
             entry["seconds"] = round(time.perf_counter() - clock, 3)
             entry["ended"] = time.time()
+            entry["peak_rss_mb"] = peak_rss_mb()  # the process's peak so far: where memory grows
             self.timings.append(entry)
 
     def fork(self) -> CampaignContext:
@@ -110,6 +111,15 @@ class StageOutcome:
     @property
     def loaded(self) -> int:
         return len(self.frame)
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory in MB (Linux reports kilobytes, macOS bytes)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024))
 
 
 def known_county_codes(engine: Engine) -> list[str]:

@@ -25,10 +25,13 @@ def read_table(engine: Engine, name: str, provinces: Iterable[str] | None = None
     if engine.dialect.name == "postgresql" and not any(isinstance(c.type, JSON) for c in cols):
         return typed(_copy_out(engine, query, cols), name)
     with engine.connect() as conn:
-        frame = pd.read_sql(query, conn)
+        # In chunks: a whole result as Python tuples takes about ten times the memory of the frame.
+        chunks = list(pd.read_sql(query, conn, chunksize=READ_CHUNK_ROWS))
+    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=[c.name for c in cols])
     return typed(frame, name)
 
 
+READ_CHUNK_ROWS = 100_000
 ARROW_TYPES = [(Boolean, pa.bool_()), (DateTime, pa.timestamp("us")), (Date, pa.date32()),
                (Integer, pa.int64()), (Float, pa.float64()), (String, pa.string())]
 
@@ -65,4 +68,7 @@ def typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             frame[column] = frame[column].astype("boolean")
         elif isinstance(kind, Integer) and frame[column].isna().any():
             frame[column] = frame[column].astype("Int64")
+        elif isinstance(kind, String) and frame[column].dtype == object:
+            # A chunk of NULLs and a chunk of text concatenate to objects; text is text whatever the chunks.
+            frame[column] = frame[column].astype("str")
     return frame
