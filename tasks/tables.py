@@ -22,8 +22,11 @@ def read_table(engine: Engine, name: str, provinces: Iterable[str] | None = None
     query = select(*cols)
     if provinces is not None:
         query = query.where(table.c.province_code.in_(list(provinces)))
-    if engine.dialect.name == "postgresql" and not any(isinstance(c.type, JSON) for c in cols):
+    columnar = not any(isinstance(c.type, JSON) for c in cols)  # JSON documents stay Python objects
+    if engine.dialect.name == "postgresql" and columnar:
         return typed(_copy_out(engine, query, cols), name)
+    # SQLite stays with pandas: native readers (connectorx, ADBC) bring their own SQLite, whose closing of
+    # a WAL database under our open connections ended in "disk I/O error" (tried; see the issue 9 note).
     with engine.connect() as conn:
         # In chunks: a whole result as Python tuples takes about ten times the memory of the frame.
         chunks = list(pd.read_sql(query, conn, chunksize=READ_CHUNK_ROWS))
