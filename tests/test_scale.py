@@ -92,3 +92,28 @@ def test_screening_on_a_local_dask_cluster_matches_the_default_runner(prefect_ha
     summary = json.loads((tmp_path / "outputs" / "screening" / "2023" / "progress-2023-06-30" / "summary.json")
                          .read_text("utf-8"))
     assert summary["new_candidates"]["total"] == default["new_candidates"]["total"]
+
+
+@pytest.mark.slow
+def test_a_partition_that_stops_leaves_the_others_screened(prefect_harness, tmp_path, monkeypatch):
+    from tasks.stage import StageFailed
+
+    engine = build_engine()
+    db.upgrade(engine)
+    seed_database(engine, 1500, parse_provinces("11,52,53"), defect_rate=0.0)
+    with engine.begin() as conn:  # Guizhou's monitoring threshold is missing: a blocking input check fails
+        conn.execute(sa.text("DELETE FROM monitoring_thresholds WHERE province_code = '52'"))
+    monkeypatch.setenv("CAMPAIGNS_PARTITION_HOUSEHOLDS", "400")
+    monkeypatch.setenv("CAMPAIGNS_WORKERS", "2")  # the stop travels back from a worker process
+    get_settings.cache_clear()
+    params = ScreeningParams(year=2023, provinces=["11 北京市", "52 贵州省", "53 云南省"], as_of="2023-06-30")
+
+    with pytest.raises(StageFailed, match="1 province"):
+        concentrated_screening(params)
+    with engine.connect() as conn:
+        stored = set(conn.execute(sa.text("SELECT DISTINCT province_code FROM screening_findings")).scalars())
+        status, error = conn.execute(sa.text("SELECT status, error FROM campaign_runs")).one()
+        messages = " ".join(conn.execute(sa.text("SELECT text FROM outbox")).scalars())
+    assert stored == {"11", "53"}
+    assert status == "failed" and "threshold.known" in error
+    assert "validated households" in messages and "52" in messages
