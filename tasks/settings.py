@@ -33,7 +33,7 @@ class Settings(BaseSettings):
 
     # Scale: campaigns work province partition by partition; memory is bounded by the largest partition.
     partition_households: int = Field(
-        default=1_000_000, ge=1, description="Provinces are screened together until a partition holds this "
+        default=250_000, ge=1, description="Provinces are screened together until a partition holds this "
         "many households; a larger province is a partition of its own."
     )
     workers: int = Field(
