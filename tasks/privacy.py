@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -153,3 +154,11 @@ def mask_phone(value: object) -> str | None:
 def mask_id_numbers_in_text(text: str) -> str:
     """Mask every 18-character ID-shaped token in free text, valid or not: a mistyped ID is still personal."""
     return ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
+
+
+def private_folder(path: Path) -> Path:
+    """A folder for files that hold household lists or county submissions: created (with its parents) and
+    set readable by its owner only (0700), whatever the process's umask or the folder's earlier mode."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path

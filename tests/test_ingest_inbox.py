@@ -78,6 +78,8 @@ def test_sweep_moves_every_file_out_and_tells_the_county_about_problems(prefect_
             "link.csv.report.json"} == rejected
     assert "binary content" in Path("var/rejected", day, f"{junk}.error.txt").read_text("utf-8")
     assert "symbolic link" in Path("var/rejected", day, "link.csv.error.txt").read_text("utf-8")
+    for folder in ("var/archive", "var/rejected", f"var/archive/{day}", f"var/rejected/{day}"):
+        assert Path(folder).stat().st_mode & 0o777 == 0o700  # county files: readable by the owner only
 
     by_channel = {}
     for m in slack.messages:

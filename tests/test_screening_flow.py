@@ -50,6 +50,8 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
     for name in ("new_candidates", "unmatched_leads", "coverage_gaps"):
         assert (folder / f"{name}.csv").exists()
     assert (folder / "screening.xlsx").exists()
+    for private in (folder, folder / "provinces"):  # household lists: readable by the owner only
+        assert private.stat().st_mode & 0o777 == 0o700
     import openpyxl
 
     candidates = pd.read_csv(folder / "new_candidates.csv", dtype=str)

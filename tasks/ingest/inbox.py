@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from tasks.ingest.load import ingest_file
 from tasks.ingest.report import FileReport, error_report, problem_message, report_json
 from tasks.notify import Notifier
+from tasks.privacy import private_folder
 from tasks.settings import Settings
 
 TEMPORARY = re.compile(r"^(\.|~\$)|\.(tmp|part|crdownload|swp)$", re.IGNORECASE)
@@ -86,8 +87,8 @@ def _county_hint(relative: Path) -> str | None:
 
 def _move(path: Path, report: FileReport, settings: Settings, today: date) -> Path:
     base = settings.rejected_dir if report.status == "rejected" else settings.archive_dir
-    folder = base / today.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(base)  # county submissions carry names and ID numbers: the owner only
+    folder = private_folder(base / today.isoformat())
     target = folder / (f"{report.sha256}__{path.name}" if report.sha256 else path.name)
     if target.exists() or target.is_symlink():  # the same file again the same day: keep both reports
         target = target.with_name(f"{datetime.now():%H%M%S%f}__{target.name}")

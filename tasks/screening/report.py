@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name
+from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, private_folder
 from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.screening.province import LISTS, ProvinceScreening
@@ -126,7 +126,7 @@ def _holds_id(frame: pd.DataFrame) -> np.ndarray:
 
 
 def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)  # household lists: the owner only
     written = [folder / "summary.json"]
     written[0].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     safe = {}
@@ -150,7 +150,8 @@ def province_sheets(results: list[ProvinceScreening]) -> dict[str, dict[str, pd.
 def write_province_workbooks(folder: Path, sheets: dict[str, dict[str, pd.DataFrame]]) -> list[Path]:
     """One workbook of lists per province: what its coordinators open; it stays within a sheet's 1,048,576
     rows at any scale. Written where the province was screened, so partitions write theirs in parallel."""
-    (folder / "provinces").mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
+    private_folder(folder / "provinces")
     written = []
     for code, of_province in sheets.items():
         name = PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
