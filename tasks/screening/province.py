@@ -63,8 +63,9 @@ def screen_partition(ctx: CampaignContext, codes: list[str], *, year: int, mode:
             roster = inputs.of_province(province)
             timing["rows"] = len(roster["households"])
             lists, leads = screen_rules(roster, thresholds, window_start, stamp, rules)
-        quarantined = {f"validate {t}": f["quarantined"] for t, f in inputs.reconciliation(province).items()}
-        screened.append(ProvinceScreening(province, lists, leads, quarantined, inputs.reconciliation(province)))
+        counts = inputs.reconciliation(province)
+        quarantined = {f"validate {t}": f["quarantined"] for t, f in counts.items()}
+        screened.append(ProvinceScreening(province, lists, leads, quarantined, counts))
     _check_outputs(ctx, scope, screened)
     if not ctx.dry_run:
         for result in screened:
