@@ -1,8 +1,9 @@
 """Campaign 2: the annual assessment and evaluation (考核评估), with the monitoring evaluation of the key
 assistance counties (重点帮扶县发展成效监测评价).
 
-Configuration (weights checked) → inputs checked → indicators, scores, grades, ranks, red line, key counties
-→ output checks → reports → messages. One Prefect task per stage: the work is national tables in pandas."""
+Configuration (weights checked) → national inputs checked → the roster checked and counted per partition of
+provinces (tasks.roster_parts) → indicators, scores, grades, ranks, red line, key counties → output checks →
+reports → messages. One Prefect task per stage, and per partition for the roster."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from tasks.assessment.announce import announce_results
-from tasks.assessment.evaluate import evaluate, indicator_weights
+from tasks.assessment.evaluate import assessment_counts, evaluate_counts, indicator_weights
+from tasks.assessment.indicators import RosterCounts
 from tasks.assessment.params import AssessmentParams
 from tasks.assessment.report import AssessmentResult, write_reports
-from tasks.inputs import programme_inputs
+from tasks.inputs import national_inputs
 from tasks.notify.hooks import failure_hook, flow_run_url
+from tasks.partitions import SettingsTaskRunner
 from tasks.resources import build_engine, build_notifier
+from tasks.roster_parts import count_roster
 from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.settings import get_settings
 from tasks.stage import CampaignContext, StageFailed, checkpoint, close_run
@@ -44,20 +48,21 @@ def check_configuration(ctx: CampaignContext, params: AssessmentParams):
     return config
 
 
-@task(name="check inputs", cache_policy=NO_CACHE)
+@task(name="check national inputs", cache_policy=NO_CACHE)
 def check_inputs(ctx: CampaignContext, params: AssessmentParams) -> dict:
-    """Funds, employment, monitoring, relocation, credit and training, each through its suite."""
-    return programme_inputs(ctx, params.province_codes, pd.Timestamp(params.year, 12, 31))
+    """Funds, employment and relocation, each through its suite, and the counties."""
+    return national_inputs(ctx, params.province_codes)
 
 
 @task(name="score provinces and key counties", cache_policy=NO_CACHE)
-def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, config) -> AssessmentResult:
+def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: RosterCounts,
+          config) -> AssessmentResult:
     """Indicators, scores, grade, rank, red line, lagging key counties; then the output checkpoints."""
     for table in ("linkage_funds", "employment"):
         if not (tables[table]["year"] == params.year).any():
             # Without the year's programme data the roster's current state alone would be scored.
             raise StageFailed(f"{ctx.label}: no {table} rows for {params.year}: nothing to assess")
-    result = evaluate(tables, params.year, config, params.province_codes)
+    result = evaluate_counts(counts, tables, params.year, config, params.province_codes)
     ctx.suite_parameters["provinces_in_scope"] = len(params.province_codes)
     checkpoint(ctx, "check scores", result.ranking, "assessment_outputs", key="province_code", announce="problems")
     checkpoint(ctx, "check indicator scores", result.indicators, "assessment_indicator_outputs",
@@ -91,7 +96,7 @@ def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: As
 
 
 @flow(name="annual-assessment", flow_run_name=_run_name, on_failure=[failure_hook("assessment")],
-      on_crashed=[failure_hook("assessment")])
+      on_crashed=[failure_hook("assessment")], task_runner=SettingsTaskRunner())
 def annual_assessment(params: AssessmentParams) -> dict:
     """巩固拓展脱贫攻坚成果考核评估: score every province on the policy's indicators, grade and rank them,
     flag the risk of large-scale return to poverty, and list the key assistance counties that lag."""
@@ -114,7 +119,10 @@ def annual_assessment(params: AssessmentParams) -> dict:
     try:
         config = check_configuration(ctx, params)
         tables = check_inputs(ctx, params)
-        result = score(ctx, params, tables, config)
+        # The roster, per partition of provinces on the task runner: each hands back its counts, not rows.
+        counts = RosterCounts.combine(count_roster(ctx, params.province_codes, pd.Timestamp(params.year, 12, 31),
+                                                   assessment_counts, year=params.year, config=config))
+        result = score(ctx, params, tables, counts, config)
         summary = report_and_notify(ctx, params, result)
     except Exception as exc:
         close_run(ctx, "failed", str(exc))

@@ -20,13 +20,24 @@ from prefect.runtime import flow_run
 from prefect.states import Cancelled
 
 from tasks.notify.hooks import failure_hook, flow_run_url
+from tasks.partitions import SettingsTaskRunner
+from tasks.reference.provinces import PROVINCES
 from tasks.release import announce
 from tasks.release.approval import Approval, ApprovalForm, Decision, form_description
 from tasks.release.params import ReleaseParams
-from tasks.release.prepare import ReleaseDraft, check_publication, check_release, compute_release, gate_approval
+from tasks.release.prepare import (
+    ReleaseDraft,
+    check_period_ended,
+    check_publication,
+    check_release,
+    compute_release,
+    gate_approval,
+    release_counts,
+)
 from tasks.release.publish import latest_published, record
 from tasks.release.render import render_draft
 from tasks.resources import build_engine, build_notifier
+from tasks.roster_parts import count_roster
 from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.settings import get_settings
 from tasks.stage import CampaignContext, StageFailed, close_run
@@ -40,9 +51,9 @@ def _run_name() -> str:
 
 
 @task(name="compute figures", cache_policy=NO_CACHE)
-def compute_figures_task(ctx: CampaignContext, params: ReleaseParams) -> ReleaseDraft:
+def compute_figures_task(ctx: CampaignContext, params: ReleaseParams, counted: list) -> ReleaseDraft:
     """Year-to-date figures, nationally and per province, with last year's and the previous release's."""
-    return compute_release(ctx, params.resolved_period())
+    return compute_release(ctx, params.resolved_period(), counted)
 
 
 @task(name="check figures", cache_policy=NO_CACHE)
@@ -114,7 +125,7 @@ def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, 
 
 
 @flow(name="press-release", flow_run_name=_run_name, on_failure=[failure_hook("release")],
-      on_crashed=[failure_hook("release")])
+      on_crashed=[failure_hook("release")], task_runner=SettingsTaskRunner())
 def press_release(params: ReleaseParams):
     """例行数据发布: compute the period's headline figures, check them, draft the release, wait for a
     person's approval, publish a new version and tell the press office."""
@@ -132,7 +143,11 @@ def press_release(params: ReleaseParams):
         output_dir=settings.output_dir / "releases" / period.label, today=datetime.now(settings.tz).date(),
         flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run)
     try:
-        release = check_figures_task(ctx, compute_figures_task(ctx, params))
+        check_period_ended(ctx, period)
+        # The roster and loans, per partition of provinces on the task runner: each hands back its counts.
+        counted = count_roster(ctx, [p.code for p in PROVINCES], pd.Timestamp(period.end), release_counts,
+                               period=period)
+        release = check_figures_task(ctx, compute_figures_task(ctx, params, counted))
         draft = render_draft_task(ctx, release)
         create_markdown_artifact(release.summary_markdown(draft), key="release-draft", description=ctx.label)
         create_table_artifact(release.headline_rows(), key="release-figures", description=ctx.label)

@@ -16,8 +16,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from tasks.notify.hooks import failure_hook, flow_run_url
-from tasks.partitions import SettingsTaskRunner, partition_label, plan_partitions, province_sizes, worker_count
+from tasks.partitions import SettingsTaskRunner
 from tasks.resources import build_engine, build_notifier
+from tasks.roster_parts import plan, run_partitions
 from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.screening import announce
 from tasks.screening.params import ScreeningParams
@@ -124,22 +125,12 @@ def concentrated_screening(params: ScreeningParams) -> dict:
         today=params.as_of, flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run,
     )
     announce_scope(ctx, params)
-    partitions = plan_partitions(province_sizes(engine, params.province_codes), settings.partition_households,
-                                 1 if settings.dask_address else worker_count(settings))
+    partitions = plan(ctx, params.province_codes)
     progress = create_progress_artifact(0.0, key="screening-progress", description=ctx.label)
-    futures = [screen_one_partition.submit(ctx, codes, partition_label(codes), params) for codes in partitions]
-    results: list[ProvinceScreening] = []
-    failed: dict[str, str] = {}
-    for done, (codes, future) in enumerate(zip(partitions, futures, strict=True), start=1):
-        try:
-            outcome = future.result()
-        except StageFailed as exc:  # the partition stops; the others go on, and the run ends failed
-            failed.update(dict.fromkeys(codes, str(exc)))
-            logger.error("provinces %s stopped: %s", partition_label(codes), exc)
-        else:
-            results.extend(outcome.provinces)
-            ctx.absorb(outcome.ctx)
-        update_progress_artifact(progress, 100.0 * done / len(partitions))
+    screened, failed = run_partitions(
+        ctx, partitions, screen_one_partition, params,
+        on_done=lambda done: update_progress_artifact(progress, 100.0 * done / len(partitions)))
+    results: list[ProvinceScreening] = [province for provinces in screened for province in provinces]
     summary = report_and_notify(ctx, params, results, failed)
     close_run(ctx, "failed" if failed else "completed", error="; ".join(dict.fromkeys(failed.values())) or None)
     logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s",

@@ -13,7 +13,7 @@ import pandas as pd
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
 from tasks.reference.provinces import PROVINCES
 from tasks.stage import CampaignContext, StageOutcome, checkpoint
-from tasks.tables import read_table
+from tasks.tables import read_table, read_tables
 
 NO_ROWS = np.empty(0, dtype=np.intp)
 KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
@@ -70,8 +70,8 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
     names the partition when the provinces are checked together."""
     engine = ctx.engine
     with ctx.timed("read roster", scope=scope) as timing:
-        raw = {t: read_table(engine, t, provinces) for t in KEYS}
-        thresholds = read_table(engine, "monitoring_thresholds", provinces)
+        raw = read_tables(engine, [*KEYS, "monitoring_thresholds"], provinces)
+        thresholds = raw.pop("monitoring_thresholds")
         timing["rows"] = sum(len(f) for f in raw.values())
     as_of = as_of if as_of is not None else pd.Timestamp(ctx.today)
     with ctx.timed("derive facts", rows=timing["rows"], scope=scope):
@@ -108,19 +108,45 @@ PROGRAMME_SUITES = {
     "microcredit_loans": ("assessment_credit", "loan_no"),
     "training_enrolments": ("assessment_training", "enrolment_no"),
 }
+# Rows per household or person: they grow with the roster, so they are read and checked with its partition.
+ROSTER_PROGRAMME = ("microcredit_loans", "training_enrolments")
+# Rows per county, site or province report: small whatever the roster, read once for the country.
+NATIONAL_PROGRAMME = ("linkage_funds", "employment", "relocation_sites")
+
+
+def roster_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp,
+                  scope: str | None = None) -> dict[str, pd.DataFrame]:
+    """The roster of `provinces` (monitoring) and its per-household programme tables (credit, training),
+    each through its suite; rows that failed a critical check left out."""
+    ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
+    roster = validate_inputs(ctx, provinces, as_of=as_of, announce="problems", scope=scope)
+    tables = {"households": roster.households, "persons": roster.persons, "measures": roster.measures,
+              "leads": roster.leads, "monitoring_thresholds": roster.thresholds}
+    tables.update(_checked_programme(ctx, ROSTER_PROGRAMME, provinces, scope))
+    return tables
+
+
+def national_inputs(ctx: CampaignContext, provinces: list[str]) -> dict[str, pd.DataFrame]:
+    """The programme tables reported per county, site or province (funds, employment, relocation), each
+    through its suite, and the counties."""
+    ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
+    tables = _checked_programme(ctx, NATIONAL_PROGRAMME, provinces, None)
+    tables["counties"] = read_table(ctx.engine, "counties", provinces)
+    return tables
 
 
 def programme_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
-    """The roster (monitoring) and the programme tables (funds, employment, relocation, credit, training),
-    each through its suite; rows that failed a critical check left out. What the assessment and the press
-    releases read."""
-    ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
-    roster = validate_inputs(ctx, provinces, as_of=as_of, announce="problems")
-    tables = {"households": roster.households, "persons": roster.persons, "measures": roster.measures,
-              "leads": roster.leads, "monitoring_thresholds": roster.thresholds}
-    for table, (suite, key) in PROGRAMME_SUITES.items():
-        frame = read_table(ctx.engine, table, provinces)
-        outcome = checkpoint(ctx, f"validate {table}", frame, suite, key=key, source=table, announce="problems")
+    """Every input of the assessment and the releases in one process: `roster_inputs` and
+    `national_inputs` together (the campaigns split the roster part by partition: tasks.roster_parts)."""
+    return {**roster_inputs(ctx, provinces, as_of), **national_inputs(ctx, provinces)}
+
+
+def _checked_programme(ctx: CampaignContext, names: tuple[str, ...], provinces: list[str],
+                       scope: str | None) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for table, frame in read_tables(ctx.engine, names, provinces).items():
+        suite, key = PROGRAMME_SUITES[table]
+        outcome = checkpoint(ctx, f"validate {table}", frame, suite, key=key, source=table, announce="problems",
+                             scope=scope)
         tables[table] = outcome.frame
-    tables["counties"] = read_table(ctx.engine, "counties", provinces)
     return tables

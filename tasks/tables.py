@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -12,21 +14,50 @@ from pyarrow import csv as pa_csv
 from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Float, Integer, Select, String, select
 
 from tasks.model import metadata
+from tasks.sqlite_native import NativeReadError, read_arrow
+
+logger = logging.getLogger(__name__)
 
 
 def read_table(engine: Engine, name: str, provinces: Iterable[str] | None = None,
                columns: list[str] | None = None) -> pd.DataFrame:
     """Rows of table `name` (optionally of some provinces), typed as the model says."""
+    return read_tables(engine, [name], provinces, {name: columns} if columns else None)[name]
+
+
+def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] | None = None,
+                columns: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
+    """Several tables at once (optionally of some provinces, and some columns), each typed as the model says.
+    On a SQLite file they are read together by one native reader (tasks.sqlite_native)."""
+    provinces = list(provinces) if provinces is not None else None
+    queries = {name: _select(name, provinces, (columns or {}).get(name)) for name in names}
+    frames: dict[str, pd.DataFrame] = {}
+    native = {n: q for n, (q, cols) in queries.items() if not any(isinstance(c.type, JSON) for c in cols)}
+    if engine.dialect.name == "postgresql":
+        # JSON documents stay Python objects: COPY would hand them back as text.
+        frames = {n: typed(_copy_out(engine, q, queries[n][1]), n) for n, q in native.items()}
+    elif engine.dialect.name == "sqlite" and native and _sqlite_file(engine):
+        try:
+            frames = _read_native(engine, native, queries)
+        except NativeReadError as exc:
+            # Slower but the same rows: the Python driver.
+            logger.warning("%s; reading through the Python driver instead", exc)
+    for name, (query, cols) in queries.items():
+        if name not in frames:
+            frames[name] = _read_python(engine, name, query, cols)
+    return {name: frames[name] for name in queries}
+
+
+def _select(name: str, provinces: list[str] | None, columns: list[str] | None) -> tuple[Select, list]:
     table = metadata.tables[name]
     cols = [table.c[c] for c in columns] if columns else list(table.c)
     query = select(*cols)
     if provinces is not None:
-        query = query.where(table.c.province_code.in_(list(provinces)))
-    columnar = not any(isinstance(c.type, JSON) for c in cols)  # JSON documents stay Python objects
-    if engine.dialect.name == "postgresql" and columnar:
-        return typed(_copy_out(engine, query, cols), name)
-    # SQLite stays with pandas: native readers (connectorx, ADBC) bring their own SQLite, whose closing of
-    # a WAL database under our open connections ended in "disk I/O error" (tried; see the issue 9 note).
+        query = query.where(table.c.province_code.in_(provinces))
+    return query, cols
+
+
+def _read_python(engine: Engine, name: str, query: Select, cols: list) -> pd.DataFrame:
     with engine.connect() as conn:
         # In chunks: a whole result as Python tuples takes about ten times the memory of the frame.
         chunks = list(pd.read_sql(query, conn, chunksize=READ_CHUNK_ROWS))
@@ -34,9 +65,30 @@ def read_table(engine: Engine, name: str, provinces: Iterable[str] | None = None
     return typed(frame, name)
 
 
+def _sqlite_file(engine: Engine) -> bool:
+    database = engine.url.database
+    return bool(database) and database != ":memory:" and not database.startswith("file:")
+
+
+def _read_native(engine: Engine, queries: dict[str, Select],
+                 declared: dict[str, tuple[Select, list]]) -> dict[str, pd.DataFrame]:
+    sql = {n: str(q.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+           for n, q in queries.items()}
+    tables = read_arrow(str(Path(engine.url.database).resolve()), sql)
+    frames = {}
+    for name, table in tables.items():
+        schema = pa.schema([(c.name, _arrow_type(c)) for c in declared[name][1]])
+        frames[name] = typed(table.cast(schema).to_pandas(date_as_object=False, self_destruct=True), name)
+    return frames
+
+
 READ_CHUNK_ROWS = 100_000
 ARROW_TYPES = [(Boolean, pa.bool_()), (DateTime, pa.timestamp("us")), (Date, pa.date32()),
                (Integer, pa.int64()), (Float, pa.float64()), (String, pa.string())]
+
+
+def _arrow_type(column) -> pa.DataType:
+    return next((t for kind, t in ARROW_TYPES if isinstance(column.type, kind)), pa.string())
 
 
 def _copy_out(engine: Engine, query: Select, cols: list) -> pd.DataFrame:
@@ -44,7 +96,7 @@ def _copy_out(engine: Engine, query: Select, cols: list) -> pd.DataFrame:
     Python tuples, which matters at tens of millions of persons. The CSV is spooled to a temporary file so
     memory holds the parsed columns, not the text too."""
     sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    types = {c.name: next((t for kind, t in ARROW_TYPES if isinstance(c.type, kind)), pa.string()) for c in cols}
+    types = {c.name: _arrow_type(c) for c in cols}
     with tempfile.TemporaryFile() as spool:
         with engine.connect() as conn:
             raw = conn.connection.driver_connection
@@ -66,7 +118,9 @@ def typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             continue
         kind = table.c[column].type
         if isinstance(kind, Date | DateTime):
-            frame[column] = pd.to_datetime(frame[column], errors="coerce", format="mixed")
+            # One unit per kind whichever reader parsed them (text, Arrow dates, COPY), so frames compare.
+            unit = "datetime64[us]" if isinstance(kind, DateTime) else "datetime64[s]"
+            frame[column] = pd.to_datetime(frame[column], errors="coerce", format="mixed").astype(unit)
         elif isinstance(kind, Boolean):
             frame[column] = frame[column].astype("boolean")
         elif isinstance(kind, Integer) and frame[column].isna().any():

@@ -7,10 +7,12 @@ import pandas as pd
 
 from tasks.assessment.config import AssessmentConfig
 from tasks.assessment.indicators import (
-    compute_county_indicators,
-    compute_indicators,
+    RosterCounts,
+    county_indicators_from_counts,
+    indicators_from_counts,
     lagging_counties,
     national_checks,
+    roster_counts,
 )
 from tasks.assessment.report import AssessmentResult
 from tasks.assessment.scoring import indicator_table, score_provinces
@@ -23,10 +25,10 @@ def indicator_weights(config: AssessmentConfig) -> pd.DataFrame:
     return pd.DataFrame({"indicator": config.keys, "weight": [i.weight for i in config.indicators]})
 
 
-def new_candidates_share(tables: dict[str, pd.DataFrame], year: int) -> pd.Series:
+def new_candidates(tables: dict[str, pd.DataFrame], year: int) -> pd.Series:
     """Per province: the new monitoring candidates the screening's own rules find (income under the
     threshold, a sharp drop, rigid expenditure, a 三保障 or water gap, a verified lead of the year), not yet
-    monitored, over the province's 脱贫户: the red line's measure of a risk of large-scale return to poverty."""
+    monitored."""
     h = tables["households"]
     leads = tables["leads"]
     matched = match_leads(leads[leads["reported_at"].dt.year == year], tables["persons"], h)
@@ -35,18 +37,45 @@ def new_candidates_share(tables: dict[str, pd.DataFrame], year: int) -> pd.Serie
                           .to_numpy(), index=h.index)
     found = screen_risks(h, matched, threshold, ScreeningRules())
     province_of = h.drop_duplicates("household_no").set_index("household_no")["province_code"]
-    candidates = found["household_no"].map(province_of).value_counts()
-    alleviated = h.loc[h["is_poverty_alleviated"].fillna(False).astype(bool), "province_code"].value_counts()
-    return (candidates.reindex(alleviated.index, fill_value=0) / alleviated).astype(float)
+    return found["household_no"].map(province_of).value_counts().rename_axis("province_code").rename("candidates")
+
+
+def new_candidates_share(tables: dict[str, pd.DataFrame], year: int) -> pd.Series:
+    """Per province: `new_candidates` over the province's 脱贫户: the red line's measure of a risk of
+    large-scale return to poverty."""
+    alleviated = tables["households"].loc[tables["households"]["is_poverty_alleviated"].fillna(False).astype(bool),
+                                          "province_code"].value_counts()
+    return _share_of(new_candidates(tables, year), alleviated)
+
+
+def assessment_counts(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig) -> RosterCounts:
+    """What the assessment counts from the roster of some provinces: the indicators' sums and the red line's
+    candidates. A partition's counts combine with the others' (RosterCounts.combine)."""
+    counts = roster_counts(tables, year, config)
+    counts.candidates = new_candidates(tables, year)
+    return counts
 
 
 def evaluate(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig,
              provinces: list[str]) -> AssessmentResult:
-    indicators = compute_indicators(tables, year, config, provinces)
-    shares = new_candidates_share(tables, year)
+    """The whole assessment from the checked tables of every province in one process."""
+    return evaluate_counts(assessment_counts(tables, year, config), tables, year, config, provinces)
+
+
+def evaluate_counts(counts: RosterCounts, tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig,
+                    provinces: list[str]) -> AssessmentResult:
+    """The assessment from the roster's counts and the national tables (linkage_funds, employment,
+    counties)."""
+    indicators = indicators_from_counts(counts, tables, year, config, provinces)
+    alleviated = counts.of("province_code")[0]["poverty_alleviated"]
+    shares = _share_of(counts.candidates, alleviated[alleviated > 0])
     indicators["new_candidates_share"] = indicators["province_code"].map(shares).astype(float)
     # Ranks 1..n without repeats (the output checkpoint's rule): equal totals are ordered by province code.
     scores = score_provinces(indicators, config, ties="ordered").drop(columns=["weakest_keys"])
-    counties = lagging_counties(compute_county_indicators(tables, year, config))
+    counties = lagging_counties(county_indicators_from_counts(counts, tables["counties"]))
     return AssessmentResult(year, scores, indicator_table(indicators, scores, config), counties,
                             national_checks(tables, year, config), config.as_dict())
+
+
+def _share_of(candidates: pd.Series, alleviated: pd.Series) -> pd.Series:
+    return (candidates.reindex(alleviated.index, fill_value=0) / alleviated).astype(float)

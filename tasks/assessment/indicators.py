@@ -35,6 +35,7 @@ Population rules (why each count is what it is):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -53,30 +54,76 @@ YULU_SCHOOLING = ("vocational", "college")
 BOTTOM_SHARE = 0.10  # key counties in the bottom tenth nationally on growth lag, whatever their province
 
 
+@dataclass
+class RosterCounts:
+    """What the indicators count from the roster: sums of the household and person flags per (province,
+    county), the timeliness of identification per province, and the 脱贫户 thresholds. Sums add up, so a
+    partition's counts combine with the others' into the country's (tasks.roster_parts)."""
+
+    households: pd.DataFrame  # index (province_code, county_code): sums of household_flags
+    persons: pd.DataFrame  # index (province_code, county_code): sums of person_flags
+    timeliness: pd.DataFrame  # index province_code: num (timely), den (identified in the year)
+    thresholds: pd.DataFrame  # monitoring_thresholds rows
+    candidates: pd.Series | None = None  # province_code -> new candidates by the screening's rules
+
+    @classmethod
+    def combine(cls, parts: list[RosterCounts]) -> RosterCounts:
+        def add(frames: list[pd.DataFrame]) -> pd.DataFrame:
+            whole = pd.concat(frames)
+            return whole.groupby(level=list(range(whole.index.nlevels)), dropna=False).sum()
+
+        candidates = [p.candidates for p in parts if p.candidates is not None]
+        return cls(add([p.households for p in parts]), add([p.persons for p in parts]),
+                   add([p.timeliness for p in parts]), pd.concat([p.thresholds for p in parts], ignore_index=True),
+                   add(candidates) if candidates else None)
+
+    def of(self, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Household and person sums per `by` (province_code or county_code); rows without it left out."""
+        return (self.households.groupby(level=by).sum(), self.persons.groupby(level=by).sum())
+
+
+def roster_counts(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig) -> RosterCounts:
+    """The roster's part of the indicators (households, persons, measures, leads, thresholds, loans and
+    training of any set of provinces)."""
+    h = household_flags(tables, year, config)
+    p = person_flags(tables, h, year, config)
+    keys = ["province_code", "county_code"]
+    return RosterCounts(h.drop(columns="household_no").groupby(keys, dropna=False).sum(),
+                        p.groupby(keys, dropna=False).sum(),
+                        _timely(tables["leads"], year, config.param("identification_timeliness", "max_days")),
+                        tables["monitoring_thresholds"])
+
+
 def compute_indicators(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig,
                        provinces: list[str] | None = None) -> pd.DataFrame:
     """One row per province (`province_code` column, sorted): numerator, denominator and value per
     indicator, the two parts of microcredit_training, and `new_candidates_share` for the red line.
     `provinces` fixes the rows (a province without data gets NaN values); by default every province that
     appears in households, linkage_funds or employment."""
-    h = household_flags(tables, year, config)
-    p = person_flags(tables, h, year, config)
-    by = "province_code"
+    return indicators_from_counts(roster_counts(tables, year, config), tables, year, config, provinces)
+
+
+def indicators_from_counts(counts: RosterCounts, tables: dict[str, pd.DataFrame], year: int,
+                           config: AssessmentConfig, provinces: list[str] | None = None) -> pd.DataFrame:
+    """`compute_indicators` from the roster's counts and the national tables (linkage_funds, employment)."""
+    h, p = counts.of("province_code")
+    timely = counts.timeliness
     parts = [
         _funds(tables["linkage_funds"], year),
         _employment(tables["employment"], year),
-        _share(h, by, "dev_covered", "dev_eligible", "development_coverage"),
-        _share(h, by, "net_covered", "net_eligible", "safety_net_coverage"),
-        _timeliness(tables["leads"], year, config.param("identification_timeliness", "max_days")),
-        _share(h, by, "eliminated_monitored", "monitored", "risk_elimination"),
-        _share(h, by, "income_now", "income_prev", "income_growth", minus_one=True),
-        _share(p, by, "reloc_employed", "reloc_full", "relocation_employment"),
-        _share(h, by, "credit_reached", "credit_eligible", "credit"),
-        _share(p, by, "yulu_enrolled", "yulu_eligible", "yulu"),
-        _share(h, by, "new_candidate", "poverty_alleviated", "new_candidates_share"),
+        _ratio(h, "dev_covered", "dev_eligible", "development_coverage"),
+        _ratio(h, "net_covered", "net_eligible", "safety_net_coverage"),
+        _columns("identification_timeliness", timely["num"], timely["den"]),
+        _ratio(h, "eliminated_monitored", "monitored", "risk_elimination"),
+        _ratio(h, "income_now", "income_prev", "income_growth", minus_one=True),
+        _ratio(p, "reloc_employed", "reloc_full", "relocation_employment"),
+        _ratio(h, "credit_reached", "credit_eligible", "credit"),
+        _ratio(p, "yulu_enrolled", "yulu_eligible", "yulu"),
+        _ratio(h, "new_candidate", "poverty_alleviated", "new_candidates_share"),
     ]
+    by = "province_code"
     if provinces is None:
-        seen = pd.concat([tables[t]["province_code"] for t in ("households", "linkage_funds", "employment")])
+        seen = pd.concat([pd.Series(h.index), *(tables[t]["province_code"] for t in ("linkage_funds", "employment"))])
         provinces = sorted(seen.dropna().astype(str).unique())
     out = pd.concat(parts, axis=1).reindex(pd.Index(provinces, name=by))
     counted = [c for c in out.columns if c.endswith(("_numerator", "_denominator"))
@@ -87,7 +134,7 @@ def compute_indicators(tables: dict[str, pd.DataFrame], year: int, config: Asses
         out[name] = _divide(out[f"{name}_numerator"], out[f"{name}_denominator"])
     out["income_growth"] = _divide(out["income_growth_numerator"], out["income_growth_denominator"]) - 1
     _combine_credit_and_training(out, config)
-    no_threshold = ~out.index.isin(_thresholds(tables["monitoring_thresholds"], year).index)
+    no_threshold = ~out.index.isin(_thresholds(counts.thresholds, year).index)
     out.loc[no_threshold, "new_candidates_share"] = np.nan
     out = out.reset_index()
     out.insert(1, "province", out[by].map(_province_name))
@@ -168,17 +215,19 @@ def compute_county_indicators(tables: dict[str, pd.DataFrame], year: int, config
     """One row per key assistance county (`counties.is_key_assistance`): the indicators that apply at county
     level (COUNTY_INDICATORS), `growth` (its 脱贫户 income growth) and `province_growth` (the same over the
     whole province, key counties or not), for `lagging_counties`."""
-    counties = tables["counties"]
+    return county_indicators_from_counts(roster_counts(tables, year, config), tables["counties"])
+
+
+def county_indicators_from_counts(counts: RosterCounts, counties: pd.DataFrame) -> pd.DataFrame:
     key = counties[counties["is_key_assistance"].fillna(False).astype(bool)]
-    h = household_flags(tables, year, config)
-    p = person_flags(tables, h, year, config)
+    h, p = counts.of("county_code")
     by = "county_code"
     parts = [
-        _share(h, by, "dev_covered", "dev_eligible", "development_coverage"),
-        _share(h, by, "net_covered", "net_eligible", "safety_net_coverage"),
-        _share(h, by, "eliminated_monitored", "monitored", "risk_elimination"),
-        _share(h, by, "income_now", "income_prev", "income_growth", minus_one=True),
-        _share(p, by, "reloc_employed", "reloc_full", "relocation_employment"),
+        _ratio(h, "dev_covered", "dev_eligible", "development_coverage"),
+        _ratio(h, "net_covered", "net_eligible", "safety_net_coverage"),
+        _ratio(h, "eliminated_monitored", "monitored", "risk_elimination"),
+        _ratio(h, "income_now", "income_prev", "income_growth", minus_one=True),
+        _ratio(p, "reloc_employed", "reloc_full", "relocation_employment"),
     ]
     out = pd.concat(parts, axis=1).reindex(pd.Index(key["code"], name=by))
     counted = [c for c in out.columns if c.endswith(("_numerator", "_denominator"))]
@@ -190,7 +239,7 @@ def compute_county_indicators(tables: dict[str, pd.DataFrame], year: int, config
     out.insert(1, "county", key["name"].to_numpy())
     out.insert(2, "province_code", key["province_code"].to_numpy())
     out.insert(3, "province", out["province_code"].map(_province_name))
-    province = _share(h, "province_code", "income_now", "income_prev", "income_growth", minus_one=True)
+    province = _ratio(counts.of("province_code")[0], "income_now", "income_prev", "income_growth", minus_one=True)
     out["growth"] = out["income_growth"]
     out["province_growth"] = out["province_code"].map(province["income_growth"]).astype(float)
     return out
@@ -246,19 +295,18 @@ def _employment(employment: pd.DataFrame, year: int) -> pd.DataFrame:
     return _columns("employment_change", num, den)
 
 
-def _timeliness(leads: pd.DataFrame, year: int, max_days: float) -> pd.DataFrame:
+def _timely(leads: pd.DataFrame, year: int, max_days: float) -> pd.DataFrame:
+    """Per province: leads identified in the year (den) and those verified within `max_days` (num)."""
     verified = pd.to_datetime(leads["verified_at"])
     chosen = leads["outcome"].eq("identified").fillna(False) & verified.dt.year.eq(year).fillna(False)
     rows = leads[chosen]
     took = verified[chosen] - pd.to_datetime(rows["reported_at"])
     timely = took.le(pd.Timedelta(days=max_days)).fillna(False)
     frame = pd.DataFrame({"province_code": rows["province_code"], "num": timely.astype(int), "den": 1})
-    sums = frame.groupby("province_code").sum()
-    return _columns("identification_timeliness", sums["num"], sums["den"])
+    return frame.groupby("province_code")[["num", "den"]].sum()
 
 
-def _share(flags: pd.DataFrame, by: str, num: str, den: str, name: str, minus_one: bool = False) -> pd.DataFrame:
-    sums = flags.groupby(by)[[num, den]].sum()
+def _ratio(sums: pd.DataFrame, num: str, den: str, name: str, minus_one: bool = False) -> pd.DataFrame:
     return _columns(name, sums[num].astype(float), sums[den].astype(float), minus_one)
 
 

@@ -79,7 +79,7 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, key: str | None = None,
         batch = _batch_definition()[1].get_batch(batch_parameters={"dataframe": data})
         result = batch.validate(suite, result_format={
             "result_format": "COMPLETE", "return_unexpected_index_query": False, "partial_unexpected_count": 0,
-        }, expectation_parameters=parameters or {})
+        }, expectation_parameters=_narrowed(suite_name, data, parameters or {}))
     keys = frame[key].astype(object).to_numpy() if key and key in frame else None
     outcomes = [_outcome(r, keys) for r in result.results]
     policy = json.loads(suite_definition(suite_name)).get("meta", {}).get("on_critical_rows", "quarantine")
@@ -117,6 +117,32 @@ def _suite_reads(name: str) -> frozenset[str]:
         columns.update(kwargs.get("column_list") or [])
         columns.update(_condition_columns(kwargs.get("row_condition")))
     return frozenset(columns)
+
+
+def _narrowed(suite_name: str, data: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, Any]:
+    """Value sets given as parameters (the 2,843 county codes) cut down to the values the columns hold: each
+    row is in the set exactly when it was before, but GX serialises an expectation's configuration, value
+    set included, about a hundred times per validation, which with the whole list cost ~0.6 s a suite."""
+    narrowed = dict(parameters)
+    for name, columns in _set_parameters(suite_name).items():
+        if isinstance(parameters.get(name), list | tuple | set | frozenset):
+            present: set = set()
+            for column in columns & set(data.columns):
+                present.update(data[column].dropna().unique())
+            narrowed[name] = [v for v in parameters[name] if v in present]
+    return narrowed
+
+
+@lru_cache(maxsize=64)
+def _set_parameters(name: str) -> dict[str, frozenset[str]]:
+    """Parameter -> the columns whose value set it gives."""
+    uses: dict[str, set[str]] = {}
+    for expectation in json.loads(suite_definition(name))["expectations"]:
+        kwargs = expectation["kwargs"]
+        value_set = kwargs.get("value_set")
+        if isinstance(value_set, dict) and "$PARAMETER" in value_set and "column" in kwargs:
+            uses.setdefault(value_set["$PARAMETER"], set()).add(kwargs["column"])
+    return {k: frozenset(v) for k, v in uses.items()}
 
 
 @lru_cache(maxsize=64)

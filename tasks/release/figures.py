@@ -104,17 +104,27 @@ def compute_figures(tables: dict[str, pd.DataFrame], period: Period,
     `province_code`, `province`, then per figure of FIGURES `<key>` (float, NaN when there is nothing to
     report) and `<key>_households` (int, or None for figures not derived from households). `provinces` fixes
     the province rows; by default every province that appears in any of the tables."""
+    return figures_from_counts(tables, register_counts(tables, period), period, provinces)
+
+
+def register_counts(tables: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
+    """Per province, the figures counted from the registers (roster and loans) of any set of provinces: a
+    partition's rows, which the other partitions' rows complete (each province is in one partition)."""
     roster = _roster(tables["households"], tables["persons"], period)
-    parts = [_employment(tables["employment"], period), _funds(tables["linkage_funds"], period), roster,
-             _microcredit(tables["microcredit_loans"], period)]
+    return pd.concat([roster, _microcredit(tables["microcredit_loans"], period)], axis=1)
+
+
+def figures_from_counts(tables: dict[str, pd.DataFrame], registers: pd.DataFrame, period: Period,
+                        provinces: list[str] | None = None) -> pd.DataFrame:
+    """`compute_figures` from `register_counts` and the reported tables (employment, linkage_funds)."""
+    parts = [_employment(tables["employment"], period), _funds(tables["linkage_funds"], period), registers]
     if provinces is None:
-        seen = pd.concat([tables[t]["province_code"] for t in TABLES if t != "persons"])
-        provinces = sorted(seen.dropna().astype(str).unique())
+        seen = [*registers.index, *(c for t in ("linkage_funds", "employment") for c in tables[t]["province_code"])]
+        provinces = sorted(pd.Index(seen).dropna().astype(str).unique())
     out = pd.concat(parts, axis=1).reindex(pd.Index(provinces, name="province_code"))
     # Roster and loans are registers: a province without rows has nobody to count. Programme tables are
     # reports: a province without one stays NaN.
-    counted = [*roster.columns, "microcredit_amount", "microcredit_households", "microcredit_amount_households",
-               "microcredit_households_households"]
+    counted = list(registers.columns)
     out[counted] = out[counted].fillna(0)
     national = out.sum(min_count=1).to_frame(NATIONAL_CODE).T
     national[counted] = national[counted].fillna(0)  # no province rows at all: still nobody to count

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from tasks.inputs import programme_inputs
+from tasks.inputs import national_inputs
 from tasks.reference.provinces import PROVINCES
 from tasks.release.approval import Approval, Decision
 from tasks.release.checks import (
@@ -20,7 +20,15 @@ from tasks.release.checks import (
     sum_check,
     suppress_small_cells,
 )
-from tasks.release.figures import FIGURE_BY_KEY, FIGURES, NATIONAL_CODE, compare, compute_figures, figure_values
+from tasks.release.figures import (
+    FIGURE_BY_KEY,
+    FIGURES,
+    NATIONAL_CODE,
+    compare,
+    figure_values,
+    figures_from_counts,
+    register_counts,
+)
 from tasks.release.period import Period
 from tasks.release.publish import latest_published, previous_release_figures, record
 from tasks.release.render import Draft, show
@@ -92,13 +100,25 @@ def _display(value: Any, unit: str) -> str:
     return show({"value": value, "unit": unit})
 
 
-def compute_release(ctx: CampaignContext, period: Period) -> ReleaseDraft:
-    """Checked inputs → the period's figures, the same period last year's, the previous release's."""
+def check_period_ended(ctx: CampaignContext, period: Period) -> None:
     if period.end >= ctx.today:  # year-to-date figures of a quarter still running would be wrong, not early
         raise StageFailed(f"{ctx.label}: {period.label} ends on {period.end}: release it after the quarter ends")
-    tables = programme_inputs(ctx, [p.code for p in PROVINCES], pd.Timestamp(period.end))
-    figures = compute_figures(tables, period)
-    last_year = compute_figures(tables, period.same_period_last_year())
+
+
+def release_counts(tables: dict[str, pd.DataFrame], period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the release counts from the registers of some provinces: the period's, and the same period's
+    last year (what a partition hands back: tasks.roster_parts)."""
+    return register_counts(tables, period), register_counts(tables, period.same_period_last_year())
+
+
+def compute_release(ctx: CampaignContext, period: Period,
+                    counted: list[tuple[pd.DataFrame, pd.DataFrame]]) -> ReleaseDraft:
+    """The reported tables checked, and the registers' counts (`release_counts` per partition) → the
+    period's figures, the same period last year's, the previous release's."""
+    tables = national_inputs(ctx, [p.code for p in PROVINCES])
+    figures = figures_from_counts(tables, pd.concat([now for now, _ in counted]), period)
+    last_year = figures_from_counts(tables, pd.concat([then for _, then in counted]),
+                                    period.same_period_last_year())
     long = compare(figures, last_year, previous_release_figures(ctx.engine, period))
     published = latest_published(ctx.engine, period)
     return ReleaseDraft(period, figures, long, published.version if published else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import delete, insert
@@ -38,9 +39,9 @@ class ProvinceScreening:
     reconciliation: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-@dataclass
-class PartitionScreening:
-    """What a partition task hands back: its provinces, and the records of its forked context."""
+class PartitionScreening(NamedTuple):
+    """What a partition task hands back: its provinces, and the records of its forked context (a pair, as
+    tasks.roster_parts.gather takes it)."""
 
     provinces: list[ProvinceScreening]
     ctx: CampaignContext
