@@ -20,6 +20,7 @@ from tasks.assessment.evaluate import assessment_counts, evaluate_counts, indica
 from tasks.assessment.indicators import RosterCounts
 from tasks.assessment.params import AssessmentParams
 from tasks.assessment.report import AssessmentResult, write_reports
+from tasks.dbretry import TRANSIENT_RETRIES
 from tasks.inputs import national_inputs
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.partitions import SettingsTaskRunner
@@ -37,7 +38,7 @@ def _run_name() -> str:
     return f"assessment {params.year} {scope}" + (" dry run" if params.dry_run else "")
 
 
-@task(name="check configuration", cache_policy=NO_CACHE)
+@task(name="check configuration", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def check_configuration(ctx: CampaignContext, params: AssessmentParams):
     """The indicator configuration for the year; its weights must sum to 1 (the weights checkpoint)."""
     from tasks.assessment.config import load_config
@@ -48,13 +49,13 @@ def check_configuration(ctx: CampaignContext, params: AssessmentParams):
     return config
 
 
-@task(name="check national inputs", cache_policy=NO_CACHE)
+@task(name="check national inputs", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def check_inputs(ctx: CampaignContext, params: AssessmentParams) -> dict:
     """Funds, employment and relocation, each through its suite, and the counties."""
     return national_inputs(ctx, params.province_codes)
 
 
-@task(name="score provinces and key counties", cache_policy=NO_CACHE)
+@task(name="score provinces and key counties", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: RosterCounts,
           config) -> AssessmentResult:
     """Indicators, scores, grade, rank, red line, lagging key counties; then the output checkpoints."""
@@ -72,7 +73,7 @@ def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: 
     return result
 
 
-@task(name="report and notify", cache_policy=NO_CACHE)
+@task(name="report and notify", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: AssessmentResult) -> dict:
     folder = None
     if not params.dry_run:

@@ -19,6 +19,8 @@ from prefect.flow_runs import pause_flow_run
 from prefect.runtime import flow_run
 from prefect.states import Cancelled
 
+from tasks.audit import record_event
+from tasks.dbretry import TRANSIENT_RETRIES
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.partitions import SettingsTaskRunner
 from tasks.reference.provinces import PROVINCES
@@ -50,19 +52,19 @@ def _run_name() -> str:
     return f"release {period.label} {period.release_type}" + (" dry run" if params.dry_run else "")
 
 
-@task(name="compute figures", cache_policy=NO_CACHE)
+@task(name="compute figures", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def compute_figures_task(ctx: CampaignContext, params: ReleaseParams, counted: list) -> ReleaseDraft:
     """Year-to-date figures, nationally and per province, with last year's and the previous release's."""
     return compute_release(ctx, params.resolved_period(), counted)
 
 
-@task(name="check figures", cache_policy=NO_CACHE)
+@task(name="check figures", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def check_figures_task(ctx: CampaignContext, release: ReleaseDraft) -> ReleaseDraft:
     """Sums, signs and shares; small cells suppressed; no personal data; large changes and revisions listed."""
     return check_release(ctx, release, get_settings().release_min_cell_households)
 
 
-@task(name="render draft", cache_policy=NO_CACHE)
+@task(name="render draft", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def render_draft_task(ctx: CampaignContext, release: ReleaseDraft) -> str:
     """The draft (text, tables, charts), then the check that it holds no personal data."""
     folder = ctx.output_dir / "draft"
@@ -171,6 +173,10 @@ def press_release(params: ReleaseParams):
             close_run(ctx, "rejected")
             return {"period": period.label, "status": "rejected", "reviewer": approval.reviewer}
         gate_approval(ctx, release, approval)  # the approval checkpoint: revisions and large changes answered
+        record_event(engine, "release.approved", approval.reviewer or "automatic approval",
+                     subject=f"{period.label} {period.release_type}", run_id=run_id, detail=approval.comment,
+                     parameters={"automatic": approval.automatic, "revision_note": approval.revision_note,
+                                 "explanation": approval.explanation})
         published = publish_task(ctx, release, approval, draft)
         announce.published(ctx, release, approval, published)
     except StageFailed as exc:

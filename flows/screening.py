@@ -15,6 +15,7 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from tasks.dbretry import TRANSIENT_RETRIES
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.partitions import SettingsTaskRunner
 from tasks.resources import build_engine, build_notifier
@@ -42,7 +43,7 @@ def _run_name() -> str:
     return f"screening {params.year} {params.mode.value} {params.as_of}"
 
 
-@task(name="announce scope", cache_policy=NO_CACHE)
+@task(name="announce scope", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def announce_scope(ctx: CampaignContext, params: ScreeningParams) -> dict:
     """Record the run's scope and tell the coordinators (provinces, households, open leads)."""
     figures = announce.scope(ctx.engine, params.province_codes)
@@ -50,7 +51,8 @@ def announce_scope(ctx: CampaignContext, params: ScreeningParams) -> dict:
     return figures
 
 
-@task(name="screen provinces", task_run_name="screen provinces {label}", cache_policy=NO_CACHE)
+@task(name="screen provinces", task_run_name="screen provinces {label}", cache_policy=NO_CACHE,
+      **TRANSIENT_RETRIES)
 def screen_one_partition(ctx: CampaignContext, codes: list[str], label: str,
                          params: ScreeningParams) -> PartitionScreening:
     """Inputs → matched leads → risk screening → elimination → coverage → timeliness → output check → store,
@@ -69,7 +71,7 @@ def screen_one_partition(ctx: CampaignContext, codes: list[str], label: str,
     return PartitionScreening(provinces, work)
 
 
-@task(name="report and notify", cache_policy=NO_CACHE)
+@task(name="report and notify", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: list[ProvinceScreening],
                       failed: dict[str, str]) -> dict:
     """summary.json, CSVs and the workbook; the summary, per-province and progress messages; artifacts."""

@@ -18,7 +18,8 @@ def build_engine(settings: Settings | None = None) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, settings)
-    return create_engine(url, echo=settings.sql_echo, pool_pre_ping=True)
+    # hide_parameters: an error's text would otherwise quote the row (names, ID numbers) into logs and alerts.
+    return create_engine(url, echo=settings.sql_echo, pool_pre_ping=True, hide_parameters=True)
 
 
 @cache
@@ -36,7 +37,8 @@ def _sqlite_engine(url, settings: Settings) -> Engine:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     # A campaign writes while a coordinator may read; WAL lets readers go on and the busy
     # timeout turns a short lock into a wait instead of "database is locked".
-    engine = create_engine(url, echo=settings.sql_echo, connect_args={"timeout": 30})
+    engine = create_engine(url, echo=settings.sql_echo, hide_parameters=True,
+                           connect_args={"timeout": settings.sqlite_busy_timeout_seconds})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):

@@ -14,6 +14,7 @@ import pandas as pd
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.dbretry import TRANSIENT_RETRIES, with_retries
 from tasks.inputs import roster_inputs
 from tasks.partitions import partition_label, plan_partitions, province_sizes, worker_count
 from tasks.settings import get_settings
@@ -23,7 +24,7 @@ from tasks.stage import CampaignContext, StageFailed
 Counter = Callable[..., Any]
 
 
-@task(name="check and count roster", task_run_name="roster {label}", cache_policy=NO_CACHE)
+@task(name="check and count roster", task_run_name="roster {label}", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def count_partition(ctx: CampaignContext, codes: list[str], label: str, as_of: pd.Timestamp,
                     counter: Counter, options: dict[str, Any]) -> tuple[Any, CampaignContext]:
     """Roster and per-household programme tables of `codes`, checked → `counter(tables, **options)`."""
@@ -36,8 +37,8 @@ def count_partition(ctx: CampaignContext, codes: list[str], label: str, as_of: p
 
 def plan(ctx: CampaignContext, provinces: list[str]) -> list[list[str]]:
     settings = get_settings()
-    return plan_partitions(province_sizes(ctx.engine, provinces), settings.partition_households,
-                           1 if settings.dask_address else worker_count(settings))
+    sizes = with_retries(lambda: province_sizes(ctx.engine, provinces), "count households per province")
+    return plan_partitions(sizes, settings.partition_households, 1 if settings.dask_address else worker_count(settings))
 
 
 def run_partitions(ctx: CampaignContext, partitions: list[list[str]], partition_task: Task, *args: Any,

@@ -27,13 +27,20 @@ class Settings(BaseSettings):
     output_dir: Path = Field(default=DEFAULT_VAR_DIR / "outputs", description="Where runs write reports.")
     timezone: str = Field(default="Asia/Shanghai", description="Time zone of schedules, periods and stamps.")
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    db_retry_delays: str = Field(
+        default="2,10,30", pattern=r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$",
+        description="Seconds between retries of a step after a transient database error (a lock, a dropped "
+        "connection), comma-separated: one retry per number.")
+    sqlite_busy_timeout_seconds: float = Field(
+        default=30.0, ge=0, description="How long a SQLite write waits for another writer's lock before the "
+        "attempt fails (and is retried with backoff).")
     db_batch_rows: int = Field(
         default=50_000, ge=1_000, description="Rows per batch on bulk database writes."
     )
 
     # Scale: campaigns work province partition by partition; memory is bounded by the largest partition.
     partition_households: int = Field(
-        default=250_000, ge=1, description="Provinces are screened together until a partition holds this "
+        default=150_000, ge=1, description="Provinces are screened together until a partition holds this "
         "many households; a larger province is a partition of its own."
     )
     workers: int = Field(
@@ -58,6 +65,14 @@ class Settings(BaseSettings):
     ingest_max_bytes: int = Field(
         default=200_000_000, ge=1_000, description="Largest file the ingest accepts, in bytes."
     )
+    ingest_max_rows: int = Field(
+        default=1_000_000, ge=1, description="Rows a submitted file may hold; a larger one is refused.")
+    ingest_max_cell_chars: int = Field(
+        default=2_000, ge=100, description="Characters a cell of a submitted file may hold; a file with a "
+        "longer cell is refused, naming the row and column.")
+    ingest_max_unzipped_bytes: int = Field(
+        default=1_000_000_000, ge=1_000_000, description="What an XLSX file may unpack to (a small file that "
+        "unpacks to gigabytes is a decompression bomb).")
 
     # Press data releases: a person approves each release in the Prefect UI before it is published.
     release_approval_timeout_seconds: int = Field(
@@ -101,6 +116,10 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from exc
         return value
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(d) for d in self.db_retry_delays.split(","))
 
     @property
     def tz(self) -> ZoneInfo:

@@ -16,17 +16,18 @@ import pandas as pd
 from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.exc import DBAPIError
 
+from tasks.audit import record_event
 from tasks.bulk import insert_frame
 from tasks.ingest.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
 from tasks.ingest.derive import county_of, fill_derived
 from tasks.ingest.frame import submitted_rows
 from tasks.ingest.header import locate
-from tasks.ingest.read import FileRejected, read_file
+from tasks.ingest.read import FileRejected, ReadLimits, read_file
 from tasks.ingest.report import FileReport, count_reasons, problem_message
 from tasks.model import IngestedFile, metadata
 from tasks.notify import Notifier
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
-from tasks.runs import finish_run, start_run
+from tasks.runs import RunRefused, finish_run, start_run
 from tasks.stage import CampaignContext, StageFailed, checkpoint
 from tasks.tables import read_table, typed
 
@@ -58,8 +59,11 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
     if earlier is not None and earlier.status == "loaded":
         return FileReport(name, sha, "duplicate", kind=earlier.kind, rows_read=earlier.rows_read,
                           note=f"same content as {earlier.file_name}, ingested {earlier.ingested_at:%Y-%m-%d %H:%M}")
-    run_id = start_run(engine, "ingest", f"file:{sha[:15]}", parameters={
-        "file": name, "sha256": sha, "kind": kind, "bytes": path.stat().st_size}, launched_by=launched_by)
+    try:
+        run_id = start_run(engine, "ingest", f"file:{sha[:15]}", parameters={
+            "file": name, "sha256": sha, "kind": kind, "bytes": path.stat().st_size}, launched_by=launched_by)
+    except RunRefused as exc:  # the same content is being loaded right now by another process
+        return FileReport(name, sha, "duplicate", kind=kind, note=str(exc))
     report = FileReport(name, sha, "loaded", kind=kind, run_id=run_id, county_code=county_hint)
     try:
         _load(engine, path, report, notifier, output_dir, today or date.today(), max_bytes)
@@ -79,6 +83,10 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
                           "details in the ingest log")
     report.loaded = 0 if report.status == "rejected" else report.loaded
     _record(engine, report, earlier, launched_by)
+    record_event(engine, f"ingest.{report.status}", launched_by, subject=name, run_id=run_id, detail=report.problem,
+                 parameters={"sha256": sha, "kind": report.kind, "county_code": report.county_code,
+                             "rows_read": report.rows_read, "loaded": report.loaded,
+                             "quarantined": report.quarantined})
     finish_run(engine, run_id, "completed" if report.status == "loaded" else "rejected",
                error=report.problem)
     if report.has_problems and notifier is not None:
@@ -93,7 +101,7 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
           today: date, max_bytes: int | None) -> None:
     wanted_sheets = (report.kind, KIND_LABELS[report.kind]) if report.kind else \
         tuple(n for k in KINDS for n in (k, KIND_LABELS[k]))
-    sheet = read_file(path, wanted_sheets, max_bytes)
+    sheet = read_file(path, wanted_sheets, max_bytes, ReadLimits.from_settings())
     layout = locate(sheet, report.file, report.kind)
     kind = report.kind = layout.kind
     report.format, report.encoding, report.sheet = sheet.format, sheet.encoding, sheet.sheet

@@ -29,6 +29,23 @@ class FileRejected(Exception):
         super().__init__(f"{file}{where}: {problem}")
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """What a submitted file may be: beyond any of these it is refused before it costs memory or time."""
+
+    max_rows: int = 1_000_000
+    max_cell_chars: int = 2_000
+    max_unzipped_bytes: int = 1_000_000_000
+    max_compression_ratio: int = 200  # XLSX XML packs ~10-20×; a bomb packs hundreds or thousands
+
+    @classmethod
+    def from_settings(cls) -> ReadLimits:
+        from tasks.settings import get_settings
+
+        s = get_settings()
+        return cls(s.ingest_max_rows, s.ingest_max_cell_chars, s.ingest_max_unzipped_bytes)
+
+
 @dataclass
 class RawSheet:
     """The file's cells as text; `rows[i]` was spreadsheet row (or CSV line) `row_numbers[i]`."""
@@ -40,8 +57,10 @@ class RawSheet:
     sheet: str | None = None
 
 
-def read_file(path: Path, sheet_names: tuple[str, ...] = (), max_bytes: int | None = None) -> RawSheet:
+def read_file(path: Path, sheet_names: tuple[str, ...] = (), max_bytes: int | None = None,
+              limits: ReadLimits | None = None) -> RawSheet:
     name = path.name
+    limits = limits or ReadLimits()
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
@@ -53,10 +72,40 @@ def read_file(path: Path, sheet_names: tuple[str, ...] = (), max_bytes: int | No
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise FileRejected(name, "the file is empty")
     if data.startswith(XLSX_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(name, data, sheet_names)
+        _refuse_bomb(name, data, limits)
+        return _read_xlsx(name, data, sheet_names, limits)
     if data.startswith(OLE_MAGIC):
         raise FileRejected(name, "an old binary Excel file (.xls): save it as .xlsx or CSV and send it again")
-    return _read_csv(name, data)
+    return _read_csv(name, data, limits)
+
+
+def _refuse_bomb(name: str, data: bytes, limits: ReadLimits) -> None:
+    """What the archive says it unpacks to, checked before anything is unpacked."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a readable archive: _read_xlsx says so
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > limits.max_unzipped_bytes:
+        raise FileRejected(name, f"the workbook unpacks to {unpacked:,} bytes, over the limit of "
+                                 f"{limits.max_unzipped_bytes:,} (a decompression bomb, or split it)")
+    for entry in entries:
+        if entry.file_size > 1_000_000 and entry.file_size > limits.max_compression_ratio * max(entry.compress_size, 1):
+            raise FileRejected(name, f"part {entry.filename} unpacks {entry.file_size // max(entry.compress_size, 1):,}"
+                                     " times its size: refused as a decompression bomb")
+
+
+def _check_row(name: str, cells: list[str], line: int, before: int, limits: ReadLimits,
+               header: list[str] | None) -> None:
+    """`before`: the non-empty rows above this one; the first of them is the header (or a title)."""
+    if before > limits.max_rows:
+        raise FileRejected(name, f"more than {limits.max_rows:,} rows (split the file, or raise "
+                                 "CAMPAIGNS_INGEST_MAX_ROWS)", row=line)
+    for index, cell in enumerate(cells):
+        if len(cell) > limits.max_cell_chars:
+            column = (header[index].strip() if header and index < len(header) else "") or f"#{index + 1}"
+            raise FileRejected(name, f"a cell of {len(cell):,} characters, over the limit of "
+                                     f"{limits.max_cell_chars:,}", row=line, column=column)
 
 
 def decode(name: str, data: bytes) -> tuple[str, str]:
@@ -88,7 +137,7 @@ def decode(name: str, data: bytes) -> tuple[str, str]:
     raise FileRejected(name, "not text in UTF-8, GBK or GB18030 (binary content or another encoding)", row=line)
 
 
-def _read_csv(name: str, data: bytes) -> RawSheet:
+def _read_csv(name: str, data: bytes, limits: ReadLimits) -> RawSheet:
     text, encoding = decode(name, data)
     sample = text[:100_000]
     if sample and sum(ch in CONTROL for ch in sample) > MAX_CONTROL_SHARE * len(sample) + 1:
@@ -100,10 +149,14 @@ def _read_csv(name: str, data: bytes) -> RawSheet:
     try:
         for record in reader:
             if any(cell.strip() for cell in record):
+                _check_row(name, record, line, len(rows), limits, rows[0] if rows else None)
                 rows.append(record)
                 numbers.append(line)
             line = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise FileRejected(name, f"a cell over {csv.field_size_limit():,} characters, over the limit of "
+                                     f"{limits.max_cell_chars:,}", row=line) from None
         raise FileRejected(name, f"not valid CSV ({exc}); an unclosed quote or a truncated file?",
                            row=line) from None
     return RawSheet(rows, numbers, "csv", encoding=encoding)
@@ -115,12 +168,13 @@ def _delimiter(sample: str) -> str:
     return "\t" if head.count("\t") > head.count(",") else ","
 
 
-def _read_xlsx(name: str, data: bytes, sheet_names: tuple[str, ...]) -> RawSheet:
+def _read_xlsx(name: str, data: bytes, sheet_names: tuple[str, ...], limits: ReadLimits) -> RawSheet:
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except Exception as exc:
+        # (zipfile, zlib, XML parser, KeyError for a missing part … found by tests/test_ingest_hostile.py)
         raise FileRejected(name, f"not a readable XLSX workbook (damaged or truncated?): {type(exc).__name__}") \
             from None
     try:
@@ -132,9 +186,12 @@ def _read_xlsx(name: str, data: bytes, sheet_names: tuple[str, ...]) -> RawSheet
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 cells = ["" if v is None else _cell_text(v) for v in values]
                 if any(c.strip() for c in cells):
+                    _check_row(name, cells, number, len(rows), limits, rows[0] if rows else None)
                     rows.append(cells)
                     numbers.append(number)
-        except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
+        except FileRejected:
+            raise
+        except Exception as exc:
             raise FileRejected(name, f"the workbook is damaged or truncated ({type(exc).__name__})",
                                row=len(numbers) + 1 if numbers else None) from None
     finally:

@@ -2,6 +2,7 @@
 
 from tasks.model.base import Base, zh_labels
 from tasks.model.bookkeeping import (
+    AuditEvent,
     CampaignRun,
     IngestedFile,
     OutboxMessage,
@@ -17,7 +18,8 @@ from tasks.model.roster import Household, Lead, Measure, Person
 metadata = Base.metadata
 
 __all__ = [
-    "Base", "CampaignRun", "County", "Employment", "Household", "IngestedFile", "Lead", "LinkageFund", "Measure",
+    "AuditEvent", "Base", "CampaignRun", "County", "Employment", "Household", "IngestedFile", "Lead", "LinkageFund",
+    "Measure",
     "MicrocreditLoan", "MonitoringThreshold", "OutboxMessage", "Person", "Province", "QualityResult",
     "QuarantinedRow", "Release", "RelocationSite", "ScreeningFinding", "TrainingEnrolment", "metadata", "zh_labels",
 ]

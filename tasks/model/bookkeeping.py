@@ -29,6 +29,7 @@ class CampaignRun(Base):
     finished_at: Mapped[datetime | None] = col("结束时间", DateTime)
     flow_run_id: Mapped[str | None] = col("Prefect 流程运行编号", String(36))
     error: Mapped[str | None] = col("错误", Text)
+    holder: Mapped[str | None] = col("运行进程(主机:进程号)", String(120))  # while running: host:pid
 
 
 class QualityResult(Base):
@@ -163,3 +164,22 @@ class IngestedFile(Base):
     launched_by: Mapped[str | None] = col("发起人或调度", String(100))
     received_at: Mapped[datetime] = col("首次接收时间", DateTime)
     ingested_at: Mapped[datetime] = col("处理时间", DateTime)
+
+
+class AuditEvent(Base):
+    """Append-only: the database refuses UPDATE and DELETE on this table (migration 0006)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        {"comment": "审计记录 (只增不改)"},
+    )
+
+    id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = col("时间", DateTime)
+    actor: Mapped[str] = col("操作人或调度", String(100))
+    action: Mapped[str] = col("操作", String(40))  # run.started, ingest.loaded, release.published …
+    subject: Mapped[str | None] = col("对象", String(200))
+    campaign_run_id: Mapped[str | None] = col("运行编号", String(36))
+    parameters: Mapped[Any] = col("参数", JSONType, nullable=True)
+    detail: Mapped[str | None] = col("说明", Text)

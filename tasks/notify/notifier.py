@@ -10,12 +10,14 @@ from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from tasks.notify.masking import PersonalDataMasker
 from tasks.notify.message import Message
 from tasks.notify.outbox import DeliveryReport, deliver_pending, enqueue, pending_count
 from tasks.notify.routing import ChannelRouter
 from tasks.notify.transports import (
+    DeliveryError,
     LocalOutboxTransport,
     SlackWebApiTransport,
     Transport,
@@ -45,8 +47,23 @@ class Notifier:
         self._auth_reported = False
 
     def notify(self, message: Message) -> NotifyOutcome:
-        """Store the (masked) message durably, then deliver what this run has pending."""
+        """Store the (masked) message durably, then deliver what this run has pending. With the database
+        down (what a failure alert may be about), the message is sent straight away instead."""
         channel = message.channel or self.router.route(message.campaign, message.province, message.county)
+        try:
+            return self._notify(message, channel)
+        except DBAPIError as exc:
+            log.error("the outbox cannot be written (%s); sending the message directly", type(exc.orig).__name__)
+            # Without the roster, names cannot be looked up: ID numbers are still masked by their pattern.
+            text, blocks = PersonalDataMasker(None).mask(message.text), PersonalDataMasker(None).mask(message.blocks)
+            try:
+                self.transport.send(channel, text, blocks, None)
+            except DeliveryError as failed:
+                log.error("and the direct send failed too: %s", failed)
+                return NotifyOutcome(0, channel, DeliveryReport(failed=1, errors=[str(failed)]))
+            return NotifyOutcome(0, channel, DeliveryReport(sent=1))
+
+    def _notify(self, message: Message, channel: str) -> NotifyOutcome:
         text, blocks = self.masker.mask(message.text), self.masker.mask(message.blocks)
         # A rerun that finds the same sends nothing again; one that finds something else says so. The run's
         # link is left out of the comparison: every rerun is a new flow run with a new link.

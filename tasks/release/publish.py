@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from tasks.audit import record_event
 from tasks.model import Release
 from tasks.release.approval import Approval
 from tasks.release.period import Period
@@ -80,3 +81,9 @@ def record(engine: Engine, *, period: Period, status: str, figures: dict[str, An
             revision_note=(approval.revision_note or None) if approval else None,
             path=str(path) if path else None, manifest=files, created_at=now,
             decided_at=now if approval else None, published_at=now if status == "published" else None))
+        actor = (approval.reviewer or ("automatic approval" if approval.automatic else None)) if approval else None
+        record_event(conn, f"release.{status}", actor or "approval timeout",
+                     subject=f"{period.label} {period.release_type}", run_id=run_id, detail=comment,
+                     parameters={"version": version, "path": str(path) if path else None,
+                                 "files": {n: f.get("sha256") for n, f in (files or {}).items()
+                                           if isinstance(f, dict)}})

@@ -1,0 +1,117 @@
+"""Database faults: a SQLite lock held by another writer, a PostgreSQL connection terminated by the server.
+Transient ones are waited out with backoff; a persistent one fails the run with a clear message, and the
+failure alert still goes out with the database unreachable."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import sqlalchemy as sa
+
+from tasks import db
+from tasks.dbretry import DatabaseUnavailable, with_retries
+from tasks.resources import build_engine
+from tasks.runs import start_run
+from tasks.settings import get_settings
+
+
+def lock_sqlite(path: str, seconds: float) -> subprocess.Popen:
+    """Another process holding SQLite's write lock for `seconds`."""
+    code = textwrap.dedent(f"""
+        import sqlite3, time
+        conn = sqlite3.connect({path!r}, isolation_level=None)
+        conn.execute("BEGIN EXCLUSIVE")
+        print("locked", flush=True)
+        time.sleep({seconds})
+        conn.execute("COMMIT")
+    """)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "locked"
+    return child
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAMPAIGNS_SQLITE_BUSY_TIMEOUT_SECONDS", "0.2")
+    monkeypatch.setenv("CAMPAIGNS_DB_RETRY_DELAYS", "0.5,1,2")
+    get_settings.cache_clear()
+    engine = build_engine()
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def runs(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text("SELECT kind, status FROM campaign_runs"))]
+
+
+def test_sqlite_lock_held_by_another_writer_is_waited_out(sqlite_engine, caplog):
+    locker = lock_sqlite(sqlite_engine.url.database, 1.2)
+    start_run(sqlite_engine, "assessment", "2023", launched_by="test")
+    locker.wait()
+    assert runs(sqlite_engine) == [("assessment", "running")]
+    assert any("transient database error" in r.getMessage() and "database is locked" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_sqlite_lock_that_stays_fails_with_a_clear_message_and_keeps_nothing(sqlite_engine):
+    locker = lock_sqlite(sqlite_engine.url.database, 60)
+    try:
+        with pytest.raises(DatabaseUnavailable, match=r"start assessment 2023: the database failed 4 times .*"
+                                                       r"database is locked.*nothing of this step was kept"):
+            start_run(sqlite_engine, "assessment", "2023", launched_by="test")
+    finally:
+        locker.send_signal(signal.SIGKILL)
+        locker.wait()
+    assert runs(sqlite_engine) == []
+
+
+@pytest.mark.postgres
+def test_postgres_connection_terminated_mid_transaction_is_retried(engine, db_url):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    attempts = []
+
+    def write_once_killed() -> int:
+        with engine.begin() as conn:
+            attempts.append(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar())
+            conn.execute(sa.text("INSERT INTO campaign_runs (id, kind, period, parameters, status, started_at) "
+                                 "VALUES ('x', 'seed', '2023', '{}', 'running', now())"))
+            if len(attempts) == 1:  # the server ends this session under us, as a restart or an admin would
+                with sa.create_engine(db_url).connect() as admin:
+                    admin.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": attempts[0]})
+            return conn.execute(sa.text("SELECT COUNT(*) FROM campaign_runs")).scalar()
+
+    assert with_retries(write_once_killed, "test write", delays=(0.2, 0.5)) == 1
+    assert len(attempts) == 2 and attempts[0] != attempts[1]  # a new session, not the dead one
+    assert runs(engine) == [("seed", "running")]  # the killed attempt left nothing half-written
+
+
+@pytest.mark.slow
+def test_flow_waits_out_a_lock_and_a_lock_that_stays_fails_it_with_an_alert(prefect_harness, sqlite_engine):
+    from flows.assessment import annual_assessment
+    from tasks.assessment.params import AssessmentParams
+    from tasks.seed import parse_provinces, seed_database
+
+    seed_database(sqlite_engine, 300, parse_provinces("52,53"))
+    params = AssessmentParams(year=2023, provinces=["52 贵州省", "53 云南省"])
+    locker = lock_sqlite(sqlite_engine.url.database, 1.2)
+    summary = annual_assessment(params)
+    locker.wait()
+    assert summary and runs(sqlite_engine) == [("assessment", "completed")]
+
+    locker = lock_sqlite(sqlite_engine.url.database, 60)
+    try:
+        with pytest.raises(DatabaseUnavailable, match="database is locked"):
+            annual_assessment(params)
+    finally:
+        locker.send_signal(signal.SIGKILL)
+        locker.wait()
+    # The alert could not wait in the outbox (the database was the problem): it went out directly.
+    sent = get_settings().outbox_path.read_text("utf-8")
+    assert "DatabaseUnavailable" in sent and "database is locked" in sent
