@@ -19,7 +19,7 @@ from ingest_files import (
 from sqlalchemy import func, select
 
 from tasks.ingest.load import ingest_file
-from tasks.model import IngestedFile, Lead, QuarantinedRow
+from tasks.model import AuditEvent, IngestedFile, Lead, QuarantinedRow
 from tasks.seed import parse_provinces, seed_database
 from tasks.tables import read_table
 
@@ -67,6 +67,10 @@ def test_gbk_csv_with_chinese_headers_loads_every_row(roster, county, tmp_path):
         ("self_report", "01", "pending", "52")
     assert first["reported_at"] == pd.Timestamp("2023-04-05 09:30")
     assert first["name"] == "测试1"
+    with roster.connect() as conn:  # the audit trail: who sent what, with its figures and no cell values
+        event = conn.execute(select(AuditEvent.__table__).where(AuditEvent.action == "ingest.loaded")).one()
+    assert (event.subject, event.campaign_run_id, event.parameters["rows_read"]) == ("线索.csv", report.run_id, 5)
+    assert event.parameters["sha256"] == report.sha256 and event.at is not None and event.actor
 
 
 def test_utf8_bom_csv_with_english_headers_quarantines_a_bad_row_with_its_reasons(roster, county, tmp_path):

@@ -146,24 +146,23 @@ PROPERTY = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
+def ingest_bytes(engine, data: bytes, name: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        ingest(engine, path)
+
+
 @PROPERTY
 @given(data=st.one_of(mutated_csv(), st.binary(max_size=3000)))
 def test_any_csv_is_loaded_quarantined_or_refused_never_lost(roster, data):
-    engine, _ = roster
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "线索.csv"
-        path.write_bytes(data)
-        ingest(engine, path)
+    ingest_bytes(roster[0], data, "线索.csv")
 
 
 @PROPERTY
 @given(data=mutated_xlsx())
 def test_any_xlsx_is_loaded_quarantined_or_refused_never_lost(roster, data):
-    engine, _ = roster
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "线索.xlsx"
-        path.write_bytes(data)
-        ingest(engine, path)
+    ingest_bytes(roster[0], data, "线索.xlsx")
 
 
 def test_formula_cells_are_stored_as_text_and_neutralised_when_written(roster, tmp_path):

@@ -107,6 +107,17 @@ def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path):
     assert _releases(seeded)[-1] == ("rejected", None, "李审核")
     assert not (v1.parent / "v2").exists()
 
+    # The audit trail: who decided, when, and what was published (its files' SHA-256).
+    with seeded.connect() as conn:
+        trail = conn.execute(sa.text("SELECT action, actor, subject, parameters, detail, at FROM audit_events "
+                                     "WHERE action LIKE 'release.%' ORDER BY id")).all()
+    assert [(t.action, t.actor) for t in trail] == [
+        ("release.approved", "王审核"), ("release.published", "王审核"), ("release.rejected", "李审核")]
+    published = trail[1].parameters if isinstance(trail[1].parameters, dict) else json.loads(trail[1].parameters)
+    assert published["version"] == 1 and published["files"] == {n: e["sha256"] for n, e in manifest["files"].items()}
+    assert "数据待核实" in trail[2].detail and all(t.at is not None for t in trail)
+    assert all(t.subject == "2023Q2 上半年" for t in trail)
+
 
 def test_revision_is_blocked_without_acknowledgement_and_published_with_it(prefect_harness, seeded, tmp_path):
     first = press_release(ReleaseParams(period="2023Q4", auto_approve=True))
