@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_VAR_DIR / 'campaigns.db'}",
         description="SQLAlchemy URL of the project's database (SQLite file or postgresql+psycopg://…).",
+        repr=False,  # it may hold the database password: settings printed or logged must not show it
     )
     output_dir: Path = Field(default=DEFAULT_VAR_DIR / "outputs", description="Where runs write reports.")
     timezone: str = Field(default="Asia/Shanghai", description="Time zone of schedules, periods and stamps.")

@@ -115,3 +115,45 @@ def test_flow_waits_out_a_lock_and_a_lock_that_stays_fails_it_with_an_alert(pref
     # The alert could not wait in the outbox (the database was the problem): it went out directly.
     sent = get_settings().outbox_path.read_text("utf-8")
     assert "DatabaseUnavailable" in sent and "database is locked" in sent
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_postgres_connections_terminated_during_a_run_end_as_an_uninterrupted_run(prefect_harness, engine, db_url):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    import threading
+    import time
+
+    from flows.assessment import annual_assessment
+    from tasks.assessment.params import AssessmentParams
+    from tasks.seed import parse_provinces, seed_database
+
+    seed_database(engine, 600, parse_provinces("52,53"))
+    params = AssessmentParams(year=2023, provinces=["52 贵州省", "53 云南省"])
+    reference = annual_assessment(params)
+
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def terminate_sessions() -> None:  # as a server restart would, every half second while the run lasts
+        admin = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+        while not stop.is_set():
+            with admin.connect() as conn:
+                killed.extend(conn.execute(sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")).scalars())
+            time.sleep(0.5)
+
+    killer = threading.Thread(target=terminate_sessions, daemon=True)
+    killer.start()
+    try:
+        again = annual_assessment(params)
+    finally:
+        stop.set()
+        killer.join(10)
+    assert any(killed), "no session was terminated during the run"
+    assert again == reference
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT status FROM campaign_runs WHERE kind = 'assessment'")).scalar() \
+            == "completed"
