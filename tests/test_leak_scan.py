@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from fake_slack import FakeSlack
+from ingest_files import LEAD_HEADER_ZH, lead_rows, valid_id, write_csv
 from prefect.client.orchestration import get_client
 
+from flows.screening import concentrated_screening
+from tasks.ingest.load import ingest_file
 from tasks.privacy import is_valid_id_number
 from tasks.resources import build_engine, build_notifier
+from tasks.screening.params import ScreeningParams
 from tasks.settings import get_settings
 
 TOKEN = "xoxb-CANARY-3f9a1c7e5b2d"
@@ -41,7 +47,7 @@ def file_texts(root: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_nothing(
-        prefect_harness, tmp_path, monkeypatch, caplog):
+        prefect_harness, tmp_path, tmp_path_factory, monkeypatch, caplog):
     from flows.demo import demo_flow
 
     caplog.set_level(logging.DEBUG)
@@ -56,6 +62,18 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
         result = demo_flow(households=400, defect_rate=0.03)
         assert result["release"]["status"] in ("published", "unchanged")
         engine = build_engine()
+        # Leads about people not in the roster, sent in by a county, then a progress screening: its list of
+        # unmatched leads is the one list that carries names, so the scan has names to catch if unmasked.
+        county = pd.read_sql(sa.text("SELECT county_code FROM households LIMIT 1"), engine)["county_code"][0]
+        rows = lead_rows(county, 3, start=970)
+        for i, row in enumerate(rows):
+            row[3], row[4] = valid_id(county, birth="19610101", seq=970 + i), ["欧阳漏名", "司马未录", "诸葛外来"][i]
+        sent = tmp_path_factory.mktemp("county") / "leads.csv"  # the county's file is input, not output
+        report = ingest_file(engine, write_csv(sent, LEAD_HEADER_ZH, rows),
+                             output_dir=tmp_path / "outputs", today=date(2023, 6, 1))
+        assert report.status == "loaded" and report.loaded == 3
+        progress = concentrated_screening(ScreeningParams(year=2023, as_of=date(2023, 6, 30)))
+        assert progress["leads"]["unmatched"] >= 3
         with engine.connect() as conn:
             waiting = conn.execute(sa.text("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")).scalar()
         assert waiting > 5 and slack.messages == []
