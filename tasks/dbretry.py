@@ -58,7 +58,8 @@ def _task_delays() -> list[float]:
 
 
 # For the tasks of a campaign: `@task(..., **TRANSIENT_RETRIES)` (delays as set when the flows are imported).
-TRANSIENT_RETRIES: dict[str, Any] = {"retries": len(_task_delays()), "retry_delay_seconds": _task_delays(),
+_DELAYS = _task_delays()
+TRANSIENT_RETRIES: dict[str, Any] = {"retries": len(_DELAYS), "retry_delay_seconds": _DELAYS,
                                      "retry_condition_fn": retry_transient}
 
 

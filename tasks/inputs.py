@@ -135,12 +135,6 @@ def national_inputs(ctx: CampaignContext, provinces: list[str]) -> dict[str, pd.
     return tables
 
 
-def programme_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
-    """Every input of the assessment and the releases in one process: `roster_inputs` and
-    `national_inputs` together (the campaigns split the roster part by partition: tasks.roster_parts)."""
-    return {**roster_inputs(ctx, provinces, as_of), **national_inputs(ctx, provinces)}
-
-
 def _checked_programme(ctx: CampaignContext, names: tuple[str, ...], provinces: list[str],
                        scope: str | None) -> dict[str, pd.DataFrame]:
     tables = {}

@@ -53,7 +53,7 @@ def start_run(engine: Engine, kind: str, period: str, mode: str | None = None, *
     values = {"kind": kind, "period": period, "mode": mode, "parameters": parameters or {},
               "launched_by": launched_by, "status": "running", "started_at": datetime.now(),
               "finished_at": None, "flow_run_id": flow_run_id, "error": None, "holder": this_process()}
-    subject = f"{kind} {period}" + (f" {mode}" if mode else "")
+    subject = _subject(kind, period, mode)
     try:
         with_retries(lambda: _claim_racing(engine, run_id, values), f"start {subject}")
     except RunRefused as refused:
@@ -126,8 +126,13 @@ def _finish(engine: Engine, run_id: str, status: str, error: str | None) -> None
         conn.execute(update(CampaignRun).where(CampaignRun.id == run_id).values(
             status=status, finished_at=datetime.now(), error=error, holder=None))
         record_event(conn, "run.finished", held.launched_by,
-                     subject=f"{held.kind} {held.period}" + (f" {held.mode}" if held.mode else ""), run_id=run_id,
+                     subject=_subject(held.kind, held.period, held.mode), run_id=run_id,
                      parameters={"status": status}, detail=error)
+
+
+def _subject(kind: str, period: str, mode: str | None) -> str:
+    """How the audit trail and messages name a run: "screening 2023 progress:2023-06-30"."""
+    return f"{kind} {period}" + (f" {mode}" if mode else "")
 
 
 def scheduled_now() -> datetime:

@@ -90,9 +90,10 @@ def _refuse_bomb(name: str, data: bytes, limits: ReadLimits) -> None:
         raise FileRejected(name, f"the workbook unpacks to {unpacked:,} bytes, over the limit of "
                                  f"{limits.max_unzipped_bytes:,} (a decompression bomb, or split it)")
     for entry in entries:
-        if entry.file_size > 1_000_000 and entry.file_size > limits.max_compression_ratio * max(entry.compress_size, 1):
-            raise FileRejected(name, f"part {entry.filename} unpacks {entry.file_size // max(entry.compress_size, 1):,}"
-                                     " times its size: refused as a decompression bomb")
+        ratio = entry.file_size // max(entry.compress_size, 1)
+        if entry.file_size > 1_000_000 and ratio > limits.max_compression_ratio:
+            raise FileRejected(name, f"part {entry.filename} unpacks {ratio:,} times its size: refused as a "
+                                     "decompression bomb")
 
 
 def _check_row(name: str, cells: list[str], line: int, before: int, limits: ReadLimits,

@@ -55,7 +55,7 @@ class Notifier:
         except DBAPIError as exc:
             log.error("the outbox cannot be written (%s); sending the message directly", type(exc.orig).__name__)
             # Without the roster, names cannot be looked up: ID numbers are still masked by their pattern.
-            text, blocks = PersonalDataMasker(None).mask(message.text), PersonalDataMasker(None).mask(message.blocks)
+            text, blocks = PersonalDataMasker(None).mask([message.text, message.blocks])
             try:
                 self.transport.send(channel, text, blocks, None)
             except DeliveryError as failed:
