@@ -14,6 +14,8 @@ import pyarrow as pa
 from pyarrow import csv as pa_csv
 from sqlalchemy import Connection, DateTime, Integer, Table
 
+from tasks.dbretry import driver_connection
+
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's SQLite DateTime stores and parses
 
 
@@ -43,13 +45,13 @@ def _executemany(conn: Connection, table: Table, frame: pd.DataFrame, batch_rows
     cols = list(frame.columns)
     names = ", ".join(f'"{c}"' for c in cols)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in cols)})'
-    raw = conn.connection.driver_connection
-    cur = raw.cursor()
-    try:
-        for chunk in _chunks(frame, batch_rows):
-            cur.executemany(sql, _sqlite_rows(table, chunk))
-    finally:
-        cur.close()
+    with driver_connection(conn) as raw:
+        cur = raw.cursor()
+        try:
+            for chunk in _chunks(frame, batch_rows):
+                cur.executemany(sql, _sqlite_rows(table, chunk))
+        finally:
+            cur.close()
     return len(frame)
 
 
@@ -84,8 +86,7 @@ def _take(values: list, codes: np.ndarray) -> list:
 
 def _copy_postgres(conn: Connection, table: Table, frame: pd.DataFrame, batch_rows: int) -> int:
     cols = ", ".join(f'"{c}"' for c in frame.columns)
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy:
+    with driver_connection(conn) as raw, raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy:
         for chunk in _chunks(frame, batch_rows):
             copy.write(_csv_block(chunk))
     return len(frame)

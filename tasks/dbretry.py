@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,22 @@ def is_transient(exc: BaseException | None) -> bool:
             return any(t in text for t in TRANSIENT_TEXT)
         exc = exc.__cause__
     return False
+
+
+@contextmanager
+def driver_connection(conn: Connection) -> Iterator[Any]:
+    """The driver's own connection under `conn`, for what SQLAlchemy does not wrap (COPY, a raw executemany),
+    with the driver's errors raised as SQLAlchemy's: a raw psycopg or sqlite3 error would slip past every
+    handler that tells a dropped connection or a held lock (retried) from a bug (not retried)."""
+    dialect = conn.dialect
+    try:
+        yield conn.connection.driver_connection
+    except dialect.loaded_dbapi.Error as exc:
+        dropped = dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if dropped:  # the pool must not hand this connection out again
+            conn.invalidate(exc)
+        raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                  connection_invalidated=dropped, dialect=dialect) from exc
 
 
 def retry_transient(task: Any, task_run: Any, state: Any) -> bool:

@@ -13,6 +13,7 @@ import pyarrow as pa
 from pyarrow import csv as pa_csv
 from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Float, Integer, Select, String, select
 
+from tasks.dbretry import driver_connection
 from tasks.model import metadata
 from tasks.sqlite_native import NativeReadError, read_arrow
 
@@ -98,8 +99,7 @@ def _copy_out(engine: Engine, query: Select, cols: list) -> pd.DataFrame:
     sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     types = {c.name: _arrow_type(c) for c in cols}
     with tempfile.TemporaryFile() as spool:
-        with engine.connect() as conn:
-            raw = conn.connection.driver_connection
+        with engine.connect() as conn, driver_connection(conn) as raw:
             with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
                 for block in copy:
                     spool.write(block)

@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from tasks import db
-from tasks.dbretry import DatabaseUnavailable, with_retries
+from tasks.bulk import insert_frame
+from tasks.dbretry import DatabaseUnavailable, driver_connection, is_transient, with_retries
 from tasks.resources import build_engine
 from tasks.runs import start_run
 from tasks.settings import get_settings
@@ -69,6 +70,40 @@ def test_sqlite_lock_that_stays_fails_with_a_clear_message_and_keeps_nothing(sql
         locker.send_signal(signal.SIGKILL)
         locker.wait()
     assert runs(sqlite_engine) == []
+
+
+def test_a_lock_met_by_the_drivers_own_insert_is_a_transient_database_error(sqlite_engine):
+    # Bulk loads go through sqlite3's executemany, past SQLAlchemy; its error must still read as a lock.
+    import pandas as pd
+
+    from tasks.model import metadata
+
+    frame = pd.DataFrame({"code": ["99"], "name": ["测试省"], "short_name": ["测试"], "region": ["西部"]})
+    locker = lock_sqlite(sqlite_engine.url.database, 60)
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as caught, sqlite_engine.begin() as conn:
+            insert_frame(conn, metadata.tables["provinces"], frame)
+    finally:
+        locker.send_signal(signal.SIGKILL)
+        locker.wait()
+    assert is_transient(caught.value) and "database is locked" in str(caught.value.orig)
+
+
+@pytest.mark.postgres
+def test_a_session_terminated_under_copy_is_a_transient_error_and_leaves_the_pool_usable(engine, db_url):
+    # COPY goes through psycopg's own connection. In CI a raw AdminShutdown from it slipped past the retries.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with engine.connect() as conn:
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        with sa.create_engine(db_url).connect() as admin:
+            admin.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        with pytest.raises(sa.exc.DBAPIError) as caught, driver_connection(conn) as raw, raw.cursor() as cur:
+            with cur.copy("COPY (SELECT code FROM provinces) TO STDOUT") as copy:
+                list(copy)
+    assert is_transient(caught.value) and caught.value.connection_invalidated
+    with engine.connect() as conn:  # the dead session was not put back in the pool
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM provinces")).scalar() == 31
 
 
 @pytest.mark.postgres
