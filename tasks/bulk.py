@@ -86,7 +86,8 @@ def _take(values: list, codes: np.ndarray) -> list:
 
 def _copy_postgres(conn: Connection, table: Table, frame: pd.DataFrame, batch_rows: int) -> int:
     cols = ", ".join(f'"{c}"' for c in frame.columns)
-    with driver_connection(conn) as raw, raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy:
+    copy_in = f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)'
+    with driver_connection(conn) as raw, raw.cursor() as cur, cur.copy(copy_in) as copy:
         for chunk in _chunks(frame, batch_rows):
             copy.write(_csv_block(chunk))
     return len(frame)

@@ -99,10 +99,10 @@ def _copy_out(engine: Engine, query: Select, cols: list) -> pd.DataFrame:
     sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     types = {c.name: _arrow_type(c) for c in cols}
     with tempfile.TemporaryFile() as spool:
-        with engine.connect() as conn, driver_connection(conn) as raw:
-            with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
-                for block in copy:
-                    spool.write(block)
+        copy_out = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+        with engine.connect() as conn, driver_connection(conn) as raw, raw.cursor() as cur, cur.copy(copy_out) as copy:
+            for block in copy:
+                spool.write(block)
         spool.seek(0)
         table = pa_csv.read_csv(spool, convert_options=pa_csv.ConvertOptions(
             column_types=types, true_values=["t"], false_values=["f"],

@@ -98,9 +98,9 @@ def test_a_session_terminated_under_copy_is_a_transient_error_and_leaves_the_poo
         pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
         with sa.create_engine(db_url).connect() as admin:
             admin.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-        with pytest.raises(sa.exc.DBAPIError) as caught, driver_connection(conn) as raw, raw.cursor() as cur:
-            with cur.copy("COPY (SELECT code FROM provinces) TO STDOUT") as copy:
-                list(copy)
+        with (pytest.raises(sa.exc.DBAPIError) as caught, driver_connection(conn) as raw, raw.cursor() as cur,
+              cur.copy("COPY (SELECT code FROM provinces) TO STDOUT") as copy):
+            list(copy)
     assert is_transient(caught.value) and caught.value.connection_invalidated
     with engine.connect() as conn:  # the dead session was not put back in the pool
         assert conn.execute(sa.text("SELECT COUNT(*) FROM provinces")).scalar() == 31
