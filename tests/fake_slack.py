@@ -3,13 +3,18 @@ to it over HTTP. It checks the bearer token, records chat.postMessage calls, and
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
+ROOT = Path(__file__).resolve().parents[1]
 WEBHOOK_PATH = "/services/T000/B000/fake"
 
 
@@ -19,7 +24,9 @@ class FakeSlack:
         self.messages: list[dict[str, Any]] = []  # accepted posts, in order, with their ts
         self.requests = 0  # every HTTP request, failed ones included
         self._failures: deque[tuple[int, dict[str, str], dict[str, Any]]] = deque()
-        self.hang_seconds = 0.0
+        self.hang_seconds = 0.0  # each request waits this long, then is handled (Slack slow, not down)
+        self.history_readable = True  # False: the bot lacks channels:history (lookups answer missing_scope)
+        self.lookups = 0
         self._lock = threading.Lock()
         self._counter = 0
         self._port = port
@@ -40,6 +47,9 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_GET(self) -> None:
                 fake._handle(self)
 
             def log_message(self, *args) -> None:
@@ -73,6 +83,7 @@ class FakeSlack:
             self.requests += 1
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length).decode("utf-8")
+        path, _, query = request.path.partition("?")
         if self.hang_seconds:
             time.sleep(self.hang_seconds)
         if self._failures:
@@ -81,12 +92,13 @@ class FakeSlack:
         if request.path == WEBHOOK_PATH:
             payload = json.loads(raw)
             return self._accept(request, payload, "webhook", webhook=True)
-        if request.path != "/api/chat.postMessage":
+        if path not in ("/api/chat.postMessage", *READ_METHODS):
             return self._reply(request, 404, {"ok": False, "error": "unknown_method"})
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return self._reply(request, 200, {"ok": False, "error": "invalid_auth"})
-        payload = json.loads(raw) if raw.startswith("{") else dict(
-            pair.split("=", 1) for pair in raw.split("&") if pair)
+        payload = json.loads(raw) if raw.startswith("{") else dict(parse_qsl(raw or query))
+        if path in READ_METHODS:
+            return self._reply(request, 200, READ_METHODS[path](self, payload))
         if not payload.get("channel"):
             return self._reply(request, 200, {"ok": False, "error": "channel_not_found"})
         return self._accept(request, payload, payload["channel"])
@@ -94,7 +106,7 @@ class FakeSlack:
     def _accept(self, request, payload: dict[str, Any], channel: str, webhook: bool = False) -> None:
         with self._lock:
             self._counter += 1
-            ts = f"1700000000.{self._counter:06d}"
+            ts = f"{int(time.time())}.{self._counter:06d}"  # a real time: lookups filter by `oldest`
             self.messages.append({**payload, "ts": ts, "channel": channel})
         if webhook:
             request.send_response(200)
@@ -102,7 +114,28 @@ class FakeSlack:
             request.end_headers()
             request.wfile.write(b"ok")
             return None
-        return self._reply(request, 200, {"ok": True, "channel": channel, "ts": ts})
+        return self._reply(request, 200, {"ok": True, "channel": channel_id(channel), "ts": ts})
+
+    # --- reading back (what a sender uses to find a message it is unsure it posted) ------------------------
+    def _list(self, _: dict[str, str]) -> dict[str, Any]:
+        if not self.history_readable:
+            return {"ok": False, "error": "missing_scope"}
+        names = dict.fromkeys([*WORKSPACE_CHANNELS, *(m["channel"].lstrip("#") for m in self.messages)])
+        return {"ok": True, "channels": [{"id": channel_id(n), "name": n} for n in names]}
+
+    def _history(self, query: dict[str, str], replies: bool = False) -> dict[str, Any]:
+        if not self.history_readable:
+            return {"ok": False, "error": "missing_scope"}
+        with self._lock:
+            self.lookups += 1
+        found = [m for m in self.messages if channel_id(m["channel"]) == query["channel"]
+                 and float(m["ts"]) >= float(query.get("oldest") or 0)
+                 and (m.get("thread_ts") in (query.get("ts"), None) if replies else not m.get("thread_ts"))
+                 and (not replies or query.get("ts") in (m["ts"], m.get("thread_ts")))]
+        shown = [{"ts": m["ts"], "text": m.get("text"), "thread_ts": m.get("thread_ts"),
+                  **({"metadata": m["metadata"]} if m.get("metadata") and query.get("include_all_metadata")
+                     in ("1", "true", True) else {})} for m in reversed(found)]
+        return {"ok": True, "messages": shown, "has_more": False}
 
     @staticmethod
     def _reply(request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
@@ -114,3 +147,18 @@ class FakeSlack:
             request.send_header(key, value)
         request.end_headers()
         request.wfile.write(data)
+
+
+def channel_id(channel: str) -> str:
+    """A stable Slack-style id for a channel name."""
+    return "C" + hashlib.sha1(channel.lstrip("#").encode()).hexdigest()[:10].upper()
+
+
+# The workspace's channels: those the shipped routes name (a channel exists before its first message).
+WORKSPACE_CHANNELS = [c.lstrip("#") for c in re.findall(r'"(#[^"]+)"', (ROOT / "deployments" / "channels.toml")
+                                                      .read_text("utf-8"))]
+READ_METHODS = {
+    "/api/conversations.list": FakeSlack._list,
+    "/api/conversations.history": FakeSlack._history,
+    "/api/conversations.replies": lambda fake, query: fake._history(query, replies=True),
+}

@@ -1,6 +1,7 @@
 """Notifications through the real slack_sdk client against a local fake Slack API, and the local outbox."""
 
 import json
+import time
 
 import pandas as pd
 import pytest
@@ -84,11 +85,52 @@ def test_outage_keeps_messages_pending_then_flush_delivers_each_once(engine, db_
     assert build_notifier(settings, engine).flush().sent == 0  # nothing twice
 
 
-def test_hanging_server_times_out_and_the_message_waits(engine, db_url, slack):
-    notifier = build_notifier(slack_settings(db_url, slack, slack_max_retries=0), engine)
-    slack.hang_seconds = 3  # longer than the 2 s client timeout
-    outcome = notifier.notify(message("slow"))
+def accepted_late(slack: FakeSlack, notifier, key: str):
+    """A message Slack posts only after the client gave up waiting (3 s against the client's 2 s)."""
+    slack.hang_seconds = 3
+    outcome = notifier.notify(message(key))
+    time.sleep(1.5)  # the fake finishes the request the client abandoned
+    slack.hang_seconds = 0
+    return outcome
+
+
+def test_a_message_slack_posted_after_the_client_timed_out_is_found_not_posted_again(engine, db_url, slack):
+    settings = slack_settings(db_url, slack)  # two client retries allowed: none may repeat a timed-out post
+    notifier = build_notifier(settings, engine)
+    notifier.notify(message("first"))
+    outcome = accepted_late(slack, notifier, "slow-reply")  # a reply in the run's thread
     assert outcome.delivered.failed == 1 and pending_count(engine) == 1
+    assert len(slack.messages) == 2  # Slack has it, the outbox does not know
+
+    report = build_notifier(settings, engine).flush()
+    assert report.sent == 1 and pending_count(engine) == 0
+    assert len(slack.messages) == 2 and slack.lookups == 1  # looked up, found, not posted again
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT slack_ts FROM outbox ORDER BY id")).scalars().all()
+    assert stored == [m["ts"] for m in slack.messages]
+
+
+def test_a_message_not_found_after_a_timeout_is_posted_again(engine, db_url, slack):
+    settings = slack_settings(db_url, slack, slack_max_retries=0)
+    notifier = build_notifier(settings, engine)
+    slack.hang_seconds = 3
+    slack.fail_next(1, status=500)  # after hanging, Slack fails the request: nothing was posted
+    notifier.notify(message("lost"))
+    time.sleep(1.5)
+    slack.hang_seconds = 0
+    assert slack.messages == [] and pending_count(engine) == 1
+    assert build_notifier(settings, engine).flush().sent == 1
+    assert len(slack.messages) == 1 and slack.lookups == 1
+
+
+def test_without_history_access_an_unconfirmed_message_is_posted_again_and_the_log_says_so(
+        engine, db_url, slack, caplog):
+    settings = slack_settings(db_url, slack)
+    slack.history_readable = False  # a bot installed with chat:write only
+    accepted_late(slack, build_notifier(settings, engine), "slow")
+    assert build_notifier(settings, engine).flush().sent == 1
+    assert len(slack.messages) == 2  # at least once: the documented cost of a bot that cannot read back
+    assert any("missing_scope" in r.getMessage() and "may repeat it" in r.getMessage() for r in caplog.records)
 
 
 def test_bad_token_is_reported_once_and_not_retried(engine, db_url, slack, caplog):

@@ -3,6 +3,7 @@ nothing is lost while Slack is down and a rerun or a second flusher sends nothin
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,12 +50,13 @@ def deliver_pending(engine: Engine, transport: Transport, *, campaign_run_id: st
     now = datetime.now()
     claimable = or_(OutboxMessage.status == "pending",
                     and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM))
-    query = select(OutboxMessage.id, OutboxMessage.thread_key).where(claimable).order_by(OutboxMessage.id)
+    query = (select(OutboxMessage.id, OutboxMessage.thread_key, OutboxMessage.status, OutboxMessage.attempts)
+             .where(claimable).order_by(OutboxMessage.id))
     if campaign_run_id is not None:
         query = query.where(OutboxMessage.campaign_run_id == campaign_run_id)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    for message_id, thread_key in rows:
+    for message_id, thread_key, status, attempts in rows:
         thread_ts, ready = _thread_parent(engine, transport, message_id, thread_key)
         if not ready:
             report.waiting += 1
@@ -62,7 +64,8 @@ def deliver_pending(engine: Engine, transport: Transport, *, campaign_run_id: st
         if not _claim(engine, message_id, claimable):
             continue  # another flusher has it
         try:
-            _send(engine, transport, message_id, thread_ts)
+            # Tried before (or claimed by a flusher that died while sending): Slack may have it already.
+            _send(engine, transport, message_id, thread_ts, tried=attempts > 0 or status == "sending")
             report.sent += 1
         except AuthError as exc:
             _release(engine, message_id, str(exc))
@@ -100,10 +103,15 @@ def _claim(engine: Engine, message_id: int, claimable) -> bool:
         return result.rowcount == 1
 
 
-def _send(engine: Engine, transport: Transport, message_id: int, thread_ts: str | None) -> None:
+def _send(engine: Engine, transport: Transport, message_id: int, thread_ts: str | None, tried: bool) -> None:
+    """Post the message, unless an earlier attempt Slack did not confirm turns out to have posted it."""
     with engine.connect() as conn:
         row = conn.execute(select(OutboxMessage.__table__).where(OutboxMessage.id == message_id)).one()._mapping
-    ts = transport.send(row["channel"], row["text"], row["blocks"] or [], thread_ts)
+    key = hashlib.sha256(row["dedupe_key"].encode("utf-8")).hexdigest()[:24]  # Slack sees a digest, not our key
+    find = getattr(transport, "find", None)
+    ts = find(row["channel"], key, row["created_at"], thread_ts) if tried and find is not None else None
+    if ts is None:
+        ts = transport.send(row["channel"], row["text"], row["blocks"] or [], thread_ts, key=key)
     with engine.begin() as conn:
         conn.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
             status="sent", slack_ts=ts, sent_at=datetime.now(), attempts=OutboxMessage.attempts + 1,

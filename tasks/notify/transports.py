@@ -8,6 +8,7 @@ import socket
 import uuid
 from datetime import datetime
 from pathlib import Path
+from http.client import HTTPException
 from typing import Any, Protocol
 from urllib.error import URLError
 
@@ -23,10 +24,22 @@ from slack_sdk.webhook import WebhookClient
 log = logging.getLogger(__name__)
 
 AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+# Slack's answers when the bot may not read a channel's history: the lookup is impossible, not failed.
+LOOKUP_REFUSALS = {"missing_scope", "not_in_channel", "channel_not_found"}
+METADATA_EVENT = "campaigns_outbox_message"  # marks our posts so a lookup finds them by key
 
 
 class DeliveryError(Exception):
     """The message was not delivered this time; it stays pending."""
+
+
+class Unconfirmed(DeliveryError):
+    """The request reached Slack but no answer came back (a read timeout, a connection cut mid-answer): Slack
+    may have posted the message. The next attempt looks for it in the channel before posting again."""
+
+
+class LookupRefused(DeliveryError):
+    """Slack does not let the bot look in the channel."""
 
 
 class AuthError(DeliveryError):
@@ -37,18 +50,20 @@ class Transport(Protocol):
     name: str
     supports_threads: bool
 
-    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str:
-        """Deliver one message; return its id (Slack `ts`) or raise DeliveryError."""
+    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None,
+             key: str = "") -> str:
+        """Deliver one message; return its id (Slack `ts`) or raise DeliveryError. `key` identifies the
+        message for `find`."""
         ...
 
 
 def retry_handlers(max_retries: int) -> list:
-    # 429 honours Retry-After; 5xx and dropped or timed-out connections back off and retry.
+    # 429 honours Retry-After; 5xx back off and retry. Of the connection errors only those raised before the
+    # request was sent (urllib wraps them in URLError): a retry after a read timeout could post twice.
     return [
         RateLimitErrorRetryHandler(max_retry_count=max_retries),
         ServerErrorRetryHandler(max_retry_count=max_retries),
-        ConnectionErrorRetryHandler(max_retry_count=max_retries,
-                                    error_types=[URLError, ConnectionError, TimeoutError, socket.timeout]),
+        ConnectionErrorRetryHandler(max_retry_count=max_retries, error_types=[URLError]),
     ]
 
 
@@ -59,20 +74,75 @@ class SlackWebApiTransport:
     def __init__(self, token: str, base_url: str, timeout: int, max_retries: int) -> None:
         self.client = WebClient(token=token, base_url=base_url.rstrip("/") + "/", timeout=timeout,
                                 retry_handlers=retry_handlers(max_retries))
+        self._channel_ids: dict[str, str] = {}
 
-    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str:
+    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None,
+             key: str = "") -> str:
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
+        response = self._call(self.client.chat_postMessage, channel=channel, text=text, blocks=blocks or None,
+                              thread_ts=thread_ts, unfurl_links=False, metadata=metadata)
+        self._channel_ids[channel] = str(response["channel"])
+        return str(response["ts"])
+
+    def find(self, channel: str, key: str, since: datetime, thread_ts: str | None) -> str | None:
+        """The `ts` of the message posted with `key` since `since`, or None. None too when the bot may not
+        read the channel (no channels:history scope): the caller then posts, and a timeout can repeat a
+        message, which the log says."""
         try:
-            response = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks or None,
-                                                    thread_ts=thread_ts, unfurl_links=False)
+            channel_id = self._channel_id(channel)
+            pages = {"channel": channel_id, "oldest": f"{since.timestamp() - 60:.6f}", "include_all_metadata": True,
+                     "limit": 200}
+            method = self.client.conversations_history
+            if thread_ts:
+                method, pages["ts"] = self.client.conversations_replies, thread_ts
+            cursor = None
+            while True:
+                page = self._call(method, **pages, cursor=cursor)
+                for found in page.get("messages") or []:
+                    payload = (found.get("metadata") or {}).get("event_payload") or {}
+                    if payload.get("key") == key:
+                        return str(found["ts"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return None
+        except LookupRefused as exc:
+            log.warning("cannot look for an unconfirmed message in %s (%s); posting it again, which may repeat it",
+                        channel, exc)
+            return None
+
+    def _channel_id(self, channel: str) -> str:
+        """conversations.history takes a channel's id; routes name channels (#name)."""
+        if channel not in self._channel_ids:
+            name, cursor = channel.lstrip("#"), None
+            while channel not in self._channel_ids:
+                page = self._call(self.client.conversations_list, types="public_channel,private_channel",
+                                  exclude_archived=True, limit=1000, cursor=cursor)
+                for listed in page.get("channels") or []:
+                    if name in (listed.get("name"), listed.get("id")):
+                        self._channel_ids[channel] = str(listed["id"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor and channel not in self._channel_ids:
+                    raise LookupRefused(f"channel {channel} not found")
+        return self._channel_ids[channel]
+
+    @staticmethod
+    def _call(method: Any, **kwargs: Any) -> Any:
+        try:
+            return method(**kwargs)
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
             if error in AUTH_ERRORS:
                 raise AuthError(f"Slack refused the bot token ({error}): check CAMPAIGNS_SLACK_BOT_TOKEN") from exc
+            if error in LOOKUP_REFUSALS:
+                raise LookupRefused(error) from exc
             status = exc.response.status_code if exc.response is not None else "?"
             raise DeliveryError(f"Slack answered {status} {error or ''}".strip()) from exc
-        except Exception as exc:  # connection refused, timeout after retries …
+        except URLError as exc:  # refused or cut before the request was sent, after the client's retries
             raise DeliveryError(f"Slack unreachable: {type(exc).__name__}: {exc}") from exc
-        return str(response["ts"])
+        except (TimeoutError, socket.timeout, ConnectionError, HTTPException) as exc:
+            raise Unconfirmed(f"Slack did not answer: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # an answer the client could not read …
+            raise DeliveryError(f"Slack call failed: {type(exc).__name__}: {exc}") from exc
 
 
 class WebhookTransport:
@@ -82,7 +152,8 @@ class WebhookTransport:
     def __init__(self, url: str, timeout: int, max_retries: int) -> None:
         self.client = WebhookClient(url=url, timeout=timeout, retry_handlers=retry_handlers(max_retries))
 
-    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str:
+    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None,
+             key: str = "") -> str:
         try:
             response = self.client.send(text=text, blocks=blocks or None)
         except Exception as exc:
@@ -104,7 +175,8 @@ class LocalOutboxTransport:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str:
+    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None,
+             key: str = "") -> str:
         ts = f"local-{uuid.uuid4().hex[:12]}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         record = {"ts": ts, "channel": channel, "thread_ts": thread_ts, "text": text, "blocks": blocks,
