@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import uuid
 from datetime import datetime
-from pathlib import Path
 from http.client import HTTPException
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.error import URLError
 
@@ -139,7 +138,7 @@ class SlackWebApiTransport:
             raise DeliveryError(f"Slack answered {status} {error or ''}".strip()) from exc
         except URLError as exc:  # refused or cut before the request was sent, after the client's retries
             raise DeliveryError(f"Slack unreachable: {type(exc).__name__}: {exc}") from exc
-        except (TimeoutError, socket.timeout, ConnectionError, HTTPException) as exc:
+        except (TimeoutError, ConnectionError, HTTPException) as exc:
             raise Unconfirmed(f"Slack did not answer: {type(exc).__name__}: {exc}") from exc
         except Exception as exc:  # an answer the client could not read …
             raise DeliveryError(f"Slack call failed: {type(exc).__name__}: {exc}") from exc
