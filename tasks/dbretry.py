@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
+from tasks.privacy import scrub_driver_error
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -50,6 +52,7 @@ def driver_connection(conn: Connection) -> Iterator[Any]:
     try:
         yield conn.connection.driver_connection
     except dialect.loaded_dbapi.Error as exc:
+        scrub_driver_error(exc)  # as the engine does for what goes through SQLAlchemy (tasks.resources)
         dropped = dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
         if dropped:  # the pool must not hand this connection out again
             conn.invalidate(exc)

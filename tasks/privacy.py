@@ -156,6 +156,20 @@ def mask_id_numbers_in_text(text: str) -> str:
     return ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
 
 
+CJK_TEXT = re.compile(r"[\u3400-\u9fff\u00b7]+")
+
+
+def scrub_driver_error(exc: BaseException) -> None:
+    """Cut a database driver's error text to its first line, ID numbers and Chinese text masked. PostgreSQL's
+    DETAIL quotes the offending key or the whole failing row (names, ID numbers), and a primary message may
+    quote a value; the text goes on to logs, Prefect's run states and alerts. SQL identifiers are ASCII."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    scrubbed = CJK_TEXT.sub(lambda m: "*" * len(m.group()), mask_id_numbers_in_text(first))
+    if scrubbed != text:
+        exc.args = (f"{scrubbed} [details withheld: they may quote personal data]",)
+
+
 def private_folder(path: Path) -> Path:
     """A folder for files that hold household lists or county submissions: created (with its parents) and
     set readable by its owner only (0700), whatever the process's umask or the folder's earlier mode."""

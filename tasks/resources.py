@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from tasks.privacy import scrub_driver_error
 from tasks.settings import Settings, get_settings
 
 
@@ -17,9 +18,21 @@ def build_engine(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, settings)
-    # hide_parameters: an error's text would otherwise quote the row (names, ID numbers) into logs and alerts.
-    return create_engine(url, echo=settings.sql_echo, pool_pre_ping=True, hide_parameters=True)
+        engine = _sqlite_engine(url, settings)
+    else:
+        # hide_parameters: an error's text would otherwise quote the row (names, ID numbers) into logs and alerts.
+        engine = create_engine(url, echo=settings.sql_echo, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _scrub_error)
+    return engine
+
+
+def _scrub_error(context) -> None:
+    """The driver's own text can quote the row too (PostgreSQL's DETAIL): cut it, and SQLAlchemy's copy of
+    it, before anything logs or shows the error."""
+    orig, wrapped = context.original_exception, context.sqlalchemy_exception
+    scrub_driver_error(orig)
+    if wrapped is not None and wrapped.orig is orig:
+        wrapped.args = (f"({type(orig).__module__}.{type(orig).__name__}) {orig}",)
 
 
 @cache

@@ -192,3 +192,35 @@ def test_postgres_connections_terminated_during_a_run_end_as_an_uninterrupted_ru
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT status FROM campaign_runs WHERE kind = 'assessment'")).scalar() \
             == "completed"
+
+
+def test_a_database_error_carries_no_personal_data_into_logs_or_run_states(prefect_harness, engine, caplog):
+    # PostgreSQL's DETAIL quotes the duplicate key and the whole failing row; the project's engines cut it.
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    id_number, name = "520102198001010019", "欧阳泄露"
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE leak_probe (id_number VARCHAR(18) UNIQUE, name VARCHAR(10), "
+                             "CHECK (name <> '欧阳泄露'))"))
+
+    @flow(name="store a person twice")
+    def store(twice: bool) -> None:
+        with engine.begin() as conn:
+            for _ in range(2 if twice else 1):
+                conn.execute(sa.text("INSERT INTO leak_probe VALUES (:i, :n)"), {"i": id_number, "n": "李四"})
+
+    @flow(name="store a refused name")
+    def refused() -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO leak_probe VALUES ('11', :n)"), {"n": name})
+
+    states = [store(True, return_state=True), refused(return_state=True)]
+    assert [s.is_failed() for s in states] == [True, True]
+    with get_client(sync_client=True) as client:
+        logs = [log.message for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(
+            any_=[s.state_details.flow_run_id for s in states])))]
+    shown = [caplog.text, *logs, *(str(s.message) for s in states)]
+    assert any("IntegrityError" in text for text in shown)
+    assert [text for text in shown if id_number in text or name in text] == []
