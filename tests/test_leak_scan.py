@@ -2,12 +2,14 @@
 Slack back: the runs complete, every message waits and is then delivered once. Afterwards a scan of every
 file written, every log line, every Prefect artifact and log, the outbox, the audit trail and what the fake
 Slack received finds no valid ID number and no full name of the roster (persons, and the people leads are
-about), and not the Slack token set for the run."""
+about), not the Slack token set for the run, and, on PostgreSQL, not the database password."""
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from tasks.screening.params import ScreeningParams
 from tasks.settings import get_settings
 
 TOKEN = "xoxb-CANARY-3f9a1c7e5b2d"
+PASSWORD = "pw-CANARY-7e21b9"
 SKIP_SUFFIXES = (".db", ".db-wal", ".db-shm")  # the database itself holds the data, as it must
 
 
@@ -45,12 +48,38 @@ def file_texts(root: Path) -> dict[str, str]:
     return texts
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request, monkeypatch) -> Iterator[str]:
+    """The run's database: the test's SQLite file, or a PostgreSQL database owned by a role whose password is
+    a canary (the scan looks for it too)."""
+    if request.param == "sqlite":
+        yield request.param
+        return
+    server = request.getfixturevalue("pg_server")
+    name, role = f"leak_{uuid.uuid4().hex[:10]}", f"canary_{uuid.uuid4().hex[:6]}"
+    url = sa.make_url(server.create_database(name))
+    admin = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'"))
+        conn.execute(sa.text(f"ALTER DATABASE {name} OWNER TO {role}"))
+        conn.execute(sa.text(f"ALTER SCHEMA public OWNER TO {role}"))
+    monkeypatch.setenv("CAMPAIGNS_DATABASE_URL",
+                       url.set(username=role, password=PASSWORD).render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    yield request.param
+    server.drop_database(name)
+    with sa.create_engine(url.set(database="postgres"), poolclass=sa.pool.NullPool,
+                          isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(sa.text(f"DROP ROLE {role}"))
+
+
 @pytest.mark.slow
 def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_nothing(
-        prefect_harness, tmp_path, tmp_path_factory, monkeypatch, caplog):
+        prefect_harness, database, tmp_path, tmp_path_factory, monkeypatch, caplog):
     from flows.demo import demo_flow
 
     caplog.set_level(logging.DEBUG)
+    assert (PASSWORD in get_settings().database_url) == (database == "postgres")
     slack = FakeSlack(token=TOKEN)
     slack.stop()  # down for the whole run: connections refused
     monkeypatch.setenv("CAMPAIGNS_SLACK_BOT_TOKEN", TOKEN)
@@ -110,7 +139,8 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
         assert len(ids) > 1000 and len(names) > 500
         assert any("screening.xlsx" in p for p in places) and any(p.endswith("release.md") for p in places)
         leaks = {place: sorted({i for i in ids if i in text} | {n for n in names if n in text}
-                               | ({"<the Slack token>"} if TOKEN in text else set()))[:5]
+                               | ({"<the Slack token>"} if TOKEN in text else set())
+                               | ({"<the database password>"} if PASSWORD in text else set()))[:5]
                  for place, text in places.items()}
         assert {place: found for place, found in leaks.items() if found} == {}
     finally:
