@@ -16,16 +16,16 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from tasks.assessment.announce import announce_results
+from tasks.assessment.config import load_config
 from tasks.assessment.evaluate import assessment_counts, evaluate_counts, indicator_weights
 from tasks.assessment.indicators import RosterCounts
 from tasks.assessment.params import AssessmentParams
 from tasks.assessment.report import AssessmentResult, write_reports
 from tasks.dbretry import TRANSIENT_RETRIES
-from tasks.inputs import national_inputs
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.partitions import SettingsTaskRunner
 from tasks.resources import build_engine, build_notifier
-from tasks.roster_parts import count_roster
+from tasks.roster_parts import check_national_inputs, start_roster
 from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.settings import get_settings
 from tasks.stage import CampaignContext, StageFailed, checkpoint, close_run
@@ -39,20 +39,10 @@ def _run_name() -> str:
 
 
 @task(name="check configuration", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
-def check_configuration(ctx: CampaignContext, params: AssessmentParams):
-    """The indicator configuration for the year; its weights must sum to 1 (the weights checkpoint)."""
-    from tasks.assessment.config import load_config
-
-    config = load_config(params.config_path, params.year)
+def check_configuration(ctx: CampaignContext, config) -> None:
+    """The indicator configuration's weights must sum to 1 (the weights checkpoint)."""
     checkpoint(ctx, "check configuration", indicator_weights(config), "assessment_weights", key="indicator",
                announce="problems")
-    return config
-
-
-@task(name="check national inputs", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
-def check_inputs(ctx: CampaignContext, params: AssessmentParams) -> dict:
-    """Funds, employment and relocation, each through its suite, and the counties."""
-    return national_inputs(ctx, params.province_codes)
 
 
 @task(name="score provinces and key counties", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -118,11 +108,18 @@ def annual_assessment(params: AssessmentParams) -> dict:
         flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run,
     )
     try:
-        config = check_configuration(ctx, params)
-        tables = check_inputs(ctx, params)
+        config = load_config(params.config_path, params.year)
         # The roster, per partition of provinces on the task runner: each hands back its counts, not rows.
-        counts = RosterCounts.combine(count_roster(ctx, params.province_codes, pd.Timestamp(params.year, 12, 31),
-                                                   assessment_counts, year=params.year, config=config))
+        # They start first; the configuration and the national inputs are checked here meanwhile.
+        roster = start_roster(ctx, params.province_codes, pd.Timestamp(params.year, 12, 31), assessment_counts,
+                              year=params.year, config=config)
+
+        def configuration_and_national_inputs() -> dict:
+            check_configuration(ctx, config)
+            return check_national_inputs(ctx, params.province_codes)
+
+        tables = roster.alongside(configuration_and_national_inputs)
+        counts = RosterCounts.combine(roster.counts())
         result = score(ctx, params, tables, counts, config)
         summary = report_and_notify(ctx, params, result)
     except Exception as exc:

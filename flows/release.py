@@ -39,7 +39,7 @@ from tasks.release.prepare import (
 from tasks.release.publish import latest_published, record
 from tasks.release.render import render_draft
 from tasks.resources import build_engine, build_notifier
-from tasks.roster_parts import count_roster
+from tasks.roster_parts import check_national_inputs, start_roster
 from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.settings import get_settings
 from tasks.stage import CampaignContext, StageFailed, close_run
@@ -53,9 +53,9 @@ def _run_name() -> str:
 
 
 @task(name="compute figures", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
-def compute_figures_task(ctx: CampaignContext, params: ReleaseParams, counted: list) -> ReleaseDraft:
+def compute_figures_task(ctx: CampaignContext, params: ReleaseParams, tables: dict, counted: list) -> ReleaseDraft:
     """Year-to-date figures, nationally and per province, with last year's and the previous release's."""
-    return compute_release(ctx, params.resolved_period(), counted)
+    return compute_release(ctx, params.resolved_period(), tables, counted)
 
 
 @task(name="check figures", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -147,9 +147,11 @@ def press_release(params: ReleaseParams):
     try:
         check_period_ended(ctx, period)
         # The roster and loans, per partition of provinces on the task runner: each hands back its counts.
-        counted = count_roster(ctx, [p.code for p in PROVINCES], pd.Timestamp(period.end), release_counts,
-                               period=period)
-        release = check_figures_task(ctx, compute_figures_task(ctx, params, counted))
+        # They start first; the reported tables are checked here meanwhile.
+        provinces = [p.code for p in PROVINCES]
+        roster = start_roster(ctx, provinces, pd.Timestamp(period.end), release_counts, period=period)
+        tables = roster.alongside(lambda: check_national_inputs(ctx, provinces))
+        release = check_figures_task(ctx, compute_figures_task(ctx, params, tables, roster.counts()))
         draft = render_draft_task(ctx, release)
         create_markdown_artifact(release.summary_markdown(draft), key="release-draft", description=ctx.label)
         create_table_artifact(release.headline_rows(), key="release-figures", description=ctx.label)

@@ -8,20 +8,21 @@ are most of their memory; what crosses back to the flow is a few hundred numbers
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.dbretry import TRANSIENT_RETRIES, with_retries
-from tasks.inputs import roster_inputs
+from tasks.inputs import national_inputs, roster_inputs
 from tasks.partitions import partition_label, plan_partitions, province_sizes, worker_count
 from tasks.settings import get_settings
 from tasks.stage import CampaignContext, StageFailed
 
 # What a campaign counts from one partition's checked tables; module-level, so it can cross to a worker.
 Counter = Callable[..., Any]
+T = TypeVar("T")
 
 
 @task(name="check and count roster", task_run_name="roster {label}", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -41,38 +42,75 @@ def plan(ctx: CampaignContext, provinces: list[str]) -> list[list[str]]:
     return plan_partitions(sizes, settings.partition_households, 1 if settings.dask_address else worker_count(settings))
 
 
-def run_partitions(ctx: CampaignContext, partitions: list[list[str]], partition_task: Task, *args: Any,
-                   on_done: Callable[[int], None] | None = None) -> tuple[list[Any], dict[str, str]]:
-    """`partition_task(ctx, codes, label, *args)` for each partition, which hands back (result, its forked
-    context): each result, with its context absorbed into `ctx`, and the provinces of the partitions that
-    stopped, with the reason (one stopped partition does not stop the others). Several partitions are
-    submitted to the task runner; a single one runs in this process, since a worker process costs seconds to
-    start and one partition gains nothing from it."""
+class Pending:
+    """Partitions under way: those submitted to the task runner run while the flow does other work; a single
+    one runs here when gathered (a worker process costs seconds to start and one partition gains nothing)."""
+
+    def __init__(self, ctx: CampaignContext, partitions: list[list[str]], calls: list[Callable[[], Any]],
+                 on_done: Callable[[int], None] | None) -> None:
+        self.ctx, self.partitions, self.calls, self.on_done = ctx, partitions, calls, on_done
+
+    def gather(self) -> tuple[list[Any], dict[str, str]]:
+        """Each result, with its context absorbed into the flow's, and the provinces of the partitions that
+        stopped, with the reason (one stopped partition does not stop the others)."""
+        results, failed = [], {}
+        for done, (codes, call) in enumerate(zip(self.partitions, self.calls, strict=True), start=1):
+            try:
+                result, work = call()
+            except StageFailed as exc:
+                failed.update(dict.fromkeys(codes, str(exc)))
+                get_run_logger().error("provinces %s stopped: %s", partition_label(codes), exc)
+            else:
+                results.append(result)
+                self.ctx.absorb(work)
+            if self.on_done is not None:
+                self.on_done(done)
+        return results, failed
+
+    def alongside(self, work: Callable[[], T]) -> T:
+        """`work()` in the flow while the partitions run. Should it fail, the partitions still finish (and
+        record what they found: one run reports every input's problems) before the failure is raised."""
+        try:
+            return work()
+        except Exception:
+            self.gather()
+            raise
+
+    def counts(self) -> list[Any]:
+        """The results, once all have finished. A campaign that ranks or totals the country cannot go on
+        without a province, so a stopped partition stops the stage."""
+        results, failed = self.gather()
+        if failed:
+            raise StageFailed("; ".join(dict.fromkeys(failed.values())))
+        return results
+
+
+def start_partitions(ctx: CampaignContext, partitions: list[list[str]], partition_task: Task, *args: Any,
+                     on_done: Callable[[int], None] | None = None) -> Pending:
+    """`partition_task(ctx, codes, label, *args)` for each partition; it hands back (result, its forked
+    context)."""
     if len(partitions) == 1:
         only = partitions[0]
         calls = [lambda: partition_task(ctx, only, partition_label(only), *args)]
     else:
         calls = [partition_task.submit(ctx, codes, partition_label(codes), *args).result for codes in partitions]
-    results, failed = [], {}
-    for done, (codes, call) in enumerate(zip(partitions, calls, strict=True), start=1):
-        try:
-            result, work = call()
-        except StageFailed as exc:
-            failed.update(dict.fromkeys(codes, str(exc)))
-            get_run_logger().error("provinces %s stopped: %s", partition_label(codes), exc)
-        else:
-            results.append(result)
-            ctx.absorb(work)
-        if on_done is not None:
-            on_done(done)
-    return results, failed
+    return Pending(ctx, partitions, calls, on_done)
 
 
-def count_roster(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp, counter: Counter,
-                 **options: Any) -> list[Any]:
-    """`counter`'s result for each partition of `provinces`. A campaign that ranks or totals the country
-    cannot go on without a province, so a stopped partition stops the stage once all have finished."""
-    results, failed = run_partitions(ctx, plan(ctx, provinces), count_partition, as_of, counter, options)
-    if failed:
-        raise StageFailed("; ".join(dict.fromkeys(failed.values())))
-    return results
+def run_partitions(ctx: CampaignContext, partitions: list[list[str]], partition_task: Task, *args: Any,
+                   on_done: Callable[[int], None] | None = None) -> tuple[list[Any], dict[str, str]]:
+    """`start_partitions(…)`, gathered."""
+    return start_partitions(ctx, partitions, partition_task, *args, on_done=on_done).gather()
+
+
+def start_roster(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp, counter: Counter,
+                 **options: Any) -> Pending:
+    """`counter`'s result for each partition of `provinces`, under way (`.counts()` gathers them)."""
+    return start_partitions(ctx, plan(ctx, provinces), count_partition, as_of, counter, options)
+
+
+@task(name="check national inputs", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
+def check_national_inputs(ctx: CampaignContext, provinces: list[str]) -> dict[str, pd.DataFrame]:
+    """Funds, employment and relocation, each through its suite, and the counties: checked in the flow
+    while the partitions count the roster."""
+    return national_inputs(ctx, provinces)

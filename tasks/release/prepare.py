@@ -9,8 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-from tasks.inputs import national_inputs
-from tasks.reference.provinces import PROVINCES
 from tasks.release.approval import Approval, Decision
 from tasks.release.checks import (
     Suppression,
@@ -111,11 +109,11 @@ def release_counts(tables: dict[str, pd.DataFrame], period: Period) -> tuple[pd.
     return register_counts(tables, period), register_counts(tables, period.same_period_last_year())
 
 
-def compute_release(ctx: CampaignContext, period: Period,
+def compute_release(ctx: CampaignContext, period: Period, tables: dict[str, pd.DataFrame],
                     counted: list[tuple[pd.DataFrame, pd.DataFrame]]) -> ReleaseDraft:
-    """The reported tables checked, and the registers' counts (`release_counts` per partition) → the
-    period's figures, the same period last year's, the previous release's."""
-    tables = national_inputs(ctx, [p.code for p in PROVINCES])
+    """The reported tables (checked: tasks.inputs.national_inputs), and the registers' counts
+    (`release_counts` per partition) → the period's figures, the same period last year's, the previous
+    release's."""
     figures = figures_from_counts(tables, pd.concat([now for now, _ in counted]), period)
     last_year = figures_from_counts(tables, pd.concat([then for _, then in counted]),
                                     period.same_period_last_year())
