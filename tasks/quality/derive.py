@@ -94,15 +94,19 @@ def lead_facts(leads: pd.DataFrame, today: date) -> pd.DataFrame:
 
 
 def household_positions(households: pd.DataFrame, rows: pd.DataFrame, column: str = "household_no") -> np.ndarray:
-    """For each row of `rows`, the position of its household (`rows[column]`) in `households`, -1 if absent.
-    Hash lookups on an Index: `Series.isin` on Arrow strings with a million values is slow. A duplicated
-    户编号 (quarantined by its own check) resolves to its first row."""
+    """For each row of `rows`, the position of its household (`rows[column]`) in `households`, -1 if absent
+    or missing. A duplicated 户编号 (quarantined by its own check) resolves to its first row. Keys are
+    factorised together in one hash pass: an Index built per call over Arrow strings cost six times more,
+    and the counting calls this once per fact."""
     keys = households["household_no"]
-    if keys.empty:
-        return np.full(len(rows), -1, dtype=np.int64)
-    first = ~keys.duplicated().to_numpy()
-    positions = pd.Index(keys[first]).get_indexer(rows[column])
-    return np.where(positions >= 0, np.flatnonzero(first)[positions], -1)
+    codes, _ = pd.factorize(pd.concat([keys, rows[column]], ignore_index=True))
+    own, theirs = codes[: len(keys)], codes[len(keys):]
+    # Codes number keys in order of first appearance, households first: the households' first rows in
+    # order carry codes 0, 1, 2 …
+    first_rows = np.flatnonzero((own >= 0) & ~pd.Series(own).duplicated().to_numpy())
+    lookup = np.full(int(codes.max(initial=-1)) + 2, -1, dtype=np.int64)  # the last slot answers code -1
+    lookup[: len(first_rows)] = first_rows
+    return lookup[theirs]
 
 
 def labour_class(persons: pd.DataFrame, at: np.ndarray, n: int) -> np.ndarray:
