@@ -95,14 +95,18 @@ def lead_facts(leads: pd.DataFrame, today: date) -> pd.DataFrame:
 
 def household_positions(households: pd.DataFrame, rows: pd.DataFrame, column: str = "household_no") -> np.ndarray:
     """For each row of `rows`, the position of its household (`rows[column]`) in `households`, -1 if absent
-    or missing. A duplicated 户编号 (quarantined by its own check) resolves to its first row. Keys are
-    factorised together in one hash pass: an Index built per call over Arrow strings cost six times more,
-    and the counting calls this once per fact."""
-    keys = households["household_no"]
-    codes, _ = pd.factorize(pd.concat([keys, rows[column]], ignore_index=True))
+    or missing. A duplicated 户编号 (quarantined by its own check) resolves to its first row."""
+    return first_positions(households["household_no"], rows[column])
+
+
+def first_positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """For each value of `wanted`, the position of its first occurrence in `keys`; -1 if absent or missing.
+    Both are factorised together in one hash pass: an Index built per call over Arrow strings cost six
+    times more, and the counting looks households up once per fact."""
+    codes, _ = pd.factorize(pd.concat([keys, wanted], ignore_index=True))
     own, theirs = codes[: len(keys)], codes[len(keys):]
-    # Codes number keys in order of first appearance, households first: the households' first rows in
-    # order carry codes 0, 1, 2 …
+    # Codes number values in order of first appearance, `keys` first: its first occurrences in order carry
+    # codes 0, 1, 2 …
     first_rows = np.flatnonzero((own >= 0) & ~pd.Series(own).duplicated().to_numpy())
     lookup = np.full(int(codes.max(initial=-1)) + 2, -1, dtype=np.int64)  # the last slot answers code -1
     lookup[: len(first_rows)] = first_rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tasks.quality.derive import active_measures, household_positions
+from tasks.quality.derive import active_measures, first_positions, household_positions
 from tasks.reference.codes import DEVELOPMENT_CATEGORIES, SAFETY_NET_CATEGORIES, is_disaster_or_accident_or_illness
 from tasks.screening.rules import ScreeningRules
 
@@ -22,16 +22,14 @@ RULE_LABELS = {
 def match_leads(leads: pd.DataFrame, persons: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
     """Each lead with the household it concerns: by 证件号码 → person → household, else by 户编号.
     `match` is id_number, household_no, or none (a person outside the roster: to be visited)."""
-    # Index lookups: `isin` against a set of a province's 户编号 costs a Python hash per value.
-    known = pd.Index(households["household_no"].dropna().unique())
-    with_id = persons.dropna(subset=["id_number"]).drop_duplicates("id_number")
-    person_at = pd.Index(with_id["id_number"]).get_indexer(leads["id_number"])
+    known = households["household_no"]
+    person_at = first_positions(persons["id_number"], leads["id_number"])  # the first person with the number
     found = person_at >= 0
     households_of = np.full(len(leads), None, dtype=object)
-    households_of[found] = with_id["household_no"].to_numpy(dtype=object)[person_at[found]]
+    households_of[found] = persons["household_no"].to_numpy(dtype=object)[person_at[found]]
     via_person = pd.Series(households_of, index=leads.index, dtype=object)
-    via_person = via_person.where(known.get_indexer(via_person) >= 0)
-    direct = leads["household_no"].where(known.get_indexer(leads["household_no"]) >= 0)
+    via_person = via_person.where(first_positions(known, via_person) >= 0)
+    direct = leads["household_no"].where(first_positions(known, leads["household_no"]) >= 0)
     out = leads.copy()
     out["matched_household_no"] = via_person.fillna(direct)
     out["match"] = np.select([via_person.notna(), direct.notna()], ["id_number", "household_no"], "none")
