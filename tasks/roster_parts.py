@@ -36,10 +36,12 @@ def count_partition(ctx: CampaignContext, codes: list[str], label: str, as_of: p
     return counted, work
 
 
-def plan(ctx: CampaignContext, provinces: list[str]) -> list[list[str]]:
+def plan(ctx: CampaignContext, provinces: list[str], budget: int | None = None) -> list[list[str]]:
+    """Partitions of `provinces` of at most `budget` households (default: CAMPAIGNS_PARTITION_HOUSEHOLDS)."""
     settings = get_settings()
     sizes = with_retries(lambda: province_sizes(ctx.engine, provinces), "count households per province")
-    return plan_partitions(sizes, settings.partition_households, 1 if settings.dask_address else worker_count(settings))
+    return plan_partitions(sizes, budget or settings.partition_households,
+                           1 if settings.dask_address else worker_count(settings))
 
 
 class Pending:
@@ -106,7 +108,8 @@ def run_partitions(ctx: CampaignContext, partitions: list[list[str]], partition_
 def start_roster(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp, counter: Counter,
                  **options: Any) -> Pending:
     """`counter`'s result for each partition of `provinces`, under way (`.counts()` gathers them)."""
-    return start_partitions(ctx, plan(ctx, provinces), count_partition, as_of, counter, options)
+    budget = get_settings().count_partition_households
+    return start_partitions(ctx, plan(ctx, provinces, budget), count_partition, as_of, counter, options)
 
 
 @task(name="check national inputs", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)

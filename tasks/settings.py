@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         default=150_000, ge=1, description="Provinces are screened together until a partition holds this "
         "many households; a larger province is a partition of its own."
     )
+    count_partition_households: int = Field(
+        default=1_000_000, ge=1, description="The same for the assessment and the releases, which hand back "
+        "sums, not rows: each partition pays the checks' fixed cost once, so fewer and larger ones are faster."
+    )
     workers: int = Field(
         default=0, ge=0, description="Partitions run at once (0: as many as the cores and memory allow)."
     )

@@ -106,6 +106,22 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
     assert {t: _count(engine, f"SELECT COUNT(*) FROM {t}") for t in before} == before
 
 
+@pytest.mark.slow
+def test_assessment_counted_in_partitions_on_worker_processes_equals_one_partition(prefect_harness, seeded,
+                                                                                     monkeypatch):
+    from tasks.settings import get_settings
+
+    single = annual_assessment(AssessmentParams(year=2023))
+    monkeypatch.setenv("CAMPAIGNS_COUNT_PARTITION_HOUSEHOLDS", "150")
+    monkeypatch.setenv("CAMPAIGNS_WORKERS", "2")
+    get_settings.cache_clear()
+    split = annual_assessment(AssessmentParams(year=2023))
+    for part in ("provinces", "key_counties", "national_checks"):
+        assert split[part] == single[part], part
+    scopes = _count(seeded, "SELECT COUNT(DISTINCT scope) FROM quality_results WHERE suite = 'households_raw'")
+    assert scopes >= 4  # the partitions checked their rosters each under its own scope
+
+
 def test_a_year_without_programme_data_is_not_scored(prefect_harness, seeded):
     from tasks.stage import StageFailed
 
