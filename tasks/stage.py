@@ -157,9 +157,10 @@ def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str
     kept = frame.drop(index=frame.index[failing]) if failing else frame
     quarantined = len(failing)
     if not ctx.dry_run:
-        record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=source or suite, frame=frame,
-                          result=result, key=key, columns=columns, row_numbers=row_numbers, reasons=reasons,
-                          raw_rows=raw_rows, scope=scope)
+        with ctx.timed(f"{stage} · record", rows=quarantined, scope=scope):
+            record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=source or suite, frame=frame,
+                              result=result, key=key, columns=columns, row_numbers=row_numbers, reasons=reasons,
+                              raw_rows=raw_rows, scope=scope)
     if not ctx.dry_run and ctx.docs is not None and result.validation is not None:
         ctx.docs.add(_slug(f"{stage}-{province or 'all'}"), result.validation)
     ctx.quality_rows.extend({"stage": stage, "province": province or "", "scope": scope or "", "suite": result.suite,
