@@ -42,13 +42,20 @@ def plan_partitions(sizes: dict[str, int], budget: int, workers: int = 1) -> lis
     share = -(-total // workers) if workers > 1 and total >= MIN_SPLIT else None
     partitions: list[list[str]] = []
     current: list[str] = []
-    held = 0
+    held = counted = 0
+    boundary = share or 0  # where the next worker's share starts, in households counted in province order
     for code, households in sizes.items():
-        if current and (held + households > budget or (share is not None and held >= share)):
+        # A province goes to the side of the share boundary where most of it lies: the nearest cut, so that
+        # the workers' partitions come out about equal and none waits on a much larger one.
+        past_share = share is not None and counted + households / 2 > boundary
+        if current and (held + households > budget or past_share):
             partitions.append(current)
             current, held = [], 0
+        while share is not None and counted + households / 2 > boundary:
+            boundary += share
         current.append(code)
         held += households
+        counted += households
     if current:
         partitions.append(current)
     return partitions
