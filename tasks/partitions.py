@@ -8,12 +8,14 @@ the budget is a partition of its own, which is what bounds memory at national sc
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from sqlalchemy import Engine, func, select
 
 from tasks.model import Household
+from tasks.reference.provinces import PROVINCES
 from tasks.settings import Settings, get_settings
 
 GB = 1024**3
@@ -64,6 +66,15 @@ def plan_partitions(sizes: dict[str, int], budget: int, workers: int = 1) -> lis
 def partition_label(codes: list[str]) -> str:
     """How results and messages name a partition: its province, or its first and last and how many."""
     return codes[0] if len(codes) == 1 else f"{codes[0]}..{codes[-1]} ({len(codes)})"
+
+
+def label_provinces(label: str) -> set[str]:
+    """The provinces a scope label may cover: a province, or those from first to last in code order (a
+    partition holds consecutive provinces); none for a label of another kind."""
+    if re.fullmatch(r"\d{2}", label):
+        return {label}
+    found = re.fullmatch(r"(\d{2})\.\.(\d{2}) \(\d+\)", label)
+    return {p.code for p in PROVINCES if found[1] <= p.code <= found[2]} if found else set()
 
 
 def worker_count(settings: Settings) -> int:

@@ -16,7 +16,8 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.dbretry import TRANSIENT_RETRIES, with_retries
 from tasks.inputs import national_inputs, roster_inputs
-from tasks.partitions import partition_label, plan_partitions, province_sizes, worker_count
+from tasks.partitions import label_provinces, partition_label, plan_partitions, province_sizes, worker_count
+from tasks.quality.store import forget_other_scopes
 from tasks.settings import get_settings
 from tasks.stage import CampaignContext, StageFailed
 
@@ -91,6 +92,10 @@ def start_partitions(ctx: CampaignContext, partitions: list[list[str]], partitio
                      on_done: Callable[[int], None] | None = None) -> Pending:
     """`partition_task(ctx, codes, label, *args)` for each partition; it hands back (result, its forked
     context)."""
+    if not ctx.dry_run:
+        with_retries(lambda: forget_other_scopes(ctx.engine, ctx.run_id, {partition_label(p) for p in partitions},
+                                                 {c for p in partitions for c in p}, label_provinces),
+                     "forget the checks of earlier partitions")
     if len(partitions) == 1:
         only = partitions[0]
         calls = [lambda: partition_task(ctx, only, partition_label(only), *args)]

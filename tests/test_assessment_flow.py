@@ -112,14 +112,18 @@ def test_assessment_counted_in_partitions_on_worker_processes_equals_one_partiti
     from tasks.settings import get_settings
 
     single = annual_assessment(AssessmentParams(year=2023))
+    quarantined = _count(seeded, "SELECT COUNT(*) FROM quarantined_rows")
+    assert quarantined > 0
     monkeypatch.setenv("CAMPAIGNS_COUNT_PARTITION_HOUSEHOLDS", "150")
     monkeypatch.setenv("CAMPAIGNS_WORKERS", "2")
     get_settings.cache_clear()
     split = annual_assessment(AssessmentParams(year=2023))
     for part in ("provinces", "key_counties", "national_checks"):
         assert split[part] == single[part], part
+    # The rerun, partitioned otherwise, replaced the single partition's records: none twice.
     scopes = _count(seeded, "SELECT COUNT(DISTINCT scope) FROM quality_results WHERE suite = 'households_raw'")
-    assert scopes >= 4  # the partitions checked their rosters each under its own scope
+    assert scopes >= 4 and _count(seeded, "SELECT COUNT(*) FROM quality_results WHERE scope = '11..65 (31)'") == 0
+    assert _count(seeded, "SELECT COUNT(*) FROM quarantined_rows") == quarantined
 
 
 def test_a_year_without_programme_data_is_not_scored(prefect_harness, seeded):

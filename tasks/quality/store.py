@@ -4,10 +4,11 @@ rerun of the stage replaces what it wrote before instead of adding to it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine, delete, insert, select
 
 from tasks.bulk import insert_frame
 from tasks.model import QualityResult, QuarantinedRow
@@ -69,3 +70,25 @@ def _rows_as_json(rows: pd.DataFrame) -> list[str]:
     if rows.empty:
         return []
     return rows.to_json(orient="records", lines=True, date_format="iso", force_ascii=False).splitlines()
+
+
+def forget_other_scopes(engine: Engine, run_id: str, scopes: set[str], provinces: set[str],
+                        provinces_of: Callable[[str], set[str]]) -> int:
+    """Before a run checks `provinces` in partitions named `scopes`: remove what the run recorded earlier
+    under other scopes covering any of those provinces (a rerun partitioned differently: other settings,
+    or a roster that grew). Each partition replaces only its own scope, so without this a rerun would keep
+    the old partitions' results beside the new ones. Quarantined rows of provinces not checked again stay.
+    Returns the number of scopes forgotten."""
+    with engine.begin() as conn:
+        recorded = set()
+        for model in (QualityResult, QuarantinedRow):
+            recorded |= set(conn.execute(select(model.scope).where(model.campaign_run_id == run_id,
+                                                                   model.scope.is_not(None)).distinct()).scalars())
+        stale = sorted(s for s in recorded - scopes if provinces_of(s) & provinces)
+        if stale:
+            conn.execute(delete(QualityResult).where(QualityResult.campaign_run_id == run_id,
+                                                     QualityResult.scope.in_(stale)))
+            conn.execute(delete(QuarantinedRow).where(
+                QuarantinedRow.campaign_run_id == run_id, QuarantinedRow.scope.in_(stale),
+                QuarantinedRow.province_code.in_(sorted(provinces)) | QuarantinedRow.province_code.is_(None)))
+    return len(stale)
