@@ -153,7 +153,8 @@ def mask_id_numbers_in_text(text: str) -> str:
     return ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
 
 
-CJK_TEXT = re.compile(r"[\u3400-\u9fff\u00b7]+")
+CJK = r"[\u3400-\u9fff\u00b7]"  # Chinese characters and the middle dot of transliterated names
+CJK_TEXT = re.compile(CJK + "+")
 
 
 def scrub_driver_error(exc: BaseException) -> None:

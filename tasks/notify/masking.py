@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
 
-from tasks.privacy import mask_id_numbers_in_text, mask_name
+from tasks.privacy import CJK, mask_id_numbers_in_text, mask_name
 
-CJK_RUN = re.compile(r"[\u3400-\u9fff\u00b7]{2,}")
+CJK_RUN = re.compile(CJK + "{2,}")
 NAME_LENGTHS = (2, 3, 4)
 NAME_QUERY = text(
     "SELECT name FROM persons WHERE name IN :names UNION SELECT name FROM leads WHERE name IN :names"
