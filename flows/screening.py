@@ -15,16 +15,26 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from tasks.dbretry import TRANSIENT_RETRIES
+from tasks.dbretry import TRANSIENT_RETRIES, with_retries
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.partitions import SettingsTaskRunner
+from tasks.province_parts import Partition
 from tasks.resources import build_engine, build_notifier
 from tasks.roster_parts import plan, run_partitions
 from tasks.runs import campaign_run_id, launched_by, start_run
 from tasks.screening import announce
 from tasks.screening.params import ScreeningParams
-from tasks.screening.province import PartitionScreening, ProvinceScreening, screen_partition
+from tasks.screening.province import (
+    PartitionScreening,
+    ProvinceScreening,
+    forget_other_parts,
+    merge_parts,
+    part_name,
+    parts_by_province,
+    screen_partition,
+)
 from tasks.screening.report import (
+    forget_other_workbooks,
     national_summary,
     people_lists,
     province_sheets,
@@ -53,12 +63,12 @@ def announce_scope(ctx: CampaignContext, params: ScreeningParams) -> dict:
 
 @task(name="screen provinces", task_run_name="screen provinces {label}", cache_policy=NO_CACHE,
       **TRANSIENT_RETRIES)
-def screen_one_partition(ctx: CampaignContext, codes: list[str], label: str,
+def screen_one_partition(ctx: CampaignContext, part: Partition, label: str,
                          params: ScreeningParams) -> PartitionScreening:
     """Inputs → matched leads → risk screening → elimination → coverage → timeliness → output check → store,
-    for the provinces of one partition (on this process's threads, or on a Dask worker)."""
+    for the provinces of one partition, or a part of a province (on a worker process, or a Dask worker)."""
     work = ctx.fork()
-    provinces = screen_partition(work, codes, year=params.year, mode=params.mode.value,
+    provinces = screen_partition(work, part, year=params.year, mode=params.mode.value,
                                  window_start=params.window_start, as_of=params.as_of, rules=params.rules)
     if not params.dry_run:
         sheets = province_sheets(provinces)
@@ -67,7 +77,7 @@ def screen_one_partition(ctx: CampaignContext, codes: list[str], label: str,
             "screening_outputs", scope=label, announce="problems")
         with work.timed("province workbooks", rows=sum(len(f) for p in provinces for f in p.lists.values()),
                         scope=label):
-            write_province_workbooks(work.output_dir, sheets)
+            write_province_workbooks(work.output_dir, sheets, part_name(part))
     return PartitionScreening(provinces, work)
 
 
@@ -127,12 +137,18 @@ def concentrated_screening(params: ScreeningParams) -> dict:
         today=params.as_of, flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run,
     )
     announce_scope(ctx, params)
-    partitions = plan(ctx, params.province_codes)
+    partitions = plan(ctx, params.province_codes, part_budget=settings.part_households)
+    if not params.dry_run:
+        with_retries(lambda: forget_other_parts(engine, partitions, year=params.year, mode=params.mode.value,
+                                                as_of=params.as_of), "forget findings of provinces cut otherwise")
+        forget_other_workbooks(ctx.output_dir, parts_by_province(partitions))
     progress = create_progress_artifact(0.0, key="screening-progress", description=ctx.label)
     screened, failed = run_partitions(
         ctx, partitions, screen_one_partition, params,
         on_done=lambda done: update_progress_artifact(progress, 100.0 * done / len(partitions)))
-    results: list[ProvinceScreening] = [province for provinces in screened for province in provinces]
+    # A province stopped in one of its parts is reported as stopped, not with the figures of its other parts.
+    results: list[ProvinceScreening] = [r for r in merge_parts([p for provinces in screened for p in provinces])
+                                        if r.province not in failed]
     summary = report_and_notify(ctx, params, results, failed)
     close_run(ctx, "failed" if failed else "completed", error="; ".join(dict.fromkeys(failed.values())) or None)
     logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s",

@@ -10,6 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from tasks.province_parts import Partition, in_other_parts
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
 from tasks.reference.provinces import PROVINCES
 from tasks.stage import CampaignContext, StageOutcome, checkpoint
@@ -65,19 +66,21 @@ class ValidatedInputs:
 
 def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
                     as_of: pd.Timestamp | None = None, province_label: str | None = None,
-                    announce: str = "always", scope: str | None = None) -> ValidatedInputs:
-    """Read and check the roster of `provinces` (all when None); `announce` as in `checkpoint`; `scope`
-    names the partition when the provinces are checked together."""
+                    announce: str = "always", scope: str | None = None,
+                    part: Partition | None = None) -> ValidatedInputs:
+    """Read and check the roster of `provinces` (all when None), or of one `part` of a province; `announce`
+    as in `checkpoint`; `scope` names the partition when the provinces are checked together."""
     engine = ctx.engine
     with ctx.timed("read roster", scope=scope) as timing:
-        raw = read_tables(engine, [*KEYS, "monitoring_thresholds"], provinces)
+        raw = read_tables(engine, [*KEYS, "monitoring_thresholds"], provinces, part=part)
         thresholds = raw.pop("monitoring_thresholds")
         timing["rows"] = sum(len(f) for f in raw.values())
+        repeated = in_other_parts(engine, part, raw["persons"]["id_number"]) if part else None
     as_of = as_of if as_of is not None else pd.Timestamp(ctx.today)
     with ctx.timed("derive facts", rows=timing["rows"], scope=scope):
         facts = {
             "households": household_facts(raw["households"], raw["persons"], raw["measures"], thresholds, as_of),
-            "persons": person_facts(raw["persons"], raw["households"], ctx.today),
+            "persons": person_facts(raw["persons"], raw["households"], ctx.today, in_other_part=repeated),
             "measures": measure_facts(raw["measures"]),
             "leads": lead_facts(raw["leads"], ctx.today),
         }

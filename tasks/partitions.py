@@ -3,7 +3,8 @@ partition, and where the partitions run (a pool of processes sized to the machin
 
 Small provinces are screened together: each Great Expectations validation has a fixed cost of about half a
 second whatever the rows, so 31 small validations cost far more than one large one. A province larger than
-the budget is a partition of its own, which is what bounds memory at national scale."""
+the budget is a partition of its own; the screening cuts one larger than CAMPAIGNS_PART_HOUSEHOLDS into parts
+(tasks.province_parts), which is what bounds memory at national scale."""
 
 from __future__ import annotations
 
@@ -69,10 +70,10 @@ def partition_label(codes: list[str]) -> str:
 
 
 def label_provinces(label: str) -> set[str]:
-    """The provinces a scope label may cover: a province, or those from first to last in code order (a
-    partition holds consecutive provinces); none for a label of another kind."""
-    if re.fullmatch(r"\d{2}", label):
-        return {label}
+    """The provinces a scope label may cover: a province or a part of one, or those from first to last in code
+    order (a partition holds consecutive provinces); none for a label of another kind."""
+    if re.fullmatch(r"\d{2}( \d+/\d+)?", label):
+        return {label[:2]}
     found = re.fullmatch(r"(\d{2})\.\.(\d{2}) \(\d+\)", label)
     return {p.code for p in PROVINCES if found[1] <= p.code <= found[2]} if found else set()
 

@@ -16,7 +16,8 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.dbretry import TRANSIENT_RETRIES, with_retries
 from tasks.inputs import national_inputs, roster_inputs
-from tasks.partitions import label_provinces, partition_label, plan_partitions, province_sizes, worker_count
+from tasks.partitions import label_provinces, plan_partitions, province_sizes, worker_count
+from tasks.province_parts import Partition, split_province
 from tasks.quality.store import forget_other_scopes
 from tasks.settings import get_settings
 from tasks.stage import CampaignContext, StageFailed
@@ -27,29 +28,42 @@ T = TypeVar("T")
 
 
 @task(name="check and count roster", task_run_name="roster {label}", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
-def count_partition(ctx: CampaignContext, codes: list[str], label: str, as_of: pd.Timestamp,
+def count_partition(ctx: CampaignContext, part: Partition, label: str, as_of: pd.Timestamp,
                     counter: Counter, options: dict[str, Any]) -> tuple[Any, CampaignContext]:
-    """Roster and per-household programme tables of `codes`, checked → `counter(tables, **options)`."""
+    """Roster and per-household programme tables of the partition's provinces, checked →
+    `counter(tables, **options)`."""
     work = ctx.fork()
-    tables = roster_inputs(work, codes, as_of, scope=label)
+    tables = roster_inputs(work, part.codes, as_of, scope=label)
     with work.timed("count", rows=len(tables["households"]) + len(tables["persons"]), scope=label):
         counted = counter(tables, **options)
     return counted, work
 
 
-def plan(ctx: CampaignContext, provinces: list[str], budget: int | None = None) -> list[list[str]]:
-    """Partitions of `provinces` of at most `budget` households (default: CAMPAIGNS_PARTITION_HOUSEHOLDS)."""
+def plan(ctx: CampaignContext, provinces: list[str], budget: int | None = None,
+         part_budget: int | None = None) -> list[Partition]:
+    """Partitions of `provinces` of at most `budget` households (default: CAMPAIGNS_PARTITION_HOUSEHOLDS);
+    with `part_budget`, a province larger than that is cut into parts of about as many households."""
     settings = get_settings()
     sizes = with_retries(lambda: province_sizes(ctx.engine, provinces), "count households per province")
-    return plan_partitions(sizes, budget or settings.partition_households,
-                           1 if settings.dask_address else worker_count(settings))
+    budget = budget or settings.partition_households
+    # A province to be cut into parts is never grouped with others.
+    grouped = plan_partitions(sizes, min(budget, part_budget) if part_budget else budget,
+                              1 if settings.dask_address else worker_count(settings))
+    partitions: list[Partition] = []
+    for codes in grouped:
+        if part_budget is not None and len(codes) == 1 and sizes[codes[0]] > part_budget:
+            partitions += with_retries(lambda c=codes[0]: split_province(ctx.engine, c, sizes[c], part_budget),
+                                       "cut a large province into parts")
+        else:
+            partitions.append(Partition(codes))
+    return partitions
 
 
 class Pending:
     """Partitions under way: those submitted to the task runner run while the flow does other work; a single
     one runs here when gathered (a worker process costs seconds to start and one partition gains nothing)."""
 
-    def __init__(self, ctx: CampaignContext, partitions: list[list[str]], calls: list[Callable[[], Any]],
+    def __init__(self, ctx: CampaignContext, partitions: list[Partition], calls: list[Callable[[], Any]],
                  on_done: Callable[[int], None] | None) -> None:
         self.ctx, self.partitions, self.calls, self.on_done = ctx, partitions, calls, on_done
 
@@ -57,12 +71,12 @@ class Pending:
         """Each result, with its context absorbed into the flow's, and the provinces of the partitions that
         stopped, with the reason (one stopped partition does not stop the others)."""
         results, failed = [], {}
-        for done, (codes, call) in enumerate(zip(self.partitions, self.calls, strict=True), start=1):
+        for done, (part, call) in enumerate(zip(self.partitions, self.calls, strict=True), start=1):
             try:
                 result, work = call()
             except StageFailed as exc:
-                failed.update(dict.fromkeys(codes, str(exc)))
-                get_run_logger().error("provinces %s stopped: %s", partition_label(codes), exc)
+                failed.update(dict.fromkeys(part.codes, str(exc)))
+                get_run_logger().error("provinces %s stopped: %s", part.label, exc)
             else:
                 results.append(result)
                 self.ctx.absorb(work)
@@ -88,23 +102,23 @@ class Pending:
         return results
 
 
-def start_partitions(ctx: CampaignContext, partitions: list[list[str]], partition_task: Task, *args: Any,
+def start_partitions(ctx: CampaignContext, partitions: list[Partition], partition_task: Task, *args: Any,
                      on_done: Callable[[int], None] | None = None) -> Pending:
-    """`partition_task(ctx, codes, label, *args)` for each partition; it hands back (result, its forked
+    """`partition_task(ctx, partition, label, *args)` for each partition; it hands back (result, its forked
     context)."""
     if not ctx.dry_run:
-        with_retries(lambda: forget_other_scopes(ctx.engine, ctx.run_id, {partition_label(p) for p in partitions},
-                                                 {c for p in partitions for c in p}, label_provinces),
+        with_retries(lambda: forget_other_scopes(ctx.engine, ctx.run_id, {p.label for p in partitions},
+                                                 {c for p in partitions for c in p.codes}, label_provinces),
                      "forget the checks of earlier partitions")
     if len(partitions) == 1:
         only = partitions[0]
-        calls = [lambda: partition_task(ctx, only, partition_label(only), *args)]
+        calls = [lambda: partition_task(ctx, only, only.label, *args)]
     else:
-        calls = [partition_task.submit(ctx, codes, partition_label(codes), *args).result for codes in partitions]
+        calls = [partition_task.submit(ctx, part, part.label, *args).result for part in partitions]
     return Pending(ctx, partitions, calls, on_done)
 
 
-def run_partitions(ctx: CampaignContext, partitions: list[list[str]], partition_task: Task, *args: Any,
+def run_partitions(ctx: CampaignContext, partitions: list[Partition], partition_task: Task, *args: Any,
                    on_done: Callable[[int], None] | None = None) -> tuple[list[Any], dict[str, str]]:
     """`start_partitions(…)`, gathered."""
     return start_partitions(ctx, partitions, partition_task, *args, on_done=on_done).gather()

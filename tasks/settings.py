@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         default=150_000, ge=1, description="Provinces are screened together until a partition holds this "
         "many households; a larger province is a partition of its own."
     )
+    part_households: int = Field(
+        default=1_000_000, ge=1, description="The screening cuts a province with more households than this "
+        "into parts of about as many (ranges of 户编号), each a partition: memory is bounded by a part."
+    )
     count_partition_households: int = Field(
         default=1_000_000, ge=1, description="The same for the assessment and the releases, which hand back "
         "sums, not rows: each partition pays the checks' fixed cost once, so fewer and larger ones are faster."

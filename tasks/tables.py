@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Float, Integer, Se
 
 from tasks.dbretry import driver_connection
 from tasks.model import metadata
+from tasks.province_parts import Partition
 from tasks.sqlite_native import NativeReadError, read_arrow
 
 logger = logging.getLogger(__name__)
@@ -27,11 +28,12 @@ def read_table(engine: Engine, name: str, provinces: Iterable[str] | None = None
 
 
 def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] | None = None,
-                columns: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
-    """Several tables at once (optionally of some provinces, and some columns), each typed as the model says.
-    On a SQLite file they are read together by one native reader (tasks.sqlite_native)."""
+                columns: dict[str, list[str]] | None = None, part: Partition | None = None) -> dict[str, pd.DataFrame]:
+    """Several tables at once (optionally of some provinces, or of one part of a province, and some columns),
+    each typed as the model says. On a SQLite file they are read together by one native reader
+    (tasks.sqlite_native)."""
     provinces = list(provinces) if provinces is not None else None
-    queries = {name: _select(name, provinces, (columns or {}).get(name)) for name in names}
+    queries = {name: _select(name, provinces, (columns or {}).get(name), part) for name in names}
     frames: dict[str, pd.DataFrame] = {}
     native = {n: q for n, (q, cols) in queries.items() if not any(isinstance(c.type, JSON) for c in cols)}
     if engine.dialect.name == "postgresql":
@@ -49,12 +51,15 @@ def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] |
     return {name: frames[name] for name in queries}
 
 
-def _select(name: str, provinces: list[str] | None, columns: list[str] | None) -> tuple[Select, list]:
+def _select(name: str, provinces: list[str] | None, columns: list[str] | None,
+            part: Partition | None) -> tuple[Select, list]:
     table = metadata.tables[name]
     cols = [table.c[c] for c in columns] if columns else list(table.c)
     query = select(*cols)
     if provinces is not None:
         query = query.where(table.c.province_code.in_(provinces))
+    if part is not None and (of_part := part.rows_of(table)) is not None:
+        query = query.where(of_part)
     return query, cols
 
 

@@ -118,3 +118,48 @@ def test_a_partition_that_stops_leaves_the_others_screened(prefect_harness, tmp_
     assert stored == {"11", "53"}
     assert status == "failed" and "threshold.known" in error
     assert "validated households" in messages and "52" in messages
+
+
+def _rules(reasons: str) -> list[str]:
+    """The rules a quarantined row failed, from its reasons ("rule: notes")."""
+    return [r.split(":")[0].replace("id_number.unique_in_province", "id_number.unique") for r in json.loads(reasons)]
+
+
+@pytest.mark.slow
+def test_provinces_cut_into_parts_give_the_results_of_whole_provinces(prefect_harness, tmp_path, monkeypatch):
+    engine = build_engine()
+    db.upgrade(engine)
+    # Defects include a person registered again under another person's 证件号码, anywhere in the province.
+    seed_database(engine, 1500, parse_provinces("11,52,53"), defect_rate=0.05)
+    monkeypatch.setenv("CAMPAIGNS_WORKERS", "2")
+    get_settings.cache_clear()
+    params = ScreeningParams(year=2023, provinces=["11 北京市", "52 贵州省", "53 云南省"], as_of="2023-06-30")
+    whole = concentrated_screening(params)
+    first = _results(engine)
+
+    monkeypatch.setenv("CAMPAIGNS_PART_HOUSEHOLDS", "200")  # each province of about 500 households in 3 parts
+    get_settings.cache_clear()
+    in_parts = concentrated_screening(params)
+    again = _results(engine)
+
+    with engine.connect() as conn:
+        sizes = dict(conn.execute(sa.text("SELECT province_code, count(*) FROM households GROUP BY 1")).all())
+        parts = set(conn.execute(sa.text("SELECT DISTINCT province_code, part FROM screening_findings")).all())
+        scopes = set(conn.execute(sa.text("SELECT DISTINCT scope FROM quality_results WHERE scope IS NOT NULL"))
+                     .scalars())
+        across = conn.execute(sa.text("SELECT count(*) FROM quarantined_rows "
+                                      "WHERE reasons LIKE '%id_number.unique_in_province%'")).scalar()
+    cut = {code: -(-n // 200) for code, n in sizes.items()}
+    assert cut["52"] >= 3 and cut["53"] >= 3
+    # The whole provinces' findings and checks were replaced by the parts', not kept beside them.
+    assert parts == {(code, f"{k}of{n}" if n > 1 else "") for code, n in cut.items() for k in range(1, n + 1)}
+    assert scopes == {f"{code} {k}/{n}" if n > 1 else code for code, n in cut.items() for k in range(1, n + 1)}
+    assert across > 0, "a duplicate whose other row is in another part was found"
+    # The same rows quarantined for the same defects; a duplicate across parts under the rule that finds it.
+    for frame in (first, again):
+        frame["quarantined"]["reasons"] = frame["quarantined"]["reasons"].map(_rules)
+    for table in ("findings", "quarantined"):
+        pd.testing.assert_frame_equal(again[table], first[table])
+    assert in_parts == whole
+    workbooks = sorted(p.name for p in (tmp_path / "outputs").rglob("provinces/53-*.xlsx"))
+    assert workbooks == [f"53-云南省-{k}of{cut['53']}.xlsx" for k in range(1, cut["53"] + 1)], "one cut's only"

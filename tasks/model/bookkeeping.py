@@ -139,6 +139,7 @@ class ScreeningFinding(Base):
     mode: Mapped[str] = col("模式", String(12))  # launch / progress / close_out
     as_of: Mapped[date] = col("截止日期", Date)
     province_code: Mapped[str] = col("省代码", String(2))
+    part: Mapped[str] = col("分片 (省内户编号范围, 整省为空)", String(16), default="", server_default="")
     list_name: Mapped[str] = col("清单", String(40))  # new_candidates, elimination_candidates, …
     household_no: Mapped[str | None] = col("户编号", String(32))
     lead_no: Mapped[str | None] = col("线索编号", String(32))

@@ -69,13 +69,17 @@ def _flagged(frame: pd.DataFrame, columns: list[str], test, show_values: bool = 
     return out
 
 
-def person_facts(persons: pd.DataFrame, households: pd.DataFrame, today: date) -> pd.DataFrame:
+def person_facts(persons: pd.DataFrame, households: pd.DataFrame, today: date,
+                 in_other_part: np.ndarray | None = None) -> pd.DataFrame:
+    """Persons with their derived columns; `in_other_part` marks 证件号码 also held by a person of another
+    part of a province screened in parts (tasks.province_parts), none by default."""
     p = persons.copy(deep=False)
     p["id_number_problem"] = id_number_problems(p["id_number"], today=today)
     ids = p["id_number"].astype("str")
     parity = pd.to_numeric(ids.str[16], errors="coerce")
     p["sex_matches_id"] = ((parity % 2 == 1) == (p["sex"] == "1")) | p["id_number_problem"].notna()
     p["household_known"] = household_positions(households, p) >= 0
+    p["id_number_in_other_part"] = in_other_part if in_other_part is not None else np.zeros(len(p), dtype=bool)
     return p
 
 

@@ -10,11 +10,11 @@ from datetime import date
 from typing import NamedTuple
 
 import pandas as pd
-from sqlalchemy import delete, insert
+from sqlalchemy import Engine, delete, insert
 
 from tasks.inputs import validate_inputs
 from tasks.model import ScreeningFinding
-from tasks.partitions import partition_label
+from tasks.province_parts import Partition
 from tasks.quality.derive import household_positions, labour_class
 from tasks.screening.rules import ScreeningRules
 from tasks.screening.steps import (
@@ -47,16 +47,17 @@ class PartitionScreening(NamedTuple):
     ctx: CampaignContext
 
 
-def screen_partition(ctx: CampaignContext, codes: list[str], *, year: int, mode: str, window_start: date,
+def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: str, window_start: date,
                      as_of: date, rules: ScreeningRules) -> list[ProvinceScreening]:
     """All screening stages for a partition: its roster read and checked once, then each province screened
     on its own (a lead matches only its own province's roster, however the provinces are grouped), the
-    lists checked once, and each province's findings stored in a transaction of its own."""
+    lists checked once, and each province's findings stored in a transaction of its own (of a part of a
+    province: the part's findings)."""
     stamp = pd.Timestamp(as_of)
-    scope = partition_label(codes)
+    codes, scope = part.codes, part.label
     # A partition's message carries the input figures; a stage announces itself only when it stops.
     inputs = validate_inputs(ctx, codes, as_of=stamp, province_label=codes[0] if len(codes) == 1 else None,
-                             announce="blocking", scope=scope)
+                             announce="blocking", scope=scope, part=part if part.is_part else None)
     thresholds = inputs.thresholds.set_index(["province_code", "year"])["threshold"]
     screened = []
     for province in codes:
@@ -71,8 +72,8 @@ def screen_partition(ctx: CampaignContext, codes: list[str], *, year: int, mode:
     if not ctx.dry_run:
         for result in screened:
             with ctx.timed("store findings", scope=result.province) as timing:
-                timing["rows"] = store_findings(ctx, result.province, year=year, mode=mode, as_of=as_of,
-                                                lists=result.lists)
+                timing["rows"] = store_findings(ctx, result.province, part_name(part), year=year, mode=mode,
+                                                as_of=as_of, lists=result.lists)
     return screened
 
 
@@ -118,7 +119,12 @@ def _check_outputs(ctx: CampaignContext, scope: str, screened: list[ProvinceScre
                province=province, scope=scope, announce="problems")
 
 
-def store_findings(ctx: CampaignContext, province: str, *, year: int, mode: str, as_of: date,
+def part_name(part: Partition) -> str:
+    """How stored findings and workbooks name a part of a province (`2of3`); empty for whole provinces."""
+    return f"{part.part}of{part.parts}" if part.is_part else ""
+
+
+def store_findings(ctx: CampaignContext, province: str, part: str, *, year: int, mode: str, as_of: date,
                    lists: dict[str, pd.DataFrame]) -> int:
     rows = []
     for name, frame in lists.items():
@@ -128,10 +134,10 @@ def store_findings(ctx: CampaignContext, province: str, *, year: int, mode: str,
         details = _json_records(frame.drop(columns=["id_number", "name"], errors="ignore"))
         for record, detail in zip(frame.to_dict("records"), details, strict=True):
             rows.append({"campaign_run_id": ctx.run_id, "year": year, "mode": mode, "as_of": as_of,
-                         "province_code": province, "list_name": name,
+                         "province_code": province, "part": part, "list_name": name,
                          "household_no": record.get("household_no"), "lead_no": record.get("lead_no"),
                          "category": record.get(category), "details": detail})
-    scope = {"year": year, "mode": mode, "as_of": as_of, "province_code": province}
+    scope = {"year": year, "mode": mode, "as_of": as_of, "province_code": province, "part": part}
     with ctx.engine.begin() as conn:  # a rerun replaces, never duplicates
         conn.execute(delete(ScreeningFinding).filter_by(**scope))
         if rows:
@@ -142,3 +148,52 @@ def store_findings(ctx: CampaignContext, province: str, *, year: int, mode: str,
 def _json_records(frame: pd.DataFrame) -> list[dict]:
     """JSON-safe rows; the callers drop 证件号码 and names first, so stored details carry neither."""
     return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)) if len(frame) else []
+
+
+def parts_by_province(partitions: list[Partition]) -> dict[str, set[str]]:
+    """Per province, the names of its parts in this cut ({""} for a whole province)."""
+    current: dict[str, set[str]] = {}
+    for part in partitions:
+        for code in part.codes:
+            current.setdefault(code, set()).add(part_name(part))
+    return current
+
+
+def forget_other_parts(engine: Engine, partitions: list[Partition], *, year: int, mode: str, as_of: date) -> None:
+    """Before a run stores its findings: drop those the same campaign stored for its provinces cut otherwise
+    (a whole province now in parts, or in as many parts no more), which no part of this run replaces."""
+    scope = (ScreeningFinding.year == year, ScreeningFinding.mode == mode, ScreeningFinding.as_of == as_of)
+    with engine.begin() as conn:
+        for code, names in parts_by_province(partitions).items():
+            conn.execute(delete(ScreeningFinding).where(*scope, ScreeningFinding.province_code == code,
+                                                        ScreeningFinding.part.not_in(names)))
+
+
+def merge_parts(results: list[ProvinceScreening]) -> list[ProvinceScreening]:
+    """One result per province: the parts of a province cut into parts put together (lists and leads one
+    after another, counts summed), in the order the provinces came."""
+    by_province: dict[str, list[ProvinceScreening]] = {}
+    for result in results:
+        by_province.setdefault(result.province, []).append(result)
+    merged = []
+    for province, parts in by_province.items():
+        if len(parts) == 1:
+            merged.append(parts[0])
+            continue
+        lists = {name: pd.concat([p.lists[name] for p in parts], ignore_index=True) for name in parts[0].lists}
+        leads = pd.concat([p.leads for p in parts], ignore_index=True)
+        merged.append(ProvinceScreening(province, lists, leads, sum_dicts([p.quarantined for p in parts]),
+                                        sum_dicts([p.reconciliation for p in parts])))
+    return merged
+
+
+def sum_dicts(items: list[dict]) -> dict:
+    """Nested dictionaries of counts added key by key (a key missing from one counts as 0)."""
+    out: dict = {}
+    for item in items:
+        for key, value in item.items():
+            if isinstance(value, dict):
+                out[key] = sum_dicts([out.get(key, {}), value])
+            else:
+                out[key] = out.get(key, 0) + value
+    return out

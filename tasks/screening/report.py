@@ -14,7 +14,7 @@ import pandas as pd
 from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, private_folder
 from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
-from tasks.screening.province import LISTS, ProvinceScreening
+from tasks.screening.province import LISTS, ProvinceScreening, sum_dicts
 from tasks.screening.steps import RULE_LABELS
 from tasks.spreadsheets import safe_frame, write_workbook
 
@@ -59,19 +59,8 @@ def province_summary(result: ProvinceScreening) -> dict:
 
 def national_summary(results: list[ProvinceScreening], header: dict) -> dict:
     per_province = {r.province: province_summary(r) for r in results}
-    total = _sum_dicts(list(per_province.values()))
+    total = sum_dicts(list(per_province.values()))
     return {**header, **total, "provinces": per_province}
-
-
-def _sum_dicts(items: list[dict]) -> dict:
-    out: dict = {}
-    for item in items:
-        for key, value in item.items():
-            if isinstance(value, dict):
-                out[key] = _sum_dicts([out.get(key, {}), value])
-            else:
-                out[key] = out.get(key, 0) + value
-    return out
 
 
 def for_people(frame: pd.DataFrame, province: str) -> pd.DataFrame:
@@ -147,16 +136,30 @@ def province_sheets(results: list[ProvinceScreening]) -> dict[str, dict[str, pd.
             for r in results}
 
 
-def write_province_workbooks(folder: Path, sheets: dict[str, dict[str, pd.DataFrame]]) -> list[Path]:
-    """One workbook of lists per province: what its coordinators open; it stays within a sheet's 1,048,576
-    rows at any scale. Written where the province was screened, so partitions write theirs in parallel."""
+def write_province_workbooks(folder: Path, sheets: dict[str, dict[str, pd.DataFrame]], part: str = "") -> list[Path]:
+    """One workbook of lists per province, or per part of a province cut into parts (`part`, as
+    `2of3`): what its coordinators open; it stays within a sheet's 1,048,576 rows at any scale. Written where
+    the province was screened, so partitions write theirs in parallel."""
     private_folder(folder)
     private_folder(folder / "provinces")
     written = []
     for code, of_province in sheets.items():
         name = PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
-        written.append(write_workbook(folder / "provinces" / f"{code}-{name}.xlsx", of_province))
+        suffix = f"-{part}" if part else ""
+        written.append(write_workbook(folder / "provinces" / f"{code}-{name}{suffix}.xlsx", of_province))
     return written
+
+
+def forget_other_workbooks(folder: Path, parts: dict[str, set[str]]) -> None:
+    """Before a run writes its province workbooks: remove those an earlier run wrote for its provinces cut
+    otherwise (`parts`: per province, the parts of this run, "" for the whole province), which no workbook of
+    this run replaces: a coordinator finds the lists of one cut only."""
+    for code, names in parts.items():
+        name = PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
+        keep = {f"{code}-{name}{'-' + part if part else ''}.xlsx" for part in names}
+        for path in (folder / "provinces").glob(f"{code}-*.xlsx"):
+            if path.name not in keep:
+                path.unlink()
 
 
 def province_table(summary: dict) -> pd.DataFrame:
