@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("--defect-rate", type=float, default=0.02)
     parser.add_argument("--campaigns", default=",".join(CAMPAIGNS))
     parser.add_argument("--skip", default="", help="any of: seed, load, baseline")
+    parser.add_argument("--provinces", default="", help="screen these province codes only (e.g. 53,52: the largest)")
     parser.add_argument("--out", type=Path, default=None, help="default: var/bench/harness-N-DB.json")
     parser.add_argument("--small", type=int, default=20_000,
                         help="also screen this many households (SQLite) to compare task-run counts; 0: no")
@@ -66,6 +67,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="campaigns-bench-") as tmp:
             env = _child_env(url, Path(tmp))
+            if args.provinces:
+                env["BENCH_PROVINCES"] = figures["provinces"] = args.provinces
             _child("migrate", env)
             if "seed" not in skip and not (args.reuse and _households(env) == args.households):
                 figures["seed"] = _child("seed", env, str(args.households), str(args.defect_rate))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import resource
 import sys
 import threading
@@ -162,9 +163,13 @@ def baseline() -> dict:
 def _campaign_call(name: str):
     if name == "screening":
         from flows.screening import concentrated_screening
+        from tasks.reference.provinces import PROVINCE_BY_CODE
         from tasks.screening.params import ScreeningParams
 
-        return concentrated_screening, ScreeningParams(year=2023, as_of=date(2023, 6, 30), mode="close_out")
+        # BENCH_PROVINCES (harness --provinces): some provinces only, e.g. the largest to see its memory.
+        chosen = [f"{c} {PROVINCE_BY_CODE[c].name}" for c in os.environ.get("BENCH_PROVINCES", "").split(",") if c]
+        return concentrated_screening, ScreeningParams(year=2023, as_of=date(2023, 6, 30), mode="close_out",
+                                                       provinces=chosen)
     if name == "assessment":
         from flows.assessment import annual_assessment
         from tasks.assessment.params import AssessmentParams

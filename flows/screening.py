@@ -17,7 +17,7 @@ from prefect.runtime import flow_run
 
 from tasks.dbretry import TRANSIENT_RETRIES, with_retries
 from tasks.notify.hooks import failure_hook, flow_run_url
-from tasks.partitions import SettingsTaskRunner
+from tasks.partitions import SettingsTaskRunner, release_memory
 from tasks.province_parts import Partition
 from tasks.resources import build_engine, build_notifier
 from tasks.roster_parts import plan, run_partitions
@@ -68,17 +68,20 @@ def screen_one_partition(ctx: CampaignContext, part: Partition, label: str,
     """Inputs → matched leads → risk screening → elimination → coverage → timeliness → output check → store,
     for the provinces of one partition, or a part of a province (on a worker process, or a Dask worker)."""
     work = ctx.fork()
-    provinces = screen_partition(work, part, year=params.year, mode=params.mode.value,
-                                 window_start=params.window_start, as_of=params.as_of, rules=params.rules)
-    if not params.dry_run:
-        sheets = province_sheets(provinces)
-        checkpoint(work, "check province workbooks", unmasked_id_check(
-            {f"{code}:{title}": frame for code, of_code in sheets.items() for title, frame in of_code.items()}),
-            "screening_outputs", scope=label, announce="problems")
-        with work.timed("province workbooks", rows=sum(len(f) for p in provinces for f in p.lists.values()),
-                        scope=label):
-            write_province_workbooks(work.output_dir, sheets, part_name(part))
-    return PartitionScreening(provinces, work)
+    try:
+        provinces = screen_partition(work, part, year=params.year, mode=params.mode.value,
+                                     window_start=params.window_start, as_of=params.as_of, rules=params.rules)
+        if not params.dry_run:
+            sheets = province_sheets(provinces)
+            checkpoint(work, "check province workbooks", unmasked_id_check(
+                {f"{code}:{title}": frame for code, of_code in sheets.items() for title, frame in of_code.items()}),
+                "screening_outputs", scope=label, announce="problems")
+            with work.timed("province workbooks", rows=sum(len(f) for p in provinces for f in p.lists.values()),
+                            scope=label):
+                write_province_workbooks(work.output_dir, sheets, part_name(part))
+        return PartitionScreening(provinces, work)
+    finally:
+        release_memory()
 
 
 @task(name="report and notify", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)

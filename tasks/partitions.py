@@ -8,10 +8,14 @@ the budget is a partition of its own; the screening cuts one larger than CAMPAIG
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import os
 import re
 from typing import Any
 
+import pyarrow as pa
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from sqlalchemy import Engine, func, select
 
@@ -87,6 +91,16 @@ def worker_count(settings: Settings) -> int:
     except (ValueError, OSError):  # not a POSIX system: assume the memory is no constraint
         memory = MEMORY_PER_WORKER * 64
     return max(1, min(os.cpu_count() or 1, memory // MEMORY_PER_WORKER))
+
+
+def release_memory() -> None:
+    """Hand the memory a partition freed back to the system. A worker process lives on for the next
+    partition, and both Arrow's allocator and glibc's keep freed pages for reuse: an idle worker would go on
+    holding its largest partition's peak while the flow writes the reports (measured: about 2 GB each)."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: its allocator returns memory its own way
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def build_task_runner(settings: Settings | None = None) -> Any:

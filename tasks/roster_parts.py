@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.dbretry import TRANSIENT_RETRIES, with_retries
 from tasks.inputs import national_inputs, roster_inputs
-from tasks.partitions import label_provinces, plan_partitions, province_sizes, worker_count
+from tasks.partitions import label_provinces, plan_partitions, province_sizes, release_memory, worker_count
 from tasks.province_parts import Partition, split_province
 from tasks.quality.store import forget_other_scopes
 from tasks.settings import get_settings
@@ -33,10 +33,14 @@ def count_partition(ctx: CampaignContext, part: Partition, label: str, as_of: pd
     """Roster and per-household programme tables of the partition's provinces, checked →
     `counter(tables, **options)`."""
     work = ctx.fork()
-    tables = roster_inputs(work, part.codes, as_of, scope=label)
-    with work.timed("count", rows=len(tables["households"]) + len(tables["persons"]), scope=label):
-        counted = counter(tables, **options)
-    return counted, work
+    try:
+        tables = roster_inputs(work, part.codes, as_of, scope=label)
+        with work.timed("count", rows=len(tables["households"]) + len(tables["persons"]), scope=label):
+            counted = counter(tables, **options)
+        del tables
+        return counted, work
+    finally:
+        release_memory()
 
 
 def plan(ctx: CampaignContext, provinces: list[str], budget: int | None = None,

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         "many households; a larger province is a partition of its own."
     )
     part_households: int = Field(
-        default=1_000_000, ge=1, description="The screening cuts a province with more households than this "
+        default=500_000, ge=1, description="The screening cuts a province with more households than this "
         "into parts of about as many (ranges of 户编号), each a partition: memory is bounded by a part."
     )
     count_partition_households: int = Field(

@@ -52,7 +52,7 @@ def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] |
 
 
 def _select(name: str, provinces: list[str] | None, columns: list[str] | None,
-            part: Partition | None) -> tuple[Select, list]:
+            part: Partition | None = None) -> tuple[Select, list]:
     table = metadata.tables[name]
     cols = [table.c[c] for c in columns] if columns else list(table.c)
     query = select(*cols)

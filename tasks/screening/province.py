@@ -34,7 +34,7 @@ LISTS = ("new_candidates", "elimination_candidates", "coverage_gaps", "weak_labo
 class ProvinceScreening:
     province: str
     lists: dict[str, pd.DataFrame]
-    leads: pd.DataFrame  # every lead of the window with how it is accounted for
+    leads: pd.DataFrame  # every lead of the window: its channel and how it is accounted for
     quarantined: dict[str, int] = field(default_factory=dict)
     reconciliation: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -74,6 +74,8 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
             with ctx.timed("store findings", scope=result.province) as timing:
                 timing["rows"] = store_findings(ctx, result.province, part_name(part), year=year, mode=mode,
                                                 as_of=as_of, lists=result.lists)
+    for result in screened:  # what the summary counts; the flow holds every partition's result at once
+        result.leads = result.leads[["channel", "accounted_as"]]
     return screened
 
 
