@@ -18,6 +18,8 @@ from tasks.tables import read_table, read_tables
 
 NO_ROWS = np.empty(0, dtype=np.intp)
 KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
+# What stops a run rather than quarantining rows, checked on the rows kept; the leads have nothing of the kind.
+STOP_SUITES = {"households": "households_validated", "persons": "persons_validated", "measures": "measures_validated"}
 
 
 @dataclass
@@ -92,11 +94,14 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
     for table in KEYS:
         frame = facts.pop(table)
         provinces_read[table] = frame["province_code"].to_numpy(dtype=object)
+        # Rules of scope "file" (a key repeated) are for county files: the primary key keeps them here.
         outcome = checkpoint(ctx, f"validate {table}", frame, f"{table}_raw", key=KEYS[table], source=table,
-                             province=province_label, columns=columns[table], announce=announce, scope=scope)
+                             province=province_label, columns=columns[table], announce=announce, scope=scope,
+                             skip_scope="file")
         del frame
-        checkpoint(ctx, f"validated {table}", outcome.frame, f"{table}_validated", key=KEYS[table],
-                   source=table, province=province_label, announce="problems", scope=scope)
+        if table in STOP_SUITES:
+            checkpoint(ctx, f"validated {table}", outcome.frame, STOP_SUITES[table], key=KEYS[table],
+                       source=table, province=province_label, announce="problems", scope=scope)
         outcomes[table] = outcome
         kept[table] = outcome.frame
     return ValidatedInputs(kept["households"], kept["persons"], kept["measures"], kept["leads"], thresholds,

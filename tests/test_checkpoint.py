@@ -87,12 +87,12 @@ def test_rerunning_a_stage_replaces_its_records(engine, tmp_path):
 
 def test_critical_failure_stops_the_stage_after_notifying(engine, tmp_path):
     ctx = make_context(engine, tmp_path)
-    duplicated = pd.DataFrame({"lead_no": ["L1", "L1"]})
-    with pytest.raises(StageFailed, match=r"lead_no\.unique"):
-        checkpoint(ctx, "validated leads", duplicated, "leads_validated", key="lead_no")
+    no_threshold = pd.DataFrame({"household_no": ["H1", "H2"], "head_count": [1, 1], "threshold": [7000.0, None]})
+    with pytest.raises(StageFailed, match=r"threshold\.known"):
+        checkpoint(ctx, "validated households", no_threshold, "households_validated", key="household_no")
     with engine.connect() as conn:
         text = conn.execute(sa.text("SELECT text FROM outbox")).scalar_one()
-    assert "validated leads" in text and "stopped" in text
+    assert "validated households" in text and "stopped" in text
 
 
 def test_missing_column_is_a_blocking_failure_not_a_crash(engine, tmp_path):

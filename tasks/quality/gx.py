@@ -162,8 +162,10 @@ def _condition_columns(condition: Any) -> set[str]:
 
 
 def suite_columns(name: str, available) -> list[str]:
+    """The columns of `available` the suite reads; at least one, since a frame without columns has no rows
+    to count."""
     named = _suite_reads(name)
-    return [c for c in available if c in named]
+    return [c for c in available if c in named] or list(available)[:1]
 
 
 def _outcome(r, keys: np.ndarray | None) -> ExpectationOutcome:
