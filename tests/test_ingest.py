@@ -276,3 +276,12 @@ def test_ingest_records_the_run(roster, county, tmp_path):
     assert (stored.status, stored.kind, stored.rows_read, stored.rows_loaded, stored.county_code) == \
         ("loaded", "leads", 2, 2, county)
     assert isinstance(stored.ingested_at, datetime) and leads >= 2
+
+
+def test_a_key_repeated_in_a_county_file_quarantines_both_rows(roster, county, tmp_path):
+    # The rule has meta.scope "file": left out on the roster, where the primary key keeps it, checked here.
+    rows = lead_rows(county, 4)
+    rows[2][0] = rows[1][0]
+    report = ingest(roster, write_csv(tmp_path / "leads.csv", LEAD_HEADER_EN, rows, encoding="utf-8-sig"))
+    assert (report.rows_read, report.loaded, report.quarantined) == (4, 2, 2)
+    assert any(r.startswith("lead_no.unique") for r in report.reasons)
