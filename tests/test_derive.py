@@ -2,9 +2,11 @@
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from tasks.quality.derive import household_facts, labour_class
+from tasks.quality.derive import first_positions, household_facts, labour_class
 
 
 def frames():
@@ -50,3 +52,17 @@ def test_household_facts():
 def test_labour_class_with_only_minors_and_elderly_is_none():
     persons = pd.DataFrame({"household_no": ["X", "X"], "labour_skill": ["none", "lost"]})
     assert labour_class(persons, pd.Index(["X"]).get_indexer(persons["household_no"]), 1).tolist() == ["none"]
+
+
+@pytest.mark.parametrize("wanted_count", [3, 400])  # few among many (hashed the other way), and many
+def test_first_positions_finds_each_values_first_row_whichever_way_it_hashes(wanted_count):
+    rng = np.random.default_rng(3)
+    keys = pd.Series(rng.choice([f"K{i}" for i in range(300)] + [None], 2_000), dtype="str")
+    wanted = pd.Series(rng.choice([f"K{i}" for i in range(0, 600, 2)] + [None], wanted_count), dtype="str")
+    first: dict[str, int] = {}
+    for row, key in enumerate(keys):
+        if isinstance(key, str):
+            first.setdefault(key, row)
+    expected = [first.get(w, -1) if isinstance(w, str) else -1 for w in wanted]
+    assert first_positions(keys, wanted).tolist() == expected
+    assert -1 in expected and max(expected) >= 0  # both outcomes occur

@@ -85,8 +85,9 @@ class RosterCounts:
 def roster_counts(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig) -> RosterCounts:
     """The roster's part of the indicators (households, persons, measures, leads, thresholds, loans and
     training of any set of provinces)."""
-    h = household_flags(tables, year, config)
-    p = person_flags(tables, h, year, config)
+    at = household_positions(tables["households"], tables["persons"])  # once: both flag sets need it
+    h = household_flags(tables, year, config, at)
+    p = person_flags(tables, h, year, config, at)
     keys = ["province_code", "county_code"]
     return RosterCounts(h.drop(columns="household_no").groupby(keys, dropna=False).sum(),
                         p.groupby(keys, dropna=False).sum(),
@@ -141,12 +142,14 @@ def indicators_from_counts(counts: RosterCounts, tables: dict[str, pd.DataFrame]
     return out
 
 
-def household_flags(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig) -> pd.DataFrame:
+def household_flags(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig,
+                    at: np.ndarray) -> pd.DataFrame:
     """Per household (rows of `households`): its province and county and the 0/1 facts the indicators
-    count, so that any grouping (province, county) is one groupby-sum."""
+    count, so that any grouping (province, county) is one groupby-sum. `at`: each person's household row
+    (`household_positions`)."""
     h = tables["households"]
     persons, n = tables["persons"], len(h)
-    labour = labour_class(persons, household_positions(h, persons), n)
+    labour = labour_class(persons, at, n)
     as_of = date(year, 12, 31)
     monitored = h["monitoring_type"].notna().to_numpy()
     eliminated = h["risk_status"].eq("eliminated").fillna(False).to_numpy(dtype=bool)
@@ -185,11 +188,11 @@ def household_flags(tables: dict[str, pd.DataFrame], year: int, config: Assessme
 
 
 def person_flags(tables: dict[str, pd.DataFrame], flags: pd.DataFrame, year: int,
-                 config: AssessmentConfig) -> pd.DataFrame:
+                 config: AssessmentConfig, at: np.ndarray) -> pd.DataFrame:
     """Per person: province (the person's own), county (the household's) and the facts of the two
-    person-level counts, relocation employment and 雨露计划."""
+    person-level counts, relocation employment and 雨露计划. `flags` has the households' rows in order;
+    `at`: each person's row there."""
     persons = tables["persons"]
-    at = household_positions(flags, persons)
     known = at >= 0
     county = np.where(known, flags["county_code"].to_numpy()[np.where(known, at, 0)], None)
     pa = known & flags["poverty_alleviated"].to_numpy()[np.where(known, at, 0)]

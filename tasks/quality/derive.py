@@ -107,6 +107,16 @@ def first_positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
     """For each value of `wanted`, the position of its first occurrence in `keys`; -1 if absent or missing.
     Both are factorised together in one hash pass: an Index built per call over Arrow strings cost six
     times more, and the counting looks households up once per fact."""
+    if len(wanted) * 8 < len(keys):
+        # A few values looked up among many (leads among persons): hashing the few and probing the many
+        # costs a fraction of factorising the many (1.4 → 0.3 s for 30,000 leads among 1.7 M persons).
+        near = np.flatnonzero(keys.isin(wanted.dropna()).to_numpy(dtype=bool))
+        found = _first_positions(keys.iloc[near], wanted)
+        return np.where(found >= 0, near[np.maximum(found, 0)], -1)
+    return _first_positions(keys, wanted)
+
+
+def _first_positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
     codes, _ = pd.factorize(pd.concat([keys, wanted], ignore_index=True))
     own, theirs = codes[: len(keys)], codes[len(keys):]
     # Codes number values in order of first appearance, `keys` first: its first occurrences in order carry
