@@ -66,3 +66,5 @@ def test_first_positions_finds_each_values_first_row_whichever_way_it_hashes(wan
     expected = [first.get(w, -1) if isinstance(w, str) else -1 for w in wanted]
     assert first_positions(keys, wanted).tolist() == expected
     assert -1 in expected and max(expected) >= 0  # both outcomes occur
+    assert first_positions(keys, pd.Series(["nowhere", None], dtype="str")).tolist() == [-1, -1]
+    assert first_positions(keys.iloc[:0], pd.Series(["K1"], dtype="str")).tolist() == [-1]

@@ -111,6 +111,8 @@ def first_positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
         # A few values looked up among many (leads among persons): hashing the few and probing the many
         # costs a fraction of factorising the many (1.4 → 0.3 s for 30,000 leads among 1.7 M persons).
         near = np.flatnonzero(keys.isin(wanted.dropna()).to_numpy(dtype=bool))
+        if len(near) == 0:
+            return np.full(len(wanted), -1, dtype=np.int64)
         found = _first_positions(keys.iloc[near], wanted)
         return np.where(found >= 0, near[np.maximum(found, 0)], -1)
     return _first_positions(keys, wanted)
