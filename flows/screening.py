@@ -29,7 +29,6 @@ from tasks.screening.province import (
     ProvinceScreening,
     forget_other_parts,
     merge_parts,
-    part_name,
     parts_by_province,
     screen_partition,
 )
@@ -78,7 +77,7 @@ def screen_one_partition(ctx: CampaignContext, part: Partition, label: str,
                 "screening_outputs", scope=label, announce="problems")
             with work.timed("province workbooks", rows=sum(len(f) for p in provinces for f in p.lists.values()),
                             scope=label):
-                write_province_workbooks(work.output_dir, sheets, part_name(part))
+                write_province_workbooks(work.output_dir, sheets, part.part_name)
         return PartitionScreening(provinces, work)
     finally:
         release_memory()

@@ -41,6 +41,11 @@ class Partition:
     def is_part(self) -> bool:
         return self.parts > 1
 
+    @property
+    def part_name(self) -> str:
+        """How stored findings and workbooks name a part of a province (`2of3`); empty for whole provinces."""
+        return f"{self.part}of{self.parts}" if self.is_part else ""
+
     def rows_of(self, table: Table) -> ColumnElement[bool] | None:
         """The condition that keeps `table`'s rows of this part (None: the whole provinces)."""
         if not self.is_part:

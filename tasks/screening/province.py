@@ -72,7 +72,7 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
     if not ctx.dry_run:
         for result in screened:
             with ctx.timed("store findings", scope=result.province) as timing:
-                timing["rows"] = store_findings(ctx, result.province, part_name(part), year=year, mode=mode,
+                timing["rows"] = store_findings(ctx, result.province, part.part_name, year=year, mode=mode,
                                                 as_of=as_of, lists=result.lists)
     for result in screened:  # what the summary counts; the flow holds every partition's result at once
         result.leads = result.leads[["channel", "accounted_as"]]
@@ -121,11 +121,6 @@ def _check_outputs(ctx: CampaignContext, scope: str, screened: list[ProvinceScre
                province=province, scope=scope, announce="problems")
 
 
-def part_name(part: Partition) -> str:
-    """How stored findings and workbooks name a part of a province (`2of3`); empty for whole provinces."""
-    return f"{part.part}of{part.parts}" if part.is_part else ""
-
-
 def store_findings(ctx: CampaignContext, province: str, part: str, *, year: int, mode: str, as_of: date,
                    lists: dict[str, pd.DataFrame]) -> int:
     rows = []
@@ -157,7 +152,7 @@ def parts_by_province(partitions: list[Partition]) -> dict[str, set[str]]:
     current: dict[str, set[str]] = {}
     for part in partitions:
         for code in part.codes:
-            current.setdefault(code, set()).add(part_name(part))
+            current.setdefault(code, set()).add(part.part_name)
     return current
 
 

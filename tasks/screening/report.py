@@ -142,12 +142,17 @@ def write_province_workbooks(folder: Path, sheets: dict[str, dict[str, pd.DataFr
     the province was screened, so partitions write theirs in parallel."""
     private_folder(folder)
     private_folder(folder / "provinces")
-    written = []
-    for code, of_province in sheets.items():
-        name = PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
-        suffix = f"-{part}" if part else ""
-        written.append(write_workbook(folder / "provinces" / f"{code}-{name}{suffix}.xlsx", of_province))
-    return written
+    return [write_workbook(folder / "provinces" / workbook_name(code, part), of_province)
+            for code, of_province in sheets.items()]
+
+
+def workbook_name(code: str, part: str = "") -> str:
+    """`52-贵州省.xlsx`, or `53-云南省-2of3.xlsx` for a part of a province cut into parts."""
+    return f"{code}-{_province_name(code)}{'-' + part if part else ''}.xlsx"
+
+
+def _province_name(code: str) -> str:
+    return PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
 
 
 def forget_other_workbooks(folder: Path, parts: dict[str, set[str]]) -> None:
@@ -155,8 +160,7 @@ def forget_other_workbooks(folder: Path, parts: dict[str, set[str]]) -> None:
     otherwise (`parts`: per province, the parts of this run, "" for the whole province), which no workbook of
     this run replaces: a coordinator finds the lists of one cut only."""
     for code, names in parts.items():
-        name = PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
-        keep = {f"{code}-{name}{'-' + part if part else ''}.xlsx" for part in names}
+        keep = {workbook_name(code, part) for part in names}
         for path in (folder / "provinces").glob(f"{code}-*.xlsx"):
             if path.name not in keep:
                 path.unlink()
@@ -166,7 +170,7 @@ def province_table(summary: dict) -> pd.DataFrame:
     rows = []
     for code, s in summary["provinces"].items():
         rows.append({
-            "省代码": code, "省份": PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code,
+            "省代码": code, "省份": _province_name(code),
             "线索数": s["leads"]["total"], "已匹配": s["leads"]["matched"], "未匹配": s["leads"]["unmatched"],
             "已排除": s["leads"]["dismissed"], "超期未核实": s["leads"]["overdue"],
             "受理迟延": s["leads"]["late_accepted"],
