@@ -9,10 +9,11 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export GX_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
+PREFECT_DB := $(PREFECT_HOME)/prefect.db
 
 .PHONY: install demo up test lint bench bench-seed clean
 
-install: $(STAMP)
+install: $(STAMP) $(PREFECT_DB)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,20 +21,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[postgres,dask,dev]'
 	touch $(STAMP)
 
-demo: install
+# Prefect's own database, migrated once at set-up (again after an upgrade): otherwise the temporary Prefect API
+# of a command's first run migrates it on its first start, inside a time limit (CAMPAIGNS_PREFECT_STARTUP_TIMEOUT_SECONDS).
+$(PREFECT_DB): $(STAMP)
 	mkdir -p $(PREFECT_HOME)
+	@echo "Preparing Prefect's own database in $(PREFECT_HOME) (once: 10 s to a minute)"
+	$(BIN)/prefect server database upgrade -y >/dev/null
+	touch $(PREFECT_DB)
+
+demo: install
 	$(BIN)/campaigns demo
 
 # A local Prefect server with every deployment served (UI at http://127.0.0.1:4200); Ctrl-C stops both.
 up: install
-	mkdir -p $(PREFECT_HOME)
 	$(BIN)/campaigns serve
 
 lint: install
 	$(BIN)/ruff check .
 
 test: lint
-	mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest
 
 # The scale benchmark: seed 1,000,000 households, run every campaign, print per-stage figures (bench/harness.py).

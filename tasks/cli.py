@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
-from tasks.settings import get_settings
+from tasks.settings import apply_prefect_environment, get_settings
 
 app = typer.Typer(help="防止返贫监测帮扶 campaigns: screening, assessment and press releases as Prefect flows.",
                   no_args_is_help=True, add_completion=False)
@@ -21,6 +22,27 @@ outbox_app = typer.Typer(help="The notification outbox.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 
 
+# Commands that run flows, and so start a temporary Prefect API when no server is configured.
+FLOW_COMMANDS = {"demo", "run", "ingest"}
+
+
+@app.callback()
+def _prepare(ctx: typer.Context) -> None:
+    # Before any command imports Prefect, which reads its settings once.
+    apply_prefect_environment(get_settings())
+    if ctx.invoked_subcommand in FLOW_COMMANDS and _prefect_database_is_new():
+        typer.secho("首次运行：Prefect 正在建立本地数据库（约 20 秒，机器繁忙时更久）/ first run: Prefect prepares its "
+                    "local database (about 20 s, longer on a busy machine)", err=True)
+
+
+def _prefect_database_is_new() -> bool:
+    """No Prefect server is configured and the temporary one's database does not exist yet."""
+    if os.environ.get("PREFECT_API_URL") or os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL"):
+        return False
+    home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
+    return not (home / "prefect.db").exists()
+
+
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
@@ -28,10 +50,13 @@ def _fail(message: str) -> None:
 
 def _campaign(run, params):
     """Run a campaign flow; a stopped stage or a refused publication ends the command with its message (the
-    run's record, log and notification hold the details), not with a traceback."""
+    run's record, log and notification hold the details), not with a traceback. The schema is brought up to
+    date first, as the ingest does: a new database gets its tables instead of an SQL error."""
+    from tasks import db
     from tasks.release.publish import AlreadyPublished
     from tasks.stage import StageFailed
 
+    db.upgrade()
     try:
         return run(params)
     except (StageFailed, AlreadyPublished) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -116,6 +117,10 @@ class Settings(BaseSettings):
     prefect_ui_url: str | None = Field(
         default=None, description="Base URL of the Prefect UI for links in messages (default: Prefect's setting)."
     )
+    prefect_startup_timeout_seconds: int = Field(
+        default=300, ge=20, description="How long a command may wait for the temporary Prefect API it starts "
+        "when no PREFECT_API_URL is set. Its first start on a new PREFECT_HOME migrates Prefect's own database "
+        "(8-17 s on two idle cores, over a minute on busy ones): Prefect's own limit of 20 s failed first runs.")
 
     @field_validator("timezone")
     @classmethod
@@ -137,6 +142,21 @@ class Settings(BaseSettings):
     @property
     def outbox_path(self) -> Path:
         return self.outbox_file or self.output_dir / "outbox.jsonl"
+
+    def prefect_environment(self) -> dict[str, str]:
+        """Prefect's own settings that follow from ours. They must be in the environment before Prefect is
+        imported (it reads its settings once) and reach the worker processes a flow spawns, which inherit it."""
+        return {
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(self.prefect_startup_timeout_seconds),
+            # An offline network: analytics only log connection errors.
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+        }
+
+
+def apply_prefect_environment(settings: Settings) -> None:
+    """Set Prefect's settings that follow from ours, unless the environment sets them itself (then it knows)."""
+    for name, value in settings.prefect_environment().items():
+        os.environ.setdefault(name, value)
 
 
 @lru_cache(maxsize=1)
