@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 PREFECT_DB := $(PREFECT_HOME)/prefect.db
 
-.PHONY: install demo up test lint bench bench-seed clean
+.PHONY: install demo up test test-unit lint bench bench-seed clean
 
 install: $(STAMP) $(PREFECT_DB)
 
@@ -41,6 +41,10 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The pure tier only (tests/unit: no database, no Prefect server), for the edit-test loop.
+test-unit: lint
+	$(BIN)/python -m pytest tests/unit
 
 # The scale benchmark: seed 1,000,000 households, run every campaign, print per-stage figures (bench/harness.py).
 bench: install

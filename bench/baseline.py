@@ -16,7 +16,6 @@ from datetime import date
 import pandas as pd
 
 from tasks.quality.derive import household_positions, labour_class
-from tasks.resources import build_engine
 from tasks.screening.rules import ScreeningRules
 from tasks.screening.steps import (
     assistance_coverage,
@@ -26,7 +25,8 @@ from tasks.screening.steps import (
     screen_risks,
 )
 from tasks.settings import Settings
-from tasks.tables import typed
+from tasks.storage.engine import build_engine
+from tasks.storage.reads import typed
 
 RESULT_TABLE = "bench_baseline_findings"
 

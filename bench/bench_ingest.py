@@ -53,13 +53,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("var/bench/ingest.json"))
     args = parser.parse_args()
 
-    from tasks import db
     from tasks.ingest.load import ingest_file
     from tasks.quality.gx import gx_context
     from tasks.reference.provinces import PROVINCE_BY_CODE
-    from tasks.resources import build_engine
-    from tasks.seed import seed_database
     from tasks.settings import Settings
+    from tasks.storage import db
+    from tasks.storage.engine import build_engine
+    from tasks.synthetic.seed import seed_database
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     engine = build_engine(Settings(database_url=args.database_url or f"sqlite:///{folder / 'bench.db'}"))

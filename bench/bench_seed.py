@@ -13,10 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tasks import db
-from tasks.resources import build_engine
-from tasks.seed import parse_provinces, seed_database
 from tasks.settings import Settings
+from tasks.storage import db
+from tasks.storage.engine import build_engine
+from tasks.synthetic.seed import parse_provinces, seed_database
 
 
 def main() -> None:

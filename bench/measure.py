@@ -17,9 +17,9 @@ from datetime import date
 
 import psutil
 
-from tasks import db
-from tasks.resources import build_engine
 from tasks.settings import get_settings
+from tasks.storage import db
+from tasks.storage.engine import build_engine
 
 LOAD_HOUSEHOLDS = 150_000  # one large province's worth of persons rows (about 520,000)
 
@@ -88,7 +88,7 @@ def count() -> dict:
 
 
 def seed(households: str, defect_rate: str) -> dict:
-    from tasks.seed import seed_database
+    from tasks.synthetic.seed import seed_database
 
     started = time.perf_counter()
     report = seed_database(build_engine(), int(households), defect_rate=float(defect_rate))
@@ -99,14 +99,14 @@ def seed(households: str, defect_rate: str) -> dict:
 
 
 def load() -> dict:
-    """Our bulk path (`tasks.bulk.insert_frame`) against the raw path of the same database on the same rows:
+    """Our bulk path (`tasks.storage.bulk.insert_frame`) against the raw path of the same database on the same rows:
     `executemany` of ready tuples on SQLite, `COPY` of ready CSV text on PostgreSQL (preparing them is not
     timed for the raw path; converting the DataFrame is part of ours)."""
     from sqlalchemy import MetaData
 
-    from tasks.bulk import DATETIME_FORMAT, _integer_columns_as_int, _sqlite_rows, insert_frame
     from tasks.model import metadata
     from tasks.reference.provinces import PROVINCE_BY_CODE
+    from tasks.storage.bulk import DATETIME_FORMAT, _integer_columns_as_int, _sqlite_rows, insert_frame
     from tasks.synthetic import generate_province
 
     frame = generate_province(PROVINCE_BY_CODE["52"], LOAD_HOUSEHOLDS, 2023, 42, 0.0).tables["persons"]

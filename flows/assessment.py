@@ -2,7 +2,7 @@
 assistance counties (重点帮扶县发展成效监测评价).
 
 Configuration (weights checked) → national inputs checked → the roster checked and counted per partition of
-provinces (tasks.roster_parts) → indicators, scores, grades, ranks, red line, key counties → output checks →
+provinces (tasks.partitions.roster) → indicators, scores, grades, ranks, red line, key counties → output checks →
 reports → messages. One Prefect task per stage, and per partition for the roster."""
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from tasks.assessment.evaluate import assessment_counts, evaluate_counts, indica
 from tasks.assessment.indicators import RosterCounts
 from tasks.assessment.params import AssessmentParams
 from tasks.assessment.report import AssessmentResult, write_reports
-from tasks.dbretry import TRANSIENT_RETRIES
+from tasks.notify import build_notifier
 from tasks.notify.hooks import failure_hook, flow_run_url
-from tasks.partitions import SettingsTaskRunner
-from tasks.resources import build_engine, build_notifier
-from tasks.roster_parts import check_national_inputs, start_roster
-from tasks.runs import campaign_run_id, launched_by, start_run
+from tasks.partitions.roster import check_national_inputs, start_roster
+from tasks.partitions.runner import SettingsTaskRunner
+from tasks.runs.record import campaign_run_id, launched_by, start_run
+from tasks.runs.stage import CampaignContext, StageFailed, checkpoint, close_run
 from tasks.settings import get_settings
-from tasks.stage import CampaignContext, StageFailed, checkpoint, close_run
+from tasks.storage.engine import build_engine
+from tasks.storage.retries import TRANSIENT_RETRIES
 
 
 def _run_name() -> str:

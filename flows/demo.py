@@ -10,15 +10,15 @@ from prefect.artifacts import create_markdown_artifact
 from flows.assessment import annual_assessment
 from flows.release import press_release
 from flows.screening import concentrated_screening
-from tasks import db
 from tasks.assessment.params import AssessmentParams
 from tasks.notify.hooks import failure_hook
-from tasks.overview import HEADERS_ZH, roster_overview, to_markdown_table
+from tasks.outputs.overview import HEADERS_ZH, roster_overview, to_markdown_table
 from tasks.release.params import ReleaseParams
-from tasks.resources import build_engine
 from tasks.screening.params import ScreeningMode, ScreeningParams
-from tasks.seed import seed_database
 from tasks.settings import get_settings
+from tasks.storage import db
+from tasks.storage.engine import build_engine
+from tasks.synthetic.seed import seed_database
 
 
 @task(name="migrate database")

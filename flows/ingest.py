@@ -10,10 +10,11 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
 from tasks.ingest.inbox import sweep
+from tasks.notify import build_notifier
 from tasks.notify.hooks import failure_hook, flow_run_url
-from tasks.resources import build_engine, build_notifier
-from tasks.runs import launched_by as run_launcher
+from tasks.runs.record import launched_by as run_launcher
 from tasks.settings import get_settings
+from tasks.storage.engine import build_engine
 
 ARTIFACT_COLUMNS = ("file", "status", "kind", "rows_read", "loaded", "quarantined", "county_code", "problem")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
+from tasks.notify import build_notifier
 from tasks.notify.outbox import pending_count
-from tasks.resources import build_engine, build_notifier
+from tasks.storage.engine import build_engine
 
 
 @flow(name="outbox-flush", flow_run_name="outbox flush")

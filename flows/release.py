@@ -19,10 +19,10 @@ from prefect.flow_runs import pause_flow_run
 from prefect.runtime import flow_run
 from prefect.states import Cancelled
 
-from tasks.audit import record_event
-from tasks.dbretry import TRANSIENT_RETRIES
+from tasks.notify import build_notifier
 from tasks.notify.hooks import failure_hook, flow_run_url
-from tasks.partitions import SettingsTaskRunner
+from tasks.partitions.roster import check_national_inputs, start_roster
+from tasks.partitions.runner import SettingsTaskRunner
 from tasks.reference.provinces import PROVINCES
 from tasks.release import announce
 from tasks.release.approval import Approval, ApprovalForm, Decision, form_description
@@ -38,11 +38,12 @@ from tasks.release.prepare import (
 )
 from tasks.release.publish import latest_published, record
 from tasks.release.render import render_draft
-from tasks.resources import build_engine, build_notifier
-from tasks.roster_parts import check_national_inputs, start_roster
-from tasks.runs import campaign_run_id, launched_by, start_run
+from tasks.runs.audit import record_event
+from tasks.runs.record import campaign_run_id, launched_by, start_run
+from tasks.runs.stage import CampaignContext, StageFailed, close_run
 from tasks.settings import get_settings
-from tasks.stage import CampaignContext, StageFailed, close_run
+from tasks.storage.engine import build_engine
+from tasks.storage.retries import TRANSIENT_RETRIES
 
 
 def _run_name() -> str:

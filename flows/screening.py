@@ -15,13 +15,13 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from tasks.dbretry import TRANSIENT_RETRIES, with_retries
+from tasks.notify import build_notifier
 from tasks.notify.hooks import failure_hook, flow_run_url
-from tasks.partitions import SettingsTaskRunner, release_memory
-from tasks.province_parts import Partition
-from tasks.resources import build_engine, build_notifier
-from tasks.roster_parts import plan, run_partitions
-from tasks.runs import campaign_run_id, launched_by, start_run
+from tasks.partitions.province_cut import Partition
+from tasks.partitions.roster import plan, run_partitions
+from tasks.partitions.runner import SettingsTaskRunner, release_memory
+from tasks.runs.record import campaign_run_id, launched_by, start_run
+from tasks.runs.stage import CampaignContext, StageFailed, checkpoint, close_run
 from tasks.screening import announce
 from tasks.screening.params import ScreeningParams
 from tasks.screening.province import (
@@ -43,7 +43,8 @@ from tasks.screening.report import (
     write_reports,
 )
 from tasks.settings import get_settings
-from tasks.stage import CampaignContext, StageFailed, checkpoint, close_run
+from tasks.storage.engine import build_engine
+from tasks.storage.retries import TRANSIENT_RETRIES, with_retries
 
 
 def _run_name() -> str:

@@ -1,1 +1,2 @@
-"""Building blocks of the campaigns: settings, resources, data model, reference data, step functions."""
+"""Building blocks of the campaigns: settings, storage, runs and stages, partitioning, the data model, reference
+data, quality checks, notifications, outputs and each campaign's pure steps."""

@@ -10,9 +10,9 @@ import pgserver
 import pytest
 from sqlalchemy import Engine
 
-from tasks import db
-from tasks.resources import build_engine
 from tasks.settings import Settings, get_settings
+from tasks.storage import db
+from tasks.storage.engine import build_engine
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

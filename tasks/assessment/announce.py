@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tasks.assessment.report import AssessmentResult
 from tasks.notify import build_message
-from tasks.stage import CampaignContext
+from tasks.runs.stage import CampaignContext
 
 
 def announce_results(ctx: CampaignContext, result: AssessmentResult, folder: str | None) -> None:

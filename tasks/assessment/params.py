@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.runs import scheduled_now
+from tasks.runs.record import scheduled_now
 
 
 def previous_year() -> int:

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from tasks.charts import Label, bar_chart, cjk_font
-from tasks.spreadsheets import safe_frame, write_workbook
+from tasks.outputs.charts import Label, bar_chart, cjk_font
+from tasks.outputs.spreadsheets import safe_frame, write_workbook
 
 RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省份", "total": "综合得分", "grade": "等次",
               "red_line": "规模性返贫风险", "new_candidates_share": "新增风险户占脱贫户比例", "weakest": "最弱指标"}

@@ -12,7 +12,7 @@ from tasks.ingest.header import Layout
 from tasks.ingest.read import RawSheet
 from tasks.ingest.values import normalise_text, parse, too_long
 from tasks.model import metadata
-from tasks.tables import typed
+from tasks.storage.reads import typed
 
 TYPE_HELP = {
     "date": "is not a date (2023-04-05, 2023/4/5, 2023年4月5日, 20230405 or an Excel date)",

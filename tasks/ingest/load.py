@@ -16,8 +16,6 @@ import pandas as pd
 from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.exc import DBAPIError
 
-from tasks.audit import record_event
-from tasks.bulk import insert_frame
 from tasks.ingest.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
 from tasks.ingest.derive import county_of, fill_derived
 from tasks.ingest.frame import submitted_rows
@@ -27,9 +25,11 @@ from tasks.ingest.report import FileReport, count_reasons, problem_message
 from tasks.model import IngestedFile, metadata
 from tasks.notify import Notifier
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
-from tasks.runs import RunRefused, finish_run, start_run
-from tasks.stage import CampaignContext, StageFailed, checkpoint
-from tasks.tables import read_table, typed
+from tasks.runs.audit import record_event
+from tasks.runs.record import RunRefused, finish_run, start_run
+from tasks.runs.stage import CampaignContext, StageFailed, checkpoint
+from tasks.storage.bulk import insert_frame
+from tasks.storage.reads import read_table, typed
 
 log = logging.getLogger(__name__)
 DELETE_CHUNK = 1_000

@@ -175,7 +175,7 @@ def _read_xlsx(name: str, data: bytes, sheet_names: tuple[str, ...], limits: Rea
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
-        # (zipfile, zlib, XML parser, KeyError for a missing part … found by tests/test_ingest_hostile.py)
+        # (zipfile, zlib, XML parser, KeyError for a missing part … found by tests/faults/test_ingest_hostile.py)
         raise FileRejected(name, f"not a readable XLSX workbook (damaged or truncated?): {type(exc).__name__}") \
             from None
     try:

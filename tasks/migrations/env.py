@@ -1,11 +1,11 @@
-"""Alembic environment: the connection comes from `tasks.db` (built from settings), never from an ini file."""
+"""Alembic environment: the connection comes from `tasks.storage.db` (built from settings), never from an ini file."""
 
 from __future__ import annotations
 
 from alembic import context
 
 from tasks.model import metadata
-from tasks.resources import build_engine
+from tasks.storage.engine import build_engine
 
 config = context.config
 

@@ -2,6 +2,6 @@
 Slack (Web API or webhook) or to the local outbox file."""
 
 from tasks.notify.message import Message, build_message
-from tasks.notify.notifier import Notifier, NotifyOutcome, build_router, build_transport
+from tasks.notify.notifier import Notifier, NotifyOutcome, build_notifier, build_router, build_transport
 
-__all__ = ["Message", "Notifier", "NotifyOutcome", "build_message", "build_router", "build_transport"]
+__all__ = ["Message", "Notifier", "NotifyOutcome", "build_message", "build_notifier", "build_router", "build_transport"]

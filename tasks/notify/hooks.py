@@ -26,7 +26,7 @@ def failure_hook(campaign: str) -> Callable:
     """An `on_failure` / `on_crashed` hook for the flows of `campaign`."""
 
     def notify_failure(flow, flow_run, state) -> None:
-        from tasks.resources import build_notifier
+        from tasks.notify import build_notifier
 
         try:
             error = state.message or state.type.value

@@ -23,7 +23,8 @@ from tasks.notify.transports import (
     Transport,
     WebhookTransport,
 )
-from tasks.settings import Settings
+from tasks.settings import Settings, get_settings
+from tasks.storage.engine import build_engine
 
 log = logging.getLogger(__name__)
 BACKOFF_SECONDS = 60.0  # after a failed delivery, only store messages for a while: Slack is likely down
@@ -121,3 +122,9 @@ def _bot_token(settings: Settings) -> str | None:
 
         return str(Secret.load(settings.slack_bot_token_block).get())
     return None
+
+
+def build_notifier(settings: Settings | None = None, engine: Engine | None = None) -> Notifier:
+    """The notifier chosen by settings: Slack Web API, incoming webhook, or the local outbox."""
+    settings = settings or get_settings()
+    return Notifier(engine or build_engine(settings), build_transport(settings), build_router(settings))

@@ -72,7 +72,7 @@ def _flagged(frame: pd.DataFrame, columns: list[str], test, show_values: bool = 
 def person_facts(persons: pd.DataFrame, households: pd.DataFrame, today: date,
                  in_other_part: np.ndarray | None = None) -> pd.DataFrame:
     """Persons with their derived columns; `in_other_part` marks 证件号码 also held by a person of another
-    part of a province screened in parts (tasks.province_parts), none by default."""
+    part of a province screened in parts (tasks.partitions.province_cut), none by default."""
     p = persons.copy(deep=False)
     p["id_number_problem"] = id_number_problems(p["id_number"], today=today)
     ids = p["id_number"].astype("str")

@@ -10,9 +10,9 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine, delete, insert, select
 
-from tasks.bulk import insert_frame
 from tasks.model import QualityResult, QuarantinedRow
 from tasks.quality.results import CheckpointResult
+from tasks.storage.bulk import insert_frame
 
 
 def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, frame: pd.DataFrame,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tasks.notify import build_message
-from tasks.stage import CampaignContext
+from tasks.runs.stage import CampaignContext
 
 if TYPE_CHECKING:
     from tasks.release.approval import Approval

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 
 from tasks.release.period import Period, default_period
-from tasks.runs import scheduled_now
+from tasks.runs.record import scheduled_now
 
 
 def period_for_run() -> str:

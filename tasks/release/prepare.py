@@ -30,7 +30,7 @@ from tasks.release.figures import (
 from tasks.release.period import Period
 from tasks.release.publish import latest_published, previous_release_figures, record
 from tasks.release.render import Draft, show
-from tasks.stage import CampaignContext, StageFailed, checkpoint
+from tasks.runs.stage import CampaignContext, StageFailed, checkpoint
 
 HEADLINE = ("employed", "funds_total", "funds_industry_share", "monitored_households", "monitored_persons",
             "eliminated_share", "microcredit_amount")
@@ -105,13 +105,13 @@ def check_period_ended(ctx: CampaignContext, period: Period) -> None:
 
 def release_counts(tables: dict[str, pd.DataFrame], period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the release counts from the registers of some provinces: the period's, and the same period's
-    last year (what a partition hands back: tasks.roster_parts)."""
+    last year (what a partition hands back: tasks.partitions.roster)."""
     return register_counts(tables, period), register_counts(tables, period.same_period_last_year())
 
 
 def compute_release(ctx: CampaignContext, period: Period, tables: dict[str, pd.DataFrame],
                     counted: list[tuple[pd.DataFrame, pd.DataFrame]]) -> ReleaseDraft:
-    """The reported tables (checked: tasks.inputs.national_inputs), and the registers' counts
+    """The reported tables (checked: tasks.runs.inputs.national_inputs), and the registers' counts
     (`release_counts` per partition) → the period's figures, the same period last year's, the previous
     release's."""
     figures = figures_from_counts(tables, pd.concat([now for now, _ in counted]), period)

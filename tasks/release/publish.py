@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from tasks.audit import record_event
 from tasks.model import Release
 from tasks.release.approval import Approval
 from tasks.release.period import Period
+from tasks.runs.audit import record_event
 
 
 class AlreadyPublished(RuntimeError):

@@ -14,9 +14,9 @@ import pandas as pd
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markdown_it import MarkdownIt
 
-from tasks.charts import Label, bar_chart
+from tasks.outputs.charts import Label, bar_chart
+from tasks.outputs.spreadsheets import safe_frame, write_workbook
 from tasks.release.period import Period
-from tasks.spreadsheets import safe_frame, write_workbook
 
 
 @dataclass

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, bindparam, func, select, text
 from tasks.model import ScreeningFinding
 from tasks.notify import build_message
 from tasks.reference.provinces import PROVINCE_BY_CODE
-from tasks.stage import CampaignContext
+from tasks.runs.stage import CampaignContext
 
 SCOPE_QUERY = text("""
 SELECT COUNT(*) AS households,

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.runs import scheduled_now
+from tasks.runs.record import scheduled_now
 from tasks.screening.rules import ScreeningRules
 
 __all__ = ["ProvinceOption", "ScreeningMode", "ScreeningParams"]

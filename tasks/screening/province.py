@@ -12,10 +12,11 @@ from typing import NamedTuple
 import pandas as pd
 from sqlalchemy import Engine, delete, insert
 
-from tasks.inputs import validate_inputs
 from tasks.model import ScreeningFinding
-from tasks.province_parts import Partition
+from tasks.partitions.province_cut import Partition
 from tasks.quality.derive import household_positions, labour_class
+from tasks.runs.inputs import validate_inputs
+from tasks.runs.stage import CampaignContext, checkpoint
 from tasks.screening.rules import ScreeningRules
 from tasks.screening.steps import (
     assistance_coverage,
@@ -24,7 +25,6 @@ from tasks.screening.steps import (
     match_leads,
     screen_risks,
 )
-from tasks.stage import CampaignContext, checkpoint
 
 LISTS = ("new_candidates", "elimination_candidates", "coverage_gaps", "weak_labour_to_explore",
          "unmatched_leads", "overdue_leads", "late_leads")
@@ -41,7 +41,7 @@ class ProvinceScreening:
 
 class PartitionScreening(NamedTuple):
     """What a partition task hands back: its provinces, and the records of its forked context (a pair, as
-    tasks.roster_parts.gather takes it)."""
+    tasks.partitions.roster.gather takes it)."""
 
     provinces: list[ProvinceScreening]
     ctx: CampaignContext

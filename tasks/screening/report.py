@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tasks.outputs.spreadsheets import safe_frame, write_workbook
 from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, private_folder
 from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.screening.province import LISTS, ProvinceScreening, sum_dicts
 from tasks.screening.steps import RULE_LABELS
-from tasks.spreadsheets import safe_frame, write_workbook
 
 LIST_TITLES = {
     "new_candidates": "新识别监测对象候选", "elimination_candidates": "风险消除候选",

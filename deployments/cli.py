@@ -1,0 +1,423 @@
+"""The `campaigns` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+
+from tasks.settings import apply_prefect_environment, get_settings
+
+app = typer.Typer(help="防止返贫监测帮扶 campaigns: screening, assessment and press releases as Prefect flows.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+outbox_app = typer.Typer(help="The notification outbox.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+# Commands that run flows, and so start a temporary Prefect API when no server is configured.
+FLOW_COMMANDS = {"demo", "run", "ingest"}
+
+
+@app.callback()
+def _prepare(ctx: typer.Context) -> None:
+    # Before any command imports Prefect, which reads its settings once.
+    apply_prefect_environment(get_settings())
+    if ctx.invoked_subcommand in FLOW_COMMANDS and _prefect_database_is_new():
+        typer.secho("首次运行：Prefect 正在建立本地数据库（约 20 秒，机器繁忙时更久）/ first run: Prefect prepares its "
+                    "local database (about 20 s, longer on a busy machine)", err=True)
+
+
+def _prefect_database_is_new() -> bool:
+    """No Prefect server is configured and the temporary one's database does not exist yet."""
+    if os.environ.get("PREFECT_API_URL") or os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL"):
+        return False
+    home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
+    return not (home / "prefect.db").exists()
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _campaign(run, params):
+    """Run a campaign flow; a stopped stage or a refused publication ends the command with its message (the
+    run's record, log and notification hold the details), not with a traceback. The schema is brought up to
+    date first, as the ingest does: a new database gets its tables instead of an SQL error."""
+    from tasks.release.publish import AlreadyPublished
+    from tasks.runs.stage import StageFailed
+    from tasks.storage import db
+
+    db.upgrade()
+    try:
+        return run(params)
+    except (StageFailed, AlreadyPublished) as exc:
+        typer.secho(f"stopped: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Create or migrate the tables (and the shipped reference data) up to REVISION."""
+    from tasks.storage import db
+
+    db.upgrade(revision=revision)
+    typer.echo(f"database at revision {db.current_revision()} ({_safe_url()})")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision; 'base' drops all.")]) -> None:
+    """Migrate the schema down to REVISION."""
+    from tasks.storage import db
+
+    db.downgrade(revision=revision)
+    typer.echo(f"database at revision {db.current_revision()} ({_safe_url()})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the newest one this code knows."""
+    from tasks.storage import db
+
+    typer.echo(f"current: {db.current_revision()}  head: {db.head_revision()}  ({_safe_url()})")
+
+
+@outbox_app.command("flush")
+def outbox_flush() -> None:
+    """Deliver every pending notification, oldest first (after a Slack outage, say)."""
+    from tasks.notify import build_notifier
+    from tasks.notify.outbox import pending_count
+
+    notifier = build_notifier()
+    report = notifier.flush()
+    left = pending_count(notifier.engine)
+    typer.echo(f"sent {report.sent}; still pending {left} (via {notifier.transport.name})")
+    if report.auth_error:
+        _fail(report.auth_error)
+    if report.failed:
+        _fail(f"delivery failed: {report.errors[-1]}; {left} message(s) stay pending")
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Count the notifications waiting in the outbox."""
+    from tasks.notify.outbox import pending_count
+    from tasks.storage.engine import build_engine
+
+    typer.echo(f"pending: {pending_count(build_engine())}")
+
+
+@app.command()
+def seed(
+    households: Annotated[int, typer.Option(help="Households to generate, spread over the provinces.")] = 2000,
+    provinces: Annotated[str, typer.Option(help="Province codes, e.g. 52,53; empty for all 31.")] = "",
+    year: Annotated[int, typer.Option(help="The year the data describe.")] = 2023,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 42,
+    defect_rate: Annotated[float, typer.Option(help="Share of roster rows given a realistic defect.")] = 0.0,
+) -> None:
+    """Generate a deterministic synthetic dataset and write it, replacing the same provinces' data."""
+    from tasks.storage.engine import build_engine
+    from tasks.synthetic.seed import parse_provinces, seed_database
+
+    settings = get_settings()
+    try:
+        chosen = parse_provinces(provinces)
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
+        report = seed_database(build_engine(settings), households, chosen, year, seed, defect_rate,
+                               output_dir=settings.output_dir, batch_rows=settings.db_batch_rows)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(report.rows, ensure_ascii=False))
+    defects = sum(sum(kinds.values()) for kinds in report.defects.values())
+    typer.echo(f"seeded {households} households in {len(chosen)} province(s) in {report.seconds} s; "
+               f"{defects} defects injected; report in {settings.output_dir / 'seed'}")
+
+
+@app.command()
+def demo(
+    households: Annotated[int, typer.Option(help="Households in the demo dataset.")] = 2000,
+    defect_rate: Annotated[float, typer.Option(help="Share of rows given a defect.")] = 0.02,
+) -> None:
+    """Run the demo flow: migrate, seed a small dataset, run the campaigns, write the reports."""
+    from flows.demo import demo_flow
+
+    result = demo_flow(households=households, defect_rate=defect_rate)
+    typer.echo(f"demo finished; results in {result['output_dir']}:\n"
+               f"  roster overview   {result['overview']}\n"
+               f"  screening reports {result['screening_reports']} "
+               f"(summary.json, CSVs, screening.xlsx, provinces/, data_docs/)\n"
+               f"  assessment        {result['assessment_reports']} (report.html, report.xlsx, scores.csv)\n"
+               f"  press release     {result['release'].get('path') or result['release'].get('status')} "
+               f"(release.html, release.md, tables, manifest.json)\n"
+               f"  messages          {get_settings().outbox_path} (no Slack configured)")
+
+
+run_app = typer.Typer(help="Run a campaign now, in this process.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+
+
+@run_app.command("screening")
+def run_screening(
+    year: Annotated[int, typer.Option(help="Campaign year.")] = 2023,
+    provinces: Annotated[str, typer.Option(help="Province codes, e.g. 52,53; empty for all 31.")] = "",
+    as_of: Annotated[str, typer.Option(help="As-of date YYYY-MM-DD (default today, capped at 30 June).")] = "",
+    mode: Annotated[str, typer.Option(help="launch, progress or close_out.")] = "progress",
+    dry_run: Annotated[bool, typer.Option(help="Compute and report; write nothing, notify nobody.")] = False,
+) -> None:
+    """The Q2 concentrated screening (防止返贫监测帮扶集中排查)."""
+    from pydantic import ValidationError
+
+    from flows.screening import concentrated_screening
+    from tasks.screening.params import ScreeningParams
+    from tasks.synthetic.seed import parse_provinces
+
+    try:
+        chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
+        params = ScreeningParams(year=year, provinces=chosen, as_of=as_of or None, mode=mode, dry_run=dry_run)
+    except (ValueError, ValidationError) as exc:
+        _fail(str(exc))
+    summary = _campaign(concentrated_screening, params)
+    typer.echo(json.dumps({k: summary[k] for k in ("leads", "new_candidates", "elimination_candidates",
+                                                   "coverage_gaps", "weak_labour_to_explore")},
+                          ensure_ascii=False))
+
+
+@run_app.command("assessment")
+def run_assessment(
+    year: Annotated[int | None, typer.Option(help="Year assessed (default: the previous calendar year).")] = None,
+    provinces: Annotated[str, typer.Option(help="Province codes, e.g. 52,53; empty for all 31.")] = "",
+    config: Annotated[Path | None, typer.Option(help="Indicator configuration (default: "
+                                                     "deployments/assessment.toml).")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Compute and report; write nothing, notify nobody.")] = False,
+) -> None:
+    """The annual assessment and evaluation (考核评估) and the key assistance counties' evaluation."""
+    from pydantic import ValidationError
+
+    from flows.assessment import annual_assessment
+    from tasks.assessment.config import load_config
+    from tasks.assessment.params import AssessmentParams
+    from tasks.synthetic.seed import parse_provinces
+
+    try:
+        chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
+        options = {"year": year} if year else {}
+        params = AssessmentParams(provinces=chosen, config_file=str(config) if config else None, dry_run=dry_run,
+                                  **options)
+        load_config(params.config_path, params.year)  # a bad configuration stops here, in one line
+    except (ValueError, ValidationError, OSError) as exc:
+        _fail(str(exc))
+    summary = _campaign(annual_assessment, params)
+    ranked = sorted(summary["provinces"].values(), key=lambda p: p["rank"])
+    for p in ranked[:5]:
+        flag = " 规模性返贫风险" if p["red_line"] else ""
+        typer.echo(f"{p['rank']:>2}. {p['province']} {p['total']:.1f} {p['grade']}{flag}")
+    typer.echo(f"{len(ranked)} provinces scored; reports in "
+               f"{get_settings().output_dir / 'assessment' / str(summary['year'])}")
+
+
+@run_app.command("release")
+def run_release(
+    period: Annotated[str | None, typer.Option(help="YYYYQn, e.g. 2023Q2 (default: the quarter before now).")] = None,
+    auto_approve: Annotated[bool, typer.Option(help="Record an automatic approval instead of waiting for a "
+                                                    "person (demo, tests).")] = False,
+    revision_note: Annotated[str, typer.Option(help="With --auto-approve: why a published period is "
+                                                    "published again.")] = "",
+    dry_run: Annotated[bool, typer.Option(help="Compute and draft; publish nothing, notify nobody.")] = False,
+) -> None:
+    """A routine press data release (一季度, 上半年, 前三季度, 全年). Without --auto-approve the run waits for
+    approval in the Prefect UI (needs a Prefect server: `prefect server start`)."""
+    from pydantic import ValidationError
+
+    from flows.release import press_release
+    from tasks.release.params import ReleaseParams
+
+    try:
+        params = ReleaseParams(period=period, auto_approve=auto_approve, revision_note=revision_note,
+                               dry_run=dry_run)
+    except (ValueError, ValidationError) as exc:
+        _fail(str(exc))
+    from prefect.settings import PREFECT_API_URL
+
+    if not (auto_approve or dry_run or PREFECT_API_URL.value()):
+        # A temporary API dies with this command: nobody could open the form to approve.
+        _fail("approval needs a Prefect server to open the form in: start one (`prefect server start`) and set "
+              "PREFECT_API_URL, or use --auto-approve (demo) or --dry-run")
+    result = _campaign(press_release, params)
+    if not isinstance(result, dict):  # a final state: expired
+        _fail(str(getattr(result, "message", result)))
+    typer.echo(f"release {result['period']}: {result['status']}"
+               + (f" v{result['version']} in {result['path']}" if result.get("path") else "")
+               + (f" (draft in {result['draft']})" if result.get("draft") else ""))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="CSV or XLSX files to load.")] = None,
+    kind: Annotated[str | None, typer.Option(help="households, persons, measures or leads (default: from "
+                                                  "the header).")] = None,
+    inbox: Annotated[bool, typer.Option("--inbox", help="Sweep the inbox folder (CAMPAIGNS_INBOX_DIR) "
+                                                        "instead, moving files out.")] = False,
+    template: Annotated[str | None, typer.Option(help="Write the XLSX template of this kind instead.")] = None,
+    contract: Annotated[bool, typer.Option("--contract", help="Print the data contract (Markdown).")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File for --template / --contract "
+                                                                      "(default: standard output).")] = None,
+) -> None:
+    """Load county submissions: every row is loaded or quarantined with its reasons; a file that cannot be
+    read as a whole is refused with a message naming the file, row and column. Exit status 1 if any file was
+    refused."""
+    from datetime import datetime
+
+    from tasks.ingest.contract import KINDS
+
+    if template is not None or contract:
+        from tasks.ingest.template import contract_markdown, template_xlsx
+
+        if template is not None and template not in KINDS:
+            _fail(f"unknown kind {template!r}: use one of {', '.join(KINDS)}")
+        data = template_xlsx(template) if template else contract_markdown().encode("utf-8")
+        if output is not None:
+            try:
+                output.write_bytes(data)
+            except OSError as exc:
+                _fail(f"cannot write {output}: {exc.strerror or exc}")
+        elif template and sys.stdout.isatty():
+            _fail("an XLSX file is binary: redirect it (> leads.xlsx) or use --output")
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return
+    if kind is not None and kind not in KINDS:
+        _fail(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    if not inbox and not paths:
+        _fail("name the files to ingest, or use --inbox")
+    from tasks.notify import build_notifier
+    from tasks.storage import db
+    from tasks.storage.engine import build_engine
+
+    settings = get_settings()
+    engine = build_engine(settings)
+    db.upgrade(engine)
+    notifier = build_notifier(settings, engine)
+    today = datetime.now(settings.tz).date()
+    if inbox:
+        from tasks.ingest.inbox import sweep
+
+        result = sweep(engine, settings, notifier, today=today, launched_by="cli")
+        reports = result.reports
+        if result.waiting:
+            typer.echo(f"left for the next sweep (still being copied?): {', '.join(result.waiting)}")
+    else:
+        from tasks.ingest.load import ingest_file
+
+        reports = [ingest_file(engine, path, kind=kind, notifier=notifier, output_dir=settings.output_dir / "ingest",
+                               launched_by="cli", today=today, max_bytes=settings.ingest_max_bytes)
+                   for path in paths or []]
+    for report in reports:
+        typer.secho(report.summary_line(), fg=typer.colors.RED if report.status == "rejected" else None,
+                    err=report.status == "rejected")
+    if not reports:
+        typer.echo("nothing to ingest")
+    if any(r.status == "rejected" for r in reports):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def calendar(
+    days: Annotated[int, typer.Option(help="How far ahead to look.")] = 120,
+    include_frequent: Annotated[bool, typer.Option("--all", help="Include the inbox sweep and the outbox flush "
+                                                                  "(every few minutes).")] = False,
+) -> None:
+    """The upcoming runs of every campaign, with the period each covers, in Asia/Shanghai time."""
+    from deployments.calendar import upcoming
+
+    runs = upcoming(days, include_frequent=include_frequent)
+    for run in runs:
+        typer.echo(f"{run.at:%Y-%m-%d %a %H:%M %Z}  {run.deployment:<13} {run.period:<32} ({run.schedule})")
+    typer.echo(f"{len(runs)} run(s) in the next {days} days")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless the server has "
+                                           "authentication (see README).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the Prefect UI and API.")] = 4200,
+) -> None:
+    """Start a local Prefect server and serve every campaign deployment with its schedules (Ctrl-C stops)."""
+    from deployments.serve import serve_all
+    from tasks.storage import db
+
+    db.upgrade()
+    try:
+        serve_all(host, port)
+    except RuntimeError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def backfill(
+    campaign: Annotated[str, typer.Argument(help="release, assessment or screening.")],
+    start: Annotated[str, typer.Option("--from", help="First period: 2023Q1 for releases, a year otherwise.")],
+    end: Annotated[str, typer.Option("--to", help="Last period, included.")],
+    force: Annotated[bool, typer.Option(help="Also periods already published or completed.")] = False,
+    auto_approve: Annotated[bool, typer.Option(help="Releases: approve automatically (demo).")] = False,
+) -> None:
+    """Create runs of a campaign's deployment for past periods (needs the deployments on a Prefect server:
+    `campaigns serve`, and PREFECT_API_URL pointing at it)."""
+    from deployments.backfill import backfill as run_backfill
+    from tasks.storage.engine import build_engine
+
+    try:
+        report = run_backfill(build_engine(), campaign, start, end, force=force, auto_approve=auto_approve)
+    except ValueError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # no server, no deployment: say so in one line
+        _fail(f"could not create the runs ({type(exc).__name__}: {exc}); is `campaigns serve` running and "
+              "PREFECT_API_URL set?")
+    typer.echo(f"{campaign}: created {len(report.created)} run(s) {' '.join(report.created)}; "
+               f"already there {len(report.existing)} {' '.join(report.existing)}; "
+               f"skipped as done {len(report.skipped)} {' '.join(report.skipped)}")
+
+
+@app.command("deployments-yaml")
+def deployments_yaml(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = Path(
+        "deployments/prefect.yaml"),
+    work_pool: Annotated[str, typer.Option(help="The process work pool the workers poll.")] = "campaigns",
+    directory: Annotated[str, typer.Option(help="Where the project is checked out on the workers.")] = "/opt/campaigns",
+) -> None:
+    """Write prefect.yaml for `prefect deploy --all` (the production path: a server, a work pool, workers)."""
+    from deployments.definitions import prefect_yaml
+
+    output.write_text(prefect_yaml(work_pool, directory), encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Print the effective settings (passwords hidden)."""
+    data = get_settings().model_dump(mode="json")
+    data["database_url"] = _safe_url()
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _safe_url() -> str:
+    return make_url(get_settings().database_url).render_as_string(hide_password=True)
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m deployments.cli`
+    logging.basicConfig(level=logging.INFO)
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,66 @@
+"""Where partitions run: a pool of processes sized to the machine's cores and memory, or a Dask cluster; and
+how a finished partition hands its memory back."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import os
+from typing import Any
+
+import pyarrow as pa
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+from tasks.settings import Settings, get_settings
+
+GB = 1024**3
+MEMORY_PER_WORKER = 8 * GB  # a partition of the default budget stays well under this (bench/harness.py)
+
+
+def worker_count(settings: Settings) -> int:
+    """Partitions at once: the setting, else as many as the cores and the memory both allow."""
+    if settings.workers > 0:
+        return settings.workers
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):  # not a POSIX system: assume the memory is no constraint
+        memory = MEMORY_PER_WORKER * 64
+    return max(1, min(os.cpu_count() or 1, memory // MEMORY_PER_WORKER))
+
+
+def release_memory() -> None:
+    """Hand the memory a partition freed back to the system. A worker process lives on for the next
+    partition, and both Arrow's allocator and glibc's keep freed pages for reuse: an idle worker would go on
+    holding its largest partition's peak while the flow writes the reports (measured: about 2 GB each)."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: its allocator returns memory its own way
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def build_task_runner(settings: Settings | None = None) -> Any:
+    """A Dask cluster when `CAMPAIGNS_DASK_ADDRESS` is set; else a pool of processes sized to the machine
+    (partitions are pandas and GX work, which threads would run one at a time), or one thread when there
+    is one worker."""
+    settings = settings or get_settings()
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=settings.dask_address)
+    workers = worker_count(settings)
+    if workers > 1:
+        return ProcessPoolTaskRunner(max_workers=workers)
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
+class SettingsTaskRunner(TaskRunner):
+    """What a flow declares; the runner is chosen from the settings when a run starts. Prefect enters
+    `flow.task_runner.duplicate()` for each run, so a deployment served long ago still follows today's
+    settings, and a test can point the same flow at a Dask cluster by setting the address."""
+
+    def duplicate(self):
+        return build_task_runner()
+
+    def submit(self, task, parameters, wait_for=None, dependencies=None):  # pragma: no cover
+        raise RuntimeError("SettingsTaskRunner only chooses a runner; the flow engine uses duplicate()")

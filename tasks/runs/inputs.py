@@ -1,0 +1,154 @@
+"""The input stage every campaign starts with: read the roster (households, persons, measures, leads) and
+pass each table through its raw suite (quarantine) and its validated suite (stop); and, for the campaigns
+that read them, the programme tables, each through its own suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from tasks.partitions.province_cut import Partition, in_other_parts
+from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
+from tasks.reference.provinces import PROVINCES
+from tasks.runs.stage import CampaignContext, StageOutcome, checkpoint
+from tasks.storage.reads import read_table, read_tables
+
+NO_ROWS = np.empty(0, dtype=np.intp)
+KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
+# What stops a run rather than quarantining rows, checked on the rows kept; the leads have nothing of the kind.
+STOP_SUITES = {"households": "households_validated", "persons": "persons_validated", "measures": "measures_validated"}
+
+
+@dataclass
+class ValidatedInputs:
+    households: pd.DataFrame
+    persons: pd.DataFrame
+    measures: pd.DataFrame
+    leads: pd.DataFrame
+    thresholds: pd.DataFrame
+    outcomes: dict[str, StageOutcome]
+    provinces_read: dict[str, np.ndarray] = field(default_factory=dict)  # table -> each row read: its province
+
+    def reconciliation(self, province: str | None = None) -> dict[str, dict[str, int]]:
+        """Per table: rows read, loaded, quarantined (of one province, or all); loaded + quarantined = read."""
+        if province is None:
+            return {t: {"read": o.rows_in, "loaded": o.loaded, "quarantined": o.quarantined}
+                    for t, o in self.outcomes.items()}
+        figures = {}
+        for table, (read, quarantined) in self._counts_by_province.items():
+            r, q = int(read.get(province, 0)), int(quarantined.get(province, 0))
+            figures[table] = {"read": r, "loaded": r - q, "quarantined": q}
+        return figures
+
+    @cached_property
+    def _counts_by_province(self) -> dict[str, tuple[pd.Series, pd.Series]]:
+        counts = {}
+        for table, outcome in self.outcomes.items():
+            of_rows = pd.Series(self.provinces_read[table])
+            counts[table] = (of_rows.value_counts(), of_rows.iloc[sorted(outcome.reasons)].value_counts())
+        return counts
+
+    def of_province(self, province: str) -> dict[str, pd.DataFrame]:
+        """The checked roster of one province."""
+        return {t: f.take(self._rows_by_province[t].get(province, NO_ROWS)) for t, f in self._checked.items()}
+
+    @property
+    def _checked(self) -> dict[str, pd.DataFrame]:
+        return {"households": self.households, "persons": self.persons, "measures": self.measures,
+                "leads": self.leads}
+
+    @cached_property
+    def _rows_by_province(self) -> dict[str, dict[str, np.ndarray]]:
+        # Grouped once: 31 comparisons of a million-row column each would cost more than the screening.
+        return {t: f.groupby("province_code", sort=False).indices for t, f in self._checked.items()}
+
+
+def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
+                    as_of: pd.Timestamp | None = None, province_label: str | None = None,
+                    announce: str = "always", scope: str | None = None,
+                    part: Partition | None = None) -> ValidatedInputs:
+    """Read and check the roster of `provinces` (all when None), or of one `part` of a province; `announce`
+    as in `checkpoint`; `scope` names the partition when the provinces are checked together."""
+    engine = ctx.engine
+    with ctx.timed("read roster", scope=scope) as timing:
+        raw = read_tables(engine, [*KEYS, "monitoring_thresholds"], provinces, part=part)
+        thresholds = raw.pop("monitoring_thresholds")
+        timing["rows"] = sum(len(f) for f in raw.values())
+        repeated = in_other_parts(engine, part, raw["persons"]["id_number"]) if part else None
+    as_of = as_of if as_of is not None else pd.Timestamp(ctx.today)
+    with ctx.timed("derive facts", rows=timing["rows"], scope=scope):
+        facts = {
+            "households": household_facts(raw["households"], raw["persons"], raw["measures"], thresholds, as_of),
+            "persons": person_facts(raw["persons"], raw["households"], ctx.today, in_other_part=repeated),
+            "measures": measure_facts(raw["measures"]),
+            "leads": lead_facts(raw["leads"], ctx.today),
+        }
+    columns = {t: list(f.columns) for t, f in raw.items()}
+    del raw  # the facts frames carry every column read: memory is the partition's, once
+    outcomes: dict[str, StageOutcome] = {}
+    kept: dict[str, pd.DataFrame] = {}
+    provinces_read: dict[str, np.ndarray] = {}
+    for table in KEYS:
+        frame = facts.pop(table)
+        provinces_read[table] = frame["province_code"].to_numpy(dtype=object)
+        # Rules of scope "file" (a key repeated) are for county files: the primary key keeps them here.
+        outcome = checkpoint(ctx, f"validate {table}", frame, f"{table}_raw", key=KEYS[table], source=table,
+                             province=province_label, columns=columns[table], announce=announce, scope=scope,
+                             skip_scope="file")
+        del frame
+        if table in STOP_SUITES:
+            checkpoint(ctx, f"validated {table}", outcome.frame, STOP_SUITES[table], key=KEYS[table],
+                       source=table, province=province_label, announce="problems", scope=scope)
+        outcomes[table] = outcome
+        kept[table] = outcome.frame
+    return ValidatedInputs(kept["households"], kept["persons"], kept["measures"], kept["leads"], thresholds,
+                           outcomes, provinces_read)
+
+
+# table -> (suite, key for messages)
+PROGRAMME_SUITES = {
+    "linkage_funds": ("assessment_funds", "county_code"),
+    "employment": ("assessment_employment", "province_code"),
+    "relocation_sites": ("assessment_relocation", "site_code"),
+    "microcredit_loans": ("assessment_credit", "loan_no"),
+    "training_enrolments": ("assessment_training", "enrolment_no"),
+}
+# Rows per household or person: they grow with the roster, so they are read and checked with its partition.
+ROSTER_PROGRAMME = ("microcredit_loans", "training_enrolments")
+# Rows per county, site or province report: small whatever the roster, read once for the country.
+NATIONAL_PROGRAMME = ("linkage_funds", "employment", "relocation_sites")
+
+
+def roster_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp,
+                  scope: str | None = None) -> dict[str, pd.DataFrame]:
+    """The roster of `provinces` (monitoring) and its per-household programme tables (credit, training),
+    each through its suite; rows that failed a critical check left out."""
+    ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
+    roster = validate_inputs(ctx, provinces, as_of=as_of, announce="problems", scope=scope)
+    tables = {"households": roster.households, "persons": roster.persons, "measures": roster.measures,
+              "leads": roster.leads, "monitoring_thresholds": roster.thresholds}
+    tables.update(_checked_programme(ctx, ROSTER_PROGRAMME, provinces, scope))
+    return tables
+
+
+def national_inputs(ctx: CampaignContext, provinces: list[str]) -> dict[str, pd.DataFrame]:
+    """The programme tables reported per county, site or province (funds, employment, relocation), each
+    through its suite, and the counties."""
+    ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
+    tables = _checked_programme(ctx, NATIONAL_PROGRAMME, provinces, None)
+    tables["counties"] = read_table(ctx.engine, "counties", provinces)
+    return tables
+
+
+def _checked_programme(ctx: CampaignContext, names: tuple[str, ...], provinces: list[str],
+                       scope: str | None) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for table, frame in read_tables(ctx.engine, names, provinces).items():
+        suite, key = PROGRAMME_SUITES[table]
+        outcome = checkpoint(ctx, f"validate {table}", frame, suite, key=key, source=table, announce="problems",
+                             scope=scope)
+        tables[table] = outcome.frame
+    return tables

@@ -1,0 +1,259 @@
+"""A stage is step → checkpoint → notify. This module is the checkpoint-and-notify half, shared by every
+campaign: validate with the stage's suite, quarantine failing rows with every reason, record the results,
+build Data Docs and Prefect artifacts, notify, and stop the stage on a blocking failure (after notifying)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from tasks.model import County
+from tasks.notify import Notifier, build_message
+from tasks.quality.docs import RunDataDocs
+from tasks.quality.gx import validate_frame
+from tasks.quality.results import CheckpointResult
+from tasks.quality.store import record_checkpoint
+from tasks.runs.record import finish_run
+
+log = logging.getLogger(__name__)
+MAX_ACTIONS = 6
+
+
+class StageFailed(RuntimeError):
+    """A critical check failed in a way quarantine cannot absorb; the stage stops (after notifying)."""
+
+
+@dataclass
+class CampaignContext:
+    """What every stage of one campaign run needs."""
+
+    run_id: str
+    campaign: str  # screening / assessment / release / ingest / demo
+    label: str  # how people name the run, e.g. "集中排查 2023 progress"
+    engine: Engine
+    notifier: Notifier | None  # None in a dry run: notify nobody
+    output_dir: Path
+    today: date
+    flow_run_url: str | None = None
+    dry_run: bool = False
+    suite_parameters: dict[str, Any] = field(default_factory=dict)
+    docs: RunDataDocs | None = None
+    quality_rows: list[dict[str, Any]] = field(default_factory=list)  # every checkpoint's results, for one artifact
+    timings: list[dict[str, Any]] = field(default_factory=list)  # every timed step, for one artifact
+
+    def __post_init__(self) -> None:
+        if self.docs is None:
+            self.docs = RunDataDocs(self.output_dir / "data_docs", self.run_id)
+        self.suite_parameters.setdefault("today", pd.Timestamp(self.today))
+
+    @contextmanager
+    def timed(self, stage: str, rows: int | None = None, scope: str | None = None) -> Iterator[dict[str, Any]]:
+        """Time a step; the caller may set `rows` on the yielded entry once it knows them."""
+        entry: dict[str, Any] = {"stage": stage, "scope": scope or "", "rows": rows, "started": time.time()}
+        clock = time.perf_counter()
+        try:
+            yield entry
+        finally:
+            entry["seconds"] = round(time.perf_counter() - clock, 3)
+            entry["ended"] = time.time()
+            entry["peak_rss_mb"] = peak_rss_mb()  # the process's peak so far: where memory grows
+            self.timings.append(entry)
+
+    def fork(self) -> CampaignContext:
+        """The context a partition task works with: the same run, with records of its own that the task
+        returns and the flow takes back with `absorb` (a task on a Dask worker cannot append to ours)."""
+        docs = RunDataDocs(self.docs.folder, self.run_id) if self.docs is not None else None
+        return dataclasses.replace(self, docs=docs, quality_rows=[], timings=[],
+                                   suite_parameters=dict(self.suite_parameters))
+
+    def absorb(self, other: CampaignContext) -> None:
+        self.quality_rows.extend(other.quality_rows)
+        self.timings.extend(other.timings)
+        if self.docs is not None and other.docs is not None:
+            self.docs.merge(other.docs)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to another process (a Dask worker): connections do not travel, settings rebuild them there.
+        state = self.__dict__.copy()
+        state["_notify"] = state.pop("notifier") is not None
+        state["engine"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from tasks.notify import build_notifier
+        from tasks.storage.engine import shared_engine
+
+        notify = state.pop("_notify")
+        self.__dict__.update(state)
+        self.engine = shared_engine()
+        self.notifier = build_notifier(engine=self.engine) if notify else None
+
+
+@dataclass
+class StageOutcome:
+    stage: str
+    frame: pd.DataFrame  # the rows that passed, for the next stage
+    rows_in: int
+    quarantined: int
+    result: CheckpointResult
+    reasons: dict[int, list[str]] = field(default_factory=dict)  # quarantined row position -> every reason
+
+    @property
+    def loaded(self) -> int:
+        return len(self.frame)
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory in MB (Linux reports kilobytes, macOS bytes)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024))
+
+
+def known_county_codes(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(County.code)).scalars())
+
+
+def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str, *, key: str | None = None,
+               source: str = "", province: str | None = None, columns: list[str] | None = None,
+               row_numbers: pd.Series | None = None, announce: str = "always",
+               earlier_reasons: dict[int, list[str]] | None = None, raw_rows: pd.DataFrame | None = None,
+               skip_scope: str | None = None, scope: str | None = None) -> StageOutcome:
+    """Validate `frame` with `suite`; quarantine, record, document and notify; raise StageFailed if blocked.
+    `announce`: "always"; "problems" (a follow-up check: only failures); "blocking" (the caller reports the
+    figures itself, e.g. in one message per province: only a stopped stage is announced here).
+    `earlier_reasons` (row position -> reasons found before the suite ran, e.g. unreadable cells) quarantine
+    those rows too, with the suite's reasons added; `raw_rows` is what the quarantine stores for a row
+    (default: `columns` of `frame`); `skip_scope` leaves out the suite's rules of that scope; `scope` (default
+    `province`) names the partition a stage run once per partition covers."""
+    scope = scope if scope is not None else province
+    if "known_county_codes" not in ctx.suite_parameters:
+        ctx.suite_parameters["known_county_codes"] = known_county_codes(ctx.engine)
+    with ctx.timed(f"{stage} · {suite}", rows=len(frame), scope=scope):
+        result = validate_frame(frame, suite, key, ctx.suite_parameters, skip_scope=skip_scope)
+    reasons = _merge_reasons(earlier_reasons or {}, result.quarantine_reasons())
+    failing = sorted(reasons)
+    kept = frame.drop(index=frame.index[failing]) if failing else frame
+    quarantined = len(failing)
+    if not ctx.dry_run:
+        with ctx.timed(f"{stage} · record", rows=quarantined, scope=scope):
+            record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=source or suite, frame=frame,
+                              result=result, key=key, columns=columns, row_numbers=row_numbers, reasons=reasons,
+                              raw_rows=raw_rows, scope=scope)
+    if not ctx.dry_run and ctx.docs is not None and result.validation is not None:
+        ctx.docs.add(_slug(f"{stage}-{province or 'all'}"), result.validation)
+    ctx.quality_rows.extend({"stage": stage, "province": province or "", "scope": scope or "", "suite": result.suite,
+                             **row}
+                            for row in result.summary_rows())
+    outcome = StageOutcome(stage, kept, len(frame), quarantined, result, reasons)
+    if announce == "always" or (announce == "problems" and not result.passed) or result.blocking:
+        _notify(ctx, outcome, province)
+    if result.blocking:
+        publish_data_docs(ctx)  # the run may end here: leave its docs behind
+        rules = ", ".join(o.rule for o in result.blocking)
+        raise StageFailed(f"{ctx.label}: stage {stage!r} stopped by critical check(s) of {suite}: {rules}")
+    return outcome
+
+
+def _merge_reasons(*found: dict[int, list[str]]) -> dict[int, list[str]]:
+    merged: dict[int, list[str]] = {}
+    for reasons in found:
+        for row, items in reasons.items():
+            merged.setdefault(row, []).extend(items)
+    return merged
+
+
+def stage_message_figures(outcome: StageOutcome) -> dict[str, object]:
+    r = outcome.result
+    return {"检查套件 / suite": r.suite, "输入行数 / rows in": outcome.rows_in, "通过 / passed": outcome.loaded,
+            "隔离 / quarantined": outcome.quarantined, "严重问题 / critical": len(r.critical_failures),
+            "警告 / warnings": len(r.warnings)}
+
+
+def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None) -> None:
+    if ctx.notifier is None:
+        return
+    r = outcome.result
+    status = "未通过 / stopped" if r.blocking else ("有问题 / issues" if not r.passed else "通过 / passed")
+    where = f" · {province}" if province else ""
+    failing = sorted((o for o in r.outcomes if not o.success), key=lambda o: (o.severity != "critical",
+                                                                             -(o.unexpected_count or 0)))
+    actions = [f"{o.severity}: {o.rule} — {o.unexpected_count if o.unexpected_count is not None else '表级'} 行"
+               for o in failing[:MAX_ACTIONS]]
+    if outcome.quarantined:
+        actions.append(f"{outcome.quarantined} 行已隔离，请在 quarantined_rows 中核查 / rows quarantined for review")
+    message = build_message(
+        f"{ctx.run_id}:{outcome.stage}:{r.suite}:{province or ''}",
+        f"{ctx.label} · {outcome.stage}{where}: {status}", stage_message_figures(outcome), actions,
+        ctx.flow_run_url, campaign=ctx.campaign, province=province, campaign_run_id=ctx.run_id,
+    )
+    try:
+        ctx.notifier.notify(message)
+    except Exception:  # the outbox is the database: if that is gone, the stage's own error follows
+        log.exception("could not store the notification for stage %s", outcome.stage)
+
+
+def publish_data_docs(ctx: CampaignContext) -> Path | None:
+    """Render the run's Data Docs into its output folder; give the Prefect run a link to them and one table
+    of every checkpoint's results (one artifact per run, not per checkpoint: 31 provinces × 10 checks)."""
+    if ctx.quality_rows and _in_flow_run():
+        from prefect.artifacts import create_table_artifact
+
+        create_table_artifact(ctx.quality_rows, key=_slug(f"{ctx.campaign}-quality"),
+                              description=f"{ctx.label}: data-quality checkpoints")
+    if ctx.dry_run or ctx.docs is None:
+        return None
+    try:
+        index = ctx.docs.build()
+    except Exception:  # documentation must not fail a campaign
+        log.exception("could not build the Data Docs of %s", ctx.label)
+        return None
+    if index is not None and _in_flow_run():
+        from prefect.artifacts import create_link_artifact
+
+        create_link_artifact(index.resolve().as_uri(), link_text="GX Data Docs",
+                             key=_slug(f"{ctx.campaign}-data-docs"), description=f"Data Docs of {ctx.label}")
+    return index
+
+
+def publish_timings(ctx: CampaignContext) -> None:
+    """One table artifact of every timed step (where a run spent its time; bench/harness.py reads it)."""
+    if ctx.timings and _in_flow_run():
+        from prefect.artifacts import create_table_artifact
+
+        create_table_artifact(ctx.timings, key=_slug(f"{ctx.campaign}-timings"),
+                              description=f"{ctx.label}: seconds per step")
+
+
+def close_run(ctx: CampaignContext, status: str, error: str | None = None) -> None:
+    """The end of a campaign run: its Data Docs, quality and timing artifacts published, its record finished
+    (not in a dry run, which records nothing)."""
+    publish_data_docs(ctx)
+    publish_timings(ctx)
+    if not ctx.dry_run:
+        finish_run(ctx.engine, ctx.run_id, status, error=error[:2000] if error else None)
+
+
+def _in_flow_run() -> bool:
+    from prefect.runtime import flow_run
+
+    return bool(flow_run.get_id())
+
+
+def _slug(text: str) -> str:
+    """Prefect artifact keys: lower-case letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:100] or "stage"

@@ -1,0 +1,2 @@
+"""Storage: the database engine, schema migrations, retries of transient errors, bulk writes, typed reads and
+the native SQLite reader."""

@@ -1,0 +1,166 @@
+"""The annual assessment flow on seeded data: outputs opened and read, checkpoints, messages, reruns."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from prefect.client.orchestration import get_client
+from typer.testing import CliRunner
+
+from deployments.cli import app
+from flows.assessment import annual_assessment
+from tasks.assessment.params import AssessmentParams
+from tasks.outputs.charts import NO_CJK_WARNING, Label, bar_chart, cjk_font, find_cjk_font
+from tasks.storage import db
+from tasks.storage.engine import build_engine
+from tasks.synthetic.seed import seed_database
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    engine = build_engine()
+    db.upgrade(engine)
+    seed_database(engine, 800, year=2023, seed=11, defect_rate=0.02)
+    return engine
+
+
+class _Images(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _count(engine, sql: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql)).scalar_one()
+
+
+def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seeded, tmp_path):
+    summary = annual_assessment(AssessmentParams(year=2023))
+
+    provinces = summary["provinces"]
+    assert len(provinces) == 31
+    assert sorted(p["rank"] for p in provinces.values()) == list(range(1, 32))
+    assert all(0 <= p["total"] <= 100 and p["grade"] in {"好", "较好", "一般", "较差"} for p in provinces.values())
+    assert all(len(p["weakest"]) == 2 for p in provinces.values())
+    gz = provinces["52"]["indicators"]
+    assert set(gz) == {"industry_fund_share", "employment_change", "development_coverage", "safety_net_coverage",
+                       "identification_timeliness", "risk_elimination", "income_growth", "relocation_employment",
+                       "microcredit_training"}
+    assert gz["industry_fund_share"]["target"] == 0.6 and 0 <= gz["industry_fund_share"]["value"] <= 1
+    assert summary["key_counties"]["assessed"] == 160
+    assert summary["national_checks"][0]["check"] == "national_employment"
+
+    folder = tmp_path / "outputs" / "assessment" / "2023"
+    assert json.loads((folder / "summary.json").read_text("utf-8"))["provinces"]["52"]["rank"] == \
+        provinces["52"]["rank"]
+    scores = pd.read_csv(folder / "scores.csv", encoding="utf-8-sig", dtype={"province_code": str})
+    assert len(scores) == 31 and scores["province_code"].is_unique
+    book = load_workbook(folder / "report.xlsx", read_only=True)
+    assert book.sheetnames == ["综合排名", "分项指标", "重点帮扶县", "全国核查"]
+    assert [c.value for c in next(book["综合排名"].iter_rows(max_row=1))][:5] == ["排名", "省代码", "省份", "综合得分",
+                                                                           "等次"]
+    assert book["分项指标"].max_row == 31 * 9 + 1 and book["重点帮扶县"].max_row == 160 + 1
+    assert [c.value for c in next(book["重点帮扶县"].iter_rows(max_row=1))][4] == "开发式帮扶覆盖率"
+    assert next(book["全国核查"].iter_rows(max_row=1))[0].value == "核查项"
+    page = _Images()
+    page.feed((folder / "report.html").read_text("utf-8"))
+    assert len(page.images) == 3 and all(src.startswith("data:image/png;base64,") for src in page.images)
+    assert all(base64.b64decode(src.split(",", 1)[1]).startswith(PNG) for src in page.images)
+    assert "考核评估" in "".join(page.text) and "贵州省" in "".join(page.text)
+
+    with get_client(sync_client=True) as client:
+        artifacts = {a.key for a in client.read_artifacts()}
+    assert {"assessment-ranking", "assessment-summary", "assessment-quality"} <= artifacts
+
+    engine = seeded
+    with engine.connect() as conn:
+        channels = conn.execute(sa.text("SELECT channel, COUNT(*) FROM outbox GROUP BY channel")).all()
+    assert dict(channels)["#fpjc-leadership"] == 1 and dict(channels)["#fpjc-assessment"] >= 31
+    suites = {r[0] for r in engine.connect().execute(sa.text("SELECT DISTINCT suite FROM quality_results"))}
+    assert {"assessment_weights", "assessment_funds", "assessment_employment", "assessment_relocation",
+            "assessment_credit", "assessment_training", "households_raw", "assessment_outputs",
+            "assessment_indicator_outputs"} <= suites
+    before = {t: _count(engine, f"SELECT COUNT(*) FROM {t}") for t in ("campaign_runs", "quality_results",
+                                                                         "quarantined_rows", "outbox")}
+
+    again = annual_assessment(AssessmentParams(year=2023))
+    assert again["provinces"] == provinces
+    assert {t: _count(engine, f"SELECT COUNT(*) FROM {t}") for t in before} == before
+
+
+@pytest.mark.slow
+def test_assessment_counted_in_partitions_on_worker_processes_equals_one_partition(prefect_harness, seeded,
+                                                                                     monkeypatch):
+    from tasks.settings import get_settings
+
+    single = annual_assessment(AssessmentParams(year=2023))
+    quarantined = _count(seeded, "SELECT COUNT(*) FROM quarantined_rows")
+    assert quarantined > 0
+    monkeypatch.setenv("CAMPAIGNS_COUNT_PARTITION_HOUSEHOLDS", "150")
+    monkeypatch.setenv("CAMPAIGNS_WORKERS", "2")
+    get_settings.cache_clear()
+    split = annual_assessment(AssessmentParams(year=2023))
+    for part in ("provinces", "key_counties", "national_checks"):
+        assert split[part] == single[part], part
+    # The rerun, partitioned otherwise, replaced the single partition's records: none twice.
+    scopes = _count(seeded, "SELECT COUNT(DISTINCT scope) FROM quality_results WHERE suite = 'households_raw'")
+    assert scopes >= 4 and _count(seeded, "SELECT COUNT(*) FROM quality_results WHERE scope = '11..65 (31)'") == 0
+    assert _count(seeded, "SELECT COUNT(*) FROM quarantined_rows") == quarantined
+
+
+def test_a_year_without_programme_data_is_not_scored(prefect_harness, seeded):
+    from tasks.runs.stage import StageFailed
+
+    with pytest.raises(StageFailed, match="no linkage_funds rows for 2030"):
+        annual_assessment(AssessmentParams(year=2030, provinces=["52 贵州省"]))
+
+
+def test_dry_run_writes_nothing_and_notifies_nobody(prefect_harness, seeded, tmp_path):
+    summary = annual_assessment(AssessmentParams(year=2023, provinces=["52 贵州省", "53 云南省"], dry_run=True))
+    assert sorted(summary["provinces"]) == ["52", "53"]
+    assert not (tmp_path / "outputs" / "assessment").exists()
+    assert _count(seeded, "SELECT COUNT(*) FROM outbox") == 0
+    assert _count(seeded, "SELECT COUNT(*) FROM campaign_runs WHERE kind = 'assessment'") == 0
+
+
+def test_cli_refuses_a_configuration_whose_weights_do_not_sum_to_one(tmp_path):
+    from tasks.assessment.config import default_path
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(default_path().read_text("utf-8").replace("weight = 0.15", "weight = 0.25", 1), "utf-8")
+    result = CliRunner().invoke(app, ["run", "assessment", "--year", "2023", "--config", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.toml" in result.output and "sum" in result.output and "Traceback" not in result.output
+
+
+def test_charts_use_a_cjk_font_or_fall_back_to_ascii_labels_with_a_warning(caplog):
+    dejavu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    with caplog.at_level(logging.WARNING, logger="tasks.outputs.charts"):
+        assert find_cjk_font([dejavu, "/no/such/font.ttf"]) is None
+    assert NO_CJK_WARNING in caplog.text
+    labels = [Label("贵州省", "52"), Label("云南省", "53")]
+    fallback = bar_chart(labels, [80, 60], Label("综合得分", "total score"), font_path=None)
+    assert fallback.startswith(PNG)
+    found = cjk_font()
+    if found is not None:  # CI installs fonts-wqy-microhei; without it the report says it fell back
+        assert find_cjk_font([found]) == found  # it has every glyph the charts' labels use
+        chinese = bar_chart(labels, [80, 60], Label("综合得分", "total score"), font_path=found)
+        assert chinese.startswith(PNG) and chinese != fallback

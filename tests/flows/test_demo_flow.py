@@ -1,0 +1,71 @@
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from prefect.client.orchestration import get_client
+
+from flows.demo import demo_flow
+from tasks.storage.engine import build_engine
+
+
+def test_demo_seeds_screens_and_reports_without_leaking(prefect_harness):
+    result = demo_flow(households=400, defect_rate=0.03)
+    overview = pd.read_csv(result["overview"], encoding="utf-8-sig", dtype={"省代码": str})
+    assert list(overview.columns[:3]) == ["省代码", "省份", "农户数"]
+    national = overview[overview["省代码"] == "00"].iloc[0]
+    assert national["农户数"] == 400 and national["人数"] == result["seed"]["rows"]["persons"]
+    assert len(overview) == 32  # 31 provinces and the national row
+
+    inputs = result["screening"]["inputs"]
+    for table, counts in inputs.items():
+        assert counts["loaded"] + counts["quarantined"] == counts["read"] == result["seed"]["rows"][table]
+    assert sum(c["quarantined"] for c in inputs.values()) > 0
+    reports = json.loads(Path(result["screening_reports"], "summary.json").read_text("utf-8"))
+    assert len(reports["provinces"]) == 31
+    assessment = json.loads(Path(result["assessment_reports"], "summary.json").read_text("utf-8"))
+    assert sorted(p["rank"] for p in assessment["provinces"].values()) == list(range(1, 32))
+    assert Path(result["assessment_reports"], "report.html").stat().st_size > 10_000
+    assert result["release"]["status"] in ("published", "unchanged")
+
+    with get_client(sync_client=True) as client:
+        # The latest of each key: other tests of the session ran screenings too.
+        artifacts = {a.key: a for a in client.read_latest_artifacts()}
+    quality = json.loads(artifacts["screening-quality"].data)
+    # The 31 provinces of the demo are one partition: its input checks cover them all at once.
+    assert any((r["stage"], r["scope"], r["suite"]) == ("validate households", "11..65 (31)", "households_raw")
+               for r in quality)
+    assert "data_docs/index.html" in str(artifacts["screening-data-docs"].data)  # links render as markdown
+    assert "screening-provinces" in artifacts and "screening-summary" in artifacts
+
+    # Nothing personal in artifacts or messages.
+    with build_engine().connect() as conn:
+        ids = set(conn.execute(sa.text("SELECT id_number FROM persons WHERE id_number IS NOT NULL")).scalars())
+        names = {n for n in conn.execute(sa.text("SELECT name FROM persons WHERE name IS NOT NULL")).scalars()}
+        messages = " ".join(conn.execute(sa.text("SELECT text FROM outbox")).scalars())
+    with get_client(sync_client=True) as client:
+        artifacts = " ".join(str(a.data) + str(a.description) for a in client.read_artifacts())
+    for text in (artifacts, messages):
+        assert text and not any(i in text for i in ids)
+        assert not any(n in text for n in names)
+
+
+def test_a_failing_flow_notifies_through_its_hook(prefect_harness, tmp_path):
+    from prefect import flow
+
+    from tasks.notify.hooks import failure_hook
+    from tasks.storage import db
+
+    db.upgrade()
+
+    @flow(name="doomed", on_failure=[failure_hook("screening")])
+    def doomed():
+        raise RuntimeError("the roster for 11010519491231002X is unreadable")
+
+    with pytest.raises(RuntimeError):
+        doomed()
+    lines = [json.loads(x) for x in (tmp_path / "outputs" / "outbox.jsonl").read_text("utf-8").splitlines()]
+    failure = [x for x in lines if "doomed" in x["text"]]
+    assert failure and "unreadable" in failure[0]["text"] and failure[0]["channel"] == "#fpjc-screening"
+    assert "11010519491231002X" not in failure[0]["text"]  # masked even in an error message

@@ -1,0 +1,142 @@
+"""Deployments, schedules in Asia/Shanghai, periods derived from scheduled times, parameter forms, the
+calendar, and registration through the Prefect API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from prefect.client.orchestration import get_client
+
+from deployments.calendar import period_of, upcoming
+from deployments.definitions import SPECS, TIMEZONE, runner_deployments
+from tasks.assessment.params import AssessmentParams
+from tasks.release.params import ReleaseParams
+from tasks.release.period import default_period
+from tasks.screening.params import ScreeningParams
+
+SHANGHAI = ZoneInfo(TIMEZONE)
+
+
+def test_every_deployment_loads_with_its_schedules_in_shanghai_time():
+    deployments = {d.name: d for d in runner_deployments()}
+    assert set(deployments) == {"screening", "assessment", "release", "ingest-inbox", "outbox-flush"}
+    crons = {d: [(s.schedule.cron, s.schedule.timezone) for s in dep.schedules] for d, dep in deployments.items()}
+    assert crons["screening"] == [("0 9 1 4 *", TIMEZONE), ("0 9 * 4-6 1", TIMEZONE), ("0 9 1 7 *", TIMEZONE)]
+    assert crons["release"] == [("0 9 15 1,4,7,10 *", TIMEZONE)]
+    assert crons["assessment"] == [("0 9 20 1 *", TIMEZONE)]
+    assert all(tz == TIMEZONE for schedules in crons.values() for _, tz in schedules)
+    assert all(d.concurrency_limit == 1 and d.description and d.tags for d in deployments.values())
+    modes = [s.parameters for s in deployments["screening"].schedules]
+    assert modes == [{"params": {"mode": m}} for m in ("launch", "progress", "close_out")]
+
+
+@pytest.mark.parametrize(("scheduled", "expected"), [
+    (datetime(2024, 1, 15, 9, tzinfo=SHANGHAI), "2023Q4"),  # the year boundary
+    (datetime(2024, 4, 15, 9, tzinfo=SHANGHAI), "2024Q1"),
+    (datetime(2024, 7, 15, 9, tzinfo=SHANGHAI), "2024Q2"),
+    (datetime(2024, 10, 15, 9, tzinfo=SHANGHAI), "2024Q3"),
+    (datetime(2024, 4, 1, 0, 30, tzinfo=SHANGHAI), "2024Q1"),  # 31 March 16:30 UTC is already April here
+])
+def test_release_period_from_the_scheduled_time(scheduled, expected):
+    assert default_period(scheduled).label == expected
+
+
+def test_calendar_periods_follow_the_schedules():
+    start = datetime(2023, 12, 31, 12, tzinfo=SHANGHAI)
+    runs = upcoming(days=200, start=start)
+    first = {(r.deployment, r.schedule): r for r in reversed(runs)}
+    assert first[("release", "release-quarterly")].at == datetime(2024, 1, 15, 9, tzinfo=SHANGHAI)
+    assert first[("release", "release-quarterly")].period == "2023Q4 全年"
+    assert first[("assessment", "assessment-annual")].period == "2023"
+    assert first[("screening", "screening-launch")].period == "2024 launch as of 2024-04-01"
+    assert first[("screening", "screening-progress")].at.date() == date(2024, 4, 1)  # a Monday
+    assert first[("screening", "screening-close-out")].period == "2024 close_out as of 2024-06-30"
+    progress = [r for r in runs if r.schedule == "screening-progress"]
+    assert len(progress) == 13 and all(r.at.weekday() == 0 and 4 <= r.at.month <= 6 for r in progress)
+    assert all(r.at.tzinfo is not None and r.at.utcoffset().total_seconds() == 8 * 3600 for r in runs)
+    assert not any(r.deployment in ("ingest-inbox", "outbox-flush") for r in runs)
+    spec = next(s for s in SPECS if s.name == "screening")
+    assert period_of(spec, spec.schedules[1], datetime(2024, 5, 6, 9, tzinfo=SHANGHAI)) == \
+        "2024 progress as of 2024-05-06"
+
+
+def test_parameter_forms_carry_titles_descriptions_and_choices():
+    for model in (ScreeningParams, AssessmentParams, ReleaseParams):
+        schema = model.model_json_schema()
+        for name, prop in schema["properties"].items():
+            assert prop.get("title") and (prop.get("description") or name == "rules"), (model.__name__, name)
+    screening = ScreeningParams.model_json_schema()
+    provinces = screening["$defs"]["ProvinceOption"]["enum"]
+    assert len(provinces) == 31 and "52 贵州省" in provinces
+    assert screening["$defs"]["ScreeningMode"]["enum"] == ["launch", "progress", "close_out"]
+
+
+def test_deployments_register_with_their_schedules_through_the_api(prefect_harness):
+    for deployment in runner_deployments():
+        deployment.apply()
+    with get_client(sync_client=True) as client:
+        registered = {d.name: d for d in client.read_deployments()}
+    assert {"screening", "assessment", "release", "ingest-inbox", "outbox-flush"} <= set(registered)
+    screening = registered["screening"]
+    assert sorted(s.schedule.cron for s in screening.schedules) == ["0 9 * 4-6 1", "0 9 1 4 *", "0 9 1 7 *"]
+    assert all(s.schedule.timezone == TIMEZONE for d in registered.values() for s in d.schedules)
+    assert registered["release"].parameter_openapi_schema["definitions"]["ReleaseParams"]["properties"]["period"][
+        "title"] == "发布期间 / period"
+
+
+def test_backfill_creates_exactly_the_missing_periods_once(prefect_harness):
+    from datetime import datetime as dt
+
+    import sqlalchemy as sa
+
+    from deployments.backfill import backfill
+    from tasks.storage import db
+    from tasks.storage.engine import build_engine
+
+    engine = build_engine()  # one database: the Prefect API (and its runs) is shared by the session
+    db.upgrade(engine)
+
+    for deployment in runner_deployments():
+        deployment.apply()
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO releases (period, release_type, version, status, figures, created_at) "
+                             "VALUES ('2023Q2', '上半年', 1, 'published', '{}', :now)"), {"now": dt.now()})
+    first = backfill(engine, "release", "2023Q1", "2023Q4")
+    assert (first.created, first.skipped, first.existing) == (["2023Q1", "2023Q3", "2023Q4"], ["2023Q2"], [])
+    second = backfill(engine, "release", "2023Q1", "2023Q4")
+    assert (second.created, second.existing) == ([], ["2023Q1", "2023Q3", "2023Q4"])
+    with get_client(sync_client=True) as client:
+        runs = [r for r in client.read_flow_runs() if r.idempotency_key and r.idempotency_key.startswith(
+            "backfill:release:")]
+    assert sorted(r.parameters["params"]["period"] for r in runs) == ["2023Q1", "2023Q3", "2023Q4"]
+    years = backfill(engine, "assessment", "2022", "2023")
+    assert years.created == ["2022", "2023"]
+    with pytest.raises(ValueError, match="before"):
+        backfill(engine, "release", "2024Q1", "2023Q4")
+
+
+def test_prefect_yaml_is_generated_and_deploys_to_a_process_work_pool(prefect_harness):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from prefect.settings import PREFECT_API_URL
+
+    from deployments.definitions import prefect_yaml
+
+    repo = Path(__file__).parents[2]
+    assert (repo / "deployments" / "prefect.yaml").read_text("utf-8") == prefect_yaml(), \
+        "run `campaigns deployments-yaml`"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    prefect = [sys.executable, "-m", "prefect", "--no-prompt"]
+    for command in (["work-pool", "create", "campaigns", "--type", "process", "--overwrite"],
+                    ["deploy", "--all", "--prefect-file", "deployments/prefect.yaml"]):
+        done = subprocess.run(prefect + command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    with get_client(sync_client=True) as client:
+        deployed = {d.name: d for d in client.read_deployments() if d.work_pool_name == "campaigns"}
+    assert set(deployed) == {"screening", "assessment", "release", "ingest-inbox", "outbox-flush"}
+    assert all(s.schedule.timezone == TIMEZONE for d in deployed.values() for s in d.schedules)

@@ -1,0 +1,195 @@
+"""The press release flow on seeded data: the approval gate paused and resumed through the Prefect API,
+rejection, expiry, revisions blocked and acknowledged, versions never overwritten, small cells suppressed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from prefect.client.orchestration import get_client
+from prefect.flow_runs import resume_flow_run
+from prefect.states import State
+
+from flows.release import press_release
+from tasks.release.params import ReleaseParams
+from tasks.release.prepare import check_publication
+from tasks.runs.stage import CampaignContext, StageFailed
+from tasks.settings import get_settings
+from tasks.storage import db
+from tasks.storage.engine import build_engine
+from tasks.synthetic.seed import seed_database
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    engine = build_engine()
+    db.upgrade(engine)
+    seed_database(engine, 800, year=2023, seed=5)
+    return engine
+
+
+def _releases(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT status, version, reviewer FROM releases ORDER BY id")).all()
+
+
+def _run_until_paused(params: ReleaseParams) -> tuple[threading.Thread, dict, str]:
+    """Start the flow in a thread; return once its run is paused for input."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["result"] = press_release(params)
+        except Exception as exc:  # surfaced by the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 180
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = [r for r in client.read_flow_runs() if r.state and r.state.is_paused()]
+            if runs:
+                return thread, outcome, str(runs[0].id)
+            if "error" in outcome or "result" in outcome:
+                raise AssertionError(f"the flow ended without pausing: {outcome}")
+            time.sleep(0.5)
+    raise AssertionError("the flow never paused for approval")
+
+
+def _wait_paused(run_id: str) -> None:
+    deadline = time.monotonic() + 120
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            state = client.read_flow_run(run_id).state
+            if state and state.is_paused():
+                return
+            time.sleep(0.5)
+    raise AssertionError("the flow did not pause again")
+
+
+def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path):
+    thread, outcome, run_id = _run_until_paused(ReleaseParams(period="2023Q2"))
+    with get_client(sync_client=True) as client:
+        keys = [i.key for i in client.filter_flow_run_input(flow_run_id=run_id, key_prefix="paused", limit=10,
+                                                                   exclude_keys=set())]
+    assert any(k.endswith("description") for k in keys) and any(k.endswith("schema") for k in keys)
+    resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "王审核", "comment": "同意发布",
+                                       "acknowledge_large_changes": True, "explanation": "口径调整"})
+    thread.join(120)
+    assert outcome.get("result", {}).get("status") == "published", outcome
+    v1 = tmp_path / "outputs" / "releases" / "2023Q2" / "v1"
+    manifest = json.loads((v1 / "manifest.json").read_text("utf-8"))
+    assert manifest["approval"]["reviewer"] == "王审核" and manifest["approval"]["explanation"] == "口径调整"
+    draft = v1.parent / "draft"
+    assert all((v1 / name).read_bytes() == (draft / name).read_bytes() for name in manifest["files"])
+    for name, entry in manifest["files"].items():
+        assert hashlib.sha256((v1 / name).read_bytes()).hexdigest() == entry["sha256"]
+    assert "2023年上半年巩固拓展脱贫攻坚成果数据发布" in (v1 / "release.md").read_text("utf-8")
+    assert _releases(seeded)[-1] == ("published", 1, "王审核")
+
+    # A second release of the period (figures changed since) is rejected by the approver.
+    with seeded.begin() as conn:
+        conn.execute(sa.text("UPDATE employment SET employed = employed + 500 WHERE year = 2023 AND quarter = 2 "
+                             "AND province_code = '52'"))
+    thread, outcome, run_id = _run_until_paused(ReleaseParams(period="2023Q2"))
+    resume_flow_run(run_id, run_input={"decision": "reject", "reviewer": "李审核", "comment": ""})
+    _wait_paused(run_id)  # a rejection without a reason is asked again
+    resume_flow_run(run_id, run_input={"decision": "reject", "reviewer": "李审核", "comment": "数据待核实"})
+    thread.join(120)
+    assert outcome["result"]["status"] == "rejected"
+    assert _releases(seeded)[-1] == ("rejected", None, "李审核")
+    assert not (v1.parent / "v2").exists()
+
+    # The audit trail: who decided, when, and what was published (its files' SHA-256).
+    with seeded.connect() as conn:
+        trail = conn.execute(sa.text("SELECT action, actor, subject, parameters, detail, at FROM audit_events "
+                                     "WHERE action LIKE 'release.%' ORDER BY id")).all()
+    assert [(t.action, t.actor) for t in trail] == [
+        ("release.approved", "王审核"), ("release.published", "王审核"), ("release.rejected", "李审核")]
+    published = trail[1].parameters if isinstance(trail[1].parameters, dict) else json.loads(trail[1].parameters)
+    assert published["version"] == 1 and published["files"] == {n: e["sha256"] for n, e in manifest["files"].items()}
+    assert "数据待核实" in trail[2].detail and all(t.at is not None for t in trail)
+    assert all(t.subject == "2023Q2 上半年" for t in trail)
+
+
+def test_revision_is_blocked_without_acknowledgement_and_published_with_it(prefect_harness, seeded, tmp_path):
+    first = press_release(ReleaseParams(period="2023Q4", auto_approve=True))
+    assert (first["status"], first["version"]) == ("published", 1)
+    v1 = Path(first["path"])
+    before = {p.name: p.read_bytes() for p in v1.iterdir()}
+    assert press_release(ReleaseParams(period="2023Q4", auto_approve=True))["status"] == "unchanged"
+
+    with seeded.begin() as conn:
+        conn.execute(sa.text("UPDATE employment SET employed = employed + 500 WHERE year = 2023 AND quarter = 4 "
+                             "AND province_code = '52'"))
+    with pytest.raises(StageFailed, match="differ from the published release"):
+        press_release(ReleaseParams(period="2023Q4", auto_approve=True))
+    assert _releases(seeded)[-1][0] == "blocked"
+    assert not (v1.parent / "v2").exists()
+
+    second = press_release(ReleaseParams(period="2023Q4", auto_approve=True, revision_note="贵州省四季度务工数据更正"))
+    assert (second["status"], second["version"]) == ("published", 2)
+    assert {p.name: p.read_bytes() for p in v1.iterdir()} == before  # v1 untouched
+    with seeded.connect() as conn:
+        notes = conn.execute(sa.text("SELECT revision_note FROM releases WHERE version = 2")).scalar_one()
+    assert notes == "贵州省四季度务工数据更正"
+    assert [r[:2] for r in _releases(seeded)] == [("published", 1), ("blocked", None), ("published", 2)]  # audit
+
+
+def test_an_unanswered_release_expires(prefect_harness, seeded, monkeypatch):
+    monkeypatch.setenv("CAMPAIGNS_RELEASE_APPROVAL_TIMEOUT_SECONDS", "3")
+    get_settings.cache_clear()
+    state = press_release(ReleaseParams(period="2023Q1"), return_state=True)
+    # Prefect's server fails a paused run whose timeout passed ("expired and never resumed") before the flow
+    # can end it as cancelled; either way it is over, unpublished, and says it expired.
+    assert isinstance(state, State) and not state.is_completed() and "expired" in state.message.lower()
+    assert _releases(seeded)[-1][0] == "expired"
+    with seeded.connect() as conn:
+        texts = conn.execute(sa.text("SELECT text FROM outbox WHERE channel = '#fpjc-press-office'")).scalars().all()
+    assert any("待审核" in t for t in texts) and any("审核超时" in t for t in texts)
+
+
+def test_small_cells_are_suppressed_in_the_published_tables(prefect_harness, seeded, tmp_path):
+    result = press_release(ReleaseParams(period="2023Q2", auto_approve=True))
+    table = pd.read_csv(Path(result["path"]) / "tables.csv", dtype=str, encoding="utf-8-sig")
+    with seeded.connect() as conn:
+        small = conn.execute(sa.text(
+            "SELECT province_code FROM households WHERE monitoring_type IS NOT NULL GROUP BY province_code "
+            "HAVING COUNT(*) < 10 LIMIT 1")).scalar_one()
+    row = table[table["省代码"] == small].iloc[0]
+    assert row["纳入监测对象户数(户)"] == "—" and row["纳入监测对象人数(人)"] == "—"
+    assert table.loc[table["省代码"] == "00", "纳入监测对象户数(户)"].iloc[0] != "—"
+
+
+def test_dry_run_drafts_without_publishing(prefect_harness, seeded, tmp_path):
+    result = press_release(ReleaseParams(period="2023Q3", dry_run=True))
+    assert result["status"] == "dry run" and Path(result["draft"], "release.html").exists()
+    assert _releases(seeded) == []
+
+
+def test_personal_data_in_a_draft_stops_publication(seeded, tmp_path):
+    ctx = CampaignContext(run_id="t", campaign="release", label="t", engine=seeded, notifier=None,
+                          output_dir=tmp_path, today=pd.Timestamp("2024-01-15").date(), dry_run=True)
+    check_publication(ctx, {"release.md": "全国脱贫人口务工就业规模3,397万人"})
+    with pytest.raises(StageFailed, match=r"publication\.no_personal_data"):
+        check_publication(ctx, {"release.md": "联系人 11010519491231002X"})
+
+
+def test_cli_refuses_to_wait_for_an_approval_nobody_could_give():
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from typer.testing import CliRunner
+
+    from deployments.cli import app
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        result = CliRunner().invoke(app, ["run", "release", "--period", "2023Q3"])
+    assert result.exit_code == 2 and "needs a Prefect server" in result.output
+    bad = CliRunner().invoke(app, ["run", "release", "--period", "2023Q5", "--auto-approve"])
+    assert bad.exit_code == 2 and "2023Q5" in bad.output and "Traceback" not in bad.output

@@ -1,0 +1,46 @@
+import json
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from deployments.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("db", "seed", "demo", "settings"):
+        assert command in result.output
+
+
+def test_upgrade_then_seed_fills_the_configured_database(tmp_path):
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["seed", "--households", "2000", "--defect-rate", "0.02"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output.splitlines()[0])
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'campaigns.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM households")).scalar() == 2000
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM persons")).scalar() == rows["persons"]
+    assert "defects injected" in result.output
+    current = runner.invoke(app, ["db", "current"]).output
+    assert current.startswith("current: ") and current.split()[1] == current.split()[3]  # at head
+
+
+def test_unknown_province_is_a_clear_error_not_a_traceback():
+    runner.invoke(app, ["db", "upgrade"])
+    result = runner.invoke(app, ["seed", "--provinces", "52,77"])
+    assert result.exit_code == 2
+    assert "unknown province code(s): 77" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_settings_hide_passwords(monkeypatch):
+    monkeypatch.setenv("CAMPAIGNS_DATABASE_URL", "postgresql+psycopg://u:s3cret@db/x")
+    from tasks.settings import get_settings
+
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["settings"])
+    assert result.exit_code == 0 and "s3cret" not in result.output and "***" in result.output

@@ -1,0 +1,35 @@
+"""Every suite in expectations/ loads in Great Expectations, and every expectation says which rule it is, how
+severe a failure is and why it exists: the checkpoint's branching and messages read those three."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+
+import pytest
+
+from tasks.quality.gx import load_suite
+
+SUITES = sorted(p.name.removesuffix(".json") for p in files("expectations").iterdir() if p.name.endswith(".json"))
+SEVERITIES = {"critical", "warning"}
+
+
+def test_the_suites_are_found():
+    assert len(SUITES) >= 20 and {"households_raw", "release_figures", "screening_outputs"} <= set(SUITES)
+
+
+@pytest.mark.parametrize("name", SUITES)
+def test_suite_loads_in_gx_and_explains_every_expectation(name):
+    suite = load_suite(name)
+    data = json.loads((files("expectations") / f"{name}.json").read_text(encoding="utf-8"))
+    assert suite.name == data["name"] == name
+    assert len(suite.expectations) == len(data["expectations"]) > 0
+    rules = []
+    for expectation in suite.expectations:
+        meta = expectation.meta or {}
+        where = f"{name}: {expectation.expectation_type} {meta.get('rule')!r}"
+        assert isinstance(meta.get("rule"), str) and meta["rule"].strip(), f"{where} has no meta.rule"
+        assert meta.get("severity") in SEVERITIES, f"{where}: meta.severity must be one of {sorted(SEVERITIES)}"
+        assert isinstance(meta.get("notes"), str) and len(meta["notes"].strip()) >= 10, f"{where} has no meta.notes"
+        rules.append(meta["rule"])
+    assert len(rules) == len(set(rules)), f"{name}: a rule name is used twice"

@@ -1,0 +1,52 @@
+"""The house as the README describes it: dependencies point one way (entry points → flows → tasks), and the
+README's layout table names every top-level folder and every package of tasks/."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LAYERS = {"deployments": 2, "flows": 1, "tasks": 0}  # a module may import its own layer and those below
+NOT_DOCUMENTED = {".git", ".venv", "var", ".pytest_cache", ".ruff_cache", "__pycache__", "campaigns.egg-info"}
+
+
+def _imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_dependencies_point_one_way(layer):
+    upward = []
+    for path in sorted((REPO / layer).rglob("*.py")):
+        above = {p for p in _imported_packages(path) if LAYERS.get(p, -1) > LAYERS[layer]}
+        upward += [f"{path.relative_to(REPO)} imports {p}" for p in sorted(above)]
+    assert not upward, "an import points up the layers: " + "; ".join(upward)
+
+
+def _layout_table() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    return "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+
+
+def test_readme_layout_names_every_top_level_folder_and_tasks_package():
+    table = _layout_table()
+    named = set(re.findall(r"`([^`]+?)/?`", table))
+    folders = {p.name for p in REPO.iterdir() if p.is_dir() and p.name not in NOT_DOCUMENTED
+               and not p.name.endswith(".egg-info")}
+    packages = {f"tasks/{p.parent.name}" for p in (REPO / "tasks").glob("*/__init__.py")}
+    missing = sorted(f for f in folders | packages if f not in named)
+    assert not missing, f"README's layout table does not name: {', '.join(missing)}"
+    gone = sorted(n for n in named if n.startswith("tasks/") and "." not in n and not (REPO / n).is_dir())
+    assert not gone, f"README's layout table names what no longer exists: {', '.join(gone)}"
