@@ -7,28 +7,26 @@ reports → messages. One Prefect task per stage, and per partition for the rost
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.fan_out import fan_out
 from tasks.assessment.announce import announce_results
 from tasks.assessment.config import load_config
 from tasks.assessment.evaluate import assessment_counts, evaluate_counts, indicator_weights
 from tasks.assessment.indicators import RosterCounts
 from tasks.assessment.params import AssessmentParams
 from tasks.assessment.report import AssessmentResult, write_reports
-from tasks.notify import build_notifier
-from tasks.notify.hooks import failure_hook, flow_run_url
-from tasks.partitions.roster import check_national_inputs, start_roster
+from tasks.notify.hooks import failure_hook
+from tasks.partitions.plan import plan
+from tasks.partitions.roster import check_national_inputs, count_partition
 from tasks.partitions.runner import SettingsTaskRunner
-from tasks.runs.record import campaign_run_id, launched_by, start_run
-from tasks.runs.stage import CampaignContext, StageFailed, checkpoint, close_run
+from tasks.runs.campaign import campaign_run
+from tasks.runs.stage import CampaignContext, StageFailed, checkpoint
 from tasks.settings import get_settings
-from tasks.storage.engine import build_engine
 from tasks.storage.retries import TRANSIENT_RETRIES
 
 
@@ -93,27 +91,16 @@ def annual_assessment(params: AssessmentParams) -> dict:
     """巩固拓展脱贫攻坚成果考核评估: score every province on the policy's indicators, grade and rank them,
     flag the risk of large-scale return to poverty, and list the key assistance counties that lag."""
     logger = get_run_logger()
-    settings = get_settings()
-    engine = build_engine(settings)
     period = str(params.year)
-    if params.dry_run:
-        run_id = campaign_run_id("assessment", period)
-    else:
-        run_id = start_run(engine, "assessment", period, parameters=params.model_dump(mode="json"),
-                           launched_by=launched_by(),
-                           flow_run_id=flow_run.get_id())
-    ctx = CampaignContext(
-        run_id=run_id, campaign="assessment", label=f"考核评估 {params.year}", engine=engine,
-        notifier=None if params.dry_run else build_notifier(settings, engine),
-        output_dir=settings.output_dir / "assessment" / period, today=datetime.now(settings.tz).date(),
-        flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run,
-    )
-    try:
+    settings = get_settings()
+    with campaign_run("assessment", period, label=f"考核评估 {params.year}", params=params, dry_run=params.dry_run,
+                      output_dir=settings.output_dir / "assessment" / period, settings=settings) as ctx:
         config = load_config(params.config_path, params.year)
         # The roster, per partition of provinces on the task runner: each hands back its counts, not rows.
         # They start first; the configuration and the national inputs are checked here meanwhile.
-        roster = start_roster(ctx, params.province_codes, pd.Timestamp(params.year, 12, 31), assessment_counts,
-                              year=params.year, config=config)
+        partitions = plan(ctx.engine, params.province_codes, settings, budget=settings.count_partition_households)
+        roster = fan_out(ctx, partitions, count_partition, pd.Timestamp(params.year, 12, 31), assessment_counts,
+                         {"year": params.year, "config": config})
 
         def configuration_and_national_inputs() -> dict:
             check_configuration(ctx, config)
@@ -123,10 +110,6 @@ def annual_assessment(params: AssessmentParams) -> dict:
         counts = RosterCounts.combine(roster.counts())
         result = score(ctx, params, tables, counts, config)
         summary = report_and_notify(ctx, params, result)
-    except Exception as exc:
-        close_run(ctx, "failed", str(exc))
-        raise
-    close_run(ctx, "completed")
     logger.info("assessment %s: %d provinces scored; reports in %s", params.year, len(result.ranking),
                 ctx.output_dir)
     return summary

@@ -19,9 +19,10 @@ from prefect.flow_runs import pause_flow_run
 from prefect.runtime import flow_run
 from prefect.states import Cancelled
 
-from tasks.notify import build_notifier
-from tasks.notify.hooks import failure_hook, flow_run_url
-from tasks.partitions.roster import check_national_inputs, start_roster
+from flows.fan_out import fan_out
+from tasks.notify.hooks import failure_hook
+from tasks.partitions.plan import plan
+from tasks.partitions.roster import check_national_inputs, count_partition
 from tasks.partitions.runner import SettingsTaskRunner
 from tasks.reference.provinces import PROVINCES
 from tasks.release import announce
@@ -39,10 +40,9 @@ from tasks.release.prepare import (
 from tasks.release.publish import latest_published, record
 from tasks.release.render import render_draft
 from tasks.runs.audit import record_event
-from tasks.runs.record import campaign_run_id, launched_by, start_run
-from tasks.runs.stage import CampaignContext, StageFailed, close_run
+from tasks.runs.campaign import campaign_run
+from tasks.runs.stage import CampaignContext, close_run
 from tasks.settings import get_settings
-from tasks.storage.engine import build_engine
 from tasks.storage.retries import TRANSIENT_RETRIES
 
 
@@ -135,22 +135,17 @@ def press_release(params: ReleaseParams):
     period = params.resolved_period()
     logger = get_run_logger()
     settings = get_settings()
-    engine = build_engine(settings)
-    run_id = campaign_run_id("release", period.label) if params.dry_run else start_run(
-        engine, "release", period.label, parameters=params.model_dump(mode="json"),
-        launched_by=launched_by(),
-        flow_run_id=flow_run.get_id())
-    ctx = CampaignContext(
-        run_id=run_id, campaign="release", label=f"数据发布 {period.label} {period.release_type}", engine=engine,
-        notifier=None if params.dry_run else build_notifier(settings, engine),
-        output_dir=settings.output_dir / "releases" / period.label, today=datetime.now(settings.tz).date(),
-        flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run)
-    try:
+    with campaign_run("release", period.label, label=f"数据发布 {period.label} {period.release_type}",
+                      params=params, dry_run=params.dry_run, settings=settings,
+                      output_dir=settings.output_dir / "releases" / period.label) as ctx:
+        engine, run_id = ctx.engine, ctx.run_id
         check_period_ended(ctx, period)
         # The roster and loans, per partition of provinces on the task runner: each hands back its counts.
         # They start first; the reported tables are checked here meanwhile.
         provinces = [p.code for p in PROVINCES]
-        roster = start_roster(ctx, provinces, pd.Timestamp(period.end), release_counts, period=period)
+        partitions = plan(engine, provinces, settings, budget=settings.count_partition_households)
+        roster = fan_out(ctx, partitions, count_partition, pd.Timestamp(period.end), release_counts,
+                         {"period": period})
         tables = roster.alongside(lambda: check_national_inputs(ctx, provinces))
         release = check_figures_task(ctx, compute_figures_task(ctx, params, tables, roster.counts()))
         draft = render_draft_task(ctx, release)
@@ -182,9 +177,5 @@ def press_release(params: ReleaseParams):
                                  "explanation": approval.explanation})
         published = publish_task(ctx, release, approval, draft)
         announce.published(ctx, release, approval, published)
-    except StageFailed as exc:
-        close_run(ctx, "failed", str(exc))
-        raise
-    close_run(ctx, "completed")
     logger.info("%s published as v%s in %s", ctx.label, published["version"], published["path"])
     return {"period": period.label, "status": "published", **published, "figures": release.national}

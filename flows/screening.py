@@ -15,12 +15,12 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from tasks.notify import build_notifier
-from tasks.notify.hooks import failure_hook, flow_run_url
+from flows.fan_out import fan_out
+from tasks.notify.hooks import failure_hook
+from tasks.partitions.plan import plan
 from tasks.partitions.province_cut import Partition
-from tasks.partitions.roster import plan, run_partitions
 from tasks.partitions.runner import SettingsTaskRunner, release_memory
-from tasks.runs.record import campaign_run_id, launched_by, start_run
+from tasks.runs.campaign import campaign_run
 from tasks.runs.stage import CampaignContext, StageFailed, checkpoint, close_run
 from tasks.screening import announce
 from tasks.screening.params import ScreeningParams
@@ -43,7 +43,6 @@ from tasks.screening.report import (
     write_reports,
 )
 from tasks.settings import get_settings
-from tasks.storage.engine import build_engine
 from tasks.storage.retries import TRANSIENT_RETRIES, with_retries
 
 
@@ -125,35 +124,28 @@ def concentrated_screening(params: ScreeningParams) -> dict:
     coverage, and account for every problem lead (不漏一户一人)."""
     logger = get_run_logger()
     settings = get_settings()
-    engine = build_engine(settings)
-    period, mode = str(params.year), f"{params.mode.value}:{params.as_of}"
-    if params.dry_run:
-        run_id = campaign_run_id("screening", period, mode)
-    else:
-        run_id = start_run(engine, "screening", period, mode, parameters=params.model_dump(mode="json"),
-                           launched_by=launched_by(),
-                           flow_run_id=flow_run.get_id())
-    ctx = CampaignContext(
-        run_id=run_id, campaign="screening", label=f"集中排查 {params.year} {params.mode.value} {params.as_of}",
-        engine=engine, notifier=None if params.dry_run else build_notifier(settings, engine),
-        output_dir=settings.output_dir / "screening" / str(params.year) / f"{params.mode.value}-{params.as_of}",
-        today=params.as_of, flow_run_url=flow_run_url(flow_run.get_id()), dry_run=params.dry_run,
-    )
-    announce_scope(ctx, params)
-    partitions = plan(ctx, params.province_codes, part_budget=settings.part_households)
-    if not params.dry_run:
-        with_retries(lambda: forget_other_parts(engine, partitions, year=params.year, mode=params.mode.value,
-                                                as_of=params.as_of), "forget findings of provinces cut otherwise")
-        forget_other_workbooks(ctx.output_dir, parts_by_province(partitions))
-    progress = create_progress_artifact(0.0, key="screening-progress", description=ctx.label)
-    screened, failed = run_partitions(
-        ctx, partitions, screen_one_partition, params,
-        on_done=lambda done: update_progress_artifact(progress, 100.0 * done / len(partitions)))
-    # A province stopped in one of its parts is reported as stopped, not with the figures of its other parts.
-    results: list[ProvinceScreening] = [r for r in merge_parts([p for provinces in screened for p in provinces])
-                                        if r.province not in failed]
-    summary = report_and_notify(ctx, params, results, failed)
-    close_run(ctx, "failed" if failed else "completed", error="; ".join(dict.fromkeys(failed.values())) or None)
+    with campaign_run("screening", str(params.year), mode=f"{params.mode.value}:{params.as_of}", params=params,
+                      label=f"集中排查 {params.year} {params.mode.value} {params.as_of}", dry_run=params.dry_run,
+                      output_dir=settings.output_dir / "screening" / str(params.year)
+                      / f"{params.mode.value}-{params.as_of}", today=params.as_of, settings=settings) as ctx:
+        announce_scope(ctx, params)
+        partitions = plan(ctx.engine, params.province_codes, settings, budget=settings.partition_households,
+                          part_budget=settings.part_households)
+        if not params.dry_run:
+            with_retries(lambda: forget_other_parts(ctx.engine, partitions, year=params.year,
+                                                    mode=params.mode.value, as_of=params.as_of),
+                         "forget findings of provinces cut otherwise")
+            forget_other_workbooks(ctx.output_dir, parts_by_province(partitions))
+        progress = create_progress_artifact(0.0, key="screening-progress", description=ctx.label)
+        screened, failed = fan_out(
+            ctx, partitions, screen_one_partition, params,
+            on_done=lambda done: update_progress_artifact(progress, 100.0 * done / len(partitions))).gather()
+        # A province stopped in one of its parts is reported as stopped, not with the figures of its other parts.
+        results: list[ProvinceScreening] = [r for r in merge_parts([p for provinces in screened for p in provinces])
+                                            if r.province not in failed]
+        summary = report_and_notify(ctx, params, results, failed)
+        if failed:
+            close_run(ctx, "failed", error="; ".join(dict.fromkeys(failed.values())))
     logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s",
                 ctx.label, summary["new_candidates"]["total"], summary["elimination_candidates"],
                 summary["leads"]["unmatched"], ctx.output_dir)

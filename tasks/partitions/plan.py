@@ -8,12 +8,13 @@ the budget is a partition of its own; the screening cuts one larger than CAMPAIG
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import Engine, func, select
 
 from tasks.model import Household
-from tasks.reference.provinces import PROVINCES
+from tasks.partitions.province_cut import Partition, split_province
+from tasks.partitions.runner import worker_count
+from tasks.settings import Settings
+from tasks.storage.retries import with_retries
 
 MIN_SPLIT = 200_000  # households: below this one process does the whole run
 
@@ -58,15 +59,19 @@ def plan_partitions(sizes: dict[str, int], budget: int, workers: int = 1) -> lis
     return partitions
 
 
-def partition_label(codes: list[str]) -> str:
-    """How results and messages name a partition: its province, or its first and last and how many."""
-    return codes[0] if len(codes) == 1 else f"{codes[0]}..{codes[-1]} ({len(codes)})"
-
-
-def label_provinces(label: str) -> set[str]:
-    """The provinces a scope label may cover: a province or a part of one, or those from first to last in code
-    order (a partition holds consecutive provinces); none for a label of another kind."""
-    if re.fullmatch(r"\d{2}( \d+/\d+)?", label):
-        return {label[:2]}
-    found = re.fullmatch(r"(\d{2})\.\.(\d{2}) \(\d+\)", label)
-    return {p.code for p in PROVINCES if found[1] <= p.code <= found[2]} if found else set()
+def plan(engine: Engine, provinces: list[str], settings: Settings, *, budget: int,
+         part_budget: int | None = None) -> list[Partition]:
+    """Partitions of `provinces` of at most `budget` households, about one per worker when the country is
+    large; with `part_budget`, a province larger than that is cut into parts of about as many households."""
+    sizes = with_retries(lambda: province_sizes(engine, provinces), "count households per province")
+    # A province to be cut into parts is never grouped with others.
+    grouped = plan_partitions(sizes, min(budget, part_budget) if part_budget else budget,
+                              1 if settings.dask_address else worker_count(settings))
+    partitions: list[Partition] = []
+    for codes in grouped:
+        if part_budget is not None and len(codes) == 1 and sizes[codes[0]] > part_budget:
+            partitions += with_retries(lambda c=codes[0]: split_province(engine, c, sizes[c], part_budget),
+                                       "cut a large province into parts")
+        else:
+            partitions.append(Partition(codes))
+    return partitions

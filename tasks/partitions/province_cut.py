@@ -9,6 +9,7 @@ it names), and a 证件号码 repeated in another part of the province is a dupl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,22 @@ from sqlalchemy import Engine, Table, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tasks.model import Household, Person, metadata
-from tasks.partitions.plan import partition_label
+from tasks.reference.provinces import PROVINCES
+
+
+def partition_label(codes: list[str]) -> str:
+    """How results and messages name a partition: its province, or its first and last and how many."""
+    return codes[0] if len(codes) == 1 else f"{codes[0]}..{codes[-1]} ({len(codes)})"
+
+
+def label_provinces(label: str) -> set[str]:
+    """The provinces a scope label may cover: a province or a part of one, or those from first to last in code
+    order (a partition holds consecutive provinces); none for a label of another kind."""
+    if re.fullmatch(r"\d{2}( \d+/\d+)?", label):
+        return {label[:2]}
+    found = re.fullmatch(r"(\d{2})\.\.(\d{2}) \(\d+\)", label)
+    return {p.code for p in PROVINCES if found[1] <= p.code <= found[2]} if found else set()
+
 
 # Tables whose rows belong to a household by their own 户编号 column.
 BY_HOUSEHOLD = ("households", "persons", "measures")

@@ -51,6 +51,7 @@ class CampaignContext:
     docs: RunDataDocs | None = None
     quality_rows: list[dict[str, Any]] = field(default_factory=list)  # every checkpoint's results, for one artifact
     timings: list[dict[str, Any]] = field(default_factory=list)  # every timed step, for one artifact
+    closed: bool = False  # close_run has recorded the run's end
 
     def __post_init__(self) -> None:
         if self.docs is None:
@@ -246,6 +247,7 @@ def close_run(ctx: CampaignContext, status: str, error: str | None = None) -> No
     publish_timings(ctx)
     if not ctx.dry_run:
         finish_run(ctx.engine, ctx.run_id, status, error=error[:2000] if error else None)
+    ctx.closed = True
 
 
 def _in_flow_run() -> bool:

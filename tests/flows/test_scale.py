@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from flows.screening import concentrated_screening
-from tasks.partitions.plan import partition_label, plan_partitions
+from tasks.partitions.plan import plan_partitions
+from tasks.partitions.province_cut import partition_label
 from tasks.partitions.runner import build_task_runner, worker_count
 from tasks.screening.params import ScreeningParams
 from tasks.settings import Settings, get_settings

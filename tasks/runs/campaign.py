@@ -1,0 +1,49 @@
+"""Opening and closing a campaign run, the same for every flow: its record claimed (one holder at a time),
+the context its stages share, and its end recorded whatever ends it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from prefect.runtime import flow_run
+from pydantic import BaseModel
+
+from tasks.notify import build_notifier
+from tasks.notify.hooks import flow_run_url
+from tasks.runs.record import campaign_run_id, launched_by, start_run
+from tasks.runs.stage import CampaignContext, close_run
+from tasks.settings import Settings, get_settings
+from tasks.storage.engine import build_engine
+
+
+@contextmanager
+def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, params: BaseModel,
+                 dry_run: bool = False, mode: str | None = None, today: date | None = None,
+                 settings: Settings | None = None) -> Iterator[CampaignContext]:
+    """The run of `campaign` for `period` (and `mode`): claimed and recorded with its parameters and who
+    launched it (a dry run records nothing and notifies nobody); its context yielded; then closed as
+    completed, or as failed with the error that ended it. A flow that ends otherwise (rejected, expired, some
+    provinces stopped) calls `close_run` itself first."""
+    settings = settings or get_settings()
+    engine = build_engine(settings)
+    this_flow_run = flow_run.get_id()
+    if dry_run:
+        run_id = campaign_run_id(campaign, period, mode)
+    else:
+        run_id = start_run(engine, campaign, period, mode, parameters=params.model_dump(mode="json"),
+                           launched_by=launched_by(), flow_run_id=this_flow_run)
+    ctx = CampaignContext(
+        run_id=run_id, campaign=campaign, label=label, engine=engine,
+        notifier=None if dry_run else build_notifier(settings, engine), output_dir=output_dir,
+        today=today or datetime.now(settings.tz).date(), flow_run_url=flow_run_url(this_flow_run), dry_run=dry_run)
+    try:
+        yield ctx
+    except Exception as exc:
+        if not ctx.closed:
+            close_run(ctx, "failed", str(exc) or type(exc).__name__)
+        raise
+    if not ctx.closed:
+        close_run(ctx, "completed")
