@@ -15,15 +15,9 @@ from datetime import date
 
 import pandas as pd
 
-from tasks.quality.derive import household_positions, labour_class
+from tasks.quality.derive import threshold_of
+from tasks.screening.core import screen_province
 from tasks.screening.rules import ScreeningRules
-from tasks.screening.steps import (
-    assistance_coverage,
-    elimination_candidates,
-    lead_timeliness,
-    match_leads,
-    screen_risks,
-)
 from tasks.settings import Settings
 from tasks.storage.engine import build_engine
 from tasks.storage.reads import typed
@@ -43,22 +37,11 @@ def bare_screening(database_url: str, year: int = 2023, as_of: date = date(2023,
     seconds["read"] = time.perf_counter() - started
 
     mark = time.perf_counter()
-    h, leads = tables["households"], tables["leads"]
-    window = (leads["reported_at"] >= pd.Timestamp(year, 4, 1)) & (leads["reported_at"] < stamp + pd.Timedelta(days=1))
-    matched = match_leads(leads[window], tables["persons"], h)
-    by_year = tables["monitoring_thresholds"].set_index(["province_code", "year"])["threshold"]
-    threshold = pd.Series(by_year.reindex(pd.MultiIndex.from_arrays([h["province_code"], h["income_year"]]))
-                          .to_numpy(), index=h.index)
-    labour = pd.Series(labour_class(tables["persons"], household_positions(h, tables["persons"]), len(h)),
-                       index=h.index)
-    coverage = assistance_coverage(h, tables["persons"], tables["measures"], labour, stamp)
-    lists = {
-        "new_candidates": screen_risks(h, matched, threshold, rules),
-        "elimination_candidates": elimination_candidates(h, labour, matched, threshold, stamp, rules),
-        "coverage_gaps": coverage,
-        "unmatched_leads": matched[matched["accounted_as"] == "unmatched"][["lead_no", "county_code"]],
-        "late_or_overdue_leads": lead_timeliness(matched, stamp, rules),
-    }
+    # The campaign's own core (tasks.screening.core), on the whole roster at once, with the one threshold
+    # lookup the input stage's facts use.
+    h = tables["households"]
+    h["threshold"] = threshold_of(h, tables["monitoring_thresholds"])
+    lists, _ = screen_province(tables, date(year, 4, 1), stamp, rules)
     seconds["screen"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

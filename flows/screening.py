@@ -38,6 +38,7 @@ from tasks.screening.report import (
     people_lists,
     province_sheets,
     province_table,
+    summary_markdown,
     unmasked_id_check,
     write_province_workbooks,
     write_reports,
@@ -109,11 +110,8 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
     table = province_table(summary)
     create_table_artifact(table.to_dict("records"), key="screening-provinces",
                           description=f"{ctx.label}: per province")
-    create_markdown_artifact(key="screening-summary", description=ctx.label, markdown=(
-        f"# {ctx.label}\n\n- 线索 leads: {summary['leads']['total']} (未匹配 {summary['leads']['unmatched']}, "
-        f"超期 {summary['leads']['overdue']})\n- 新识别候选 new candidates: {summary['new_candidates']['total']}\n"
-        f"- 风险消除候选 elimination candidates: {summary['elimination_candidates']}\n"
-        f"- 措施缺口 coverage gaps: {summary['coverage_gaps']}\n- 报告 reports: {folder or '(dry run)'}\n"))
+    create_markdown_artifact(key="screening-summary", description=ctx.label,
+                             markdown=summary_markdown(ctx.label, summary, folder))
     return summary
 
 

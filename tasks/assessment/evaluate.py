@@ -3,6 +3,8 @@ the key counties and the national checks, in the frames the reports, messages an
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from tasks.assessment.config import AssessmentConfig
@@ -16,8 +18,8 @@ from tasks.assessment.indicators import (
 )
 from tasks.assessment.report import AssessmentResult
 from tasks.assessment.scoring import indicator_table, score_provinces
+from tasks.screening.core import new_candidates as screening_candidates
 from tasks.screening.rules import ScreeningRules
-from tasks.screening.steps import match_leads, screen_risks
 
 
 def indicator_weights(config: AssessmentConfig) -> pd.DataFrame:
@@ -30,12 +32,7 @@ def new_candidates(tables: dict[str, pd.DataFrame], year: int) -> pd.Series:
     threshold, a sharp drop, rigid expenditure, a 三保障 or water gap, a verified lead of the year), not yet
     monitored."""
     h = tables["households"]
-    leads = tables["leads"]
-    matched = match_leads(leads[leads["reported_at"].dt.year == year], tables["persons"], h)
-    by_year = tables["monitoring_thresholds"].set_index(["province_code", "year"])["threshold"]
-    threshold = pd.Series(by_year.reindex(pd.MultiIndex.from_arrays([h["province_code"], h["income_year"]]))
-                          .to_numpy(), index=h.index)
-    found = screen_risks(h, matched, threshold, ScreeningRules())
+    found = screening_candidates(tables, date(year, 1, 1), pd.Timestamp(year, 12, 31), ScreeningRules())
     province_of = h.drop_duplicates("household_no").set_index("household_no")["province_code"]
     return found["household_no"].map(province_of).value_counts().rename_axis("province_code").rename("candidates")
 

@@ -39,9 +39,7 @@ def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: p
         h[f"{prefix}net_income_gap"] = (h[f"{prefix}net_income"] - parts).abs()
         size = h["household_size"].astype(float).where(h["household_size"] > 0)
         h[f"{prefix}per_capita_gap"] = (h[f"{prefix}per_capita_net_income"] - h[f"{prefix}net_income"] / size).abs()
-    by_year = thresholds.set_index(["province_code", "year"])["threshold"]
-    keys = pd.MultiIndex.from_arrays([h["province_code"], h["income_year"]])
-    h["threshold"] = by_year.reindex(keys).to_numpy()
+    h["threshold"] = threshold_of(h, thresholds)
     h["labour_class"] = labour_class(persons, at, n)
     development = active_measures(measures, as_of, DEVELOPMENT_CATEGORIES)
     development_at = household_positions(h, development)
@@ -56,6 +54,13 @@ def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: p
     h["unknown_risk_codes"] = _flagged(h, RISK_COLUMNS, lambda col: h[col].notna() & ~h[col].isin(known),
                                        show_values=True)
     return h
+
+
+def threshold_of(households: pd.DataFrame, thresholds: pd.DataFrame) -> np.ndarray:
+    """Each household's monitoring threshold (监测范围): its province's, for its income year (NaN if none)."""
+    by_year = thresholds.set_index(["province_code", "year"])["threshold"]
+    return by_year.reindex(pd.MultiIndex.from_arrays([households["province_code"], households["income_year"]])
+                           ).to_numpy()
 
 
 def _flagged(frame: pd.DataFrame, columns: list[str], test, show_values: bool = False) -> pd.Series:

@@ -12,6 +12,14 @@ from tasks.model import ScreeningFinding
 from tasks.notify import build_message
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.runs.stage import CampaignContext
+from tasks.screening.lists import (
+    BY_NAME,
+    COVERAGE_GAPS,
+    ELIMINATION_CANDIDATES,
+    NEW_CANDIDATES,
+    WEAK_LABOUR,
+    ScreeningList,
+)
 
 SCOPE_QUERY = text("""
 SELECT COUNT(*) AS households,
@@ -68,7 +76,9 @@ def announce_results(ctx: CampaignContext, summary: dict, folder: str | None) ->
 def announce_progress(ctx: CampaignContext, changes: dict | None) -> None:
     if ctx.notifier is None or changes is None:
         return
-    figures = {f"{name} 新增 / new": count for name, count in changes["new"].items()}
+    # By the list's own title: a coordinator reads 新识别候选, not new_candidates.
+    figures = {f"{BY_NAME[name].short}新增 / new {BY_NAME[name].short_en}": count
+               for name, count in changes["new"].items()}
     ctx.notifier.notify(build_message(
         f"{ctx.run_id}:progress", f"{ctx.label}: 较上次进展 / since {changes['previous_as_of']}", figures,
         ["关注本周新增名单 / follow up this week's new entries"], ctx.flow_run_url, campaign="screening",
@@ -106,7 +116,11 @@ def list_keys(results) -> dict[str, set[str]]:
 
 def _figures(s: dict) -> dict[str, object]:
     return {"线索 / leads": s["leads"]["total"], "未匹配 / unmatched": s["leads"]["unmatched"],
-            "超期 / overdue": s["leads"]["overdue"], "新识别候选 / new candidates": s["new_candidates"]["total"],
-            "风险消除候选 / elimination": s["elimination_candidates"],
-            "缺口 / gaps": sum(s["coverage_gaps"].values()), "弱劳力待探索 / weak labour": s["weak_labour_to_explore"],
+            "超期 / overdue": s["leads"]["overdue"], _label(NEW_CANDIDATES): s["new_candidates"]["total"],
+            _label(ELIMINATION_CANDIDATES): s["elimination_candidates"],
+            _label(COVERAGE_GAPS): sum(s["coverage_gaps"].values()), _label(WEAK_LABOUR): s["weak_labour_to_explore"],
             "隔离 / quarantined": sum(s["quarantined"].values())}
+
+
+def _label(lst: ScreeningList) -> str:
+    return f"{lst.short} / {lst.short_en}"

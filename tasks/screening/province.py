@@ -14,20 +14,11 @@ from sqlalchemy import Engine, delete, insert
 
 from tasks.model import ScreeningFinding
 from tasks.partitions.province_cut import Partition
-from tasks.quality.derive import household_positions, labour_class
 from tasks.runs.inputs import validate_inputs
 from tasks.runs.stage import CampaignContext, checkpoint
+from tasks.screening.core import screen_province
+from tasks.screening.lists import BY_NAME, ELIMINATION_CANDIDATES, NEW_CANDIDATES
 from tasks.screening.rules import ScreeningRules
-from tasks.screening.steps import (
-    assistance_coverage,
-    elimination_candidates,
-    lead_timeliness,
-    match_leads,
-    screen_risks,
-)
-
-LISTS = ("new_candidates", "elimination_candidates", "coverage_gaps", "weak_labour_to_explore",
-         "unmatched_leads", "overdue_leads", "late_leads")
 
 
 @dataclass
@@ -58,13 +49,12 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
     # A partition's message carries the input figures; a stage announces itself only when it stops.
     inputs = validate_inputs(ctx, codes, as_of=stamp, province_label=codes[0] if len(codes) == 1 else None,
                              announce="blocking", scope=scope, part=part if part.is_part else None)
-    thresholds = inputs.thresholds.set_index(["province_code", "year"])["threshold"]
     screened = []
     for province in codes:
         with ctx.timed("screen rules", scope=province) as timing:
             roster = inputs.of_province(province)
             timing["rows"] = len(roster["households"])
-            lists, leads = screen_rules(roster, thresholds, window_start, stamp, rules)
+            lists, leads = screen_province(roster, window_start, stamp, rules)
         counts = inputs.reconciliation(province)
         quarantined = {f"validate {t}": f["quarantined"] for t, f in counts.items()}
         screened.append(ProvinceScreening(province, lists, leads, quarantined, counts))
@@ -79,33 +69,6 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
     return screened
 
 
-def screen_rules(roster: dict[str, pd.DataFrame], thresholds: pd.Series, window_start: date,
-                 stamp: pd.Timestamp, rules: ScreeningRules) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """One province's lists, and its leads of the window with how each is accounted for."""
-    h, persons = roster["households"], roster["persons"]
-    leads = roster["leads"]
-    end = stamp + pd.Timedelta(days=1)
-    in_window = (leads["reported_at"] >= pd.Timestamp(window_start)) & (leads["reported_at"] < end)
-    leads = match_leads(leads[in_window], persons, h)
-    threshold = pd.Series(thresholds.reindex(pd.MultiIndex.from_arrays([h["province_code"], h["income_year"]]))
-                          .to_numpy(), index=h.index)
-    labour = pd.Series(labour_class(persons, household_positions(h, persons), len(h)), index=h.index)
-    coverage = assistance_coverage(h, persons, roster["measures"], labour, stamp)
-    timeliness = lead_timeliness(leads, stamp, rules)
-    lists = {
-        "new_candidates": screen_risks(h, leads, threshold, rules),
-        "elimination_candidates": elimination_candidates(h, labour, leads, threshold, stamp, rules),
-        "coverage_gaps": coverage[coverage["gap"] != "weak_labour_to_explore"].reset_index(drop=True),
-        "weak_labour_to_explore": coverage[coverage["gap"] == "weak_labour_to_explore"].reset_index(drop=True),
-        "unmatched_leads": leads.loc[leads["accounted_as"] == "unmatched",
-                                     ["lead_no", "channel", "county_code", "id_number", "name", "risk_code",
-                                      "reported_at", "status"]].reset_index(drop=True),
-        "overdue_leads": timeliness[timeliness["overdue"]].reset_index(drop=True),
-        "late_leads": timeliness[timeliness["late_accepted"]].reset_index(drop=True),
-    }
-    return lists, leads
-
-
 def _check_outputs(ctx: CampaignContext, scope: str, screened: list[ProvinceScreening]) -> None:
     """Every lead accounted for once; no household both a new and an elimination candidate."""
     leads = pd.concat([r.leads[["lead_no", "accounted_as"]] for r in screened], ignore_index=True)
@@ -114,8 +77,8 @@ def _check_outputs(ctx: CampaignContext, scope: str, screened: list[ProvinceScre
     checkpoint(ctx, "account for leads", leads, "screening_leads", key="lead_no", province=province,
                scope=scope, announce="problems")
     households = pd.concat([frame[["household_no"]].assign(list_name=name) for r in screened
-                            for name, frame in (("new_candidates", r.lists["new_candidates"]),
-                                                ("elimination", r.lists["elimination_candidates"]))],
+                            for name, frame in ((lst.name, r.lists[lst.name])
+                                                for lst in (NEW_CANDIDATES, ELIMINATION_CANDIDATES))],
                            ignore_index=True)
     checkpoint(ctx, "check candidate lists", households, "screening_households", key="household_no",
                province=province, scope=scope, announce="problems")
@@ -125,9 +88,7 @@ def store_findings(ctx: CampaignContext, province: str, part: str, *, year: int,
                    lists: dict[str, pd.DataFrame]) -> int:
     rows = []
     for name, frame in lists.items():
-        category = {"new_candidates": "candidate_type", "coverage_gaps": "gap", "weak_labour_to_explore": "gap",
-                    "unmatched_leads": "channel", "overdue_leads": "channel", "late_leads": "channel",
-                    "elimination_candidates": "monitoring_type"}[name]
+        category = BY_NAME[name].category
         details = _json_records(frame.drop(columns=["id_number", "name"], errors="ignore"))
         for record, detail in zip(frame.to_dict("records"), details, strict=True):
             rows.append({"campaign_run_id": ctx.run_id, "year": year, "mode": mode, "as_of": as_of,

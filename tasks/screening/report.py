@@ -15,24 +15,20 @@ from tasks.outputs.spreadsheets import safe_frame, write_workbook
 from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, private_folder
 from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
-from tasks.screening.province import LISTS, ProvinceScreening, sum_dicts
+from tasks.screening.lists import (
+    BY_NAME,
+    COVERAGE_GAPS,
+    ELIMINATION_CANDIDATES,
+    HEADERS,
+    LATE_LEADS,
+    LIST_NAMES,
+    NEW_CANDIDATES,
+    OVERDUE_LEADS,
+    WEAK_LABOUR,
+)
+from tasks.screening.province import ProvinceScreening, sum_dicts
 from tasks.screening.steps import RULE_LABELS
 
-LIST_TITLES = {
-    "new_candidates": "新识别监测对象候选", "elimination_candidates": "风险消除候选",
-    "coverage_gaps": "帮扶措施缺口", "weak_labour_to_explore": "弱劳力半劳力待探索开发式帮扶",
-    "unmatched_leads": "未匹配线索(需入户核实)", "overdue_leads": "超期未核实线索", "late_leads": "受理迟延线索",
-}
-HEADERS = {
-    "province_code": "省代码", "household_no": "户编号", "county_code": "县代码", "is_poverty_alleviated": "是否脱贫户",
-    "per_capita_net_income": "家庭人均纯收入", "prev_per_capita_net_income": "上年家庭人均纯收入",
-    "compliant_oop_expenditure": "合规自付支出", "threshold": "监测范围", "candidate_type": "建议监测对象类别",
-    "rules_met": "触发规则", "monitoring_type": "监测对象类别", "identified_on": "识别监测时间",
-    "labour": "家庭劳动能力",
-    "gap": "缺口", "lead_no": "线索编号", "channel": "线索来源渠道", "id_number": "证件号码", "name": "姓名",
-    "risk_code": "风险类型", "reported_at": "反映时间", "accepted_at": "受理时间", "status": "线索状态",
-    "overdue": "超期", "late_accepted": "受理迟延", "days_waiting": "已等待天数",
-}
 GAP_LABELS = {"labour_without_development": "有劳动能力未落实开发式帮扶措施",
               "no_labour_without_safety_net": "无劳动能力未落实兜底保障", "weak_labour_to_explore": "弱劳力半劳力"}
 LABOUR_LABELS = {"full": "有劳动能力", "weak": "弱劳力或半劳力", "none": "无劳动能力"}
@@ -88,7 +84,7 @@ def for_people(frame: pd.DataFrame, province: str) -> pd.DataFrame:
 def people_lists(results: list[ProvinceScreening]) -> dict[str, pd.DataFrame]:
     """Every list of every province as it will be published (masked, Chinese headers)."""
     out = {}
-    for name in LISTS:
+    for name in LIST_NAMES:
         parts = [for_people(r.lists[name], r.province) for r in results]
         out[name] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return out
@@ -119,7 +115,7 @@ def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -
     written = [folder / "summary.json"]
     written[0].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     safe = {}
-    for name in LISTS:
+    for name in LIST_NAMES:
         safe[name] = safe_frame(lists[name])  # county-submitted text opened in Excel
         path = folder / f"{name}.csv"
         safe[name].to_csv(path, index=False, encoding="utf-8-sig")
@@ -132,7 +128,7 @@ def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -
 
 def province_sheets(results: list[ProvinceScreening]) -> dict[str, dict[str, pd.DataFrame]]:
     """Per province, its lists as coordinators read them (masked, Chinese titles and headers)."""
-    return {r.province: {LIST_TITLES[name]: for_people(r.lists[name], r.province) for name in LISTS}
+    return {r.province: {BY_NAME[name].title: for_people(r.lists[name], r.province) for name in LIST_NAMES}
             for r in results}
 
 
@@ -172,11 +168,25 @@ def province_table(summary: dict) -> pd.DataFrame:
         rows.append({
             "省代码": code, "省份": _province_name(code),
             "线索数": s["leads"]["total"], "已匹配": s["leads"]["matched"], "未匹配": s["leads"]["unmatched"],
-            "已排除": s["leads"]["dismissed"], "超期未核实": s["leads"]["overdue"],
-            "受理迟延": s["leads"]["late_accepted"],
-            "新识别候选": s["new_candidates"]["total"], "风险消除候选": s["elimination_candidates"],
+            "已排除": s["leads"]["dismissed"], OVERDUE_LEADS.short: s["leads"]["overdue"],
+            LATE_LEADS.short: s["leads"]["late_accepted"],
+            NEW_CANDIDATES.short: s["new_candidates"]["total"],
+            ELIMINATION_CANDIDATES.short: s["elimination_candidates"],
             "有劳动能力缺开发式措施": s["coverage_gaps"]["labour_without_development"],
             "无劳动能力缺兜底": s["coverage_gaps"]["no_labour_without_safety_net"],
-            "弱劳力待探索": s["weak_labour_to_explore"], "隔离行数": sum(s["quarantined"].values()),
+            WEAK_LABOUR.short: s["weak_labour_to_explore"], "隔离行数": sum(s["quarantined"].values()),
         })
     return pd.DataFrame(rows)
+
+
+def summary_markdown(label: str, summary: dict, folder: str | None) -> str:
+    """The run's summary as the Prefect UI shows it (an artifact), in the lists' own words."""
+    leads, gaps = summary["leads"], summary["coverage_gaps"]
+    return (f"# {label}\n\n"
+            f"- 线索 leads: {leads['total']} (未匹配 {leads['unmatched']}, 超期 {leads['overdue']})\n"
+            f"- {NEW_CANDIDATES.short} {NEW_CANDIDATES.short_en}: {summary['new_candidates']['total']}\n"
+            f"- {ELIMINATION_CANDIDATES.short} {ELIMINATION_CANDIDATES.short_en}: {summary['elimination_candidates']}\n"
+            f"- {COVERAGE_GAPS.short} {COVERAGE_GAPS.short_en}: {sum(gaps.values())} "
+            f"({'，'.join(f'{GAP_LABELS[g]} {n}' for g, n in gaps.items())})\n"
+            f"- {WEAK_LABOUR.short} {WEAK_LABOUR.short_en}: {summary['weak_labour_to_explore']}\n"
+            f"- 报告 reports: {folder or '(试运行，未写报告 / dry run)'}\n")

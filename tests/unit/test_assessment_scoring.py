@@ -20,6 +20,7 @@ from tasks.assessment.indicators import (
     national_checks,
 )
 from tasks.assessment.scoring import indicator_table, score, score_provinces, weakest
+from tasks.quality.derive import threshold_of
 from tasks.storage.reads import typed
 
 REPO = Path(__file__).parents[2]
@@ -109,6 +110,7 @@ def build_tables() -> dict[str, pd.DataFrame]:
     counties = _frame("counties", ["code", "name", "province_code", "is_former_poor", "is_key_assistance"], [
         ("520121", "甲县", "52", True, True), ("520122", "乙县", "52", True, False),
         ("532101", "丙县", "53", True, True), ("532102", "丁县", "53", True, True)])
+    households["threshold"] = threshold_of(households, thresholds)  # as the input stage's facts carry it
     return {"households": households, "persons": persons, "measures": measures, "leads": leads,
             "linkage_funds": funds, "employment": employment, "microcredit_loans": loans,
             "training_enrolments": training, "monitoring_thresholds": thresholds, "counties": counties}
@@ -380,6 +382,7 @@ def test_red_line_counts_the_screenings_candidates():
     ])
     thresholds = _frame("monitoring_thresholds", ["province_code", "year", "threshold"],
                         [("52", 2023, 6000.0), ("53", 2023, 6000.0)])
+    households["threshold"] = threshold_of(households, thresholds)
     shares = new_candidates_share({"households": households, "persons": persons, "leads": leads,
                                    "monitoring_thresholds": thresholds}, 2023)
     assert shares["52"] == pytest.approx(2 / 4) and shares["53"] == pytest.approx(1 / 2)

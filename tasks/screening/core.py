@@ -1,0 +1,59 @@
+"""The screening's pure core: one roster (households with their derived facts, persons, measures, leads) in,
+the lists and the accounted leads out. Plain pandas, no database, no Prefect: the flow, the assessment's red
+line and the bare benchmark all call these, so the rules are wired once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from tasks.quality.derive import household_positions, labour_class
+from tasks.screening.lists import LISTS
+from tasks.screening.rules import ScreeningRules
+from tasks.screening.steps import (
+    assistance_coverage,
+    elimination_candidates,
+    lead_timeliness,
+    match_leads,
+    screen_risks,
+)
+
+
+def leads_of_window(roster: dict[str, pd.DataFrame], window_start: date, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The leads reported from `window_start` to the end of `as_of`, each with the household it concerns and
+    how it is accounted for (matched, unmatched, dismissed)."""
+    leads, end = roster["leads"], as_of + pd.Timedelta(days=1)
+    in_window = (leads["reported_at"] >= pd.Timestamp(window_start)) & (leads["reported_at"] < end)
+    return match_leads(leads[in_window], roster["persons"], roster["households"])
+
+
+def new_candidates(roster: dict[str, pd.DataFrame], window_start: date, as_of: pd.Timestamp,
+                   rules: ScreeningRules) -> pd.DataFrame:
+    """The new monitoring candidates alone (the assessment's red line counts them)."""
+    h = roster["households"]
+    return screen_risks(h, leads_of_window(roster, window_start, as_of), h["threshold"], rules)
+
+
+def screen_province(roster: dict[str, pd.DataFrame], window_start: date, as_of: pd.Timestamp,
+                    rules: ScreeningRules) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Every list of one province (tasks.screening.lists), and its leads of the window with how each is
+    accounted for. Households carry `threshold` (tasks.quality.derive.threshold_of)."""
+    h, persons = roster["households"], roster["persons"]
+    leads = leads_of_window(roster, window_start, as_of)
+    threshold = h["threshold"]
+    labour = pd.Series(labour_class(persons, household_positions(h, persons), len(h)), index=h.index)
+    coverage = assistance_coverage(h, persons, roster["measures"], labour, as_of)
+    timeliness = lead_timeliness(leads, as_of, rules)
+    computed = {
+        "new_candidates": screen_risks(h, leads, threshold, rules),
+        "elimination_candidates": elimination_candidates(h, labour, leads, threshold, as_of, rules),
+        "coverage_gaps": coverage[coverage["gap"] != "weak_labour_to_explore"],
+        "weak_labour_to_explore": coverage[coverage["gap"] == "weak_labour_to_explore"],
+        "unmatched_leads": leads[leads["accounted_as"] == "unmatched"],
+        "overdue_leads": timeliness[timeliness["overdue"]],
+        "late_leads": timeliness[timeliness["late_accepted"]],
+    }
+    # Each list publishes its declared columns, in order (a step that lost one fails here, not in a report).
+    lists = {lst.name: computed[lst.name][list(lst.columns)].reset_index(drop=True) for lst in LISTS}
+    return lists, leads
