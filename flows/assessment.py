@@ -19,7 +19,7 @@ from tasks.assessment.config import load_config
 from tasks.assessment.evaluate import assessment_counts, evaluate_counts, indicator_weights
 from tasks.assessment.indicators import RosterCounts
 from tasks.assessment.params import AssessmentParams
-from tasks.assessment.report import AssessmentResult, write_reports
+from tasks.assessment.report import AssessmentResult, AssessmentSummary, write_reports
 from tasks.notify.hooks import failure_hook
 from tasks.partitions.plan import plan
 from tasks.partitions.roster import check_national_inputs, count_partition
@@ -63,7 +63,7 @@ def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: 
 
 
 @task(name="report and notify", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
-def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: AssessmentResult) -> dict:
+def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: AssessmentResult) -> AssessmentSummary:
     folder = None
     if not params.dry_run:
         write_reports(ctx.output_dir, result)
@@ -87,7 +87,7 @@ def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: As
 
 @flow(name="annual-assessment", flow_run_name=_run_name, on_failure=[failure_hook("assessment")],
       on_crashed=[failure_hook("assessment")], task_runner=SettingsTaskRunner())
-def annual_assessment(params: AssessmentParams) -> dict:
+def annual_assessment(params: AssessmentParams) -> AssessmentSummary:
     """巩固拓展脱贫攻坚成果考核评估: score every province on the policy's indicators, grade and rank them,
     flag the risk of large-scale return to poverty, and list the key assistance counties that lag."""
     logger = get_run_logger()

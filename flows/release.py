@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.runtime import flow_run
-from prefect.states import Cancelled
+from prefect.states import Cancelled, State
 
 from flows.fan_out import fan_out
 from tasks.notify.hooks import failure_hook
@@ -37,7 +37,7 @@ from tasks.release.prepare import (
     gate_approval,
     release_counts,
 )
-from tasks.release.publish import latest_published, record
+from tasks.release.publish import ReleaseOutcome, latest_published, record
 from tasks.release.render import render_draft
 from tasks.runs.audit import record_event
 from tasks.runs.campaign import campaign_run
@@ -129,7 +129,7 @@ def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, 
 
 @flow(name="press-release", flow_run_name=_run_name, on_failure=[failure_hook("release")],
       on_crashed=[failure_hook("release")], task_runner=SettingsTaskRunner())
-def press_release(params: ReleaseParams):
+def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
     """例行数据发布: compute the period's headline figures, check them, draft the release, wait for a
     person's approval, publish a new version and tell the press office."""
     period = params.resolved_period()

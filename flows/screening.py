@@ -33,6 +33,7 @@ from tasks.screening.province import (
     screen_partition,
 )
 from tasks.screening.report import (
+    ScreeningSummary,
     forget_other_workbooks,
     national_summary,
     people_lists,
@@ -86,7 +87,7 @@ def screen_one_partition(ctx: CampaignContext, part: Partition, label: str,
 
 @task(name="report and notify", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: list[ProvinceScreening],
-                      failed: dict[str, str]) -> dict:
+                      failed: dict[str, str]) -> ScreeningSummary:
     """summary.json, CSVs and the workbook; the summary, per-province and progress messages; artifacts."""
     header = {"campaign": "screening", "year": params.year, "mode": params.mode.value,
               "as_of": str(params.as_of), "window": [str(params.window_start), str(params.window_end)],
@@ -117,7 +118,7 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
 
 @flow(name="q2-concentrated-screening", flow_run_name=_run_name, on_failure=[failure_hook("screening")],
       on_crashed=[failure_hook("screening")], task_runner=SettingsTaskRunner())
-def concentrated_screening(params: ScreeningParams) -> dict:
+def concentrated_screening(params: ScreeningParams) -> ScreeningSummary:
     """防止返贫监测帮扶集中排查: find new monitoring objects and risk-eliminated ones, check assistance
     coverage, and account for every problem lead (不漏一户一人)."""
     logger = get_run_logger()
@@ -148,5 +149,6 @@ def concentrated_screening(params: ScreeningParams) -> dict:
                 ctx.label, summary["new_candidates"]["total"], summary["elimination_candidates"],
                 summary["leads"]["unmatched"], ctx.output_dir)
     if failed:
-        raise StageFailed(f"{len(failed)} province(s) stopped: {', '.join(sorted(failed))}")
+        raise StageFailed(f"{len(failed)} province(s) stopped: {', '.join(sorted(failed))}: "
+                          + "; ".join(dict.fromkeys(failed.values())))
     return summary

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -32,6 +32,20 @@ COUNTY_INDICATORS = ("development_coverage", "safety_net_coverage", "risk_elimin
 CHECKS_ZH = {"label": "核查项", "value": "数值", "threshold": "要求", "passed": "是否达到", "provinces": "省份数"}
 
 
+class AssessmentSummary(TypedDict):
+    """What the assessment flow returns and writes as summary.json."""
+
+    campaign: str
+    run_id: str
+    dry_run: bool
+    provinces_in_scope: int
+    year: int
+    provinces: dict[str, dict[str, Any]]  # per province: total, grade, rank, red line, weakest, indicators
+    national_checks: list[dict[str, Any]]
+    key_counties: dict[str, Any]  # assessed, lagging, indicators per county
+    config: dict[str, Any]
+
+
 @dataclass
 class AssessmentResult:
     year: int
@@ -42,7 +56,7 @@ class AssessmentResult:
     config: dict[str, Any]
     header: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> AssessmentSummary:
         provinces = {}
         for row in self.ranking.itertuples(index=False):
             mine = self.indicators[self.indicators["province_code"] == row.province_code]

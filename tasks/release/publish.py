@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Engine, func, select
 
@@ -17,6 +17,18 @@ from tasks.model import Release
 from tasks.release.approval import Approval
 from tasks.release.period import Period
 from tasks.runs.audit import record_event
+
+
+class ReleaseOutcome(TypedDict, total=False):
+    """What the release flow returns (an expired approval ends it in a Cancelled state instead)."""
+
+    period: str
+    status: Literal["published", "unchanged", "rejected", "dry run"]
+    version: int  # published: the new version; unchanged: the published one
+    path: str  # published: the version folder
+    draft: str  # dry run: the draft folder
+    figures: dict[str, Any]  # published, dry run: the national figures
+    reviewer: str | None  # rejected: who rejected it
 
 
 class AlreadyPublished(RuntimeError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from tasks.screening.lists import (
     HEADERS,
     LATE_LEADS,
     LIST_NAMES,
+    LISTS,
     NEW_CANDIDATES,
     OVERDUE_LEADS,
     WEAK_LABOUR,
@@ -34,7 +36,49 @@ GAP_LABELS = {"labour_without_development": "有劳动能力未落实开发式�
 LABOUR_LABELS = {"full": "有劳动能力", "weak": "弱劳力或半劳力", "none": "无劳动能力"}
 
 
-def province_summary(result: ProvinceScreening) -> dict:
+class LeadFigures(TypedDict):
+    total: int
+    by_channel: dict[str, int]
+    matched: int
+    unmatched: int
+    dismissed: int
+    overdue: int
+    late_accepted: int
+
+
+class CandidateFigures(TypedDict):
+    total: int
+    by_type: dict[str, int]
+
+
+class ProvinceSummary(TypedDict):
+    """What a province's screening found (summary.json, per province and, summed, for the run)."""
+
+    leads: LeadFigures
+    new_candidates: CandidateFigures
+    elimination_candidates: int
+    coverage_gaps: dict[str, int]  # labour_without_development, no_labour_without_safety_net
+    weak_labour_to_explore: int
+    quarantined: dict[str, int]  # per input stage
+    inputs: dict[str, dict[str, int]]  # per table: read, loaded, quarantined
+
+
+class ScreeningSummary(ProvinceSummary):
+    """What the screening flow returns and writes as summary.json."""
+
+    campaign: str
+    year: int
+    mode: str
+    as_of: str
+    window: list[str]
+    run_id: str
+    dry_run: bool
+    failed_provinces: dict[str, str]  # province -> why it stopped
+    provinces: dict[str, ProvinceSummary]
+    progress: NotRequired[dict | None]  # progress runs: entries new since the previous one
+
+
+def province_summary(result: ProvinceScreening) -> ProvinceSummary:
     lists, leads = result.lists, result.leads
     accounted = Counter(leads["accounted_as"])
     return {
@@ -53,10 +97,17 @@ def province_summary(result: ProvinceScreening) -> dict:
     }
 
 
-def national_summary(results: list[ProvinceScreening], header: dict) -> dict:
+def national_summary(results: list[ProvinceScreening], header: dict) -> ScreeningSummary:
+    """The run's figures: every province's summed (zeros, with every figure named, when no province was
+    screened, e.g. all stopped), and each province's."""
     per_province = {r.province: province_summary(r) for r in results}
-    total = sum_dicts(list(per_province.values()))
+    total = sum_dicts([province_summary(_NOTHING_SCREENED), *per_province.values()])
     return {**header, **total, "provinces": per_province}
+
+
+_NOTHING_SCREENED = ProvinceScreening(
+    "", {lst.name: pd.DataFrame(columns=list(lst.columns)) for lst in LISTS},
+    pd.DataFrame(columns=["channel", "accounted_as"]))
 
 
 def for_people(frame: pd.DataFrame, province: str) -> pd.DataFrame:

@@ -96,3 +96,18 @@ def test_progress_compares_with_the_previous_week(prefect_harness, seeded, tmp_p
     assert set(summary["progress"]["new"]) >= {"new_candidates", "unmatched_leads"}
     lines = (tmp_path / "outputs" / "outbox.jsonl").read_text("utf-8")
     assert "较上次进展" in lines
+
+
+def test_a_province_with_no_roster_stops_with_its_reason_and_a_report(prefect_harness, tmp_path):
+    """Before, the report of a run whose only province stopped failed with KeyError('leads'): the
+    coordinator saw a traceback instead of why the province stopped."""
+    from tasks.runs.stage import StageFailed
+
+    db.upgrade(build_engine())  # the tables exist, no county has submitted yet
+    with pytest.raises(StageFailed, match=r"1 province\(s\) stopped: 52: .*households\.not_empty"):
+        concentrated_screening(params(provinces=["52 贵州省"], mode="close_out"))
+    folder = tmp_path / "outputs" / "screening" / "2023" / "close_out-2023-06-30"
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["failed_provinces"].keys() == {"52"} and summary["provinces"] == {}
+    assert summary["leads"]["total"] == 0 and summary["new_candidates"] == {"total": 0, "by_type": {}}
+    assert summary["coverage_gaps"] == {"labour_without_development": 0, "no_labour_without_safety_net": 0}
