@@ -16,7 +16,14 @@ from prefect.runtime import flow_run
 from flows.fan_out import fan_out
 from tasks.assessment.announce import announce_results
 from tasks.assessment.config import load_config
-from tasks.assessment.evaluate import assessment_counts, evaluate_counts, indicator_weights
+from tasks.assessment.evaluate import (
+    INDICATOR_SCORES_CHECK,
+    SCORES_CHECK,
+    WEIGHTS_CHECK,
+    assessment_counts,
+    evaluate_counts,
+    indicator_weights,
+)
 from tasks.assessment.indicators import RosterCounts
 from tasks.assessment.params import AssessmentParams
 from tasks.assessment.report import AssessmentResult, AssessmentSummary, write_reports
@@ -40,8 +47,7 @@ def _run_name() -> str:
 @task(name="check configuration", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def check_configuration(ctx: CampaignContext, config) -> None:
     """The indicator configuration's weights must sum to 1 (the weights checkpoint)."""
-    checkpoint(ctx, "check configuration", indicator_weights(config), "assessment_weights", key="indicator",
-               announce="problems")
+    checkpoint(ctx, WEIGHTS_CHECK, indicator_weights(config))
 
 
 @task(name="score provinces and key counties", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -54,9 +60,8 @@ def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: 
             raise StageFailed(f"{ctx.label}: no {table} rows for {params.year}: nothing to assess")
     result = evaluate_counts(counts, tables, params.year, config, params.province_codes)
     ctx.suite_parameters["provinces_in_scope"] = len(params.province_codes)
-    checkpoint(ctx, "check scores", result.ranking, "assessment_outputs", key="province_code", announce="problems")
-    checkpoint(ctx, "check indicator scores", result.indicators, "assessment_indicator_outputs",
-               key="province_code", announce="problems")
+    checkpoint(ctx, SCORES_CHECK, result.ranking)
+    checkpoint(ctx, INDICATOR_SCORES_CHECK, result.indicators)
     result.header = {"campaign": "assessment", "run_id": ctx.run_id, "dry_run": params.dry_run,
                      "provinces_in_scope": len(params.province_codes)}
     return result

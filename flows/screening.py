@@ -33,6 +33,8 @@ from tasks.screening.province import (
     screen_partition,
 )
 from tasks.screening.report import (
+    REPORTS_CHECK,
+    WORKBOOKS_CHECK,
     ScreeningSummary,
     forget_other_workbooks,
     national_summary,
@@ -74,9 +76,9 @@ def screen_one_partition(ctx: CampaignContext, part: Partition, label: str,
                                      window_start=params.window_start, as_of=params.as_of, rules=params.rules)
         if not params.dry_run:
             sheets = province_sheets(provinces)
-            checkpoint(work, "check province workbooks", unmasked_id_check(
+            checkpoint(work, WORKBOOKS_CHECK, unmasked_id_check(
                 {f"{code}:{title}": frame for code, of_code in sheets.items() for title, frame in of_code.items()}),
-                "screening_outputs", scope=label, announce="problems")
+                scope=label)
             with work.timed("province workbooks", rows=sum(len(f) for p in provinces for f in p.lists.values()),
                             scope=label):
                 write_province_workbooks(work.output_dir, sheets, part.part_name)
@@ -95,7 +97,7 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
     summary = national_summary(results, header)
     with ctx.timed("people lists", rows=sum(len(f) for r in results for f in r.lists.values())):
         lists = people_lists(results)
-    checkpoint(ctx, "check reports", unmasked_id_check(lists), "screening_outputs", announce="problems")
+    checkpoint(ctx, REPORTS_CHECK, unmasked_id_check(lists))
     folder = None
     if not params.dry_run:
         with ctx.timed("write reports", rows=sum(len(f) for f in lists.values())):

@@ -18,8 +18,15 @@ from tasks.assessment.indicators import (
 )
 from tasks.assessment.report import AssessmentResult
 from tasks.assessment.scoring import indicator_table, score_provinces
+from tasks.runs.stage import Check
 from tasks.screening.core import new_candidates as screening_candidates
 from tasks.screening.rules import ScreeningRules
+
+# The assessment's checks: its configuration before anything is counted, its results before they are reported.
+WEIGHTS_CHECK = Check("check configuration", "assessment_weights", key="indicator", announce="problems")
+SCORES_CHECK = Check("check scores", "assessment_outputs", key="province_code", announce="problems")
+INDICATOR_SCORES_CHECK = Check("check indicator scores", "assessment_indicator_outputs", key="province_code",
+                               announce="problems")
 
 
 def indicator_weights(config: AssessmentConfig) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from tasks.notify import Notifier
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
 from tasks.runs.audit import record_event
 from tasks.runs.record import RunRefused, finish_run, start_run
-from tasks.runs.stage import CampaignContext, StageFailed, checkpoint
+from tasks.runs.stage import CampaignContext, Check, StageFailed, Submitted, checkpoint
 from tasks.storage.bulk import insert_frame
 from tasks.storage.reads import read_table, typed
 
@@ -114,9 +114,11 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     report.county_code = county_of(engine, rows) or report.county_code
     ctx = CampaignContext(run_id=report.run_id or "", campaign="ingest", label=f"报送 {report.file}",
                           engine=engine, notifier=notifier, output_dir=output_dir, today=today)
-    outcome = checkpoint(ctx, f"ingest {kind}", _facts(engine, kind, rows.frame, today), f"{kind}_raw",
-                         key=PRIMARY_KEYS[kind], source=report.file, row_numbers=rows.row_numbers,
-                         announce="blocking", earlier_reasons=rows.reasons, raw_rows=rows.raw, skip_scope="roster")
+    # The kind's raw suite, less its `roster` rules (they need the other tables: each campaign's input stage).
+    check = Check(f"ingest {kind}", f"{kind}_raw", key=PRIMARY_KEYS[kind], announce="blocking", source=report.file,
+                  skip_scope="roster")
+    outcome = checkpoint(ctx, check, _facts(engine, kind, rows.frame, today), submitted=Submitted(
+        row_numbers=rows.row_numbers, raw_rows=rows.raw, earlier_reasons=rows.reasons))
     kept = rows.frame.loc[outcome.frame.index]
     _upsert(engine, kind, kept)
     report.loaded, report.quarantined = len(kept), outcome.quarantined

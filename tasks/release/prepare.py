@@ -30,7 +30,7 @@ from tasks.release.figures import (
 from tasks.release.period import Period
 from tasks.release.publish import latest_published, previous_release_figures, record
 from tasks.release.render import Draft, show
-from tasks.runs.stage import CampaignContext, StageFailed, checkpoint
+from tasks.runs.stage import CampaignContext, Check, StageFailed, checkpoint
 
 HEADLINE = ("employed", "funds_total", "funds_industry_share", "monitored_households", "monitored_persons",
             "eliminated_share", "microcredit_amount")
@@ -123,15 +123,21 @@ def compute_release(ctx: CampaignContext, period: Period, tables: dict[str, pd.D
                         published.figures if published else None)
 
 
+FIGURES_CHECK = Check("check figures", "release_figures", key="province_code", announce="problems")
+SUMS_CHECK = Check("check sums", "release_sums", key="figure", announce="problems")
+CELLS_CHECK = Check("check small cells", "release_cells", key="cell", announce="problems")
+PUBLICATION_CHECK = Check("check publication", "release_publication", key="source", announce="problems")
+APPROVAL_CHECK = Check("check approval", "release_approval", key="item", announce="problems")
+
+
 def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: int) -> ReleaseDraft:
-    checkpoint(ctx, "check figures", release.figures, "release_figures", key="province_code", announce="problems")
-    checkpoint(ctx, "check sums", sum_check(release.figures), "release_sums", key="figure", announce="problems")
+    checkpoint(ctx, FIGURES_CHECK, release.figures)
+    checkpoint(ctx, SUMS_CHECK, sum_check(release.figures))
     release.warnings = large_changes(release.long)["warning"].tolist()
     release.revisions = revisions(release.long, release.published_values)["message"].tolist()
     shown, release.suppressed = suppress_small_cells(release.figures, min_households)
     ctx.suite_parameters["min_cell_households"] = min_households
-    checkpoint(ctx, "check small cells", published_cells(shown, release.figures), "release_cells",
-               key="cell", announce="problems")
+    checkpoint(ctx, CELLS_CHECK, published_cells(shown, release.figures))
     national = _national_for_text(release, shown)
     release.draft = Draft(release.period, national, province_table(shown),
                           [f"{s.province}:{s.figure}" for s in release.suppressed], min_households,
@@ -192,7 +198,7 @@ def _short(name: str) -> str:
 def check_publication(ctx: CampaignContext, texts: dict[str, Any]) -> None:
     """No ID or phone number in what was drafted (text and tables)."""
     found = personal_data_check(texts)
-    checkpoint(ctx, "check publication", found, "release_publication", key="source", announce="problems")
+    checkpoint(ctx, PUBLICATION_CHECK, found)
 
 
 def gate_approval(ctx: CampaignContext, release: ReleaseDraft, approval: Approval) -> None:
@@ -207,7 +213,7 @@ def gate_approval(ctx: CampaignContext, release: ReleaseDraft, approval: Approva
                       "answered": bool(approval.revision_note)})
     frame = pd.DataFrame(items, columns=["item", "answered"])
     try:
-        checkpoint(ctx, "check approval", frame, "release_approval", key="item", announce="problems")
+        checkpoint(ctx, APPROVAL_CHECK, frame)
     except StageFailed as exc:
         reason = "; ".join(approval.problems(len(release.revisions), len(release.warnings),
                                              release.published_version is not None)) or str(exc)

@@ -4,7 +4,7 @@ that read them, the programme tables, each through its own suite."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -13,13 +13,18 @@ import pandas as pd
 from tasks.partitions.province_cut import Partition, in_other_parts
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
 from tasks.reference.provinces import PROVINCES
-from tasks.runs.stage import CampaignContext, StageOutcome, checkpoint
+from tasks.runs.stage import CampaignContext, Check, StageOutcome, Submitted, checkpoint
 from tasks.storage.reads import read_table, read_tables
 
 NO_ROWS = np.empty(0, dtype=np.intp)
 KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
+# Rows failing a critical rule are quarantined. Rules of scope "file" (a key repeated) are for county files:
+# the primary key keeps them here.
+RAW_CHECKS = {table: Check(f"validate {table}", f"{table}_raw", key=key, source=table, skip_scope="file")
+              for table, key in KEYS.items()}
 # What stops a run rather than quarantining rows, checked on the rows kept; the leads have nothing of the kind.
-STOP_SUITES = {"households": "households_validated", "persons": "persons_validated", "measures": "measures_validated"}
+STOP_CHECKS = {table: Check(f"validated {table}", f"{table}_validated", key=KEYS[table], source=table,
+                            announce="problems") for table in ("households", "persons", "measures")}
 
 
 @dataclass
@@ -95,27 +100,23 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
         frame = facts.pop(table)
         provinces_read[table] = frame["province_code"].to_numpy(dtype=object)
         # Rules of scope "file" (a key repeated) are for county files: the primary key keeps them here.
-        outcome = checkpoint(ctx, f"validate {table}", frame, f"{table}_raw", key=KEYS[table], source=table,
-                             province=province_label, columns=columns[table], announce=announce, scope=scope,
-                             skip_scope="file")
+        outcome = checkpoint(ctx, replace(RAW_CHECKS[table], announce=announce), frame, province=province_label,
+                             scope=scope, submitted=Submitted(columns=columns[table]))
         del frame
-        if table in STOP_SUITES:
-            checkpoint(ctx, f"validated {table}", outcome.frame, STOP_SUITES[table], key=KEYS[table],
-                       source=table, province=province_label, announce="problems", scope=scope)
+        if table in STOP_CHECKS:
+            checkpoint(ctx, STOP_CHECKS[table], outcome.frame, province=province_label, scope=scope)
         outcomes[table] = outcome
         kept[table] = outcome.frame
     return ValidatedInputs(kept["households"], kept["persons"], kept["measures"], kept["leads"], thresholds,
                            outcomes, provinces_read)
 
 
-# table -> (suite, key for messages)
-PROGRAMME_SUITES = {
-    "linkage_funds": ("assessment_funds", "county_code"),
-    "employment": ("assessment_employment", "province_code"),
-    "relocation_sites": ("assessment_relocation", "site_code"),
-    "microcredit_loans": ("assessment_credit", "loan_no"),
-    "training_enrolments": ("assessment_training", "enrolment_no"),
-}
+PROGRAMME_CHECKS = {table: Check(f"validate {table}", suite, key=key, source=table, announce="problems")
+                    for table, suite, key in (("linkage_funds", "assessment_funds", "county_code"),
+                                              ("employment", "assessment_employment", "province_code"),
+                                              ("relocation_sites", "assessment_relocation", "site_code"),
+                                              ("microcredit_loans", "assessment_credit", "loan_no"),
+                                              ("training_enrolments", "assessment_training", "enrolment_no"))}
 # Rows per household or person: they grow with the roster, so they are read and checked with its partition.
 ROSTER_PROGRAMME = ("microcredit_loans", "training_enrolments")
 # Rows per county, site or province report: small whatever the roster, read once for the country.
@@ -147,8 +148,6 @@ def _checked_programme(ctx: CampaignContext, names: tuple[str, ...], provinces: 
                        scope: str | None) -> dict[str, pd.DataFrame]:
     tables = {}
     for table, frame in read_tables(ctx.engine, names, provinces).items():
-        suite, key = PROGRAMME_SUITES[table]
-        outcome = checkpoint(ctx, f"validate {table}", frame, suite, key=key, source=table, announce="problems",
-                             scope=scope)
+        outcome = checkpoint(ctx, PROGRAMME_CHECKS[table], frame, scope=scope)
         tables[table] = outcome.frame
     return tables

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -129,39 +129,62 @@ def known_county_codes(engine: Engine) -> list[str]:
         return list(conn.execute(select(County.code)).scalars())
 
 
-def checkpoint(ctx: CampaignContext, stage: str, frame: pd.DataFrame, suite: str, *, key: str | None = None,
-               source: str = "", province: str | None = None, columns: list[str] | None = None,
-               row_numbers: pd.Series | None = None, announce: str = "always",
-               earlier_reasons: dict[int, list[str]] | None = None, raw_rows: pd.DataFrame | None = None,
-               skip_scope: str | None = None, scope: str | None = None) -> StageOutcome:
-    """Validate `frame` with `suite`; quarantine, record, document and notify; raise StageFailed if blocked.
-    `announce`: "always"; "problems" (a follow-up check: only failures); "blocking" (the caller reports the
-    figures itself, e.g. in one message per province: only a stopped stage is announced here).
-    `earlier_reasons` (row position -> reasons found before the suite ran, e.g. unreadable cells) quarantine
-    those rows too, with the suite's reasons added; `raw_rows` is what the quarantine stores for a row
-    (default: `columns` of `frame`); `skip_scope` leaves out the suite's rules of that scope; `scope` (default
-    `province`) names the partition a stage run once per partition covers."""
+Announce = Literal["always", "problems", "blocking"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A stage's data-quality check, declared beside the stage it guards."""
+
+    stage: str  # how results, Data Docs and messages name the stage
+    suite: str  # expectations/<suite>.json
+    key: str | None = None  # the column that names a row in results, quarantine and messages
+    # "always"; "problems" (a follow-up check: only failures); "blocking" (the caller reports the figures
+    # itself, e.g. in one message per province: only a stopped stage is announced here).
+    announce: Announce = "always"
+    source: str = ""  # where quarantined rows came from (a table, a file; default: the suite)
+    skip_scope: str | None = None  # leave out the suite's rules of this `meta.scope`
+
+
+@dataclass
+class Submitted:
+    """Rows as they were submitted, for the quarantine: `columns` of the frame stored per row (default all),
+    or `raw_rows` as read (the cells of a county file); the file's `row_numbers`; and `earlier_reasons` (row
+    position -> reasons found before the suite ran, e.g. unreadable cells), which quarantine those rows too."""
+
+    columns: list[str] | None = None
+    row_numbers: pd.Series | None = None
+    raw_rows: pd.DataFrame | None = None
+    earlier_reasons: dict[int, list[str]] = field(default_factory=dict)
+
+
+def checkpoint(ctx: CampaignContext, check: Check, frame: pd.DataFrame, *, province: str | None = None,
+               scope: str | None = None, submitted: Submitted | None = None) -> StageOutcome:
+    """Validate `frame` with the check's suite; quarantine, record, document and notify; raise StageFailed if
+    blocked. `scope` (default `province`) names the partition a stage run once per partition covers."""
+    stage, suite, key = check.stage, check.suite, check.key
+    submitted = submitted or Submitted()
     scope = scope if scope is not None else province
     if "known_county_codes" not in ctx.suite_parameters:
         ctx.suite_parameters["known_county_codes"] = known_county_codes(ctx.engine)
     with ctx.timed(f"{stage} · {suite}", rows=len(frame), scope=scope):
-        result = validate_frame(frame, suite, key, ctx.suite_parameters, skip_scope=skip_scope)
-    reasons = _merge_reasons(earlier_reasons or {}, result.quarantine_reasons())
+        result = validate_frame(frame, suite, key, ctx.suite_parameters, skip_scope=check.skip_scope)
+    reasons = _merge_reasons(submitted.earlier_reasons, result.quarantine_reasons())
     failing = sorted(reasons)
     kept = frame.drop(index=frame.index[failing]) if failing else frame
     quarantined = len(failing)
     if not ctx.dry_run:
         with ctx.timed(f"{stage} · record", rows=quarantined, scope=scope):
-            record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=source or suite, frame=frame,
-                              result=result, key=key, columns=columns, row_numbers=row_numbers, reasons=reasons,
-                              raw_rows=raw_rows, scope=scope)
+            record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=check.source or suite, frame=frame,
+                              result=result, key=key, columns=submitted.columns, row_numbers=submitted.row_numbers,
+                              reasons=reasons, raw_rows=submitted.raw_rows, scope=scope)
     if not ctx.dry_run and ctx.docs is not None and result.validation is not None:
         ctx.docs.add(_slug(f"{stage}-{province or 'all'}"), result.validation)
     ctx.quality_rows.extend({"stage": stage, "province": province or "", "scope": scope or "", "suite": result.suite,
                              **row}
                             for row in result.summary_rows())
     outcome = StageOutcome(stage, kept, len(frame), quarantined, result, reasons)
-    if announce == "always" or (announce == "problems" and not result.passed) or result.blocking:
+    if check.announce == "always" or (check.announce == "problems" and not result.passed) or result.blocking:
         _notify(ctx, outcome, province)
     if result.blocking:
         publish_data_docs(ctx)  # the run may end here: leave its docs behind

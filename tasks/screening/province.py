@@ -15,7 +15,7 @@ from sqlalchemy import Engine, delete, insert
 from tasks.model import ScreeningFinding
 from tasks.partitions.province_cut import Partition
 from tasks.runs.inputs import validate_inputs
-from tasks.runs.stage import CampaignContext, checkpoint
+from tasks.runs.stage import CampaignContext, Check, checkpoint
 from tasks.screening.core import screen_province
 from tasks.screening.lists import BY_NAME, ELIMINATION_CANDIDATES, NEW_CANDIDATES
 from tasks.screening.rules import ScreeningRules
@@ -69,19 +69,22 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
     return screened
 
 
+LEADS_ACCOUNTED = Check("account for leads", "screening_leads", key="lead_no", announce="problems")
+CANDIDATES_IN_ONE_LIST = Check("check candidate lists", "screening_households", key="household_no",
+                               announce="problems")
+
+
 def _check_outputs(ctx: CampaignContext, scope: str, screened: list[ProvinceScreening]) -> None:
     """Every lead accounted for once; no household both a new and an elimination candidate."""
     leads = pd.concat([r.leads[["lead_no", "accounted_as"]] for r in screened], ignore_index=True)
     ctx.suite_parameters["leads_in_window"] = len(leads)
     province = screened[0].province if len(screened) == 1 else None
-    checkpoint(ctx, "account for leads", leads, "screening_leads", key="lead_no", province=province,
-               scope=scope, announce="problems")
+    checkpoint(ctx, LEADS_ACCOUNTED, leads, province=province, scope=scope)
     households = pd.concat([frame[["household_no"]].assign(list_name=name) for r in screened
                             for name, frame in ((lst.name, r.lists[lst.name])
                                                 for lst in (NEW_CANDIDATES, ELIMINATION_CANDIDATES))],
                            ignore_index=True)
-    checkpoint(ctx, "check candidate lists", households, "screening_households", key="household_no",
-               province=province, scope=scope, announce="problems")
+    checkpoint(ctx, CANDIDATES_IN_ONE_LIST, households, province=province, scope=scope)
 
 
 def store_findings(ctx: CampaignContext, province: str, part: str, *, year: int, mode: str, as_of: date,

@@ -16,6 +16,7 @@ from tasks.outputs.spreadsheets import safe_frame, write_workbook
 from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, private_folder
 from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
+from tasks.runs.stage import Check
 from tasks.screening.lists import (
     BY_NAME,
     COVERAGE_GAPS,
@@ -139,6 +140,11 @@ def people_lists(results: list[ProvinceScreening]) -> dict[str, pd.DataFrame]:
         parts = [for_people(r.lists[name], r.province) for r in results]
         out[name] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return out
+
+
+# What is published holds no ID number in clear: the province workbooks (per partition) and the national reports.
+WORKBOOKS_CHECK = Check("check province workbooks", "screening_outputs", announce="problems")
+REPORTS_CHECK = Check("check reports", "screening_outputs", announce="problems")
 
 
 def unmasked_id_check(lists: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from fake_slack import FakeSlack
 
 from tasks.notify import build_notifier
-from tasks.runs.inputs import validate_inputs
+from tasks.runs.inputs import RAW_CHECKS, STOP_CHECKS, validate_inputs
 from tasks.runs.record import start_run
-from tasks.runs.stage import CampaignContext, StageFailed, checkpoint, publish_data_docs
+from tasks.runs.stage import CampaignContext, Check, StageFailed, Submitted, checkpoint, publish_data_docs
 from tasks.settings import Settings
 from tasks.synthetic.counties import build_counties
 from tasks.synthetic.seed import parse_provinces, seed_database
@@ -51,8 +51,8 @@ def test_quarantine_gets_exactly_the_bad_rows_with_every_reason(engine, tmp_path
     ctx = make_context(engine, tmp_path)
     ctx.suite_parameters["known_county_codes"] = ["520121"]
     frame = leads_frame()
-    outcome = checkpoint(ctx, "validate leads", lead_facts(frame, TODAY), "leads_raw", key="lead_no",
-                         source="leads.csv", columns=list(frame.columns))
+    outcome = checkpoint(ctx, Check("validate leads", "leads_raw", key="lead_no", source="leads.csv"),
+                         lead_facts(frame, TODAY), submitted=Submitted(columns=list(frame.columns)))
     assert outcome.frame["lead_no"].tolist() == ["L1", "L4"]
     assert outcome.rows_in == outcome.loaded + outcome.quarantined == 4
     warnings = {o.rule: o.failing_keys for o in outcome.result.warnings}
@@ -79,7 +79,7 @@ def test_rerunning_a_stage_replaces_its_records(engine, tmp_path):
     ctx = make_context(engine, tmp_path)
     ctx.suite_parameters["known_county_codes"] = ["520121"]
     for _ in range(2):
-        checkpoint(ctx, "validate leads", lead_facts(leads_frame(), TODAY), "leads_raw", key="lead_no")
+        checkpoint(ctx, RAW_CHECKS["leads"], lead_facts(leads_frame(), TODAY))
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM quarantined_rows")).scalar() == 2
         assert conn.execute(sa.text("SELECT COUNT(*) FROM outbox")).scalar() == 1  # same finding, same message
@@ -89,7 +89,7 @@ def test_critical_failure_stops_the_stage_after_notifying(engine, tmp_path):
     ctx = make_context(engine, tmp_path)
     no_threshold = pd.DataFrame({"household_no": ["H1", "H2"], "head_count": [1, 1], "threshold": [7000.0, None]})
     with pytest.raises(StageFailed, match=r"threshold\.known"):
-        checkpoint(ctx, "validated households", no_threshold, "households_validated", key="household_no")
+        checkpoint(ctx, STOP_CHECKS["households"], no_threshold)
     with engine.connect() as conn:
         text = conn.execute(sa.text("SELECT text FROM outbox")).scalar_one()
     assert "validated households" in text and "stopped" in text
@@ -98,7 +98,7 @@ def test_critical_failure_stops_the_stage_after_notifying(engine, tmp_path):
 def test_missing_column_is_a_blocking_failure_not_a_crash(engine, tmp_path):
     ctx = make_context(engine, tmp_path)
     with pytest.raises(StageFailed, match=r"leads\.columns"):
-        checkpoint(ctx, "validate leads", pd.DataFrame({"lead_no": ["L1"]}), "leads_raw", key="lead_no")
+        checkpoint(ctx, RAW_CHECKS["leads"], pd.DataFrame({"lead_no": ["L1"]}))
 
 
 def test_seeded_defects_are_quarantined_and_nothing_is_lost(engine, tmp_path):
@@ -192,6 +192,6 @@ def test_pair_checks_work_whatever_values_each_column_holds(engine, tmp_path):
                              "category": ["industry", "health"], "kind": ["development", "development"],
                              "start_on": pd.to_datetime(["2023-01-01", "2023-01-01"]),
                              "end_on": pd.to_datetime([None, None])})
-    outcome = checkpoint(ctx, "validate measures", measure_facts(measures), "measures_raw", key="measure_no")
+    outcome = checkpoint(ctx, RAW_CHECKS["measures"], measure_facts(measures))
     assert outcome.frame["measure_no"].tolist() == ["M1"]  # M2: health is not a development measure
     assert not outcome.result.blocking
