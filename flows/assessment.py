@@ -26,7 +26,13 @@ from tasks.assessment.evaluate import (
 )
 from tasks.assessment.indicators import RosterCounts
 from tasks.assessment.params import AssessmentParams
-from tasks.assessment.report import AssessmentResult, AssessmentSummary, write_reports
+from tasks.assessment.report import (
+    AssessmentResult,
+    AssessmentSummary,
+    ranking_rows,
+    summary_markdown,
+    write_reports,
+)
 from tasks.notify.hooks import failure_hook
 from tasks.partitions.plan import plan
 from tasks.partitions.roster import check_national_inputs, count_partition
@@ -74,19 +80,9 @@ def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: As
         write_reports(ctx.output_dir, result)
         folder = str(ctx.output_dir.resolve())
     announce_results(ctx, result, folder)
-    ranking = result.ranking.sort_values("rank")
-    create_table_artifact(
-        ranking.assign(weakest=ranking["weakest"].map("、".join))[
-            ["rank", "province", "total", "grade", "red_line", "weakest"]].round({"total": 1}).to_dict("records"),
-        key="assessment-ranking", description=f"{ctx.label}: ranking")
-    lagging = int(result.counties["lagging"].sum()) if len(result.counties) else 0
-    lines = [f"# {ctx.label}", "", f"- 参评省份 provinces: {len(ranking)}",
-             f"- 第一 first: {ranking['province'].iloc[0]} ({ranking['total'].iloc[0]:.1f})" if len(ranking) else "",
-             f"- 规模性返贫风险 red line: {'、'.join(ranking.loc[ranking['red_line'], 'province']) or '无 none'}",
-             f"- 滞后重点县 lagging key counties: {lagging}",
-             *[f"- {c['label']}: {'达到 met' if c['passed'] else '未达到 NOT met'}" for c in result.national_checks],
-             f"- 报告 reports: {folder or '(dry run)'}"]
-    create_markdown_artifact("\n".join(lines), key="assessment-summary", description=ctx.label)
+    create_table_artifact(ranking_rows(result), key="assessment-ranking", description=f"{ctx.label}: ranking")
+    create_markdown_artifact(summary_markdown(ctx.label, result, folder), key="assessment-summary",
+                             description=ctx.label)
     return result.summary()
 
 

@@ -62,15 +62,15 @@ def compute_figures_task(ctx: CampaignContext, params: ReleaseParams, tables: di
 @task(name="check figures", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def check_figures_task(ctx: CampaignContext, release: ReleaseDraft) -> ReleaseDraft:
     """Sums, signs and shares; small cells suppressed; no personal data; large changes and revisions listed."""
-    return check_release(ctx, release, get_settings().release_min_cell_households)
+    return check_release(ctx, release, ctx.settings.release_min_cell_households)
 
 
 @task(name="render draft", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def render_draft_task(ctx: CampaignContext, release: ReleaseDraft) -> str:
     """The draft (text, tables, charts), then the check that it holds no personal data."""
     folder = ctx.output_dir / "draft"
-    render_draft(release.draft, folder, get_settings().release_templates_dir,
-                 published_on=datetime.now(get_settings().tz).strftime("%Y年%m月%d日"))
+    render_draft(release.draft, folder, ctx.settings.release_templates_dir,
+                 published_on=datetime.now(ctx.settings.tz).strftime("%Y年%m月%d日"))
     published = {"release.md": (folder / "release.md").read_text("utf-8")}
     for table in ("tables.csv", "comparison.csv"):
         if (folder / table).exists():
@@ -94,7 +94,7 @@ def publish_task(ctx: CampaignContext, release: ReleaseDraft, approval: Approval
     files = manifest(folder)
     decision = {"reviewer": approval.reviewer, "comment": approval.comment, "automatic": approval.automatic,
                 "revision_note": approval.revision_note, "explanation": approval.explanation,
-                "decided_at": datetime.now(get_settings().tz).isoformat(timespec="seconds")}
+                "decided_at": datetime.now(ctx.settings.tz).isoformat(timespec="seconds")}
     (folder / "manifest.json").write_text(json.dumps(
         {"period": release.period.label, "release_type": release.period.release_type, "version": version,
          "approval": decision, **files}, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -115,7 +115,7 @@ def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, 
     while True:
         try:
             form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description + note),
-                                  timeout=get_settings().release_approval_timeout_seconds, poll_interval=2,
+                                  timeout=ctx.settings.release_approval_timeout_seconds, poll_interval=2,
                                   key=f"approval-{attempt}")
         except FlowPauseTimeout:  # nobody decided in time
             return None

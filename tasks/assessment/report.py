@@ -143,3 +143,23 @@ def _charts(result: AssessmentResult) -> dict[str, bytes]:
                                                        "key counties: income growth, lowest 30"),
             unit="%", highlight=counties["lagging"].tolist())
     return charts
+
+
+def ranking_rows(result: AssessmentResult) -> list[dict[str, Any]]:
+    """The ranking as the Prefect UI shows it (a table artifact)."""
+    ranking = result.ranking.sort_values("rank")
+    return (ranking.assign(weakest=ranking["weakest"].map("、".join))[
+        ["rank", "province", "total", "grade", "red_line", "weakest"]].round({"total": 1}).to_dict("records"))
+
+
+def summary_markdown(label: str, result: AssessmentResult, folder: str | None) -> str:
+    """The run's summary as the Prefect UI shows it (a markdown artifact)."""
+    ranking = result.ranking.sort_values("rank")
+    lagging = int(result.counties["lagging"].sum()) if len(result.counties) else 0
+    lines = [f"# {label}", "", f"- 参评省份 provinces: {len(ranking)}",
+             f"- 第一 first: {ranking['province'].iloc[0]} ({ranking['total'].iloc[0]:.1f})" if len(ranking) else "",
+             f"- 规模性返贫风险 red line: {'、'.join(ranking.loc[ranking['red_line'], 'province']) or '无 none'}",
+             f"- 滞后重点县 lagging key counties: {lagging}",
+             *[f"- {c['label']}: {'达到 met' if c['passed'] else '未达到 NOT met'}" for c in result.national_checks],
+             f"- 报告 reports: {folder or '(试运行，未写报告 / dry run)'}"]
+    return "\n".join(lines)

@@ -6,17 +6,16 @@ import logging
 from collections.abc import Callable
 
 from tasks.notify.message import build_message
+from tasks.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 
-def flow_run_url(flow_run_id: str | None) -> str | None:
+def flow_run_url(flow_run_id: str | None, settings: Settings | None = None) -> str | None:
     """Link to a flow run in the Prefect UI, when a UI address is known."""
     from prefect.settings import PREFECT_UI_URL
 
-    from tasks.settings import get_settings
-
-    base = get_settings().prefect_ui_url or PREFECT_UI_URL.value()
+    base = (settings or get_settings()).prefect_ui_url or PREFECT_UI_URL.value()
     if not base or not flow_run_id:
         return None
     return f"{base.rstrip('/')}/runs/flow-run/{flow_run_id}"

@@ -38,7 +38,8 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
     ctx = CampaignContext(
         run_id=run_id, campaign=campaign, label=label, engine=engine,
         notifier=None if dry_run else build_notifier(settings, engine), output_dir=output_dir,
-        today=today or datetime.now(settings.tz).date(), flow_run_url=flow_run_url(this_flow_run), dry_run=dry_run)
+        today=today or datetime.now(settings.tz).date(), flow_run_url=flow_run_url(this_flow_run, settings),
+        dry_run=dry_run, settings=settings)
     try:
         yield ctx
     except Exception as exc:

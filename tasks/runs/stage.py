@@ -25,6 +25,7 @@ from tasks.quality.gx import validate_frame
 from tasks.quality.results import CheckpointResult
 from tasks.quality.store import record_checkpoint
 from tasks.runs.record import finish_run
+from tasks.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 MAX_ACTIONS = 6
@@ -52,6 +53,9 @@ class CampaignContext:
     quality_rows: list[dict[str, Any]] = field(default_factory=list)  # every checkpoint's results, for one artifact
     timings: list[dict[str, Any]] = field(default_factory=list)  # every timed step, for one artifact
     closed: bool = False  # close_run has recorded the run's end
+    # The settings the run started with, read once where it was launched; partitions on other processes use
+    # these, not their own environment's.
+    settings: Settings = field(default_factory=get_settings)
 
     def __post_init__(self) -> None:
         if self.docs is None:
@@ -97,8 +101,8 @@ class CampaignContext:
 
         notify = state.pop("_notify")
         self.__dict__.update(state)
-        self.engine = shared_engine()
-        self.notifier = build_notifier(engine=self.engine) if notify else None
+        self.engine = shared_engine(self.settings)
+        self.notifier = build_notifier(self.settings, engine=self.engine) if notify else None
 
 
 @dataclass
