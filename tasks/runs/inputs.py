@@ -87,9 +87,9 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
     with ctx.timed("derive facts", rows=timing["rows"], scope=scope):
         facts = {
             "households": household_facts(raw["households"], raw["persons"], raw["measures"], thresholds, as_of),
-            "persons": person_facts(raw["persons"], raw["households"], ctx.today, in_other_part=repeated),
+            "persons": person_facts(raw["persons"], raw["households"], ctx.clock.date(), in_other_part=repeated),
             "measures": measure_facts(raw["measures"]),
-            "leads": lead_facts(raw["leads"], ctx.today),
+            "leads": lead_facts(raw["leads"], ctx.clock.date()),
         }
     columns = {t: list(f.columns) for t, f in raw.items()}
     del raw  # the facts frames carry every column read: memory is the partition's, once

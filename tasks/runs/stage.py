@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,7 +45,7 @@ class CampaignContext:
     engine: Engine
     notifier: Notifier | None  # None in a dry run: notify nobody
     output_dir: Path
-    today: date
+    today: date  # the day the run's period is seen as of (a screening's as_of; else the day it runs)
     flow_run_url: str | None = None
     dry_run: bool = False
     suite_parameters: dict[str, Any] = field(default_factory=dict)
@@ -56,11 +56,17 @@ class CampaignContext:
     # The settings the run started with, read once where it was launched; partitions on other processes use
     # these, not their own environment's.
     settings: Settings = field(default_factory=get_settings)
+    # When the run started, on the configured time zone's wall clock: what "in the future" means for every
+    # check. Not `today`: a record of the as-of day itself, or made since, is not a defect (a close-out as of
+    # 30 June runs on 1 July and sees leads reported on the 30th and verified since).
+    clock: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.docs is None:
             self.docs = RunDataDocs(self.output_dir / "data_docs", self.run_id)
-        self.suite_parameters.setdefault("today", pd.Timestamp(self.today))
+        if self.clock is None:
+            self.clock = datetime.now(self.settings.tz).replace(tzinfo=None)
+        self.suite_parameters.setdefault("today", pd.Timestamp(self.clock))
 
     @contextmanager
     def timed(self, stage: str, rows: int | None = None, scope: str | None = None) -> Iterator[dict[str, Any]]:

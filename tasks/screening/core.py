@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 
 from tasks.quality.derive import household_positions, labour_class
+from tasks.runs.as_of import households_as_of, leads_as_of, period_end
 from tasks.screening.lists import LISTS
 from tasks.screening.rules import ScreeningRules
 from tasks.screening.steps import (
@@ -20,27 +21,28 @@ from tasks.screening.steps import (
 )
 
 
-def leads_of_window(roster: dict[str, pd.DataFrame], window_start: date, as_of: pd.Timestamp) -> pd.DataFrame:
-    """The leads reported from `window_start` to the end of `as_of`, each with the household it concerns and
-    how it is accounted for (matched, unmatched, dismissed)."""
-    leads, end = roster["leads"], as_of + pd.Timedelta(days=1)
-    in_window = (leads["reported_at"] >= pd.Timestamp(window_start)) & (leads["reported_at"] < end)
-    return match_leads(leads[in_window], roster["persons"], roster["households"])
+def leads_of_window(roster: dict[str, pd.DataFrame], households: pd.DataFrame, window_start: date,
+                    as_of: pd.Timestamp) -> pd.DataFrame:
+    """The leads reported from `window_start` to the end of `as_of`, as they stood then (tasks.runs.as_of),
+    each with the household it concerns and how it is accounted for (matched, unmatched, dismissed)."""
+    leads = leads_as_of(roster["leads"], period_end(as_of))
+    return match_leads(leads[leads["reported_at"] >= pd.Timestamp(window_start)], roster["persons"], households)
 
 
 def new_candidates(roster: dict[str, pd.DataFrame], window_start: date, as_of: pd.Timestamp,
                    rules: ScreeningRules) -> pd.DataFrame:
-    """The new monitoring candidates alone (the assessment's red line counts them)."""
-    h = roster["households"]
-    return screen_risks(h, leads_of_window(roster, window_start, as_of), h["threshold"], rules)
+    """The new monitoring candidates alone, as of the end of `as_of` (the assessment's red line counts them)."""
+    h = households_as_of(roster["households"], period_end(as_of))
+    return screen_risks(h, leads_of_window(roster, h, window_start, as_of), h["threshold"], rules)
 
 
 def screen_province(roster: dict[str, pd.DataFrame], window_start: date, as_of: pd.Timestamp,
                     rules: ScreeningRules) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Every list of one province (tasks.screening.lists), and its leads of the window with how each is
-    accounted for. Households carry `threshold` (tasks.quality.derive.threshold_of)."""
-    h, persons = roster["households"], roster["persons"]
-    leads = leads_of_window(roster, window_start, as_of)
+    """Every list of one province (tasks.screening.lists) as the roster stood at the end of `as_of`, and its
+    leads of the window with how each is accounted for. Households carry `threshold`
+    (tasks.quality.derive.threshold_of)."""
+    h, persons = households_as_of(roster["households"], period_end(as_of)), roster["persons"]
+    leads = leads_of_window(roster, h, window_start, as_of)
     threshold = h["threshold"]
     labour = pd.Series(labour_class(persons, household_positions(h, persons), len(h)), index=h.index)
     coverage = assistance_coverage(h, persons, roster["measures"], labour, as_of)

@@ -111,3 +111,37 @@ def test_a_province_with_no_roster_stops_with_its_reason_and_a_report(prefect_ha
     assert summary["failed_provinces"].keys() == {"52"} and summary["provinces"] == {}
     assert summary["leads"]["total"] == 0 and summary["new_candidates"] == {"total": 0, "by_type": {}}
     assert summary["coverage_gaps"] == {"labour_without_development": 0, "no_labour_without_safety_net": 0}
+
+
+def test_close_out_sees_leads_of_the_as_of_day_as_they_stood_then(prefect_harness, tmp_path):
+    """The close-out runs after 30 June. A lead reported on the 30th, and one verified since, are no defect:
+    both are counted in the window, the second as pending (it was, on the 30th), and neither makes a verified
+    lead's candidate. Before, both were quarantined as "in the future" (compared with the start of the 30th)."""
+    engine = build_engine()
+    db.upgrade(engine)
+    seed_database(engine, 600, parse_provinces("52"), output_dir=tmp_path)
+    with engine.begin() as conn:
+        person = conn.execute(sa.text(
+            "SELECT p.id_number, p.household_no, h.county_code FROM persons p JOIN households h "
+            "ON h.household_no = p.household_no WHERE h.monitoring_type IS NULL AND p.id_number IS NOT NULL "
+            "ORDER BY p.person_no LIMIT 1")).one()
+        common = {"channel": "self_report", "province_code": "52", "county_code": person.county_code,
+                  "id_number": person.id_number, "risk_code": "01"}
+        conn.execute(sa.text(
+            "INSERT INTO leads (lead_no, channel, province_code, county_code, id_number, risk_code, reported_at, "
+            "accepted_at, verified_at, status, outcome) VALUES (:lead_no, :channel, :province_code, :county_code, "
+            ":id_number, :risk_code, :reported_at, :accepted_at, :verified_at, :status, :outcome)"), [
+            {**common, "lead_no": "T-SAME-DAY", "reported_at": "2023-06-30 10:00:00", "accepted_at": None,
+             "verified_at": None, "status": "pending", "outcome": None},
+            {**common, "lead_no": "T-VERIFIED-SINCE", "reported_at": "2023-06-30 15:00:00",
+             "accepted_at": "2023-06-30 16:00:00", "verified_at": "2023-07-01 10:00:00", "status": "verified",
+             "outcome": "identified"}])
+    summary = concentrated_screening(params(provinces=["52 贵州省"], mode="close_out"))
+    with engine.connect() as conn:
+        quarantined = set(conn.execute(sa.text("SELECT row_key FROM quarantined_rows")).scalars())
+        details = conn.execute(sa.text("SELECT details FROM screening_findings WHERE list_name = 'new_candidates' "
+                                       "AND household_no = :h"), {"h": person.household_no}).scalars().all()
+    assert not {"T-SAME-DAY", "T-VERIFIED-SINCE"} & quarantined
+    assert summary["leads"]["by_channel"]["self_report"] >= 2 and summary["leads"]["matched"] >= 2
+    rules_met = [(json.loads(d) if isinstance(d, str) else d)["rules_met"] for d in details]
+    assert not any("verified_lead" in r for r in rules_met)  # pending on the 30th: no verified lead yet

@@ -383,6 +383,8 @@ def test_red_line_counts_the_screenings_candidates():
     thresholds = _frame("monitoring_thresholds", ["province_code", "year", "threshold"],
                         [("52", 2023, 6000.0), ("53", 2023, 6000.0)])
     households["threshold"] = threshold_of(households, thresholds)
+    households[["identified_on", "eliminated_on"]] = pd.NaT  # A3 was monitored before the year began
+    leads[["accepted_at", "verified_at"]] = pd.NaT  # L1 was verified within the year
     shares = new_candidates_share({"households": households, "persons": persons, "leads": leads,
                                    "monitoring_thresholds": thresholds}, 2023)
     assert shares["52"] == pytest.approx(2 / 4) and shares["53"] == pytest.approx(1 / 2)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 LAYERS = {"deployments": 2, "flows": 1, "tasks": 0}  # a module may import its own layer and those below
-NOT_DOCUMENTED = {".git", ".venv", "var", ".pytest_cache", ".ruff_cache", "__pycache__", "campaigns.egg-info"}
 
 
 def _imported_packages(path: Path) -> set[str]:
@@ -43,8 +43,8 @@ def _layout_table() -> str:
 def test_readme_layout_names_every_top_level_folder_and_tasks_package():
     table = _layout_table()
     named = set(re.findall(r"`([^`]+?)/?`", table))
-    folders = {p.name for p in REPO.iterdir() if p.is_dir() and p.name not in NOT_DOCUMENTED
-               and not p.name.endswith(".egg-info")}
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    folders = {line.split("/", 1)[0] for line in tracked.splitlines() if "/" in line}
     packages = {f"tasks/{p.parent.name}" for p in (REPO / "tasks").glob("*/__init__.py")}
     missing = sorted(f for f in folders | packages if f not in named)
     assert not missing, f"README's layout table does not name: {', '.join(missing)}"

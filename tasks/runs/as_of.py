@@ -1,0 +1,48 @@
+"""The roster as it stood at the end of a period's as-of day: what a periodic campaign must see, whatever day
+it runs on. A fact dated after that day is outside the period, not a defect: a lead reported by then but
+verified since was pending then; a household identified since was not monitored then; one whose risk was
+eliminated since was still at risk. ("In the future", a defect, means after the run's own clock: the checks.)
+
+What the roster cannot tell from its dates yet (a person's labour capacity, a changed code) is today's; the
+roster history of the time-model issue will answer those."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+
+def period_end(as_of: date | pd.Timestamp) -> pd.Timestamp:
+    """The first instant after the as-of day: facts before it belong to the period."""
+    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+
+
+def leads_as_of(leads: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Leads reported before `end`, with acceptance and verification made since undone: not yet accepted, or
+    accepted and pending, without an outcome."""
+    out = leads[leads["reported_at"] < end].copy()
+    accepted_since = out["accepted_at"] >= end
+    verified_since = out["verified_at"] >= end
+    out.loc[accepted_since, "accepted_at"] = pd.NaT
+    out.loc[verified_since, "verified_at"] = pd.NaT
+    out.loc[verified_since, "status"] = "pending"
+    out.loc[verified_since, "outcome"] = None
+    return out
+
+
+def households_as_of(households: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Households as monitored before `end`: identified since, not monitored yet; eliminated since, still at
+    risk."""
+    identified_since = (pd.to_datetime(households["identified_on"]) >= end).to_numpy(dtype=bool)
+    eliminated_since = (pd.to_datetime(households["eliminated_on"]) >= end).to_numpy(dtype=bool)
+    if not (identified_since.any() or eliminated_since.any()):
+        return households
+    out = households.copy()
+    for column in ("monitoring_type", "risk_status", "elimination_way"):
+        out.loc[identified_since, column] = None
+    out.loc[identified_since, "identified_on"] = pd.NaT
+    out.loc[eliminated_since & ~identified_since, "risk_status"] = "at_risk"
+    out.loc[eliminated_since, "elimination_way"] = None
+    out.loc[eliminated_since, "eliminated_on"] = pd.NaT
+    return out
