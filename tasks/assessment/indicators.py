@@ -4,7 +4,8 @@ of rows. Each indicator comes as `<key>_numerator`, `<key>_denominator` and `<ke
 can show what a value rests on; a value is NaN, never a division by zero, when its denominator is 0.
 
 Population rules (why each count is what it is):
-- monitored: `monitoring_type` set. Labour capacity is the household's `labour_class` (tasks.quality.derive):
+- monitored: `monitoring_type` set, as the roster stood on 31 December (identified since: not yet; eliminated
+  since: still at risk). Labour capacity is the household's `labour_class` (tasks.quality.derive):
   "full" when a member is 普通/技能劳动力. "With labour capacity" means "full" only: the seed asks for a
   development-type measure for households with labour capacity and only asks to *explore* one for
   弱劳力半劳力 ("weak"), so weak households are in neither coverage indicator's denominator.
@@ -45,6 +46,7 @@ from tasks.assessment.config import AssessmentConfig
 from tasks.quality.derive import active_measures, household_positions, labour_class
 from tasks.reference.codes import DEVELOPMENT_CATEGORIES, FULL_LABOUR, SAFETY_NET_CATEGORIES
 from tasks.reference.provinces import PROVINCE_BY_CODE
+from tasks.runs.as_of import households_as_of, period_end
 
 TABLES = ("households", "persons", "measures", "leads", "linkage_funds", "employment", "microcredit_loans",
           "training_enrolments", "monitoring_thresholds", "counties")
@@ -85,6 +87,9 @@ class RosterCounts:
 def roster_counts(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig) -> RosterCounts:
     """The roster's part of the indicators (households, persons, measures, leads, thresholds, loans and
     training of any set of provinces)."""
+    # The roster as it stood on 31 December: the run on 20 January must not count January's identifications
+    # and eliminations into the year (tasks.runs.as_of).
+    tables = {**tables, "households": households_as_of(tables["households"], period_end(date(year, 12, 31)))}
     at = household_positions(tables["households"], tables["persons"])  # once: both flag sets need it
     h = household_flags(tables, year, config, at)
     p = person_flags(tables, h, year, config, at)

@@ -50,6 +50,8 @@ def build_tables() -> dict[str, pd.DataFrame]:
         ("K1", "53", "532101", True, None, None, 2023, 8000.0, 8000.0),
         ("K2", "53", "532102", True, None, None, 2023, 9000.0, 10000.0),
     ])
+    households["identified_on"] = pd.to_datetime(["2022-04-01"] * 5 + [None] * 5)
+    households["eliminated_on"] = pd.to_datetime([None, None, "2023-09-30", *[None] * 7])
     persons = _frame("persons", [
         "person_no", "household_no", "province_code", "labour_skill", "relocated", "months_employed", "in_school",
         "schooling"], [
@@ -388,3 +390,17 @@ def test_red_line_counts_the_screenings_candidates():
     shares = new_candidates_share({"households": households, "persons": persons, "leads": leads,
                                    "monitoring_thresholds": thresholds}, 2023)
     assert shares["52"] == pytest.approx(2 / 4) and shares["53"] == pytest.approx(1 / 2)
+
+
+def test_events_after_the_year_do_not_count_into_it(config):
+    """The scheduled run on 20 January sees the roster as it stood on 31 December: H2 identified and H3's risk
+    eliminated in January count as not yet monitored and still at risk."""
+    tables = build_tables()
+    tables["households"].loc[tables["households"]["household_no"] == "H2", "identified_on"] = pd.Timestamp("2024-01-05")
+    tables["households"].loc[tables["households"]["household_no"] == "H3", "eliminated_on"] = pd.Timestamp("2024-01-10")
+    row = compute_indicators(tables, YEAR, config).set_index("province_code").loc["52"]
+    # monitored by 31 December: H1, H3, H4, H5; eliminated by then: none
+    assert row["risk_elimination"] == 0
+    assert row["risk_elimination_denominator"] == 4
+    # H2 was a 脱贫户 not yet monitored then, at 11,000 above the threshold: still no new candidate
+    assert row["new_candidates_share"] == pytest.approx(1 / 7)
