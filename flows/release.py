@@ -109,7 +109,8 @@ def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, 
         return Approval.automatic_approval(params.revision_note)
     published = latest_published(ctx.engine, release.period)
     description = form_description(release.period.title, release.headline(), release.warnings,
-                                   release.revisions, draft, published.version if published else None)
+                                   release.revisions, draft, published.version if published else None,
+                                   release.last_year_source)
     announce.waiting(ctx, release, draft)
     note, attempt = "", 0
     while True:

@@ -75,9 +75,11 @@ class Approval:
 
 
 def form_description(title: str, headline: list[tuple[str, str]], warnings: list[str], revisions: list[str],
-                     draft: str, published: int | None) -> str:
+                     draft: str, published: int | None, last_year_source: str = "") -> str:
     """The markdown the UI shows above the form."""
     lines = [f"## {title}", "", "| 指标 | 数值 |", "|---|---|", *[f"| {k} | {v} |" for k, v in headline], ""]
+    if last_year_source:
+        lines += [f"上年同期数据来源 / same period last year: {last_year_source}", ""]
     if published:
         lines += [f"**已发布 v{published}**：再次发布将成为 v{published + 1}，须填写修订说明。", ""]
     if revisions:

@@ -48,6 +48,7 @@ class ReleaseDraft:
     revisions: list[str] = field(default_factory=list)
     suppressed: list[Suppression] = field(default_factory=list)
     draft: Draft | None = None
+    last_year_source: str = ""  # where "same period last year" comes from: the published release, or computed
 
     @property
     def published_figures(self) -> dict[str, Any]:
@@ -86,7 +87,8 @@ class ReleaseDraft:
     def summary_markdown(self, draft: str) -> str:
         lines = [f"# {self.period.title}", "", *[f"- {k}: {v}" for k, v in self.headline()], "",
                  f"- 大幅变化 large changes: {len(self.warnings)}", f"- 修订 revisions: {len(self.revisions)}",
-                 f"- 小单元格隐去 suppressed cells: {len(self.suppressed)}", f"- 草稿 draft: `{draft}`"]
+                 f"- 小单元格隐去 suppressed cells: {len(self.suppressed)}",
+                 f"- 上年同期 same period last year: {self.last_year_source}", f"- 草稿 draft: `{draft}`"]
         return "\n".join(lines)
 
 
@@ -115,12 +117,20 @@ def compute_release(ctx: CampaignContext, period: Period, tables: dict[str, pd.D
     (`release_counts` per partition) → the period's figures, the same period last year's, the previous
     release's."""
     figures = figures_from_counts(tables, pd.concat([now for now, _ in counted]), period)
-    last_year = figures_from_counts(tables, pd.concat([then for _, then in counted]),
-                                    period.same_period_last_year())
+    # The same period last year as it was published: recomputing it from today's roster would change a figure
+    # the public has already read. Recomputed only when that period was never published.
+    then = period.same_period_last_year()
+    published_then = latest_published(ctx.engine, then)
+    if published_then is not None:
+        last_year: Any = published_then.figures
+        source = f"{then.label} 已发布 v{published_then.version} / as published"
+    else:
+        last_year = figures_from_counts(tables, pd.concat([c for _, c in counted]), then)
+        source = f"{then.label} 未发布，按现有数据计算 / never published: computed from the data held now"
     long = compare(figures, last_year, previous_release_figures(ctx.engine, period))
     published = latest_published(ctx.engine, period)
     return ReleaseDraft(period, figures, long, published.version if published else None,
-                        published.figures if published else None)
+                        published.figures if published else None, last_year_source=source)
 
 
 FIGURES_CHECK = Check("check figures", "release_figures", key="province_code", announce="problems")

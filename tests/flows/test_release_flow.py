@@ -193,3 +193,25 @@ def test_cli_refuses_to_wait_for_an_approval_nobody_could_give():
     assert result.exit_code == 2 and "needs a Prefect server" in result.output
     bad = CliRunner().invoke(app, ["run", "release", "--period", "2023Q5", "--auto-approve"])
     assert bad.exit_code == 2 and "2023Q5" in bad.output and "Traceback" not in bad.output
+
+
+def test_same_period_last_year_is_what_was_published(prefect_harness, seeded, tmp_path):
+    """A release compares with the same period last year as it was published, not as today's data would
+    recompute it (a figure the public has read does not move by itself)."""
+    from tasks.release.approval import Approval
+    from tasks.release.period import Period
+    from tasks.release.publish import record
+
+    dry = press_release(ReleaseParams(period="2023Q2", dry_run=True))
+    recomputed = dry["figures"]["monitored_households"]["same_period_last_year"]
+    published_then = {"00:monitored_households": 4321.0, "00:employed": 98765.0}
+    record(seeded, period=Period(2022, 2), status="published", figures=published_then,
+           approval=Approval.automatic_approval(""), run_id="published-in-2022", version=1)
+    result = press_release(ReleaseParams(period="2023Q2", auto_approve=True))
+    national = result["figures"]
+    assert national["monitored_households"]["same_period_last_year"] == 4321.0 != recomputed
+    assert national["employed"]["same_period_last_year"] == 98765.0
+    assert national["funds_total"]["same_period_last_year"] is None  # not in what was published: no comparison
+    comparison = pd.read_csv(Path(result["path"]) / "comparison.csv", encoding="utf-8-sig", dtype=str)
+    row = comparison[comparison["代码"] == "monitored_households"].iloc[0]
+    assert row.str.contains("4,321|4321").any(), row.to_dict()
