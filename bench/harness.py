@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tasks.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
@@ -98,7 +100,7 @@ def main() -> None:
 
 
 def _child_env(url: str, tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()}
+    env = {**Settings().prefect_environment(), **os.environ}  # the commands' Prefect settings, as `campaigns` sets them
     env.update({
         "CAMPAIGNS_DATABASE_URL": url, "CAMPAIGNS_OUTPUT_DIR": str(tmp / "outputs"),
         "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -31,13 +31,14 @@ def _prepare(ctx: typer.Context) -> None:
     # Before any command imports Prefect, which reads its settings once.
     apply_prefect_environment(get_settings())
     if ctx.invoked_subcommand in FLOW_COMMANDS and _prefect_database_is_new():
-        typer.secho("首次运行：Prefect 正在建立本地数据库（约 20 秒，机器繁忙时更久）/ first run: Prefect prepares its "
-                    "local database (about 20 s, longer on a busy machine)", err=True)
+        typer.secho("首次运行：Prefect 正在建立本地数据库（10 秒至 1 分钟）/ first run: Prefect prepares its local "
+                    "database (10 s to a minute)", err=True)
 
 
 def _prefect_database_is_new() -> bool:
     """No Prefect server is configured and the temporary one's database does not exist yet."""
-    if os.environ.get("PREFECT_API_URL") or os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL"):
+    if any(os.environ.get(name) for name in ("PREFECT_API_URL", "PREFECT_API_DATABASE_CONNECTION_URL",
+                                              "PREFECT_SERVER_DATABASE_CONNECTION_URL")):
         return False
     home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
     return not (home / "prefect.db").exists()
@@ -51,12 +52,17 @@ def _fail(message: str) -> None:
 def _campaign(run, params):
     """Run a campaign flow; a stopped stage or a refused publication ends the command with its message (the
     run's record, log and notification hold the details), not with a traceback. The schema is brought up to
-    date first, as the ingest does: a new database gets its tables instead of an SQL error."""
+    date first, as the ingest does: a new database gets its tables instead of an SQL error; a dry run, which
+    writes nothing, only says when the schema is behind."""
     from tasks.release.publish import AlreadyPublished
     from tasks.runs.stage import StageFailed
     from tasks.storage import db
 
-    db.upgrade()
+    if not params.dry_run:
+        db.upgrade()
+    elif db.current_revision() != db.head_revision():
+        _fail("the database's tables are not at the newest revision and a dry run writes nothing: run "
+              "`campaigns db upgrade` first")
     try:
         return run(params)
     except (StageFailed, AlreadyPublished) as exc:

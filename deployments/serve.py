@@ -51,11 +51,13 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path = Path("var/p
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from deployments.definitions import runner_deployments
+    from tasks.settings import get_settings
 
     api = f"http://{host}:{port}/api"
     server = start_server(host, port, log)
     try:
-        wait_healthy(api, server)
+        # Its first start on a new PREFECT_HOME migrates Prefect's database: as long as the commands wait.
+        wait_healthy(api, server, get_settings().prefect_startup_timeout_seconds)
         print(f"Prefect UI: http://{host}:{port}  (API {api}; server log {log}); Ctrl-C stops", flush=True)
         with temporary_settings(updates={PREFECT_API_URL: api}):
             serve(*runner_deployments(), print_starting_message=True)

@@ -1,7 +1,7 @@
 """The roster stage of the national campaigns (assessment, press releases), split by province partition.
 
 Each partition reads and checks its provinces' roster and per-household programme tables on a worker
-(tasks.partitions says where), and hands back only what the campaign counts from them: sums per province
+(tasks.partitions.runner says where), and hands back only what the campaign counts from them: sums per province
 and county, never the rows. Reading and checking the roster is most of these campaigns' time, and its rows
 are most of their memory; what crosses back to the flow is a few hundred numbers per province."""
 

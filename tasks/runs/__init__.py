@@ -1,2 +1,3 @@
-"""Campaign runs and their stages: the run record (one per campaign, period and mode), the checkpoint-and-notify
-half of every stage, the roster input stage, and the audit trail."""
+"""Campaign runs and their stages: opening and closing a run (campaign), the run record (one per campaign, period
+and mode), the checkpoint-and-notify half of every stage, the roster input stage, the roster as of a period's
+end (as_of), and the audit trail."""

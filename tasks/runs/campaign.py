@@ -29,6 +29,7 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
     provinces stopped) calls `close_run` itself first."""
     settings = settings or get_settings()
     engine = build_engine(settings)
+    clock = datetime.now(settings.tz).replace(tzinfo=None)  # the run's own: what "in the future" means
     this_flow_run = flow_run.get_id()
     if dry_run:
         run_id = campaign_run_id(campaign, period, mode)
@@ -38,7 +39,7 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
     ctx = CampaignContext(
         run_id=run_id, campaign=campaign, label=label, engine=engine,
         notifier=None if dry_run else build_notifier(settings, engine), output_dir=output_dir,
-        today=today or datetime.now(settings.tz).date(), flow_run_url=flow_run_url(this_flow_run, settings),
+        today=today or clock.date(), clock=clock, flow_run_url=flow_run_url(this_flow_run, settings),
         dry_run=dry_run, settings=settings)
     try:
         yield ctx

@@ -53,8 +53,9 @@ class CampaignContext:
     quality_rows: list[dict[str, Any]] = field(default_factory=list)  # every checkpoint's results, for one artifact
     timings: list[dict[str, Any]] = field(default_factory=list)  # every timed step, for one artifact
     closed: bool = False  # close_run has recorded the run's end
-    # The settings the run started with, read once where it was launched; partitions on other processes use
-    # these, not their own environment's.
+    # The settings the run started with, read once where it was launched. They hold secrets (the database
+    # password, the Slack token), so they never travel: a partition on another process reads its own
+    # environment's, as a Dask worker must (README: the scale path).
     settings: Settings = field(default_factory=get_settings)
     # When the run started, on the configured time zone's wall clock: what "in the future" means for every
     # check. Not `today`: a record of the as-of day itself, or made since, is not a defect (a close-out as of
@@ -98,7 +99,7 @@ class CampaignContext:
         # Sent to another process (a Dask worker): connections do not travel, settings rebuild them there.
         state = self.__dict__.copy()
         state["_notify"] = state.pop("notifier") is not None
-        state["engine"] = None
+        state["engine"] = state["settings"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -107,6 +108,7 @@ class CampaignContext:
 
         notify = state.pop("_notify")
         self.__dict__.update(state)
+        self.settings = get_settings()
         self.engine = shared_engine(self.settings)
         self.notifier = build_notifier(self.settings, engine=self.engine) if notify else None
 

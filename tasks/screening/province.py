@@ -32,7 +32,7 @@ class ProvinceScreening:
 
 class PartitionScreening(NamedTuple):
     """What a partition task hands back: its provinces, and the records of its forked context (a pair, as
-    tasks.partitions.roster.gather takes it)."""
+    flows.fan_out.Pending.gather takes it)."""
 
     provinces: list[ProvinceScreening]
     ctx: CampaignContext

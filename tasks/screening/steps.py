@@ -7,6 +7,7 @@ import pandas as pd
 
 from tasks.quality.derive import active_measures, first_positions, household_positions
 from tasks.reference.codes import DEVELOPMENT_CATEGORIES, SAFETY_NET_CATEGORIES, is_disaster_or_accident_or_illness
+from tasks.runs.as_of import period_end
 from tasks.screening.rules import ScreeningRules
 
 SECURITY = ["housing_secure", "education_secure", "medical_secure", "drinking_water_secure"]
@@ -132,7 +133,7 @@ def assistance_coverage(households: pd.DataFrame, persons: pd.DataFrame, measure
 def lead_timeliness(leads: pd.DataFrame, as_of: pd.Timestamp, rules: ScreeningRules) -> pd.DataFrame:
     """Leads still 待核实 more than N days after being reported (overdue), and leads accepted, or still not
     accepted, more than M days after being reported (late)."""
-    end_of_day = as_of + pd.Timedelta(days=1)
+    end_of_day = period_end(as_of)
     waited = end_of_day - leads["reported_at"]
     overdue = leads["status"].eq("pending") & (waited > pd.Timedelta(days=rules.lead_verify_days))
     to_accept = leads["accepted_at"].fillna(end_of_day) - leads["reported_at"]

@@ -44,3 +44,10 @@ def test_settings_hide_passwords(monkeypatch):
     get_settings.cache_clear()
     result = runner.invoke(app, ["settings"])
     assert result.exit_code == 0 and "s3cret" not in result.output and "***" in result.output
+
+
+def test_a_dry_run_on_a_new_database_writes_nothing_and_says_what_to_do(tmp_path):
+    result = runner.invoke(app, ["run", "release", "--period", "2023Q2", "--dry-run"])
+    assert result.exit_code == 2 and "campaigns db upgrade" in result.output
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'campaigns.db'}")
+    assert sa.inspect(engine).get_table_names() == []  # no tables created by a run that writes nothing

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -285,3 +285,14 @@ def test_a_key_repeated_in_a_county_file_quarantines_both_rows(roster, county, t
     report = ingest(roster, write_csv(tmp_path / "leads.csv", LEAD_HEADER_EN, rows, encoding="utf-8-sig"))
     assert (report.rows_read, report.loaded, report.quarantined) == (4, 2, 2)
     assert any(r.startswith("lead_no.unique") for r in report.reasons)
+
+
+def test_a_lead_of_the_ingest_day_is_no_defect_and_one_of_the_next_day_is(roster, county, tmp_path):
+    """"In the future" is after the ingest's own day: a county that reports at 10:00 and submits at 16:00
+    is not told its lead comes from the future (the checks compared with midnight before)."""
+    rows = lead_rows(county, 2)
+    rows[0][7], rows[1][7] = f"{TODAY} 10:00", f"{TODAY + timedelta(days=1)} 08:00"
+    rows[0][8] = rows[1][8] = ""  # not accepted yet
+    report = ingest(roster, write_csv(tmp_path / "leads.csv", LEAD_HEADER_ZH, rows))
+    assert (report.loaded, report.quarantined) == (1, 1)
+    assert [r.split(":")[0] for r in report.reasons] == ["reported_at.not_future"]
