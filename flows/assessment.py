@@ -2,7 +2,7 @@
 assistance counties (重点帮扶县发展成效监测评价).
 
 Configuration (weights checked) → national inputs checked → the roster checked and counted per partition of
-provinces (tasks.partitions.roster) → indicators, scores, grades, ranks, red line, key counties → output checks →
+provinces (flows.counting) → indicators, scores, grades, ranks, red line, key counties → output checks →
 reports → messages. One Prefect task per stage, and per partition for the roster."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.counting import check_national_inputs, count_partition
 from flows.fan_out import fan_out
 from tasks.assessment.announce import announce_results
 from tasks.assessment.config import load_config
@@ -35,7 +36,6 @@ from tasks.assessment.report import (
 )
 from tasks.notify.hooks import failure_hook
 from tasks.partitions.plan import plan
-from tasks.partitions.roster import check_national_inputs, count_partition
 from tasks.partitions.runner import SettingsTaskRunner
 from tasks.runs.campaign import campaign_run
 from tasks.runs.stage import CampaignContext, StageFailed, checkpoint

@@ -19,10 +19,10 @@ from prefect.flow_runs import pause_flow_run
 from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
+from flows.counting import check_national_inputs, count_partition
 from flows.fan_out import fan_out
 from tasks.notify.hooks import failure_hook
 from tasks.partitions.plan import plan
-from tasks.partitions.roster import check_national_inputs, count_partition
 from tasks.partitions.runner import SettingsTaskRunner
 from tasks.reference.provinces import PROVINCES
 from tasks.release import announce

@@ -60,7 +60,7 @@ BOTTOM_SHARE = 0.10  # key counties in the bottom tenth nationally on growth lag
 class RosterCounts:
     """What the indicators count from the roster: sums of the household and person flags per (province,
     county), the timeliness of identification per province, and the 脱贫户 thresholds. Sums add up, so a
-    partition's counts combine with the others' into the country's (tasks.partitions.roster)."""
+    partition's counts combine with the others' into the country's (flows.counting)."""
 
     households: pd.DataFrame  # index (province_code, county_code): sums of household_flags
     persons: pd.DataFrame  # index (province_code, county_code): sums of person_flags

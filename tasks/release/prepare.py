@@ -107,7 +107,7 @@ def check_period_ended(ctx: CampaignContext, period: Period) -> None:
 
 def release_counts(tables: dict[str, pd.DataFrame], period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the release counts from the registers of some provinces: the period's, and the same period's
-    last year (what a partition hands back: tasks.partitions.roster)."""
+    last year (what a partition hands back: flows.counting)."""
     return register_counts(tables, period), register_counts(tables, period.same_period_last_year())
 
 

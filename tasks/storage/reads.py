@@ -7,18 +7,25 @@ import logging
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 import pyarrow as pa
 from pyarrow import csv as pa_csv
-from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Float, Integer, Select, String, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Float, Integer, Select, String, Table, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from tasks.model import metadata
-from tasks.partitions.province_cut import Partition
 from tasks.storage.retries import driver_connection
 from tasks.storage.sqlite_native import NativeReadError, read_arrow
 
 logger = logging.getLogger(__name__)
+
+
+class RowRange(Protocol):
+    """Which rows of a table to read (a part of a province: tasks.partitions.province_cut.Partition)."""
+
+    def rows_of(self, table: Table) -> ColumnElement | None: ...
 
 
 def read_table(engine: Engine, name: str, provinces: Iterable[str] | None = None,
@@ -28,7 +35,7 @@ def read_table(engine: Engine, name: str, provinces: Iterable[str] | None = None
 
 
 def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] | None = None,
-                columns: dict[str, list[str]] | None = None, part: Partition | None = None) -> dict[str, pd.DataFrame]:
+                columns: dict[str, list[str]] | None = None, part: RowRange | None = None) -> dict[str, pd.DataFrame]:
     """Several tables at once (optionally of some provinces, or of one part of a province, and some columns),
     each typed as the model says. On a SQLite file they are read together by one native reader
     (tasks.storage.sqlite_native)."""
@@ -52,7 +59,7 @@ def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] |
 
 
 def _select(name: str, provinces: list[str] | None, columns: list[str] | None,
-            part: Partition | None = None) -> tuple[Select, list]:
+            part: RowRange | None = None) -> tuple[Select, list]:
     table = metadata.tables[name]
     cols = [table.c[c] for c in columns] if columns else list(table.c)
     query = select(*cols)

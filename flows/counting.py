@@ -1,4 +1,5 @@
-"""The roster stage of the national campaigns (assessment, press releases), split by province partition.
+"""The roster stage of the counting campaigns (assessment, press releases), one task per province partition
+(flows.fan_out fans it out).
 
 Each partition reads and checks its provinces' roster and per-household programme tables on a worker
 (tasks.partitions.runner says where), and hands back only what the campaign counts from them: sums per province
