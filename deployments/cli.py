@@ -239,6 +239,8 @@ def run_release(
     revision_note: Annotated[str, typer.Option(help="With --auto-approve: why a published period is "
                                                     "published again.")] = "",
     dry_run: Annotated[bool, typer.Option(help="Compute and draft; publish nothing, notify nobody.")] = False,
+    as_published: Annotated[int | None, typer.Option(help="Recompute with the roster as published version N "
+                                                          "read it, to check it (publishes nothing).")] = None,
 ) -> None:
     """A routine press data release (一季度, 上半年, 前三季度, 全年). Without --auto-approve the run waits for
     approval in the Prefect UI (needs a Prefect server: `prefect server start`)."""
@@ -249,12 +251,12 @@ def run_release(
 
     try:
         params = ReleaseParams(period=period, auto_approve=auto_approve, revision_note=revision_note,
-                               dry_run=dry_run)
+                               dry_run=dry_run, as_published=as_published)
     except (ValueError, ValidationError) as exc:
         _fail(str(exc))
     from prefect.settings import PREFECT_API_URL
 
-    if not (auto_approve or dry_run or PREFECT_API_URL.value()):
+    if not (auto_approve or dry_run or as_published or PREFECT_API_URL.value()):
         # A temporary API dies with this command: nobody could open the form to approve.
         _fail("approval needs a Prefect server to open the form in: start one (`prefect server start`) and set "
               "PREFECT_API_URL, or use --auto-approve (demo) or --dry-run")
@@ -263,7 +265,8 @@ def run_release(
         _fail(str(getattr(result, "message", result)))
     typer.echo(f"release {result['period']}: {result['status']}"
                + (f" v{result['version']} in {result['path']}" if result.get("path") else "")
-               + (f" (draft in {result['draft']})" if result.get("draft") else ""))
+               + (f" (draft in {result['draft']})" if result.get("draft") else "")
+               + (f" v{result['version']}: {len(result['differing'])} cell(s) differ" if "differing" in result else ""))
 
 
 @app.command()

@@ -69,7 +69,7 @@ def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: 
     checkpoint(ctx, SCORES_CHECK, result.ranking)
     checkpoint(ctx, INDICATOR_SCORES_CHECK, result.indicators)
     result.header = {"campaign": "assessment", "run_id": ctx.run_id, "dry_run": params.dry_run,
-                     "provinces_in_scope": len(params.province_codes)}
+                     "provinces_in_scope": len(params.province_codes), "roster_watermark": ctx.watermark}
     return result
 
 

@@ -41,7 +41,7 @@ from tasks.release.publish import ReleaseOutcome, latest_published, record
 from tasks.release.render import render_draft
 from tasks.runs.audit import record_event
 from tasks.runs.campaign import campaign_run
-from tasks.runs.stage import CampaignContext, close_run
+from tasks.runs.stage import CampaignContext, StageFailed, close_run
 from tasks.settings import get_settings
 from tasks.storage.retries import TRANSIENT_RETRIES
 
@@ -95,12 +95,37 @@ def publish_task(ctx: CampaignContext, release: ReleaseDraft, approval: Approval
     decision = {"reviewer": approval.reviewer, "comment": approval.comment, "automatic": approval.automatic,
                 "revision_note": approval.revision_note, "explanation": approval.explanation,
                 "decided_at": datetime.now(ctx.settings.tz).isoformat(timespec="seconds")}
+    # What the figures read: the period's roster as recorded up to this batch. Read again at it, the period
+    # gives these figures again whatever was recorded since (campaigns run release --as-published N).
+    roster = {"as_of": release.period.end.isoformat(), "watermark": ctx.watermark,
+              "revision_of": release.published_version, "records_changed": release.record_changes}
     (folder / "manifest.json").write_text(json.dumps(
         {"period": release.period.label, "release_type": release.period.release_type, "version": version,
-         "approval": decision, **files}, ensure_ascii=False, indent=2), encoding="utf-8")
+         "approval": decision, "roster": roster, **files}, ensure_ascii=False, indent=2), encoding="utf-8")
     record(ctx.engine, period=release.period, status="published", figures=release.published_figures,
-           approval=approval, run_id=ctx.run_id, version=version, path=folder, files=files["files"])
+           approval=approval, run_id=ctx.run_id, version=version, path=folder, files=files["files"],
+           watermark=ctx.watermark)
     return {"version": version, "path": str(folder.resolve())}
+
+
+def published_watermark(ctx: CampaignContext, period, version: int) -> int:
+    """The roster batch published version `version` of `period` read."""
+    published = latest_published(ctx.engine, period, version)
+    if published is None or published.watermark is None:
+        raise StageFailed(f"{ctx.label}: v{version} of {period.label} was not published with its roster watermark "
+                          "(published before the roster kept its history): it cannot be read again as published")
+    return published.watermark
+
+
+def reproduced(ctx: CampaignContext, release: ReleaseDraft, version: int) -> ReleaseOutcome:
+    """Whether the figures read at version `version`'s watermark are the ones it published, cell by cell."""
+    published = latest_published(ctx.engine, release.period, version)
+    now = json.loads(json.dumps(release.published_figures, default=str))
+    differing = sorted(k for k in set(now) | set(published.figures) if now.get(k) != published.figures.get(k))
+    get_run_logger().info("%s: read as v%s read it (roster batch %s): %s", ctx.label, version, ctx.watermark,
+                          "the published figures" if not differing else f"{len(differing)} cell(s) differ")
+    return {"period": release.period.label, "status": "reproduced" if not differing else "differs",
+            "version": version, "differing": differing, "figures": release.national}
 
 
 def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, draft: str) -> Approval | None:
@@ -110,7 +135,7 @@ def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, 
     published = latest_published(ctx.engine, release.period)
     description = form_description(release.period.title, release.headline(), release.warnings,
                                    release.revisions, draft, published.version if published else None,
-                                   release.last_year_source)
+                                   release.last_year_source, release.record_changes)
     announce.waiting(ctx, release, draft)
     note, attempt = "", 0
     while True:
@@ -136,11 +161,14 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
     period = params.resolved_period()
     logger = get_run_logger()
     settings = get_settings()
+    checking = params.as_published is not None  # a published version read again: to compare, never to publish
     with campaign_run("release", period.label, label=f"数据发布 {period.label} {period.release_type}",
-                      params=params, dry_run=params.dry_run, settings=settings,
+                      params=params, dry_run=params.dry_run or checking, settings=settings,
                       output_dir=settings.output_dir / "releases" / period.label) as ctx:
         engine, run_id = ctx.engine, ctx.run_id
         check_period_ended(ctx, period)
+        if checking:
+            ctx.watermark = published_watermark(ctx, period, params.as_published)
         # The roster and loans, per partition of provinces on the task runner: each hands back its counts.
         # They start first; the reported tables are checked here meanwhile.
         provinces = [p.code for p in PROVINCES]
@@ -152,6 +180,8 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
         draft = render_draft_task(ctx, release)
         create_markdown_artifact(release.summary_markdown(draft), key="release-draft", description=ctx.label)
         create_table_artifact(release.headline_rows(), key="release-figures", description=ctx.label)
+        if checking:
+            return reproduced(ctx, release, params.as_published)
         if params.dry_run:
             return {"period": period.label, "status": "dry run", "draft": draft, "figures": release.national}
         if release.unchanged_since_published and not params.revision_note:

@@ -39,6 +39,7 @@ class AssessmentSummary(TypedDict):
     run_id: str
     dry_run: bool
     provinces_in_scope: int
+    roster_watermark: int | None  # the last roster batch read: to read the roster as this run saw it
     year: int
     provinces: dict[str, dict[str, Any]]  # per province: total, grade, rank, red line, weakest, indicators
     national_checks: list[dict[str, Any]]

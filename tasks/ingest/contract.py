@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table
 
-from tasks.model import metadata
+from tasks.model import KEYS, metadata
+from tasks.model.history import VERSION_COLUMNS
 from tasks.reference import codes
 from tasks.reference.codes import CodeTable
 
@@ -20,7 +21,7 @@ KINDS = ("households", "persons", "measures", "leads")
 KIND_LABELS = {"households": "农户", "persons": "家庭成员", "measures": "帮扶措施", "leads": "问题线索"}
 # The key a row is upserted by (户编号, 证件号码, 措施编号, 线索编号): a resubmission replaces the row.
 NATURAL_KEYS = {"households": "household_no", "persons": "id_number", "measures": "measure_no", "leads": "lead_no"}
-PRIMARY_KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
+PRIMARY_KEYS = KEYS
 
 # Columns without which no row of the file could be loaded: their absence rejects the file.
 REQUIRED = {
@@ -142,6 +143,8 @@ def _contract(kind: str) -> Contract:
     table = metadata.tables[kind]
     columns = []
     for c in table.columns:
+        if c.name in VERSION_COLUMNS:
+            continue
         length = c.type.length if isinstance(c.type, String) else None
         columns.append(Column(c.name, c.info["zh"], _type_of(table, c.name), c.name in REQUIRED[kind], length,
                               CODE_COLUMNS.get(c.name), ALIASES.get(c.name, ()), DERIVED[kind].get(c.name)))

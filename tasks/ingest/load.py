@@ -13,7 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
-from sqlalchemy import Engine, delete, or_, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import DBAPIError
 
 from tasks.ingest.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
@@ -28,11 +28,11 @@ from tasks.quality.derive import household_facts, lead_facts, measure_facts, per
 from tasks.runs.audit import record_event
 from tasks.runs.record import RunRefused, finish_run, start_run
 from tasks.runs.stage import CampaignContext, Check, StageFailed, Submitted, checkpoint
-from tasks.storage.bulk import insert_frame
+from tasks.storage.history_write import write_versions
 from tasks.storage.reads import read_table, typed
+from tasks.storage.versions import open_batch
 
 log = logging.getLogger(__name__)
-DELETE_CHUNK = 1_000
 
 
 def file_sha256(path: Path) -> str:
@@ -121,7 +121,7 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     outcome = checkpoint(ctx, check, _facts(engine, kind, rows.frame, today), submitted=Submitted(
         row_numbers=rows.row_numbers, raw_rows=rows.raw, earlier_reasons=rows.reasons))
     kept = rows.frame.loc[outcome.frame.index]
-    _upsert(engine, kind, kept)
+    _upsert(engine, kind, kept, source=report.file, run_id=report.run_id, today=today)
     report.loaded, report.quarantined = len(kept), outcome.quarantined
     report.reasons = count_reasons(outcome.reasons)
     assert report.loaded + report.quarantined == report.rows_read, "every row is loaded or quarantined"
@@ -144,17 +144,16 @@ def _empty(table: str) -> pd.DataFrame:
     return typed(pd.DataFrame({c.name: pd.Series(dtype=object) for c in metadata.tables[table].columns}), table)
 
 
-def _upsert(engine: Engine, kind: str, rows: pd.DataFrame) -> None:
-    """Replace rows with the same natural key (and primary key) in one transaction, then insert."""
-    table = metadata.tables[kind]
-    keys = {c: rows[c].dropna().unique().tolist() for c in {NATURAL_KEYS[kind], PRIMARY_KEYS[kind]}}
+def _upsert(engine: Engine, kind: str, rows: pd.DataFrame, *, source: str, run_id: str | None,
+            today: date) -> None:
+    """The rows as one batch of versions (tasks.storage.history_write), in one transaction: a row replaces
+    the one with the same natural key (and primary key), which the roster's history keeps."""
+    # Recorded now; a load dated another day (a replay, a test of a past day) is recorded at its noon.
+    recorded_at = datetime.now() if today == date.today() else datetime.combine(today, time(12))
     with engine.begin() as conn:
-        longest = max(len(v) for v in keys.values()) if keys else 0
-        for start in range(0, longest, DELETE_CHUNK):
-            tests = [table.c[c].in_(v[start:start + DELETE_CHUNK]) for c, v in keys.items()
-                     if v[start:start + DELETE_CHUNK]]
-            conn.execute(delete(table).where(or_(*tests)))
-        insert_frame(conn, table, rows)
+        batch = open_batch(conn, f"{KIND_LABELS[kind]} {source}", recorded_at, run_id)
+        write_versions(conn, kind, rows, batch_id=batch, recorded_on=today,
+                       also_by=NATURAL_KEYS[kind] if NATURAL_KEYS[kind] != PRIMARY_KEYS[kind] else None)
 
 
 def _earlier(engine: Engine, sha: str) -> SimpleNamespace | None:

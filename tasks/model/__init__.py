@@ -11,6 +11,7 @@ from tasks.model.bookkeeping import (
     Release,
     ScreeningFinding,
 )
+from tasks.model.history import HISTORY, KEYS, VERSIONED, RosterBatch
 from tasks.model.programme import Employment, LinkageFund, MicrocreditLoan, TrainingEnrolment
 from tasks.model.reference import County, MonitoringThreshold, Province, RelocationSite
 from tasks.model.roster import Household, Lead, Measure, Person
@@ -18,8 +19,31 @@ from tasks.model.roster import Household, Lead, Measure, Person
 metadata = Base.metadata
 
 __all__ = [
-    "AuditEvent", "Base", "CampaignRun", "County", "Employment", "Household", "IngestedFile", "Lead", "LinkageFund",
+    "HISTORY",
+    "KEYS",
+    "VERSIONED",
+    "AuditEvent",
+    "Base",
+    "CampaignRun",
+    "County",
+    "Employment",
+    "Household",
+    "IngestedFile",
+    "Lead",
+    "LinkageFund",
     "Measure",
-    "MicrocreditLoan", "MonitoringThreshold", "OutboxMessage", "Person", "Province", "QualityResult",
-    "QuarantinedRow", "Release", "RelocationSite", "ScreeningFinding", "TrainingEnrolment", "metadata", "zh_labels",
+    "MicrocreditLoan",
+    "MonitoringThreshold",
+    "OutboxMessage",
+    "Person",
+    "Province",
+    "QualityResult",
+    "QuarantinedRow",
+    "Release",
+    "RelocationSite",
+    "RosterBatch",
+    "ScreeningFinding",
+    "TrainingEnrolment",
+    "metadata",
+    "zh_labels",
 ]

@@ -30,6 +30,8 @@ class CampaignRun(Base):
     flow_run_id: Mapped[str | None] = col("Prefect 流程运行编号", String(36))
     error: Mapped[str | None] = col("错误", Text)
     holder: Mapped[str | None] = col("运行进程(主机:进程号)", String(120))  # while running: host:pid
+    # The last roster batch the run read (tasks.model.history): what it saw, to see it again.
+    watermark: Mapped[int | None] = col("名单水位(登记批次)", Integer)
 
 
 class QualityResult(Base):
@@ -124,6 +126,7 @@ class Release(Base):
     created_at: Mapped[datetime] = col("创建时间", DateTime)
     decided_at: Mapped[datetime | None] = col("审核时间", DateTime)
     published_at: Mapped[datetime | None] = col("发布时间", DateTime)
+    watermark: Mapped[int | None] = col("名单水位(登记批次)", Integer)  # the roster batches its figures read
 
 
 class ScreeningFinding(Base):

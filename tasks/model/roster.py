@@ -16,7 +16,19 @@ from tasks.model.base import Base, col
 Money = Float  # yuan; doubles keep pandas vectorised, reports round to the yuan
 
 
-class Household(Base):
+class Versioned:
+    """Which version of its row a roster row is (tasks.model.history keeps the versions it replaced): the
+    batch that recorded it, and whether it told of an event, and from which day, or corrected the version
+    before it. Read "as of" a period through tasks.storage.versions."""
+
+    # Last in each table (sort_order). No batch: recorded before the roster kept history.
+    batch_id: Mapped[int | None] = col("登记批次", Integer, sort_order=100)
+    change: Mapped[str | None] = col("变更类型", String(12), sort_order=100)  # new / event / correction
+    # An event's day; a correction keeps the day of the version it corrects; a first version has none.
+    episode_on: Mapped[date | None] = col("变更生效日期", Date, sort_order=100)
+
+
+class Household(Versioned, Base):
     __tablename__ = "households"
     __table_args__ = (
         Index("ix_households_province_county", "province_code", "county_code"),
@@ -63,7 +75,7 @@ class Household(Base):
     relocation_site_code: Mapped[str | None] = col("安置区", String(20))
 
 
-class Person(Base):
+class Person(Versioned, Base):
     __tablename__ = "persons"
     __table_args__ = (
         Index("ix_persons_household", "household_no"),
@@ -95,7 +107,7 @@ class Person(Base):
     relocated: Mapped[bool | None] = col("易地搬迁人口", Boolean)
 
 
-class Measure(Base):
+class Measure(Versioned, Base):
     __tablename__ = "measures"
     __table_args__ = (
         Index("ix_measures_household", "household_no"),
@@ -112,7 +124,7 @@ class Measure(Base):
     end_on: Mapped[date | None] = col("结束时间", Date)
 
 
-class Lead(Base):
+class Lead(Versioned, Base):
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_province_reported", "province_code", "reported_at"),

@@ -66,9 +66,10 @@ class Partition:
         """The condition that keeps `table`'s rows of this part (None: the whole provinces)."""
         if not self.is_part:
             return None
-        if table.name in BY_HOUSEHOLD:
+        name = table.info.get("versions_of", table.name)  # a roster table's history is cut as the table
+        if name in BY_HOUSEHOLD:
             return self._holds(table.c.household_no)
-        if table.name == "leads":
+        if name == "leads":
             return self._holds(lead_home(table))
         return None
 

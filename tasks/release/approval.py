@@ -75,7 +75,8 @@ class Approval:
 
 
 def form_description(title: str, headline: list[tuple[str, str]], warnings: list[str], revisions: list[str],
-                     draft: str, published: int | None, last_year_source: str = "") -> str:
+                     draft: str, published: int | None, last_year_source: str = "",
+                     record_changes: list[str] | None = None) -> str:
     """The markdown the UI shows above the form."""
     lines = [f"## {title}", "", "| 指标 | 数值 |", "|---|---|", *[f"| {k} | {v} |" for k, v in headline], ""]
     if last_year_source:
@@ -84,6 +85,9 @@ def form_description(title: str, headline: list[tuple[str, str]], warnings: list
         lines += [f"**已发布 v{published}**：再次发布将成为 v{published + 1}，须填写修订说明。", ""]
     if revisions:
         lines += ["**与已发布数据不一致（修订，须确认）/ revisions:**", *[f"- {r}" for r in revisions], ""]
+    if record_changes:
+        lines += [f"**v{published} 发布后补报、更正的记录 / records recorded late or corrected since v{published}:**",
+                  *[f"- {c}" for c in record_changes], ""]
     if warnings:
         lines += ["**同比变化超过30%（须说明）/ large changes:**", *[f"- {w}" for w in warnings], ""]
     lines += [f"草稿 / draft: `{draft}`"]

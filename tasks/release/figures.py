@@ -17,8 +17,8 @@ Population rules (why each figure is what it is):
   period's end; eliminated_share = eliminated_households / monitored_households.
 - public_welfare_job_persons: persons with `public_welfare_job` true whose household is a 脱贫户 or a
   monitored household: the programme's 公益岗位 figure counts "脱贫人口和监测对象", so other rural residents
-  in the roster (none in practice) are left out. The flag is the roster's current state: the roster keeps no
-  history of who held a post when.
+  in the roster (none in practice) are left out. The flag is as the roster stood at the period's end (its
+  history: tasks.storage.versions).
 - microcredit_amount (万元; loans are recorded in 元) and microcredit_households (distinct 户编号): loans issued
   within the year to date, in the loan's province. A loan without a province is in no figure, national
   included, so that the national figure stays the provinces' sum.

@@ -28,6 +28,10 @@ class ReleaseParams(BaseModel):
     revision_note: str = Field("", max_length=2000, title="修订说明 / revision note",
                                description="自动批准时再次发布同一期间所需 / needed with auto-approve to "
                                            "publish a period again")
+    as_published: int | None = Field(None, ge=1, title="按已发布版本重算 / as published version",
+                                     description="按该版本发布时的名单（登记批次）重新计算，用于核对，不发布 / "
+                                                 "recompute with the roster as that version read it, to check "
+                                                 "it; publishes nothing")
     dry_run: bool = Field(False, title="试运行 / dry run",
                           description="只计算和生成草稿，不发布、不通知 / compute and draft; publish nothing, "
                                       "notify nobody")

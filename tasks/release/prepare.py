@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.release.approval import Approval, Decision
 from tasks.release.checks import (
     Suppression,
@@ -31,6 +32,7 @@ from tasks.release.period import Period
 from tasks.release.publish import latest_published, previous_release_figures, record
 from tasks.release.render import Draft, show
 from tasks.runs.stage import CampaignContext, Check, StageFailed, checkpoint
+from tasks.storage.changes import changed_since
 
 HEADLINE = ("employed", "funds_total", "funds_industry_share", "monitored_households", "monitored_persons",
             "eliminated_share", "microcredit_amount")
@@ -49,6 +51,9 @@ class ReleaseDraft:
     suppressed: list[Suppression] = field(default_factory=list)
     draft: Draft | None = None
     last_year_source: str = ""  # where "same period last year" comes from: the published release, or computed
+    # The roster rows behind a revision: per province, those recorded late (补报) and corrected (更正) since
+    # the published version read the roster (tasks.storage.changes).
+    record_changes: list[str] = field(default_factory=list)
 
     @property
     def published_figures(self) -> dict[str, Any]:
@@ -88,6 +93,7 @@ class ReleaseDraft:
         lines = [f"# {self.period.title}", "", *[f"- {k}: {v}" for k, v in self.headline()], "",
                  f"- 大幅变化 large changes: {len(self.warnings)}", f"- 修订 revisions: {len(self.revisions)}",
                  f"- 小单元格隐去 suppressed cells: {len(self.suppressed)}",
+                 *[f"- 修订涉及记录 records behind the revision: {c}" for c in self.record_changes],
                  f"- 上年同期 same period last year: {self.last_year_source}", f"- 草稿 draft: `{draft}`"]
         return "\n".join(lines)
 
@@ -129,8 +135,24 @@ def compute_release(ctx: CampaignContext, period: Period, tables: dict[str, pd.D
         source = f"{then.label} 未发布，按现有数据计算 / never published: computed from the data held now"
     long = compare(figures, last_year, previous_release_figures(ctx.engine, period))
     published = latest_published(ctx.engine, period)
+    changes = []
+    if published is not None and published.watermark is not None and ctx.watermark is not None \
+            and ctx.watermark > published.watermark:
+        changes = describe_changes(changed_since(ctx.engine, published.watermark, period.end))
     return ReleaseDraft(period, figures, long, published.version if published else None,
-                        published.figures if published else None, last_year_source=source)
+                        published.figures if published else None, last_year_source=source, record_changes=changes)
+
+
+TABLE_LABELS = {"households": "农户", "persons": "家庭成员", "measures": "帮扶措施", "leads": "问题线索"}
+
+
+def describe_changes(changes: pd.DataFrame) -> list[str]:
+    """One line per province: what was recorded late and corrected, per roster table (counts, no names)."""
+    lines = []
+    for code, rows in changes.groupby("province_code", sort=True):
+        parts = [f"{TABLE_LABELS[t]} {kind} {n}" for (t, kind), n in rows.groupby(["table", "kind"]).size().items()]
+        lines.append(f"{code} {PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else ''}: {', '.join(parts)}")
+    return lines
 
 
 FIGURES_CHECK = Check("check figures", "release_figures", key="province_code", announce="problems")

@@ -23,8 +23,9 @@ class ReleaseOutcome(TypedDict, total=False):
     """What the release flow returns (an expired approval ends it in a Cancelled state instead)."""
 
     period: str
-    status: Literal["published", "unchanged", "rejected", "dry run"]
-    version: int  # published: the new version; unchanged: the published one
+    status: Literal["published", "unchanged", "rejected", "dry run", "reproduced", "differs"]
+    version: int  # published: the new version; unchanged: the published one; reproduced, differs: the one read
+    differing: list[str]  # reproduced, differs: the published cells (province:figure) that came out otherwise
     path: str  # published: the version folder
     draft: str  # dry run: the draft folder
     figures: dict[str, Any]  # published, dry run: the national figures
@@ -41,13 +42,17 @@ class Published:
     figures: dict[str, Any]
     path: str | None
     published_at: datetime | None
+    watermark: int | None  # the last roster batch its figures read (None: published before the roster kept it)
 
 
-def latest_published(engine: Engine, period: Period) -> Published | None:
+def latest_published(engine: Engine, period: Period, version: int | None = None) -> Published | None:
+    """The period's latest published version (or version `version`)."""
+    query = (select(Release.version, Release.figures, Release.path, Release.published_at, Release.watermark)
+             .where(Release.period == period.label, Release.status == "published"))
+    if version is not None:
+        query = query.where(Release.version == version)
     with engine.connect() as conn:
-        row = conn.execute(select(Release.version, Release.figures, Release.path, Release.published_at)
-                           .where(Release.period == period.label, Release.status == "published")
-                           .order_by(Release.version.desc()).limit(1)).first()
+        row = conn.execute(query.order_by(Release.version.desc()).limit(1)).first()
     return Published(*row) if row is not None else None
 
 
@@ -77,7 +82,7 @@ def version_folder(root: Path, period: Period, engine: Engine) -> tuple[int, Pat
 
 def record(engine: Engine, *, period: Period, status: str, figures: dict[str, Any], approval: Approval | None,
            run_id: str, version: int | None = None, path: Path | None = None,
-           files: dict[str, Any] | None = None, reason: str | None = None) -> None:
+           files: dict[str, Any] | None = None, reason: str | None = None, watermark: int | None = None) -> None:
     """One record per decision (published, rejected, blocked, expired), appended: the release table is the
     audit trail of who decided what, so no record replaces another."""
     now = datetime.now()
@@ -91,11 +96,11 @@ def record(engine: Engine, *, period: Period, status: str, figures: dict[str, An
             reviewer=approval.reviewer if approval else None,
             comment=comment,
             revision_note=(approval.revision_note or None) if approval else None,
-            path=str(path) if path else None, manifest=files, created_at=now,
+            path=str(path) if path else None, manifest=files, created_at=now, watermark=watermark,
             decided_at=now if approval else None, published_at=now if status == "published" else None))
         actor = (approval.reviewer or ("automatic approval" if approval.automatic else None)) if approval else None
         record_event(conn, f"release.{status}", actor or "approval timeout",
                      subject=f"{period.label} {period.release_type}", run_id=run_id, detail=comment,
-                     parameters={"version": version, "path": str(path) if path else None,
+                     parameters={"version": version, "path": str(path) if path else None, "watermark": watermark,
                                  "files": {n: f.get("sha256") for n, f in (files or {}).items()
                                            if isinstance(f, dict)}})

@@ -17,30 +17,34 @@ from tasks.runs.record import campaign_run_id, launched_by, start_run
 from tasks.runs.stage import CampaignContext, close_run
 from tasks.settings import Settings, get_settings
 from tasks.storage.engine import build_engine
+from tasks.storage.versions import latest_batch
 
 
 @contextmanager
 def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, params: BaseModel,
                  dry_run: bool = False, mode: str | None = None, today: date | None = None,
-                 settings: Settings | None = None) -> Iterator[CampaignContext]:
+                 settings: Settings | None = None, watermark: int | None = None) -> Iterator[CampaignContext]:
     """The run of `campaign` for `period` (and `mode`): claimed and recorded with its parameters and who
     launched it (a dry run records nothing and notifies nobody); its context yielded; then closed as
-    completed, or as failed with the error that ended it. A flow that ends otherwise (rejected, expired, some
+    completed, or as failed with the error that ended it. The run reads the roster as recorded up to
+    `watermark` (a published version's, to see it again), else up to the last batch recorded when it starts,
+    and records which. A flow that ends otherwise (rejected, expired, some
     provinces stopped) calls `close_run` itself first."""
     settings = settings or get_settings()
     engine = build_engine(settings)
     clock = datetime.now(settings.tz).replace(tzinfo=None)  # the run's own: what "in the future" means
     this_flow_run = flow_run.get_id()
+    watermark = watermark if watermark is not None else latest_batch(engine)
     if dry_run:
         run_id = campaign_run_id(campaign, period, mode)
     else:
         run_id = start_run(engine, campaign, period, mode, parameters=params.model_dump(mode="json"),
-                           launched_by=launched_by(), flow_run_id=this_flow_run)
+                           launched_by=launched_by(), flow_run_id=this_flow_run, watermark=watermark)
     ctx = CampaignContext(
         run_id=run_id, campaign=campaign, label=label, engine=engine,
         notifier=None if dry_run else build_notifier(settings, engine), output_dir=output_dir,
         today=today or clock.date(), clock=clock, flow_run_url=flow_run_url(this_flow_run, settings),
-        dry_run=dry_run, settings=settings)
+        dry_run=dry_run, settings=settings, watermark=watermark)
     try:
         yield ctx
     except Exception as exc:

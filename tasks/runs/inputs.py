@@ -10,6 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from tasks.model import KEYS
 from tasks.partitions.province_cut import Partition, in_other_parts
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
 from tasks.reference.provinces import PROVINCES
@@ -17,7 +18,6 @@ from tasks.runs.stage import CampaignContext, Check, StageOutcome, Submitted, ch
 from tasks.storage.reads import read_table, read_tables
 
 NO_ROWS = np.empty(0, dtype=np.intp)
-KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
 # Rows failing a critical rule are quarantined. Rules of scope "file" (a key repeated) are for county files:
 # the primary key keeps them here.
 RAW_CHECKS = {table: Check(f"validate {table}", f"{table}_raw", key=key, source=table, skip_scope="file")
@@ -78,12 +78,12 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
     """Read and check the roster of `provinces` (all when None), or of one `part` of a province; `announce`
     as in `checkpoint`; `scope` names the partition when the provinces are checked together."""
     engine = ctx.engine
+    as_of = as_of if as_of is not None else pd.Timestamp(ctx.today)
     with ctx.timed("read roster", scope=scope) as timing:
-        raw = read_tables(engine, [*KEYS, "monitoring_thresholds"], provinces, part=part)
+        raw = read_tables(engine, [*KEYS, "monitoring_thresholds"], provinces, part=part, view=ctx.roster_view(as_of))
         thresholds = raw.pop("monitoring_thresholds")
         timing["rows"] = sum(len(f) for f in raw.values())
         repeated = in_other_parts(engine, part, raw["persons"]["id_number"]) if part else None
-    as_of = as_of if as_of is not None else pd.Timestamp(ctx.today)
     with ctx.timed("derive facts", rows=timing["rows"], scope=scope):
         facts = {
             "households": household_facts(raw["households"], raw["persons"], raw["measures"], thresholds, as_of),

@@ -46,13 +46,14 @@ def this_process() -> str:
 
 def start_run(engine: Engine, kind: str, period: str, mode: str | None = None, *,
               parameters: dict[str, Any] | None = None, launched_by: str | None = None,
-              flow_run_id: str | None = None) -> str:
+              flow_run_id: str | None = None, watermark: int | None = None) -> str:
     """Claim the run of `kind` for `period` and `mode` for this process (recorded, or restarted), and return
     its id; RunRefused while another live process holds it."""
     run_id = campaign_run_id(kind, period, mode)
     values = {"kind": kind, "period": period, "mode": mode, "parameters": parameters or {},
               "launched_by": launched_by, "status": "running", "started_at": datetime.now(),
-              "finished_at": None, "flow_run_id": flow_run_id, "error": None, "holder": this_process()}
+              "finished_at": None, "flow_run_id": flow_run_id, "error": None, "holder": this_process(),
+              "watermark": watermark}
     subject = _subject(kind, period, mode)
     try:
         with_retries(lambda: _claim_racing(engine, run_id, values), f"start {subject}")

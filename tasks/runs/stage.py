@@ -26,6 +26,7 @@ from tasks.quality.results import CheckpointResult
 from tasks.quality.store import record_checkpoint
 from tasks.runs.record import finish_run
 from tasks.settings import Settings, get_settings
+from tasks.storage.versions import RosterView
 
 log = logging.getLogger(__name__)
 MAX_ACTIONS = 6
@@ -61,6 +62,9 @@ class CampaignContext:
     # check. Not `today`: a record of the as-of day itself, or made since, is not a defect (a close-out as of
     # 30 June runs on 1 July and sees leads reported on the 30th and verified since).
     clock: datetime | None = None
+    # The last roster batch the run reads (tasks.storage.versions): None, all of them. With the period's
+    # as-of day it says which version of each row the run sees.
+    watermark: int | None = None
 
     def __post_init__(self) -> None:
         if self.docs is None:
@@ -68,6 +72,10 @@ class CampaignContext:
         if self.clock is None:
             self.clock = datetime.now(self.settings.tz).replace(tzinfo=None)
         self.suite_parameters.setdefault("today", pd.Timestamp(self.clock))
+
+    def roster_view(self, as_of: date | pd.Timestamp | None) -> RosterView:
+        """The roster as it stood at the end of `as_of`, as recorded up to the run's watermark."""
+        return RosterView(pd.Timestamp(as_of).date() if as_of is not None else None, self.watermark)
 
     @contextmanager
     def timed(self, stage: str, rows: int | None = None, scope: str | None = None) -> Iterator[dict[str, Any]]:

@@ -75,6 +75,7 @@ class ScreeningSummary(ProvinceSummary):
     run_id: str
     dry_run: bool
     failed_provinces: dict[str, str]  # province -> why it stopped
+    roster_watermark: int | None  # the last roster batch read: to read the roster as this run saw it
     provinces: dict[str, ProvinceSummary]
     progress: NotRequired[dict | None]  # progress runs: entries new since the previous one
 

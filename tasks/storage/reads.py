@@ -15,9 +15,10 @@ from pyarrow import csv as pa_csv
 from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Float, Integer, Select, String, Table, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from tasks.model import metadata
+from tasks.model import HISTORY, KEYS, metadata
 from tasks.storage.retries import driver_connection
 from tasks.storage.sqlite_native import NativeReadError, read_arrow
+from tasks.storage.versions import VERSION_COLUMNS, RosterView, older_versions, resolve, seen_as_they_are
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +36,41 @@ def read_table(engine: Engine, name: str, provinces: Iterable[str] | None = None
 
 
 def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] | None = None,
-                columns: dict[str, list[str]] | None = None, part: RowRange | None = None) -> dict[str, pd.DataFrame]:
+                columns: dict[str, list[str]] | None = None, part: RowRange | None = None,
+                view: RosterView | None = None) -> dict[str, pd.DataFrame]:
     """Several tables at once (optionally of some provinces, or of one part of a province, and some columns),
-    each typed as the model says. On a SQLite file they are read together by one native reader
-    (tasks.storage.sqlite_native)."""
+    each typed as the model says; the roster tables as `view` sees them (tasks.storage.versions), else as
+    they are now. On a SQLite file they are read together by one native reader (tasks.storage.sqlite_native)."""
+    names = list(names)
+    if view is not None and not view.is_everything and (versioned := [n for n in names if n in HISTORY]):
+        return _read_as_of(engine, names, versioned, provinces, columns, part, view)
+    return _read(engine, names, provinces, columns, part)
+
+
+def _read_as_of(engine: Engine, names: list[str], versioned: list[str], provinces: Iterable[str] | None,
+                columns: dict[str, list[str]] | None, part: RowRange | None,
+                view: RosterView) -> dict[str, pd.DataFrame]:
+    """In the same read: the current rows `view` sees as they are (the database filters them), and the
+    older versions of the other rows (tasks.storage.versions: only those, a few per cent); then each of
+    those rows' version as `view` sees it."""
+    asked = dict(columns or {})
+    columns = dict(asked)
+    for name in versioned:
+        wanted = asked.get(name) or [c.name for c in metadata.tables[name].c if c.name not in VERSION_COLUMNS]
+        columns[name] = wanted
+        columns[HISTORY[name].name] = [*wanted, *(c for c in ("batch_id", "episode_on") if c not in wanted),
+                                       "superseded_by"]
+    frames = _read(engine, [*names, *(HISTORY[n].name for n in versioned)], provinces, columns, part, view)
+    for name in versioned:
+        frames[name] = resolve(frames[name], frames.pop(HISTORY[name].name), KEYS[name], view)
+    return frames
+
+
+def _read(engine: Engine, names: list[str], provinces: Iterable[str] | None,
+          columns: dict[str, list[str]] | None, part: RowRange | None,
+          view: RosterView | None = None) -> dict[str, pd.DataFrame]:
     provinces = list(provinces) if provinces is not None else None
-    queries = {name: _select(name, provinces, (columns or {}).get(name), part) for name in names}
+    queries = {name: _select(name, provinces, (columns or {}).get(name), part, view) for name in names}
     frames: dict[str, pd.DataFrame] = {}
     native = {n: q for n, (q, cols) in queries.items() if not any(isinstance(c.type, JSON) for c in cols)}
     if engine.dialect.name == "postgresql":
@@ -59,10 +89,15 @@ def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] |
 
 
 def _select(name: str, provinces: list[str] | None, columns: list[str] | None,
-            part: RowRange | None = None) -> tuple[Select, list]:
+            part: RowRange | None = None, view: RosterView | None = None) -> tuple[Select, list]:
     table = metadata.tables[name]
-    cols = [table.c[c] for c in columns] if columns else list(table.c)
+    # Which version a row is, is the reads' business (tasks.storage.versions), not the campaigns'.
+    cols = [table.c[c] for c in columns] if columns else [c for c in table.c if c.name not in VERSION_COLUMNS]
     query = select(*cols)
+    if view is not None and name in HISTORY:
+        query = query.where(seen_as_they_are(table, view))
+    elif view is not None and (of := table.info.get("versions_of")):
+        query, cols = older_versions(query, cols, table, metadata.tables[of], view)
     if provinces is not None:
         query = query.where(table.c.province_code.in_(provinces))
     if part is not None and (of_part := part.rows_of(table)) is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tasks.model import KEYS
 from tasks.privacy import CHECK_CHARS
 
 # Kinds of defect per table, with the column each one damages.
@@ -20,7 +21,6 @@ KINDS: dict[str, dict[str, str]] = {
     "measures": {"unknown_code": "category", "missing_field": "start_on"},
     "leads": {"unknown_code": "channel", "missing_field": "reported_at", "bad_checksum": "id_number"},
 }
-KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
 UNKNOWN = {"monitoring_type": "一般农户", "labour_skill": "半劳力", "category": "助学补贴", "channel": "wechat"}
 
 

@@ -13,6 +13,7 @@ from tasks.synthetic import activity, programme
 from tasks.synthetic.common import ProvinceContext, threshold_for
 from tasks.synthetic.counties import build_counties
 from tasks.synthetic.defects import inject_defects
+from tasks.synthetic.history import History, roster_history
 from tasks.synthetic.households import generate_households
 from tasks.synthetic.persons import generate_persons
 
@@ -26,6 +27,7 @@ class GeneratedProvince:
     code: str
     tables: dict[str, pd.DataFrame]
     defects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history: dict[str, History] = field(default_factory=dict)  # the roster tables' year of versions
 
     def counts(self) -> dict[str, int]:
         return {name: len(frame) for name, frame in self.tables.items()}
@@ -68,4 +70,7 @@ def generate_province(province: Province, households: int, year: int, seed: int,
     # Defects come last and from their own stream, so the clean data is the same at every rate.
     defect_rng = np.random.default_rng([seed, int(province.code), 1])
     defects = inject_defects(defect_rng, tables, defect_rate)
-    return GeneratedProvince(province.code, tables, defects)
+    # The year's versions last, from the data as damaged (a defect is in every version of its row), on a
+    # stream of their own: the roster at the year's end is the same with or without its history.
+    history = roster_history(np.random.default_rng([seed, int(province.code), 2]), year, tables)
+    return GeneratedProvince(province.code, tables, defects, history)

@@ -8,14 +8,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, select
 
-from tasks.model import metadata
+from tasks.model import HISTORY, RosterBatch, metadata
 from tasks.reference.provinces import PROVINCE_BY_CODE, PROVINCES, Province
 from tasks.storage.bulk import insert_frame
-from tasks.synthetic import allocate_households, generate_province
+from tasks.storage.versions import open_batch
+from tasks.synthetic import GeneratedProvince, allocate_households, generate_province
 from tasks.synthetic.generator import TABLES
+from tasks.synthetic.history import RECORDED_ON
 
 PROVINCE_COLUMN = {"counties": "province_code"}  # every seeded table has a province_code column
 
@@ -56,9 +59,10 @@ def seed_database(engine: Engine, households: int, provinces: tuple[Province, ..
     started = time.perf_counter()
     report = SeedReport(households, [p.code for p in provinces], year, seed, defect_rate)
     defect_logs = []
+    batches = _day_batches(engine, year)
     for code, n in allocate_households(households, provinces).items():
         generated = generate_province(PROVINCE_BY_CODE[code], n, year, seed, defect_rate)
-        _replace_province(engine, code, generated.tables, batch_rows)
+        _replace_province(engine, code, _with_batches(generated, batches), batch_rows)
         for name, count in generated.counts().items():
             report.rows[name] = report.rows.get(name, 0) + count
         defect_logs.append(generated.defects.assign(province_code=code))
@@ -71,13 +75,51 @@ def seed_database(engine: Engine, households: int, provinces: tuple[Province, ..
     return report
 
 
-def _replace_province(engine: Engine, code: str, tables: dict[str, pd.DataFrame], batch_rows: int) -> None:
+HISTORY_DAYS = 547  # the year and half the next: the last late versions of the year's events
+
+
+def _day_batches(engine: Engine, year: int) -> pd.Series:
+    """One batch per day of the generated history (day -> batch), numbered in day order; a second seed of
+    the same year uses the same batches, so its tables are the same."""
+    source = f"生成数据 {year}"
+    days = pd.date_range(f"{year}-01-01", periods=HISTORY_DAYS, freq="D")
     with engine.begin() as conn:
-        for name in reversed(TABLES):
+        known = dict(conn.execute(select(RosterBatch.recorded_at, RosterBatch.batch_id)
+                                  .where(RosterBatch.source == source)).all())
+        if len(known) < len(days):
+            for day in days:
+                if day.to_pydatetime() not in known:
+                    known[day.to_pydatetime()] = open_batch(conn, source, day.to_pydatetime())
+    return pd.Series({pd.Timestamp(day): batch for day, batch in known.items()}).sort_index()
+
+
+def _with_batches(generated: GeneratedProvince, batches: pd.Series) -> dict[str, pd.DataFrame]:
+    """The generated tables, the roster's as versions: each recorded day as its batch."""
+    tables = dict(generated.tables)
+    last = batches.index[-1]
+
+    def batch_of(days: pd.Series) -> np.ndarray:
+        return batches.reindex(pd.to_datetime(days).clip(upper=last)).to_numpy(dtype="int64")
+
+    for name, history in generated.history.items():
+        tables[name] = history.current.assign(batch_id=batch_of(history.current[RECORDED_ON])).drop(
+            columns=RECORDED_ON)
+        replaced = history.replaced
+        tables[HISTORY[name].name] = replaced.assign(
+            batch_id=batch_of(replaced[RECORDED_ON]), superseded_by=batch_of(replaced["superseded_on"])).drop(
+            columns=[RECORDED_ON, "superseded_on"])
+    return tables
+
+
+def _replace_province(engine: Engine, code: str, tables: dict[str, pd.DataFrame], batch_rows: int) -> None:
+    names = [*TABLES, *(HISTORY[n].name for n in HISTORY)]
+    with engine.begin() as conn:
+        for name in reversed(names):
             table = metadata.tables[name]
             conn.execute(delete(table).where(table.c[PROVINCE_COLUMN.get(name, "province_code")] == code))
-        for name in TABLES:
-            insert_frame(conn, metadata.tables[name], tables[name], batch_rows)
+        for name in names:
+            if name in tables:
+                insert_frame(conn, metadata.tables[name], tables[name], batch_rows)
 
 
 def _write_report(folder: Path, report: SeedReport, defects: pd.DataFrame) -> None:

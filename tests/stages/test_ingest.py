@@ -296,3 +296,26 @@ def test_a_lead_of_the_ingest_day_is_no_defect_and_one_of_the_next_day_is(roster
     report = ingest(roster, write_csv(tmp_path / "leads.csv", LEAD_HEADER_ZH, rows))
     assert (report.loaded, report.quarantined) == (1, 1)
     assert [r.split(":")[0] for r in report.reasons] == ["reported_at.not_future"]
+
+
+def test_a_lead_sent_again_verified_is_a_new_version_and_the_same_file_twice_none(roster, county, tmp_path):
+    """The ingest writes versions (tasks.storage.history_write): the pending lead stays in the history, the
+    verification is an event of its day, and a second file with the same rows changes nothing."""
+    from tasks.model import HISTORY
+    from tasks.storage.reads import read_tables
+    from tasks.storage.versions import RosterView
+
+    ingest(roster, write_csv(tmp_path / "a.csv", LEAD_HEADER_ZH, lead_rows(county, 3)))
+    verified = lead_rows(county, 3)
+    verified[0][9:12] = ["2023-04-20 10:00", "已核实", "纳入监测"]
+    ingest(roster, write_csv(tmp_path / "b.csv", LEAD_HEADER_ZH, verified))
+    ingest(roster, write_csv(tmp_path / "c.csv", LEAD_HEADER_ZH, [*verified, []]))  # other bytes, same rows
+    with roster.connect() as conn:
+        replaced = conn.execute(select(HISTORY["leads"].c.lead_no, HISTORY["leads"].c.status)
+                                .where(HISTORY["leads"].c.lead_no.like("L%"))).all()  # not the seed's
+    assert replaced == [(f"L{county}000001", "pending")]
+    now = read_table(roster, "leads", columns=["lead_no", "change", "episode_on"]).set_index("lead_no")
+    assert now.loc[f"L{county}000001", "change"] == "event"
+    assert now.loc[f"L{county}000001", "episode_on"] == pd.Timestamp("2023-04-20")
+    as_of_april_10 = read_tables(roster, ["leads"], view=RosterView(date(2023, 4, 10)))["leads"]
+    assert as_of_april_10.set_index("lead_no").loc[f"L{county}000001", "status"] == "pending"
