@@ -7,6 +7,8 @@ reports → messages. One Prefect task per stage, and per partition for the rost
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -37,9 +39,11 @@ from tasks.assessment.report import (
 from tasks.notify.hooks import failure_hook
 from tasks.partitions.plan import plan
 from tasks.partitions.runner import SettingsTaskRunner
+from tasks.runs.as_of import describe_changes
 from tasks.runs.campaign import campaign_run
 from tasks.runs.stage import CampaignContext, StageFailed, checkpoint
 from tasks.settings import get_settings
+from tasks.storage.changes import changed_since
 from tasks.storage.retries import TRANSIENT_RETRIES
 
 
@@ -57,6 +61,15 @@ def check_configuration(ctx: CampaignContext, config) -> None:
 
 
 @task(name="score provinces and key counties", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
+def revised_records(ctx: CampaignContext, params: AssessmentParams) -> list[str]:
+    """Per province, the records of the year recorded late or corrected since the last completed assessment
+    of the year read the roster: why its scores may differ from that run's (empty: nothing of the year)."""
+    previous = ctx.previous_watermark
+    if previous is None or ctx.watermark is None or ctx.watermark <= previous:
+        return []
+    return describe_changes(changed_since(ctx.engine, previous, date(params.year, 12, 31), params.province_codes))
+
+
 def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: RosterCounts,
           config) -> AssessmentResult:
     """Indicators, scores, grade, rank, red line, lagging key counties; then the output checkpoints."""
@@ -69,7 +82,8 @@ def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: 
     checkpoint(ctx, SCORES_CHECK, result.ranking)
     checkpoint(ctx, INDICATOR_SCORES_CHECK, result.indicators)
     result.header = {"campaign": "assessment", "run_id": ctx.run_id, "dry_run": params.dry_run,
-                     "provinces_in_scope": len(params.province_codes), "roster_watermark": ctx.watermark}
+                     "provinces_in_scope": len(params.province_codes), "roster_watermark": ctx.watermark,
+                     "revised_records": revised_records(ctx, params)}
     return result
 
 

@@ -40,6 +40,7 @@ class AssessmentSummary(TypedDict):
     dry_run: bool
     provinces_in_scope: int
     roster_watermark: int | None  # the last roster batch read: to read the roster as this run saw it
+    revised_records: list[str]  # per province, the year's records recorded late or corrected since the last run
     year: int
     provinces: dict[str, dict[str, Any]]  # per province: total, grade, rank, red line, weakest, indicators
     national_checks: list[dict[str, Any]]
@@ -162,5 +163,7 @@ def summary_markdown(label: str, result: AssessmentResult, folder: str | None) -
              f"- 规模性返贫风险 red line: {'、'.join(ranking.loc[ranking['red_line'], 'province']) or '无 none'}",
              f"- 滞后重点县 lagging key counties: {lagging}",
              *[f"- {c['label']}: {'达到 met' if c['passed'] else '未达到 NOT met'}" for c in result.national_checks],
+             *[f"- 上次评估后补报、更正 revised since the last run: {r}"
+               for r in result.header.get("revised_records", [])],
              f"- 报告 reports: {folder or '(试运行，未写报告 / dry run)'}"]
     return "\n".join(lines)

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table
 
 from tasks.model import KEYS, metadata
-from tasks.model.history import VERSION_COLUMNS
+from tasks.model.history import LABELS, VERSION_COLUMNS
 from tasks.reference import codes
 from tasks.reference.codes import CodeTable
 
 KINDS = ("households", "persons", "measures", "leads")
-KIND_LABELS = {"households": "农户", "persons": "家庭成员", "measures": "帮扶措施", "leads": "问题线索"}
+KIND_LABELS = LABELS
 # The key a row is upserted by (户编号, 证件号码, 措施编号, 线索编号): a resubmission replaces the row.
 NATURAL_KEYS = {"households": "household_no", "persons": "id_number", "measures": "measure_no", "leads": "lead_no"}
 PRIMARY_KEYS = KEYS

@@ -30,6 +30,7 @@ VERSION_COLUMNS = ("batch_id", "change", "episode_on")
 # Each roster table by its key: the history's primary key is (key, batch).
 VERSIONED = {"households": Household, "persons": Person, "measures": Measure, "leads": Lead}
 KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}
+LABELS = {"households": "农户", "persons": "家庭成员", "measures": "帮扶措施", "leads": "问题线索"}  # as people say
 
 
 def _history_of(name: str) -> Table:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.release.approval import Approval, Decision
 from tasks.release.checks import (
     Suppression,
@@ -31,6 +30,7 @@ from tasks.release.figures import (
 from tasks.release.period import Period
 from tasks.release.publish import latest_published, previous_release_figures, record
 from tasks.release.render import Draft, show
+from tasks.runs.as_of import describe_changes
 from tasks.runs.stage import CampaignContext, Check, StageFailed, checkpoint
 from tasks.storage.changes import changed_since
 
@@ -143,16 +143,6 @@ def compute_release(ctx: CampaignContext, period: Period, tables: dict[str, pd.D
                         published.figures if published else None, last_year_source=source, record_changes=changes)
 
 
-TABLE_LABELS = {"households": "农户", "persons": "家庭成员", "measures": "帮扶措施", "leads": "问题线索"}
-
-
-def describe_changes(changes: pd.DataFrame) -> list[str]:
-    """One line per province: what was recorded late and corrected, per roster table (counts, no names)."""
-    lines = []
-    for code, rows in changes.groupby("province_code", sort=True):
-        parts = [f"{TABLE_LABELS[t]} {kind} {n}" for (t, kind), n in rows.groupby(["table", "kind"]).size().items()]
-        lines.append(f"{code} {PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else ''}: {', '.join(parts)}")
-    return lines
 
 
 FIGURES_CHECK = Check("check figures", "release_figures", key="province_code", announce="problems")

@@ -3,14 +3,17 @@ it runs on. A fact dated after that day is outside the period, not a defect: a l
 verified since was pending then; a household identified since was not monitored then; one whose risk was
 eliminated since was still at risk. ("In the future", a defect, means after the run's own clock: the checks.)
 
-What the roster cannot tell from its dates yet (a person's labour capacity, a changed code) is today's; the
-roster history of the time-model issue will answer those."""
+Which version of each row stood then (a person's months of work, a corrected record) is the read's business:
+tasks.storage.versions. Here, the dates; and how a revision's records are told to people."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pandas as pd
+
+from tasks.model.history import LABELS
+from tasks.reference.provinces import PROVINCE_BY_CODE
 
 
 def period_end(as_of: date | pd.Timestamp) -> pd.Timestamp:
@@ -46,3 +49,12 @@ def households_as_of(households: pd.DataFrame, end: pd.Timestamp) -> pd.DataFram
     out.loc[eliminated_since, "elimination_way"] = None
     out.loc[eliminated_since, "eliminated_on"] = pd.NaT
     return out
+
+
+def describe_changes(changes: pd.DataFrame) -> list[str]:
+    """One line per province: what was recorded late and corrected, per roster table (counts, no names)."""
+    lines = []
+    for code, rows in changes.groupby("province_code", sort=True):
+        parts = [f"{LABELS[t]} {kind} {n}" for (t, kind), n in rows.groupby(["table", "kind"]).size().items()]
+        lines.append(f"{code} {PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else ''}: {', '.join(parts)}")
+    return lines

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from tasks.notify import build_notifier
 from tasks.notify.hooks import flow_run_url
-from tasks.runs.record import campaign_run_id, launched_by, start_run
+from tasks.runs.record import campaign_run_id, completed_watermark, launched_by, start_run
 from tasks.runs.stage import CampaignContext, close_run
 from tasks.settings import Settings, get_settings
 from tasks.storage.engine import build_engine
@@ -35,6 +35,7 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
     clock = datetime.now(settings.tz).replace(tzinfo=None)  # the run's own: what "in the future" means
     this_flow_run = flow_run.get_id()
     watermark = watermark if watermark is not None else latest_batch(engine)
+    previous = completed_watermark(engine, campaign_run_id(campaign, period, mode))  # before the claim replaces it
     if dry_run:
         run_id = campaign_run_id(campaign, period, mode)
     else:
@@ -44,7 +45,7 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
         run_id=run_id, campaign=campaign, label=label, engine=engine,
         notifier=None if dry_run else build_notifier(settings, engine), output_dir=output_dir,
         today=today or clock.date(), clock=clock, flow_run_url=flow_run_url(this_flow_run, settings),
-        dry_run=dry_run, settings=settings, watermark=watermark)
+        dry_run=dry_run, settings=settings, watermark=watermark, previous_watermark=previous)
     try:
         yield ctx
     except Exception as exc:

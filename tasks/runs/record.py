@@ -40,6 +40,13 @@ def campaign_run_id(kind: str, period: str, mode: str | None = None) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}|{period}|{mode or ''}"))
 
 
+def completed_watermark(engine: Engine, run_id: str) -> int | None:
+    """The roster watermark the run's last completed run read (None: never completed, or before watermarks)."""
+    with engine.connect() as conn:
+        return conn.execute(select(CampaignRun.watermark).where(CampaignRun.id == run_id,
+                                                                CampaignRun.status == "completed")).scalar()
+
+
 def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

@@ -65,6 +65,7 @@ class CampaignContext:
     # The last roster batch the run reads (tasks.storage.versions): None, all of them. With the period's
     # as-of day it says which version of each row the run sees.
     watermark: int | None = None
+    previous_watermark: int | None = None  # what the same campaign's last completed run of the period read
 
     def __post_init__(self) -> None:
         if self.docs is None:

@@ -125,14 +125,14 @@ def test_a_backfilled_first_quarter_sees_its_own_state(roster):
 
 def test_an_assessment_run_again_later_is_the_same_unless_its_year_was_corrected(roster, tmp_path):
     params = AssessmentParams(year=2023, provinces=["52 贵州省", "53 云南省"], dry_run=True)
-    first = annual_assessment(params)
+    first = annual_assessment(params.model_copy(update={"dry_run": False}))  # completed: its watermark recorded
     # March 2024: events of 2024 (identifications, eliminations) are recorded.
     h = households(roster)
     record(roster, h[h["monitoring_type"].isna()].head(5).assign(
         monitoring_type="marginal", risk_status="at_risk", identified_on=pd.Timestamp("2024-02-20")),
         date(2024, 3, 5))
     again = annual_assessment(params)
-    assert again["provinces"] == first["provinces"]
+    assert again["provinces"] == first["provinces"] and again["revised_records"] == []
     h = households(roster)
     wrong = h[h["province_code"].eq("53") & h["identified_on"].between("2023-01-01", "2023-12-31")
               & h["risk_status"].eq("at_risk")].head(3)
@@ -140,3 +140,4 @@ def test_an_assessment_run_again_later_is_the_same_unless_its_year_was_corrected
     corrected = annual_assessment(params)
     assert corrected["provinces"]["52"] == first["provinces"]["52"]
     assert corrected["provinces"]["53"] != first["provinces"]["53"]
+    assert corrected["revised_records"] == ["53 云南省: 农户 更正 3"]
