@@ -60,7 +60,6 @@ def check_configuration(ctx: CampaignContext, config) -> None:
     checkpoint(ctx, WEIGHTS_CHECK, indicator_weights(config))
 
 
-@task(name="score provinces and key counties", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def revised_records(ctx: CampaignContext, params: AssessmentParams) -> list[str]:
     """Per province, the records of the year recorded late or corrected since the last completed assessment
     of the year read the roster: why its scores may differ from that run's (empty: nothing of the year)."""
@@ -70,6 +69,7 @@ def revised_records(ctx: CampaignContext, params: AssessmentParams) -> list[str]
     return describe_changes(changed_since(ctx.engine, previous, date(params.year, 12, 31), params.province_codes))
 
 
+@task(name="score provinces and key counties", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: RosterCounts,
           config) -> AssessmentResult:
     """Indicators, scores, grade, rank, red line, lagging key counties; then the output checkpoints."""

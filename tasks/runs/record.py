@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tasks.model import CampaignRun
+from tasks.model import AuditEvent, CampaignRun
 from tasks.runs.audit import record_event
 from tasks.storage.retries import with_retries
 
@@ -41,10 +41,17 @@ def campaign_run_id(kind: str, period: str, mode: str | None = None) -> str:
 
 
 def completed_watermark(engine: Engine, run_id: str) -> int | None:
-    """The roster watermark the run's last completed run read (None: never completed, or before watermarks)."""
+    """The roster watermark the run's last completed run read (None: never completed, or before watermarks).
+    From the audit trail: the run's own row is replaced when it starts again, and a failed rerun must not
+    lose what the last completed one read."""
+    query = (select(AuditEvent.parameters).where(AuditEvent.campaign_run_id == run_id,
+                                                 AuditEvent.action == "run.finished")
+             .order_by(AuditEvent.id.desc()))
     with engine.connect() as conn:
-        return conn.execute(select(CampaignRun.watermark).where(CampaignRun.id == run_id,
-                                                                CampaignRun.status == "completed")).scalar()
+        for (parameters,) in conn.execute(query):
+            if (parameters or {}).get("status") == "completed":
+                return parameters.get("watermark")
+    return None
 
 
 def this_process() -> str:
@@ -128,14 +135,14 @@ def finish_run(engine: Engine, run_id: str, status: str, error: str | None = Non
 def _finish(engine: Engine, run_id: str, status: str, error: str | None) -> None:
     with engine.begin() as conn:
         held = conn.execute(select(CampaignRun.kind, CampaignRun.period, CampaignRun.mode, CampaignRun.launched_by,
-                                   CampaignRun.holder).where(CampaignRun.id == run_id)).first()
+                                   CampaignRun.holder, CampaignRun.watermark).where(CampaignRun.id == run_id)).first()
         if held is None or held.holder not in (None, this_process()):
             return
         conn.execute(update(CampaignRun).where(CampaignRun.id == run_id).values(
             status=status, finished_at=datetime.now(), error=error, holder=None))
         record_event(conn, "run.finished", held.launched_by,
                      subject=_subject(held.kind, held.period, held.mode), run_id=run_id,
-                     parameters={"status": status}, detail=error)
+                     parameters={"status": status, "watermark": held.watermark}, detail=error)
 
 
 def _subject(kind: str, period: str, mode: str | None) -> str:

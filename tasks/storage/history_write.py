@@ -89,12 +89,14 @@ def classify(name: str, before: pd.DataFrame, after: pd.DataFrame,
             continue
         changed = _column_differs(before[column], after[column])
         if column in NEWS[name]:
-            news |= changed
+            news |= changed & ~explained[column]  # risk codes set with an identification are the identification's
         correction |= changed & ~explained[column] & (column not in NEWS[name])
     recorded = pd.Timestamp(recorded_on).as_unit("s")
     day = day.where(~news | (day.notna() & (day >= recorded)), recorded)
     change = np.where(correction, "correction", "event")
-    episode = day.where(~correction, pd.to_datetime(before["episode_on"]).astype("datetime64[s]"))
+    # A correction keeps the day of the version it corrects; one sent with an event or news takes their day,
+    # so that the event is not seen in the periods before it.
+    episode = day.where(~correction | day.notna(), pd.to_datetime(before["episode_on"]).astype("datetime64[s]"))
     return change, episode
 
 

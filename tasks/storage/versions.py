@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, Select, Table, and_, exists, func, insert, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -66,32 +68,44 @@ def seen_as_they_are(table: Table, view: RosterView) -> ColumnElement[bool]:
 def older_versions(query: Select, cols: list, history: Table, current: Table,
                    view: RosterView) -> tuple[Select, list]:
     """`query` of `history` narrowed to the versions `resolve` chooses from: recorded by the watermark, of
-    rows whose current version the view does not see as it is; with whether the row's current version was
-    recorded by then (`current_recorded`)."""
+    rows whose current version the view does not see as it is; with whether the row was there at the
+    watermark (`alive`: a version of it recorded by then and not replaced by then), asked of the whole
+    table, since a province or a part of one filters the versions (a corrected province moves a row)."""
     key = KEYS[current.name]
-    recorded = [func.coalesce(current.c.batch_id, 0) <= view.watermark] if view.watermark is not None else []
-    current_recorded = exists().where(current.c[key] == history.c[key], *recorded).label("current_recorded")
+    if view.watermark is None:
+        alive = exists().where(current.c[key] == history.c[key])
+    else:
+        other = history.alias("other")
+        alive = or_(exists().where(current.c[key] == history.c[key],
+                                   func.coalesce(current.c.batch_id, 0) <= view.watermark),
+                    exists().where(other.c[key] == history.c[key], other.c.batch_id <= view.watermark,
+                                   other.c.superseded_by > view.watermark))
+    alive = alive.label("alive")
     seen = exists().where(current.c[key] == history.c[key], seen_as_they_are(current, view))
-    query = query.add_columns(current_recorded).where(~seen)
+    query = query.add_columns(alive).where(~seen)
     if view.watermark is not None:
         query = query.where(history.c.batch_id <= view.watermark)
-    return query, [*cols, current_recorded]
+    return query, [*cols, alive]
 
 
 def resolve(seen: pd.DataFrame, older: pd.DataFrame, key: str, view: RosterView) -> pd.DataFrame:
     """The rows `view` sees: `seen` (current rows it sees as they are) and, of the other rows, the last
     version in `older` (their versions by the watermark, from `older_versions`) whose episode began by the
-    as-of day; a row removed by the watermark (its last version replaced by then, by no row then recorded)
-    is left out, as is one first recorded after it (no older version)."""
+    as-of day; a row not there at the watermark (first recorded after it, or removed by then) is left out."""
     if older.empty:
         return seen
-    latest = older.sort_values("batch_id", kind="stable").drop_duplicates(key, keep="last")
-    replaced_by_then = latest["superseded_by"] <= (view.watermark if view.watermark is not None else np.inf)
-    gone = latest[key][replaced_by_then & ~latest["current_recorded"].astype(bool)]
-    candidates = older[_in_period(older, view) & ~older[key].isin(gone).to_numpy(dtype=bool)]
+    candidates = older[_in_period(older, view) & older["alive"].astype(bool).to_numpy()]
     chosen = candidates.sort_values("batch_id", kind="stable").drop_duplicates(key, keep="last")
     if chosen.empty:
         return seen
+    # A load committed between the read of the current rows and that of the history moved a row seen as it
+    # was into the history: it was read twice, the same version; keep the first.
+    if seen.empty:
+        return chosen[seen.columns].reset_index(drop=True)
+    seen_keys = pa.array(seen[key])
+    twice = pc.is_in(seen_keys, value_set=pa.array(chosen[key].to_numpy(dtype=object), type=seen_keys.type))
+    if pc.any(twice).as_py():
+        chosen = chosen[~chosen[key].isin(pc.filter(seen_keys, twice).to_pylist()).to_numpy(dtype=bool)]
     return pd.concat([seen, chosen[seen.columns]], ignore_index=True)
 
 

@@ -105,8 +105,10 @@ def _person_versions(rng, p: pd.DataFrame, start, end) -> list[pd.DataFrame]:
     rows = p[changed]
     before = (months[changed] - rng.integers(1, 7, len(rows))).clip(lower=0).astype("Int64")
     when = start + pd.to_timedelta(rng.integers(14, 350, len(rows)), unit="D")
+    recorded = when + _lag(rng, len(rows))
+    # News without a date of its own: of the day it was recorded, as the ingest dates it (tasks.model.history).
     return [_version(rows, np.full(len(rows), start), "new", months_employed=before),
-            _version(rows, when + _lag(rng, len(rows)), "event", when)]
+            _version(rows, recorded, "event", recorded)]
 
 
 def _measure_versions(rng, m: pd.DataFrame, start, end) -> list[pd.DataFrame]:

@@ -92,6 +92,9 @@ def test_a_person_registered_again_under_another_number_replaces_the_old_row(eng
     ({"phone": "13800000000"}, ("event", "2023-08-20")),  # news without a date: the day it was recorded
     ({"identified_on": pd.Timestamp("2023-05-01")}, ("correction", None)),  # a date moved
     ({"county_code": "520199"}, ("correction", None)),
+    # A correction sent with an event: of the event's day, so the event is not seen before it.
+    ({"county_code": "520199", "eliminated_on": pd.Timestamp("2023-07-03"), "risk_status": "eliminated"},
+     ("correction", "2023-07-03")),
     ({"eliminated_on": pd.Timestamp("2023-06-15"), "risk_status": "eliminated", "elimination_way": "stable"},
      ("event", "2023-06-15")),  # late news of June: seen in Q2 as revised
 ])
@@ -102,3 +105,44 @@ def test_what_a_change_is(engine, change, expected):
         "household_no").loc["H2"]
     assert row["change"] == expected[0]
     assert (None if pd.isna(row["episode_on"]) else row["episode_on"].strftime("%Y-%m-%d")) == expected[1]
+
+
+def test_a_late_identification_with_its_risk_codes_is_of_the_day_it_happened(engine):
+    """Risk codes set with an identification belong to it: the version is of the identification's day, so a
+    June identification recorded in August is in the second quarter (a revision of it), not the third."""
+    write(engine, households(), date(2023, 4, 1))
+    second, _ = write(engine, households(H1={"monitoring_type": "edge", "identified_on": pd.Timestamp("2023-06-20"),
+                                             "risk_status": "at_risk", "risk_code_1": "01"}), date(2023, 8, 10))
+    row = read_table(engine, "households", columns=["household_no", "episode_on"]).set_index("household_no")
+    assert row.loc["H1", "episode_on"] == pd.Timestamp("2023-06-20")
+    assert seen(engine, RosterView(Q2, second)).loc["H1", "monitoring_type"] == "edge"
+
+
+def test_a_row_moved_to_another_province_stays_in_a_read_of_its_first_province(engine):
+    """Which version a province's read sees is decided on the whole table: a later correction of the
+    province must not hide the row from a read of the province it was in."""
+    write(engine, households(), date(2023, 4, 1))
+    write(engine, households(H3={"monitoring_type": "edge", "identified_on": pd.Timestamp("2023-07-15"),
+                                 "risk_status": "at_risk"}), date(2023, 7, 20))
+    third, _ = write(engine, households(H3={"monitoring_type": "edge", "identified_on": pd.Timestamp("2023-07-15"),
+                                            "risk_status": "at_risk", "province_code": "53"}), date(2023, 8, 1))
+    write(engine, households(H3={"monitoring_type": "edge", "identified_on": pd.Timestamp("2023-07-15"),
+                                 "risk_status": "at_risk", "province_code": "53", "phone": "13900000000"}),
+          date(2023, 9, 1))
+    in_52 = read_tables(engine, ["households"], provinces=["52"], view=RosterView(Q2, third))["households"]
+    assert "H3" in set(in_52["household_no"])
+    assert sorted(read_tables(engine, ["households"], view=RosterView(Q2, third))["households"]["household_no"]) \
+        == ["H1", "H2", "H3"]
+
+
+def test_a_failed_rerun_keeps_what_the_last_completed_run_read(engine):
+    """What the last completed run of a period read is the baseline of the next run's revised records: a
+    rerun that fails in between must not lose it (the run's row is replaced when it starts again)."""
+    from tasks.runs.record import campaign_run_id, completed_watermark, finish_run, start_run
+
+    run_id = start_run(engine, "assessment", "2023", watermark=5)
+    finish_run(engine, run_id, "completed")
+    assert completed_watermark(engine, run_id) == 5
+    start_run(engine, "assessment", "2023", watermark=9)
+    finish_run(engine, run_id, "failed", error="boom")
+    assert completed_watermark(engine, campaign_run_id("assessment", "2023")) == 5
