@@ -40,7 +40,7 @@ def bare_screening(database_url: str, year: int = 2023, as_of: date = date(2023,
     # The campaign's own core (tasks.screening.core), on the whole roster at once, with the one threshold
     # lookup the input stage's facts use.
     h = tables["households"]
-    h["threshold"] = threshold_of(h, tables["monitoring_thresholds"])
+    h["threshold"] = threshold_of(h, tables["monitoring_thresholds"], year)
     lists, _ = screen_province(tables, date(year, 4, 1), stamp, rules)
     seconds["screen"] = time.perf_counter() - mark
 

@@ -39,7 +39,7 @@ def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: p
         h[f"{prefix}net_income_gap"] = (h[f"{prefix}net_income"] - parts).abs()
         size = h["household_size"].astype(float).where(h["household_size"] > 0)
         h[f"{prefix}per_capita_gap"] = (h[f"{prefix}per_capita_net_income"] - h[f"{prefix}net_income"] / size).abs()
-    h["threshold"] = threshold_of(h, thresholds)
+    h["threshold"] = threshold_of(h, thresholds, pd.Timestamp(as_of).year)
     h["labour_class"] = labour_class(persons, at, n)
     development = active_measures(measures, as_of, DEVELOPMENT_CATEGORIES)
     development_at = household_positions(h, development)
@@ -56,11 +56,12 @@ def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: p
     return h
 
 
-def threshold_of(households: pd.DataFrame, thresholds: pd.DataFrame) -> np.ndarray:
-    """Each household's monitoring threshold (监测范围): its province's, for its income year (NaN if none)."""
-    by_year = thresholds.set_index(["province_code", "year"])["threshold"]
-    return by_year.reindex(pd.MultiIndex.from_arrays([households["province_code"], households["income_year"]])
-                           ).to_numpy()
+def threshold_of(households: pd.DataFrame, thresholds: pd.DataFrame, year: int) -> np.ndarray:
+    """Each household's monitoring threshold (监测范围): its province's for the campaign's `year` (NaN if the
+    province has none). Not by the household's 收入年度: the national system has no such field, and a blank
+    one would leave the household without a threshold."""
+    of_year = thresholds[thresholds["year"] == year].drop_duplicates("province_code").set_index("province_code")
+    return of_year["threshold"].reindex(households["province_code"]).to_numpy(dtype=float)
 
 
 def _flagged(frame: pd.DataFrame, columns: list[str], test, show_values: bool = False) -> pd.Series:

@@ -45,7 +45,10 @@ def screen_risks(households: pd.DataFrame, leads: pd.DataFrame, threshold: pd.Se
     h = households
     pc, prev = h["per_capita_net_income"].astype(float), h["prev_per_capita_net_income"].astype(float)
     t = threshold.astype(float)
-    net = h["net_income"].astype(float)
+    # 家庭纯收入 left blank: per-capita income × household size, as the per-capita figure itself implies.
+    net = h["net_income"].astype(float).fillna(
+        h["per_capita_net_income"].astype(float) * h["household_size"].astype(float)
+        if "household_size" in h else np.nan)
     oop = h["compliant_oop_expenditure"].astype(float).fillna(0)
     verified = leads[leads["status"].isin(["verified", "closed"]) & leads["outcome"].ne("no_risk")
                      & leads["risk_code"].notna() & leads["matched_household_no"].notna()]

@@ -16,7 +16,7 @@ from tasks.settings import Settings
 from tasks.synthetic.counties import build_counties
 from tasks.synthetic.seed import parse_provinces, seed_database
 
-TODAY = date(2026, 11, 28)
+TODAY = date(2023, 11, 28)  # the seeded year: its monitoring thresholds are loaded
 
 
 def make_context(engine, tmp_path: Path, settings: Settings | None = None, run: str = "test") -> CampaignContext:

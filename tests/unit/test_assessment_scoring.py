@@ -112,7 +112,7 @@ def build_tables() -> dict[str, pd.DataFrame]:
     counties = _frame("counties", ["code", "name", "province_code", "is_former_poor", "is_key_assistance"], [
         ("520121", "甲县", "52", True, True), ("520122", "乙县", "52", True, False),
         ("532101", "丙县", "53", True, True), ("532102", "丁县", "53", True, True)])
-    households["threshold"] = threshold_of(households, thresholds)  # as the input stage's facts carry it
+    households["threshold"] = threshold_of(households, thresholds, 2023)  # as the input stage's facts carry it
     return {"households": households, "persons": persons, "measures": measures, "leads": leads,
             "linkage_funds": funds, "employment": employment, "microcredit_loans": loans,
             "training_enrolments": training, "monitoring_thresholds": thresholds, "counties": counties}
@@ -384,7 +384,7 @@ def test_red_line_counts_the_screenings_candidates():
     ])
     thresholds = _frame("monitoring_thresholds", ["province_code", "year", "threshold"],
                         [("52", 2023, 6000.0), ("53", 2023, 6000.0)])
-    households["threshold"] = threshold_of(households, thresholds)
+    households["threshold"] = threshold_of(households, thresholds, 2023)
     households[["identified_on", "eliminated_on"]] = pd.NaT  # A3 was monitored before the year began
     leads[["accepted_at", "verified_at"]] = pd.NaT  # L1 was verified within the year
     shares = new_candidates_share({"households": households, "persons": persons, "leads": leads,

@@ -68,3 +68,13 @@ def test_first_positions_finds_each_values_first_row_whichever_way_it_hashes(wan
     assert -1 in expected and max(expected) >= 0  # both outcomes occur
     assert first_positions(keys, pd.Series(["nowhere", None], dtype="str")).tolist() == [-1, -1]
     assert first_positions(keys.iloc[:0], pd.Series(["K1"], dtype="str")).tolist() == [-1]
+
+
+def test_the_threshold_is_the_campaigns_years_whatever_the_income_year_says():
+    """Issue 19, rule 1: 收入年度 is no national-system field; blank or of another year, the household gets
+    its province's threshold of the campaign's year (here 2023), never none."""
+    households, persons, measures, _ = frames()
+    households["income_year"] = pd.array([None, 2022, 2023], dtype="Int64")
+    thresholds = pd.DataFrame({"province_code": ["52", "52"], "year": [2022, 2023], "threshold": [6300.0, 6600.0]})
+    h = household_facts(households, persons, measures, thresholds, as_of=date(2023, 6, 30))
+    assert h["threshold"].tolist() == [6600.0, 6600.0, 6600.0]

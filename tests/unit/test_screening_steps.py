@@ -151,3 +151,12 @@ def test_published_lists_are_masked_and_the_output_check_would_catch_a_leak():
     assert published["证件号码"].tolist() == ["110105********002X"] and published["姓名"].tolist() == ["欧***"]
     assert not unmasked_id_check({"unmatched_leads": published})["has_unmasked_id"].any()
     assert unmasked_id_check({"unmatched_leads": leads})["has_unmasked_id"].all()
+
+
+def test_rigid_expenditure_without_net_income_uses_per_capita_income_times_size():
+    """Issue 19, rule 2: 家庭纯收入 blank is per-capita income × size (8,000 × 3 = 24,000): 12,000 of
+    compliant expenditure is half of it, rigid; 11,999 is not."""
+    h = households(is_poverty_alleviated=[False, False], net_income=[None, None], household_size=[3, 3],
+                   per_capita_net_income=[8000.0, 8000.0], prev_per_capita_net_income=[8000.0, 8000.0],
+                   compliant_oop_expenditure=[12000.0, 11999.0])
+    assert screen(h) == {"H0": ("sudden", "rigid_expenditure")}
