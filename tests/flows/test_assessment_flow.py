@@ -131,7 +131,7 @@ def test_a_year_without_programme_data_is_not_scored(prefect_harness, seeded):
 
     # The year's first missing piece stops it: its monitoring thresholds (the threshold is the campaign
     # year's), before its linkage funds.
-    with pytest.raises(StageFailed, match="threshold.known|no linkage_funds rows for 2030"):
+    with pytest.raises(StageFailed, match=r"threshold\.known|no linkage_funds rows for 2030"):
         annual_assessment(AssessmentParams(year=2030, provinces=["52 贵州省"]))
 
 
