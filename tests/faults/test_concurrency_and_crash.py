@@ -78,7 +78,7 @@ def test_runs_are_in_the_audit_trail_with_actor_time_and_parameters(engine):
     assert set(trail["actor"]) == {"coordinator via deployment annual-assessment"}
     assert (trail["campaign_run_id"] == run_id).all() and (trail["subject"] == "assessment 2023").all()
     started, finished = (db_json(v) for v in trail["parameters"])
-    assert started == {"year": 2023, "provinces": ["52"]} and finished == {"status": "failed"}
+    assert started == {"year": 2023, "provinces": ["52"]} and finished == {"status": "failed", "watermark": None}
     assert trail["detail"].iloc[1] == "threshold missing for 52"
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM audit_events WHERE at IS NULL")).scalar() == 0
