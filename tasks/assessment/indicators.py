@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 
 from tasks.assessment.config import AssessmentConfig
-from tasks.quality.derive import active_measures, household_positions, labour_class
-from tasks.reference.codes import DEVELOPMENT_CATEGORIES, FULL_LABOUR, SAFETY_NET_CATEGORIES
+from tasks.quality.derive import active_measures, household_positions, labour_class, safety_net_cover
+from tasks.reference.codes import DEVELOPMENT_CATEGORIES, FULL_LABOUR
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.runs.as_of import households_as_of, period_end
 
@@ -159,7 +159,7 @@ def household_flags(tables: dict[str, pd.DataFrame], year: int, config: Assessme
     monitored = h["monitoring_type"].notna().to_numpy()
     eliminated = h["risk_status"].eq("eliminated").fillna(False).to_numpy(dtype=bool)
     development = _has_row(h, active_measures(tables["measures"], as_of, DEVELOPMENT_CATEGORIES))
-    safety_net = _has_row(h, active_measures(tables["measures"], as_of, SAFETY_NET_CATEGORIES))
+    safety_net = safety_net_cover(h, persons, tables["measures"], as_of)
     pa = h["is_poverty_alleviated"].fillna(False).to_numpy(dtype=bool)
     this_year = (h["income_year"].isna() | h["income_year"].eq(year)).fillna(False).to_numpy(dtype=bool)
     income = h["per_capita_net_income"].astype(float).to_numpy()

@@ -14,6 +14,7 @@ from tasks.reference.codes import (
     DEVELOPMENT_CATEGORIES,
     FULL_LABOUR,
     RISK_CATEGORY,
+    SAFETY_NET_CATEGORIES,
     WEAK_LABOUR,
     measure_kind_of,
 )
@@ -142,6 +143,19 @@ def labour_class(persons: pd.DataFrame, at: np.ndarray, n: int) -> np.ndarray:
     full = np.bincount(at[known], weights=skill.isin(FULL_LABOUR).to_numpy()[known], minlength=n) > 0
     weak = np.bincount(at[known], weights=skill.isin(WEAK_LABOUR).to_numpy()[known], minlength=n) > 0
     return np.where(full, "full", np.where(weak, "weak", "none"))
+
+
+def safety_net_cover(households: pd.DataFrame, persons: pd.DataFrame, measures: pd.DataFrame,
+                     as_of: date) -> np.ndarray:
+    """Per household: covered by the safety net (兜底保障) on `as_of`: a 综合保障 measure running, or a member on
+    低保 or 特困供养. One definition for the screening's coverage gaps and the assessment's indicator."""
+    def has(rows: pd.DataFrame) -> np.ndarray:
+        at = household_positions(households, rows)
+        return np.bincount(at[at >= 0], minlength=len(households)) > 0
+
+    flags = persons.reindex(columns=["dibao", "tekun"]).astype("boolean").fillna(False)  # absent: nobody on them
+    welfare = (flags["dibao"] | flags["tekun"]).to_numpy(dtype=bool)
+    return has(active_measures(measures, as_of, SAFETY_NET_CATEGORIES)) | has(persons[welfare])
 
 
 def active_measures(measures: pd.DataFrame, as_of: date, categories: frozenset[str] | None = None) -> pd.DataFrame:

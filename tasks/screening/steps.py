@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tasks.quality.derive import active_measures, first_positions, household_positions
-from tasks.reference.codes import DEVELOPMENT_CATEGORIES, SAFETY_NET_CATEGORIES, is_disaster_or_accident_or_illness
+from tasks.quality.derive import active_measures, first_positions, household_positions, safety_net_cover
+from tasks.reference.codes import DEVELOPMENT_CATEGORIES, is_disaster_or_accident_or_illness
 from tasks.runs.as_of import period_end
 from tasks.screening.rules import ScreeningRules
 
@@ -118,13 +118,12 @@ def assistance_coverage(households: pd.DataFrame, persons: pd.DataFrame, measure
         return np.bincount(at[at >= 0], minlength=n) > 0
 
     development = has(active_measures(measures, as_of, DEVELOPMENT_CATEGORIES))
-    safety_net = has(active_measures(measures, as_of, SAFETY_NET_CATEGORIES))
-    on_welfare = has(persons[persons["dibao"].fillna(False).astype(bool) | persons["tekun"].fillna(False).astype(bool)])
+    safety_net = safety_net_cover(h, persons, measures, as_of)
     in_scope = (h["monitoring_type"].notna() & h["risk_status"].ne("eliminated")).to_numpy()
     lab = labour.to_numpy()
     gap = np.select(
         [in_scope & (lab == "full") & ~development,
-         in_scope & (lab == "none") & ~safety_net & ~on_welfare,
+         in_scope & (lab == "none") & ~safety_net,
          in_scope & (lab == "weak") & ~development],
         ["labour_without_development", "no_labour_without_safety_net", "weak_labour_to_explore"], default="")
     out = h.loc[gap != "", ["household_no", "county_code", "monitoring_type"]].copy()

@@ -404,3 +404,14 @@ def test_events_after_the_year_do_not_count_into_it(config):
     assert row["risk_elimination_denominator"] == 4
     # H2 was a 脱贫户 not yet monitored then, at 11,000 above the threshold: still no new candidate
     assert row["new_candidates_share"] == pytest.approx(1 / 7)
+
+
+def test_a_member_on_dibao_covers_a_household_without_labour_as_the_screening_counts_it():
+    """Issue 19, rule 3: one definition of safety-net cover (tasks.quality.derive.safety_net_cover). H5 has
+    no labour and no 综合保障 measure running; a member on 低保 covers it, in the assessment as in the
+    screening's coverage gaps."""
+    tables = build_tables()
+    persons = tables["persons"]
+    tables["persons"] = persons.assign(dibao=persons["person_no"].eq("H5-1"), tekun=False)
+    row = compute_indicators(tables, YEAR, load_config(CONFIG_FILE, YEAR)).set_index("province_code").loc["52"]
+    assert (row["safety_net_coverage_numerator"], row["safety_net_coverage_denominator"]) == (2, 2)
