@@ -58,6 +58,24 @@ MEASURE_CATEGORY = CodeTable("measure_category", "帮扶措施类别", {
     "relocation": "搬迁",
     "living_conditions": "生产生活条件改善",
     "infrastructure": "基础设施建设",
+}, aliases={  # what counties write: the category's short name, or the programme itself (DOMAIN.md)
+    **dict.fromkeys(("产业", "产业扶持", "产业发展", "产业奖补", "到户产业", "庭院经济", "消费帮扶"), "industry"),
+    **dict.fromkeys(("就业", "务工就业", "稳岗就业", "转移就业", "技能培训", "职业技能培训", "就业补贴",
+                     "务工交通补贴"), "employment"),
+    **dict.fromkeys(("金融", "小额信贷", "脱贫人口小额信贷", "扶贫小额信贷", "贴息贷款", "防返贫保险"), "finance"),
+    **dict.fromkeys(("公益岗位", "公益性岗位", "乡村公益性岗位", "生态护林员", "护林员"), "public_welfare_job"),
+    **dict.fromkeys(("健康", "医疗保障", "医疗救助", "基本医疗保障", "家庭医生签约", "大病专项救治",
+                     "先诊疗后付费"), "health"),
+    **dict.fromkeys(("义务教育", "控辍保学", "义务教育资助"), "compulsory_education"),
+    **dict.fromkeys(("雨露计划", "教育资助", "学前教育资助", "高中教育资助", "助学贷款"), "other_education"),
+    **dict.fromkeys(("低保", "农村低保", "最低生活保障", "特困供养", "特困人员救助供养", "特困", "临时救助",
+                     "兜底保障", "残疾人两项补贴"), "comprehensive_security"),
+    **dict.fromkeys(("住房安全", "危房改造", "农村危房改造", "住房保障"), "housing"),
+    **dict.fromkeys(("饮水安全", "安全饮水", "饮水保障", "农村供水"), "drinking_water"),
+    **dict.fromkeys(("社会", "结对帮扶", "东西部协作", "定点帮扶", "万企兴万村", "社会捐赠"), "social"),
+    **dict.fromkeys(("易地搬迁", "易地扶贫搬迁", "搬迁安置", "移民搬迁"), "relocation"),
+    **dict.fromkeys(("生产生活条件", "人居环境整治", "农村改厕"), "living_conditions"),
+    **dict.fromkeys(("基础设施", "基础设施建设帮扶", "道路硬化", "通组路"), "infrastructure"),
 })
 # The seed: households with labour capacity get at least one development-type measure (开发式帮扶措施);
 # those without get safety-net cover (兜底保障).

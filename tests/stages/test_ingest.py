@@ -319,3 +319,20 @@ def test_a_lead_sent_again_verified_is_a_new_version_and_the_same_file_twice_non
     assert now.loc[f"L{county}000001", "episode_on"] == pd.Timestamp("2023-04-20")
     as_of_april_10 = read_tables(roster, ["leads"], view=RosterView(date(2023, 4, 10)))["leads"]
     assert as_of_april_10.set_index("lead_no").loc[f"L{county}000001", "status"] == "pending"
+
+
+def test_measure_categories_as_counties_write_them(roster, tmp_path):
+    """小额信贷, 低保, 特困供养, 临时救助 … are the categories' usual names (issue 19, rule 4): each is loaded
+    under its category, with the type that follows; an unknown label is still set aside."""
+    household = read_table(roster, "households")["household_no"].iloc[0]
+    written = {"小额信贷": "finance", "低保": "comprehensive_security", "特困供养": "comprehensive_security",
+               "临时救助": "comprehensive_security", "雨露计划": "other_education", "公益性岗位": "public_welfare_job",
+               "危房改造": "housing", "易地扶贫搬迁": "relocation", "技能培训": "employment", "产业": "industry"}
+    rows = [[household, label, f"2023-03-{day:02d}"] for day, label in enumerate([*written, "神秘帮扶"], start=1)]
+    report = ingest(roster, write_csv(tmp_path / "措施.csv", ["户编号", "帮扶措施类别", "开始时间"], rows))
+    assert (report.kind, report.loaded, report.quarantined) == ("measures", len(written), 1), report.reasons
+    m = read_table(roster, "measures").query("household_no == @household").set_index("start_on")
+    m = m.loc[[pd.Timestamp(r[2]) for r in rows[:-1]]]
+    assert m["category"].tolist() == list(written.values())
+    assert m.loc[pd.Timestamp("2023-03-02"), "kind"] == "safety_net"
+    assert m.loc[pd.Timestamp("2023-03-01"), "kind"] == "development"
