@@ -21,6 +21,13 @@ def period_end(as_of: date | pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
+def limit_end(event_at: pd.Series, days: int) -> pd.Series:
+    """When a time limit of `days` days from each event runs out: the day of the event is not counted, the
+    limit starts the next day and ends at 24:00 of its last day (民法典 第201条, followed by administrative
+    practice). Reported on 1 June, 15 days end at 24:00 on 16 June, the instant returned (17 June 00:00)."""
+    return pd.to_datetime(event_at).dt.normalize() + pd.Timedelta(days=days + 1)
+
+
 def leads_as_of(leads: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Leads reported before `end`, with acceptance and verification made since undone: not yet accepted, or
     accepted and pending, without an outcome."""

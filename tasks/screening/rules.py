@@ -22,7 +22,9 @@ class ScreeningRules(BaseModel):
         description="识别后至少监测的月数 / months under monitoring before risk can be eliminated")
     lead_verify_days: int = Field(
         15, ge=1, title="线索核实时限(天) / days to verify",
-        description="超过该天数仍待核实的线索为超期 / leads still pending after this many days are overdue")
+        description="自反映次日起算，期满(末日24时)仍待核实的线索为超期 / still pending when this many days, counted "
+                    "from the day after reporting, have ended: overdue")
     lead_accept_days: int = Field(
         2, ge=0, title="线索受理时限(天) / days to accept",
-        description="超过该天数才受理的线索为受理迟延 / leads accepted later than this are late")
+        description="自反映次日起算，期满(末日24时)后受理或仍未受理的线索为受理迟延 / accepted after, or not "
+                    "accepted by, the end of this many days counted from the day after reporting: late")

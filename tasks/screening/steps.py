@@ -7,7 +7,7 @@ import pandas as pd
 
 from tasks.quality.derive import active_measures, first_positions, household_positions, safety_net_cover
 from tasks.reference.codes import DEVELOPMENT_CATEGORIES, is_disaster_or_accident_or_illness
-from tasks.runs.as_of import period_end
+from tasks.runs.as_of import limit_end, period_end
 from tasks.screening.rules import ScreeningRules
 
 SECURITY = ["housing_secure", "education_secure", "medical_secure", "drinking_water_secure"]
@@ -133,16 +133,17 @@ def assistance_coverage(households: pd.DataFrame, persons: pd.DataFrame, measure
 
 
 def lead_timeliness(leads: pd.DataFrame, as_of: pd.Timestamp, rules: ScreeningRules) -> pd.DataFrame:
-    """Leads still 待核实 more than N days after being reported (overdue), and leads accepted, or still not
-    accepted, more than M days after being reported (late)."""
+    """Leads still 待核实 when the verification limit ran out before the end of the as-of day (overdue), and
+    leads accepted after the acceptance limit, or not accepted when it ran out (late). Limits are counted as
+    the policy counts days (`limit_end`): the day of reporting is not counted; a limit ends at 24:00 of its
+    last day, and what happens at that instant is in time."""
     end_of_day = period_end(as_of)
-    waited = end_of_day - leads["reported_at"]
-    overdue = leads["status"].eq("pending") & (waited > pd.Timedelta(days=rules.lead_verify_days))
-    to_accept = leads["accepted_at"].fillna(end_of_day) - leads["reported_at"]
-    late = to_accept > pd.Timedelta(days=rules.lead_accept_days)
+    overdue = leads["status"].eq("pending") & (end_of_day > limit_end(leads["reported_at"], rules.lead_verify_days))
+    late = leads["accepted_at"].fillna(end_of_day) > limit_end(leads["reported_at"], rules.lead_accept_days)
     out = leads.loc[overdue | late, ["lead_no", "channel", "county_code", "reported_at", "accepted_at",
                                      "status"]].copy()
     out["overdue"] = overdue[overdue | late].to_numpy()
     out["late_accepted"] = late[overdue | late].to_numpy()
-    out["days_waiting"] = (waited[overdue | late].dt.total_seconds() / 86400).round(1).to_numpy()
+    # Whole days since the day of reporting, as the limits count them (reported yesterday: 1).
+    out["days_waiting"] = (pd.Timestamp(as_of).normalize() - out["reported_at"].dt.normalize()).dt.days.to_numpy()
     return out.reset_index(drop=True)

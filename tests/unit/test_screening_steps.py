@@ -124,22 +124,35 @@ def test_only_minors_and_elderly_on_dibao_have_safety_net_cover():
     assert assistance_coverage(h, persons, empty, pd.Series(["none"]), AS_OF).empty
 
 
-@pytest.mark.parametrize(("reported", "accepted", "status", "overdue", "late"), [
-    ("2023-06-15 09:00", "2023-06-15 10:00", "pending", True, False),   # 15 days and a bit: overdue
-    ("2023-06-16 09:00", "2023-06-16 10:00", "pending", False, False),  # within 15 days
-    ("2023-06-01 09:00", "2023-06-01 10:00", "verified", False, False),
-    ("2023-06-20 09:00", "2023-06-22 10:00", "verified", False, True),  # accepted after 2 days and an hour
-    ("2023-06-27 09:00", None, "pending", False, True),                 # still not accepted after 3 days
+@pytest.mark.parametrize(("as_of", "reported", "accepted", "status", "overdue", "late"), [
+    # 15 days to verify from the day after reporting: reported 15 June, the limit ends at 24:00 on 30 June
+    ("2023-06-30", "2023-06-15 00:00", "2023-06-15 10:00", "pending", False, False),
+    ("2023-06-30", "2023-06-15 23:59", "2023-06-15 23:59", "pending", False, False),
+    ("2023-06-30", "2023-06-14 23:59", "2023-06-15 08:00", "pending", True, False),  # ended 29 June 24:00
+    ("2023-06-30", "2023-06-01 09:00", "2023-06-01 10:00", "verified", False, False),
+    # 2 days to accept: reported 20 June (any hour), in time until 24:00 on 22 June, the instant included
+    ("2023-06-30", "2023-06-20 09:00", "2023-06-22 23:59", "verified", False, False),
+    ("2023-06-30", "2023-06-20 23:00", "2023-06-23 00:00", "verified", False, False),
+    ("2023-06-30", "2023-06-20 09:00", "2023-06-23 00:01", "verified", False, True),
+    ("2023-06-30", "2023-06-28 09:00", None, "pending", False, False),  # not accepted, limit ends 30 June 24:00
+    ("2023-06-30", "2023-06-27 09:00", None, "pending", False, True),   # not accepted, limit ended 29 June 24:00
+    # month ends: reported 27 February, 15 days are 28 Feb and 1-14 March
+    ("2023-03-14", "2023-02-27 10:00", "2023-02-28 09:00", "pending", False, False),
+    ("2023-03-15", "2023-02-27 10:00", "2023-02-28 09:00", "pending", True, False),
+    # a leap year: reported 31 January, 2 days are 1 and 2 February
+    ("2024-02-29", "2024-01-31 18:00", "2024-02-02 23:59", "verified", False, False),
+    ("2024-02-29", "2024-01-31 18:00", "2024-02-03 00:30", "verified", False, True),
 ])
-def test_lead_timeliness(reported, accepted, status, overdue, late):
+def test_lead_time_limits_count_days_as_the_policy_does(as_of, reported, accepted, status, overdue, late):
+    """Issue 19, rule 5: the day of reporting is not counted; a limit ends at 24:00 of its last day."""
     leads = pd.DataFrame({"lead_no": ["L"], "channel": ["platform"], "county_code": ["520121"],
                           "reported_at": pd.to_datetime([reported]), "accepted_at": pd.to_datetime([accepted]),
                           "status": [status]})
-    out = lead_timeliness(leads, AS_OF, RULES)
-    if not (overdue or late):
-        assert out.empty
-    else:
-        assert (bool(out["overdue"].iloc[0]), bool(out["late_accepted"].iloc[0])) == (overdue, late)
+    out = lead_timeliness(leads, pd.Timestamp(as_of), RULES)
+    got = (False, False) if out.empty else (bool(out["overdue"].iloc[0]), bool(out["late_accepted"].iloc[0]))
+    assert got == (overdue, late)
+    if not out.empty:
+        assert out["days_waiting"].iloc[0] == (pd.Timestamp(as_of) - pd.Timestamp(reported).normalize()).days
 
 
 def test_published_lists_are_masked_and_the_output_check_would_catch_a_leak():
