@@ -26,6 +26,9 @@ ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 ID_IN_TEXT_PLAIN = r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"  # the same, without groups, for pandas
 
+# Columns of the roster that hold a household member's personal data.
+PERSONAL_COLUMNS = ("id_number", "name", "phone")
+
 # Reasons, stable strings used in quarantine records and tests.
 MISSING = "missing"
 BAD_FORMAT = "format"  # not 17 digits + digit/X

@@ -22,6 +22,7 @@ class FileReport:
     loaded: int = 0
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)  # reason -> rows, most frequent first
+    warnings: dict[str, int] = field(default_factory=dict)  # rows loaded but worth a look: reason -> rows
     problem: str | None = None  # why a rejected file was refused, naming file, row and column
     format: str | None = None
     encoding: str | None = None
@@ -45,8 +46,10 @@ class FileReport:
         if self.status == "duplicate":
             return f"{self.file}: already ingested ({self.note}); nothing loaded"
         top = "; ".join(f"{n} × {r}" for r, n in list(self.reasons.items())[:3])
+        warned = "; ".join(f"{n} × {r}" for r, n in list(self.warnings.items())[:3])
         return (f"{self.file}: {self.kind}, {self.rows_read} rows read, {self.loaded} loaded, "
-                f"{self.quarantined} quarantined" + (f" ({top})" if top else ""))
+                f"{self.quarantined} quarantined" + (f" ({top})" if top else "")
+                + (f"; loaded with warnings: {warned}" if warned else ""))
 
 
 def count_reasons(reasons: dict[int, list[str]]) -> dict[str, int]:
@@ -86,6 +89,8 @@ def problem_message(report: FileReport, link: str | None = None) -> Message:
                     "隔离 / quarantined": report.quarantined}
         actions = [f"{n} 行 / rows: {reason}" for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
         actions.append("隔离行在 quarantined_rows 中，请核实后重新报送 / review them and resubmit")
+        actions += [f"{n} 行已入库，请核实 / rows loaded, to review: {reason}"
+                    for reason, n in list(report.warnings.items())[:MAX_ACTIONS]]
     county = report.county_code
     return build_message(f"ingest:{report.sha256 or report.file}:{report.status}", title, figures, actions, link,
                          campaign="ingest", province=county[:2] if county else None, county=county,

@@ -18,6 +18,7 @@ from tasks.screening.steps import (
     lead_timeliness,
     match_leads,
     screen_risks,
+    unmatched_leads,
 )
 
 
@@ -52,7 +53,7 @@ def screen_province(roster: dict[str, pd.DataFrame], window_start: date, as_of: 
         "elimination_candidates": elimination_candidates(h, labour, leads, threshold, as_of, rules),
         "coverage_gaps": coverage[coverage["gap"] != "weak_labour_to_explore"],
         "weak_labour_to_explore": coverage[coverage["gap"] == "weak_labour_to_explore"],
-        "unmatched_leads": leads[leads["accounted_as"] == "unmatched"],
+        "unmatched_leads": unmatched_leads(leads, as_of),
         "overdue_leads": timeliness[timeliness["overdue"]],
         "late_leads": timeliness[timeliness["late_accepted"]],
     }

@@ -15,7 +15,8 @@ HEADERS = {
     "labour": "家庭劳动能力",
     "gap": "缺口", "lead_no": "线索编号", "channel": "线索来源渠道", "id_number": "证件号码", "name": "姓名",
     "risk_code": "风险类型", "reported_at": "反映时间", "accepted_at": "受理时间", "status": "线索状态",
-    "overdue": "超期", "late_accepted": "受理迟延", "days_waiting": "已等待天数",
+    "overdue": "超期", "late_accepted": "受理迟延", "days_waiting": "已等待天数", "phone": "联系电话",
+    "unmatched_reason": "未匹配原因",
 }
 
 
@@ -53,8 +54,8 @@ WEAK_LABOUR = ScreeningList(
     "household_no")
 UNMATCHED_LEADS = ScreeningList(
     "unmatched_leads", "未匹配线索(需入户核实)", "未匹配线索", "unmatched leads",
-    ("lead_no", "channel", "county_code", "id_number", "name", "risk_code", "reported_at", "status"), "channel",
-    "lead_no")
+    ("lead_no", "channel", "county_code", "id_number", "name", "phone", "risk_code", "reported_at", "status",
+     "unmatched_reason"), "channel", "lead_no")
 OVERDUE_LEADS = ScreeningList(
     "overdue_leads", "超期未核实线索", "超期未核实", "overdue leads", _LEAD_TIMELINESS, "channel", "lead_no")
 LATE_LEADS = ScreeningList(

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, insert
 
 from tasks.model import ScreeningFinding
 from tasks.partitions.province_cut import Partition
+from tasks.privacy import PERSONAL_COLUMNS
 from tasks.runs.inputs import validate_inputs
 from tasks.runs.stage import CampaignContext, Check, checkpoint
 from tasks.screening.core import screen_province
@@ -92,7 +93,7 @@ def store_findings(ctx: CampaignContext, province: str, part: str, *, year: int,
     rows = []
     for name, frame in lists.items():
         category = BY_NAME[name].category
-        details = _json_records(frame.drop(columns=["id_number", "name"], errors="ignore"))
+        details = _json_records(frame.drop(columns=list(PERSONAL_COLUMNS), errors="ignore"))
         for record, detail in zip(frame.to_dict("records"), details, strict=True):
             rows.append({"campaign_run_id": ctx.run_id, "year": year, "mode": mode, "as_of": as_of,
                          "province_code": province, "part": part, "list_name": name,
@@ -107,7 +108,7 @@ def store_findings(ctx: CampaignContext, province: str, part: str, *, year: int,
 
 
 def _json_records(frame: pd.DataFrame) -> list[dict]:
-    """JSON-safe rows; the callers drop 证件号码 and names first, so stored details carry neither."""
+    """JSON-safe rows; the callers drop personal columns first, so stored details carry none."""
     return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)) if len(frame) else []
 
 

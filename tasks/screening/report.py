@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.outputs.spreadsheets import safe_frame, write_workbook
-from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, private_folder
+from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, mask_phone, private_folder
 from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.runs.stage import Check
@@ -30,7 +30,7 @@ from tasks.screening.lists import (
     WEAK_LABOUR,
 )
 from tasks.screening.province import ProvinceScreening, sum_dicts
-from tasks.screening.steps import RULE_LABELS
+from tasks.screening.steps import RULE_LABELS, UNMATCHED_REASONS
 
 GAP_LABELS = {"labour_without_development": "有劳动能力未落实开发式帮扶措施",
               "no_labour_without_safety_net": "无劳动能力未落实兜底保障", "weak_labour_to_explore": "弱劳力半劳力"}
@@ -113,16 +113,18 @@ _NOTHING_SCREENED = ProvinceScreening(
 
 
 def for_people(frame: pd.DataFrame, province: str) -> pd.DataFrame:
-    """A list as coordinators read it: Chinese labels and headers, ID numbers and names masked."""
+    """A list as coordinators read it: Chinese labels and headers, ID numbers, names and phones masked."""
     out = frame.copy()
     out.insert(0, "province_code", province)
     if "id_number" in out:
         out["id_number"] = mask_id_numbers(out["id_number"])
     if "name" in out:
         out["name"] = out["name"].map(mask_name)
+    if "phone" in out:
+        out["phone"] = out["phone"].map(mask_phone)
     labels = {"candidate_type": MONITORING_TYPE.codes, "monitoring_type": MONITORING_TYPE.codes,
               "channel": LEAD_CHANNEL.codes, "risk_code": RISK_CATEGORY.codes, "gap": GAP_LABELS,
-              "labour": LABOUR_LABELS}
+              "labour": LABOUR_LABELS, "unmatched_reason": UNMATCHED_REASONS}
     for column, mapping in labels.items():
         if column in out:
             out[column] = out[column].map(lambda v, m=mapping: m.get(v, v))

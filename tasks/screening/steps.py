@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tasks.privacy import id_number_problems
 from tasks.quality.derive import active_measures, first_positions, household_positions, safety_net_cover
 from tasks.reference.codes import DEVELOPMENT_CATEGORIES, is_disaster_or_accident_or_illness
 from tasks.runs.as_of import limit_end, period_end
@@ -17,6 +18,12 @@ RULE_LABELS = {
     "rigid_expenditure": "刚性支出较大",
     "security_gap": "三保障或饮水安全有短板",
     "verified_lead": "核实的问题线索",
+}
+# Why a lead found no household: what a visiting cadre starts from.
+UNMATCHED_REASONS = {
+    "no_identity": "无证件号码和户编号",
+    "invalid_id_number": "证件号码无效",
+    "not_in_roster": "名册中无此人或此户",
 }
 
 
@@ -36,6 +43,17 @@ def match_leads(leads: pd.DataFrame, persons: pd.DataFrame, households: pd.DataF
     out["match"] = np.select([via_person.notna(), direct.notna()], ["id_number", "household_no"], "none")
     out["accounted_as"] = np.where(out["outcome"].eq("no_risk"), "dismissed",
                                    np.where(out["match"] != "none", "matched", "unmatched"))
+    return out
+
+
+def unmatched_leads(leads: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The leads of the window that found no household, each with why (UNMATCHED_REASONS): every one is to be
+    visited, including those that name no one usable (a name and a phone only, or an invalid 证件号码)."""
+    out = leads[leads["accounted_as"] == "unmatched"].copy()
+    named = out["id_number"].notna()
+    invalid = named & id_number_problems(out["id_number"], today=as_of.date()).notna()
+    out["unmatched_reason"] = np.select([~named & out["household_no"].isna(), invalid],
+                                        ["no_identity", "invalid_id_number"], "not_in_roster")
     return out
 
 

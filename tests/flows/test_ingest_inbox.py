@@ -151,12 +151,14 @@ def test_contract_document_is_generated_from_the_contract():
 
 def test_ingest_report_json_has_no_personal_data(county, tmp_path):
     rows = lead_rows(county, 2)
-    rows[0][3] = rows[0][3][:-1] + ("0" if rows[0][3][-1] != "0" else "1")  # checksum broken
+    rows[0][3] = rows[0][3][:-1] + ("0" if rows[0][3][-1] != "0" else "1")  # checksum broken: kept, to visit
+    rows[1][1] = "微信群"  # no such channel: set aside
     inbox = Path("var/inbox")
     inbox.mkdir(parents=True)
     write_csv(inbox / "leads.csv", LEAD_HEADER_ZH, rows)
     assert runner.invoke(app, ["ingest", "--inbox"]).exit_code == 0
     report = next(Path("var/archive").rglob("*.report.json"))
     data = json.loads(report.read_text("utf-8"))
-    assert data["quarantined"] == 1 and "id_number.valid" in next(iter(data["reasons"]))
+    assert data["quarantined"] == 1 and "channel.code" in next(iter(data["reasons"]))
+    assert data["loaded"] == 1 and "id_number.valid" in next(iter(data["warnings"]))
     assert not ID_IN_TEXT.search(report.read_text("utf-8")) and "测试" not in report.read_text("utf-8")

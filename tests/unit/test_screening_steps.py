@@ -10,6 +10,7 @@ from tasks.screening.steps import (
     lead_timeliness,
     match_leads,
     screen_risks,
+    unmatched_leads,
 )
 
 AS_OF = pd.Timestamp("2023-06-30")
@@ -86,6 +87,20 @@ def test_leads_are_matched_by_id_number_then_household_and_the_rest_listed():
     assert out["matched_household_no"].fillna("").to_dict() == {"L1": "H0", "L2": "H1", "L3": "", "L4": ""}
     assert out["accounted_as"].to_dict() == {"L1": "matched", "L2": "matched", "L3": "unmatched",
                                              "L4": "dismissed"}
+
+
+def test_leads_without_a_usable_identity_are_listed_to_visit_with_why():
+    """Issue 19, rule 6: a name and a phone only, or an invalid 证件号码, is a lead to visit, never lost;
+    an invalid number with a known 户编号 is matched by the household."""
+    persons = pd.DataFrame({"id_number": ["11010519491231002X"], "household_no": ["H0"]})
+    leads = pd.DataFrame({"lead_no": ["L1", "L2", "L3", "L4", "L5"],
+                          "id_number": [None, "110105194912310021", "110105194912310021", "440524188001010014",
+                                        "11010519491231002X"],
+                          "household_no": [None, None, "H1", None, None], "outcome": [None] * 5})
+    matched = match_leads(leads, persons, households(per_capita_net_income=[1.0, 1.0]))
+    assert matched["accounted_as"].tolist() == ["unmatched", "unmatched", "matched", "unmatched", "matched"]
+    out = unmatched_leads(matched, AS_OF).set_index("lead_no")["unmatched_reason"]
+    assert out.to_dict() == {"L1": "no_identity", "L2": "invalid_id_number", "L4": "not_in_roster"}
 
 
 def test_elimination_candidates_need_time_income_no_gap_no_open_lead_and_labour():
