@@ -30,6 +30,8 @@ def period_of(spec: DeploymentSpec, schedule: ScheduleSpec, at: datetime) -> str
         return f"{at.year} {mode} as of {as_of.isoformat()}"
     if spec.campaign == "assessment":
         return f"{at.year - 1}"
+    if spec.campaign == "lead-watch":
+        return f"week to {(at.date() - timedelta(days=1)).isoformat()}"  # LeadWatchParams: the day before
     if spec.campaign == "release":
         from tasks.release.period import default_period
 

@@ -231,6 +231,29 @@ def run_assessment(
                f"{get_settings().output_dir / 'assessment' / str(summary['year'])}")
 
 
+@run_app.command("lead-watch")
+def run_lead_watch(
+    as_of: Annotated[str, typer.Option(help="Last day of the week watched, YYYY-MM-DD (default yesterday).")] = "",
+    provinces: Annotated[str, typer.Option(help="Province codes, e.g. 52,53; empty for all 31.")] = "",
+    dry_run: Annotated[bool, typer.Option(help="Compute and report; write nothing, notify nobody.")] = False,
+) -> None:
+    """The year-round lead watch (问题线索常态化核查): each county's overdue and late leads of the week."""
+    from pydantic import ValidationError
+
+    from flows.lead_watch import lead_watch
+    from tasks.lead_watch.params import LeadWatchParams
+    from tasks.synthetic.seed import parse_provinces
+
+    try:
+        chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
+        params = LeadWatchParams(as_of=as_of or None, provinces=chosen, dry_run=dry_run)
+    except (ValueError, ValidationError) as exc:
+        _fail(str(exc))
+    summary = _campaign(lead_watch, params)
+    typer.echo(json.dumps({k: summary[k] for k in ("as_of", "leads_watched", "pending", "overdue", "overdue_change",
+                                                   "late", "late_change", "counties_to_chase")}, ensure_ascii=False))
+
+
 @run_app.command("release")
 def run_release(
     period: Annotated[str | None, typer.Option(help="YYYYQn, e.g. 2023Q2 (default: the quarter before now).")] = None,

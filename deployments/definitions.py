@@ -26,6 +26,12 @@ class DeploymentSpec:
     schedules: tuple[ScheduleSpec, ...]
     campaign: str  # for the calendar and backfills
 
+    @property
+    def entrypoint(self) -> str:
+        """`flows/screening.py:concentrated_screening`, as `prefect deploy` wants it."""
+        module, name = self.flow.split(":")
+        return f"{module.replace('.', '/')}.py:{name}"
+
     def load_flow(self):
         from importlib import import_module
 
@@ -57,6 +63,13 @@ SPECS: tuple[DeploymentSpec, ...] = (
         ("release", "quarterly", "数据发布"),
         (ScheduleSpec("0 9 15 1,4,7,10 *", "release-quarterly"),),
         "release"),
+    DeploymentSpec(
+        "lead-watch", "flows.lead_watch:lead_watch",
+        "问题线索常态化核查：全年每周一通报各县超期未核实和受理迟延的线索及较上周变化。"
+        " / Year-round lead watch: every Monday, each county's overdue and late leads and the change on the week.",
+        ("leads", "weekly", "常态化"),
+        (ScheduleSpec("0 9 * * 1", "lead-watch-weekly"),),
+        "lead-watch"),
     DeploymentSpec(
         "ingest-inbox", "flows.ingest:ingest_inbox",
         "报送文件接收：每10分钟处理收件箱中的县级报送文件。 / Ingest the county files in the inbox every 10 minutes.",
@@ -92,17 +105,12 @@ def prefect_yaml(work_pool: str = "campaigns", directory: str = "/opt/campaigns"
     and schedules as `runner_deployments`, generated so that the two cannot drift apart."""
     import yaml
 
-    entrypoints = {"flows.screening:concentrated_screening": "flows/screening.py:concentrated_screening",
-                   "flows.assessment:annual_assessment": "flows/assessment.py:annual_assessment",
-                   "flows.release:press_release": "flows/release.py:press_release",
-                   "flows.ingest:ingest_inbox": "flows/ingest.py:ingest_inbox",
-                   "flows.outbox:flush_outbox": "flows/outbox.py:flush_outbox"}
     document = {
         "name": "campaigns",
         "prefect-version": ">=3.4,<4",
         "pull": [{"prefect.deployments.steps.set_working_directory": {"directory": directory}}],
         "deployments": [{
-            "name": spec.name, "entrypoint": entrypoints[spec.flow], "description": spec.description,
+            "name": spec.name, "entrypoint": spec.entrypoint, "description": spec.description,
             "tags": list(spec.tags), "concurrency_limit": 1,
             "work_pool": {"name": work_pool, "work_queue_name": "default"},
             "schedules": [{"cron": s.cron, "timezone": TIMEZONE, "slug": s.slug, "active": True,

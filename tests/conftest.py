@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pgserver
 import pytest
+from fake_slack import FakeSlack
 from sqlalchemy import Engine
 
 from tasks.settings import Settings, get_settings
@@ -30,6 +31,14 @@ def isolated_settings(tmp_path, monkeypatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """A local Slack Web API server for the real client to talk to."""
+    fake = FakeSlack()
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture(scope="session")

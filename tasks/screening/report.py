@@ -14,7 +14,7 @@ import pandas as pd
 
 from tasks.outputs.spreadsheets import safe_frame, write_workbook
 from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, mask_phone, private_folder
-from tasks.reference.codes import LEAD_CHANNEL, MONITORING_TYPE, RISK_CATEGORY
+from tasks.reference.codes import LEAD_CHANNEL, LEAD_STATUS, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.runs.stage import Check
 from tasks.screening.lists import (
@@ -123,7 +123,8 @@ def for_people(frame: pd.DataFrame, province: str) -> pd.DataFrame:
     if "phone" in out:
         out["phone"] = out["phone"].map(mask_phone)
     labels = {"candidate_type": MONITORING_TYPE.codes, "monitoring_type": MONITORING_TYPE.codes,
-              "channel": LEAD_CHANNEL.codes, "risk_code": RISK_CATEGORY.codes, "gap": GAP_LABELS,
+              "channel": LEAD_CHANNEL.codes, "status": LEAD_STATUS.codes, "risk_code": RISK_CATEGORY.codes,
+              "gap": GAP_LABELS,
               "labour": LABOUR_LABELS, "unmatched_reason": UNMATCHED_REASONS}
     for column, mapping in labels.items():
         if column in out:

@@ -5,7 +5,21 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
-class ScreeningRules(BaseModel):
+class LeadRules(BaseModel):
+    """线索时限 / lead time limits, counted as the policy counts days (tasks.runs.as_of.limit_end): the
+    screening's and the year-round lead watch's."""
+
+    lead_verify_days: int = Field(
+        15, ge=1, title="线索核实时限(天) / days to verify",
+        description="自反映次日起算，期满(末日24时)仍待核实的线索为超期 / still pending when this many days, counted "
+                    "from the day after reporting, have ended: overdue")
+    lead_accept_days: int = Field(
+        2, ge=0, title="线索受理时限(天) / days to accept",
+        description="自反映次日起算，期满(末日24时)后受理或仍未受理的线索为受理迟延 / accepted after, or not "
+                    "accepted by, the end of this many days counted from the day after reporting: late")
+
+
+class ScreeningRules(LeadRules):
     """规则参数 / rule settings (T = the province's monitoring threshold for the year)."""
 
     income_drop_share: float = Field(
@@ -20,11 +34,3 @@ class ScreeningRules(BaseModel):
     elimination_min_months: int = Field(
         6, ge=0, title="消除前最短监测月数 / months before elimination",
         description="识别后至少监测的月数 / months under monitoring before risk can be eliminated")
-    lead_verify_days: int = Field(
-        15, ge=1, title="线索核实时限(天) / days to verify",
-        description="自反映次日起算，期满(末日24时)仍待核实的线索为超期 / still pending when this many days, counted "
-                    "from the day after reporting, have ended: overdue")
-    lead_accept_days: int = Field(
-        2, ge=0, title="线索受理时限(天) / days to accept",
-        description="自反映次日起算，期满(末日24时)后受理或仍未受理的线索为受理迟延 / accepted after, or not "
-                    "accepted by, the end of this many days counted from the day after reporting: late")

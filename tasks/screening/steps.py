@@ -9,7 +9,7 @@ from tasks.privacy import id_number_problems
 from tasks.quality.derive import active_measures, first_positions, household_positions, safety_net_cover
 from tasks.reference.codes import DEVELOPMENT_CATEGORIES, is_disaster_or_accident_or_illness
 from tasks.runs.as_of import limit_end, period_end
-from tasks.screening.rules import ScreeningRules
+from tasks.screening.rules import LeadRules, ScreeningRules
 
 SECURITY = ["housing_secure", "education_secure", "medical_secure", "drinking_water_secure"]
 RULE_LABELS = {
@@ -150,7 +150,7 @@ def assistance_coverage(households: pd.DataFrame, persons: pd.DataFrame, measure
     return out.reset_index(drop=True)
 
 
-def lead_timeliness(leads: pd.DataFrame, as_of: pd.Timestamp, rules: ScreeningRules) -> pd.DataFrame:
+def lead_timeliness(leads: pd.DataFrame, as_of: pd.Timestamp, rules: LeadRules) -> pd.DataFrame:
     """Leads still 待核实 when the verification limit ran out before the end of the as-of day (overdue), and
     leads accepted after the acceptance limit, or not accepted when it ran out (late). Limits are counted as
     the policy counts days (`limit_end`): the day of reporting is not counted; a limit ends at 24:00 of its

@@ -1,8 +1,9 @@
-"""The whole demo (seed with defects, screening, assessment, release) with Slack down for the whole run, then
-Slack back: the runs complete, every message waits and is then delivered once. Afterwards a scan of every
-file written, every log line, every Prefect artifact and log, the outbox, the audit trail and what the fake
-Slack received finds no valid ID number and no full name of the roster (persons, and the people leads are
-about), not the Slack token set for the run, and, on PostgreSQL, not the database password."""
+"""The whole demo (seed with defects, screening, assessment, release), then a lead watch, with Slack down for
+the whole run, then Slack back: the runs complete, every message waits and is then delivered once. Afterwards
+a scan of every file written, every log line, every Prefect artifact and log, the outbox, the audit trail and
+what the fake Slack received finds no valid ID number, no full name and no phone number of the roster
+(persons, and the people leads are about), not the Slack token set for the run, and, on PostgreSQL, not the
+database password."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from fake_slack import FakeSlack
 from ingest_files import LEAD_HEADER_ZH, lead_rows, valid_id, write_csv
 from prefect.client.orchestration import get_client
 
+from flows.lead_watch import lead_watch
 from flows.screening import concentrated_screening
 from tasks.ingest.load import ingest_file
+from tasks.lead_watch.params import LeadWatchParams
 from tasks.notify import build_notifier
 from tasks.privacy import is_valid_id_number
 from tasks.screening.params import ScreeningParams
@@ -104,6 +107,7 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
         assert report.status == "loaded" and report.loaded == 3
         progress = concentrated_screening(ScreeningParams(year=2023, as_of=date(2023, 6, 30)))
         assert progress["leads"]["unmatched"] >= 3
+        assert lead_watch(LeadWatchParams(as_of=date(2023, 6, 30)))["overdue"] >= 3  # those leads, still pending
         with engine.connect() as conn:
             waiting = conn.execute(sa.text("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")).scalar()
         assert waiting > 5 and slack.messages == []
@@ -122,6 +126,8 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
                                            "SELECT id_number FROM leads WHERE id_number IS NOT NULL")).scalars())
             names = set(conn.execute(sa.text("SELECT name FROM persons WHERE name IS NOT NULL UNION "
                                              "SELECT name FROM leads WHERE name IS NOT NULL")).scalars())
+            phones = set(conn.execute(sa.text("SELECT phone FROM households WHERE phone IS NOT NULL UNION "
+                                              "SELECT phone FROM leads WHERE phone IS NOT NULL")).scalars())
             outbox = conn.execute(sa.text("SELECT text, blocks FROM outbox")).all()
             audit = conn.execute(sa.text("SELECT actor, subject, parameters, detail FROM audit_events")).all()
         ids = {i for i in ids if is_valid_id_number(i)}  # a defect injected as an invalid number is not one
@@ -140,6 +146,7 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
         assert len(ids) > 1000 and len(names) > 500
         assert any("screening.xlsx" in p for p in places) and any(p.endswith("release.md") for p in places)
         leaks = {place: sorted({i for i in ids if i in text} | {n for n in names if n in text}
+                               | {f for f in phones if len(f) >= 11 and f in text}
                                | ({"<the Slack token>"} if TOKEN in text else set())
                                | ({"<the database password>"} if PASSWORD in text else set()))[:5]
                  for place, text in places.items()}

@@ -12,6 +12,7 @@ from prefect.client.orchestration import get_client
 from deployments.calendar import period_of, upcoming
 from deployments.definitions import SPECS, TIMEZONE, runner_deployments
 from tasks.assessment.params import AssessmentParams
+from tasks.lead_watch.params import LeadWatchParams
 from tasks.release.params import ReleaseParams
 from tasks.release.period import default_period
 from tasks.screening.params import ScreeningParams
@@ -21,11 +22,12 @@ SHANGHAI = ZoneInfo(TIMEZONE)
 
 def test_every_deployment_loads_with_its_schedules_in_shanghai_time():
     deployments = {d.name: d for d in runner_deployments()}
-    assert set(deployments) == {"screening", "assessment", "release", "ingest-inbox", "outbox-flush"}
+    assert set(deployments) == {"screening", "assessment", "release", "lead-watch", "ingest-inbox", "outbox-flush"}
     crons = {d: [(s.schedule.cron, s.schedule.timezone) for s in dep.schedules] for d, dep in deployments.items()}
     assert crons["screening"] == [("0 9 1 4 *", TIMEZONE), ("0 9 * 4-6 1", TIMEZONE), ("0 9 1 7 *", TIMEZONE)]
     assert crons["release"] == [("0 9 15 1,4,7,10 *", TIMEZONE)]
     assert crons["assessment"] == [("0 9 20 1 *", TIMEZONE)]
+    assert crons["lead-watch"] == [("0 9 * * 1", TIMEZONE)]  # every Monday, all year
     assert all(tz == TIMEZONE for schedules in crons.values() for _, tz in schedules)
     assert all(d.concurrency_limit == 1 and d.description and d.tags for d in deployments.values())
     modes = [s.parameters for s in deployments["screening"].schedules]
@@ -57,13 +59,16 @@ def test_calendar_periods_follow_the_schedules():
     assert len(progress) == 13 and all(r.at.weekday() == 0 and 4 <= r.at.month <= 6 for r in progress)
     assert all(r.at.tzinfo is not None and r.at.utcoffset().total_seconds() == 8 * 3600 for r in runs)
     assert not any(r.deployment in ("ingest-inbox", "outbox-flush") for r in runs)
+    weekly = [r for r in runs if r.deployment == "lead-watch"]
+    assert len(weekly) == 29 and all(r.at.weekday() == 0 and r.at.hour == 9 for r in weekly)
+    assert weekly[0].at.date() == date(2024, 1, 1) and weekly[0].period == "week to 2023-12-31"
     spec = next(s for s in SPECS if s.name == "screening")
     assert period_of(spec, spec.schedules[1], datetime(2024, 5, 6, 9, tzinfo=SHANGHAI)) == \
         "2024 progress as of 2024-05-06"
 
 
 def test_parameter_forms_carry_titles_descriptions_and_choices():
-    for model in (ScreeningParams, AssessmentParams, ReleaseParams):
+    for model in (ScreeningParams, AssessmentParams, ReleaseParams, LeadWatchParams):
         schema = model.model_json_schema()
         for name, prop in schema["properties"].items():
             assert prop.get("title") and (prop.get("description") or name == "rules"), (model.__name__, name)
@@ -138,5 +143,5 @@ def test_prefect_yaml_is_generated_and_deploys_to_a_process_work_pool(prefect_ha
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     with get_client(sync_client=True) as client:
         deployed = {d.name: d for d in client.read_deployments() if d.work_pool_name == "campaigns"}
-    assert set(deployed) == {"screening", "assessment", "release", "ingest-inbox", "outbox-flush"}
+    assert set(deployed) == {s.name for s in SPECS}
     assert all(s.schedule.timezone == TIMEZONE for d in deployed.values() for s in d.schedules)

@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from fake_slack import FakeSlack
 from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -24,13 +23,6 @@ from tasks.storage.reads import read_table
 from tasks.synthetic.seed import parse_provinces, seed_database
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def slack():
-    fake = FakeSlack()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

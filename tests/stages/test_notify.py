@@ -4,7 +4,6 @@ import json
 import time
 
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 from fake_slack import FakeSlack
 
@@ -13,13 +12,6 @@ from tasks.notify import build_message, build_notifier
 from tasks.notify.outbox import pending_count
 from tasks.settings import Settings
 from tasks.storage.bulk import insert_frame
-
-
-@pytest.fixture
-def slack():
-    fake = FakeSlack()
-    yield fake
-    fake.stop()
 
 
 def slack_settings(db_url: str, slack: FakeSlack, **extra) -> Settings:

@@ -1,0 +1,126 @@
+"""What the lead watch publishes and says: a workbook (counties, then the overdue and late leads, masked) and
+summary.json in its folder; one message for the coordinators and one per county with leads to chase."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.lead_watch.watch import FIGURES
+from tasks.notify import build_message
+from tasks.outputs.spreadsheets import write_workbook
+from tasks.privacy import private_folder
+from tasks.reference.provinces import PROVINCE_BY_CODE
+from tasks.runs.stage import CampaignContext, Check
+from tasks.screening.lists import LATE_LEADS, OVERDUE_LEADS
+from tasks.screening.report import for_people
+
+COUNTY_HEADERS = {
+    "province_code": "省代码", "province_name": "省份", "county_code": "县代码", "county_name": "县名称",
+    "pending": "待核实线索", "pending_change": "待核实较上周", "overdue": "超期未核实", "overdue_change": "超期较上周",
+    "late": "受理迟延", "late_change": "受理迟延较上周",
+}
+COUNTIES_SHEET = "县级汇总"
+NO_COUNTY = "(未填县代码)"
+MAX_LEADS_NAMED = 10  # lead numbers in a county's message; the workbook has them all
+OUTPUTS_CHECK = Check("check lead watch outputs", "screening_outputs", announce="problems")
+ACCOUNTED_CHECK = Check("account for watched leads", "lead_watch_leads", key="lead_no", announce="problems")
+
+
+def county_table(figures: pd.DataFrame, county_names: dict[str, str]) -> pd.DataFrame:
+    """The counties' figures as coordinators read them: names beside codes, counts as numbers."""
+    out = figures.copy()
+    out.insert(1, "province_name", out["province_code"].map(_province))
+    out.insert(3, "county_name", out["county_code"].map(lambda c: county_names.get(c, c or NO_COUNTY)))
+    return out[list(COUNTY_HEADERS)].rename(columns=COUNTY_HEADERS)
+
+
+def lead_sheets(watched: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The overdue and the late leads, each list as the screening publishes it (masked, Chinese labels)."""
+    sheets = {}
+    for lst, flag in ((OVERDUE_LEADS, "overdue"), (LATE_LEADS, "late_accepted")):
+        rows = watched[watched[flag]]
+        parts = [for_people(of_province[list(lst.columns)], code)
+                 for code, of_province in rows.groupby("province_code", sort=True)]
+        sheets[lst.title] = pd.concat(parts, ignore_index=True) if parts else \
+            for_people(rows[list(lst.columns)], "").iloc[0:0]
+    return sheets
+
+
+def write_reports(folder: Path, summary: dict, sheets: dict[str, pd.DataFrame]) -> Path:
+    private_folder(folder)  # lead lists: the owner only
+    (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    return write_workbook(folder / "lead-watch.xlsx", sheets)
+
+
+def summary_of(as_of: str, run_id: str, trend: pd.DataFrame, watched: int) -> dict:
+    totals = {f: int(trend[f].sum()) for f in FIGURES} | {f"{f}_change": int(trend[f"{f}_change"].sum())
+                                                          for f in FIGURES}
+    return {"campaign": "lead-watch", "as_of": as_of, "run_id": run_id, "leads_watched": watched, **totals,
+            "counties_to_chase": int(((trend["overdue"] > 0) | (trend["late"] > 0)).sum())}
+
+
+def announce(ctx: CampaignContext, summary: dict, trend: pd.DataFrame, watched: pd.DataFrame,
+             county_names: dict[str, str], folder: str | None) -> None:
+    """The coordinators' summary, then one message per county with overdue or late leads, or fewer than last
+    week (good news is news too), to the county's channel where one is configured."""
+    if ctx.notifier is None:
+        return
+    worst = trend.sort_values(["overdue", "late"], ascending=False).head(5)
+    actions = [f"{_place(r.province_code, r.county_code, county_names)}：超期 {r.overdue}"
+               f"（{_change(r.overdue_change)}），受理迟延 {r.late}" for r in worst.itertuples() if r.overdue or r.late]
+    if folder:
+        actions.append(f"报告 / report: {folder}")
+    ctx.notifier.notify(build_message(
+        f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, ctx.flow_run_url,
+        campaign="lead-watch", campaign_run_id=ctx.run_id))
+    for r in trend.itertuples():
+        if not (r.overdue or r.late or r.overdue_change or r.late_change):
+            continue
+        of_county = watched[(watched["province_code"] == r.province_code) & (watched["county_code"] == r.county_code)]
+        overdue = of_county.loc[of_county["overdue"], "lead_no"].tolist()
+        late = of_county.loc[of_county["late_accepted"] & of_county["accepted_at"].isna(), "lead_no"].tolist()
+        chase = [f"超期未核实，请核实 / verify: {_some(overdue)}" if overdue else "",
+                 f"仍未受理，请受理 / accept: {_some(late)}" if late else ""]
+        ctx.notifier.notify(build_message(
+            f"{ctx.run_id}:county:{r.province_code}:{r.county_code}",
+            f"{ctx.label} · {_place(r.province_code, r.county_code, county_names)}",
+            _figures(r._asdict()), [a for a in chase if a], ctx.flow_run_url, campaign="lead-watch",
+            province=r.province_code, county=r.county_code or None, campaign_run_id=ctx.run_id))
+
+
+def _figures(s: dict) -> dict[str, object]:
+    return {"待核实 / pending": f"{s['pending']}（{_change(s['pending_change'])}）",
+            "超期未核实 / overdue": f"{s['overdue']}（{_change(s['overdue_change'])}）",
+            "受理迟延 / late": f"{s['late']}（{_change(s['late_change'])}）"}
+
+
+def _change(n: int) -> str:
+    return "较上周持平" if n == 0 else f"较上周{'+' if n > 0 else ''}{n}"
+
+
+def _province(code: str) -> str:
+    return PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
+
+
+def _place(province: str, county: str, names: dict[str, str]) -> str:
+    return f"{_province(province)}{names.get(county, county) if county else NO_COUNTY}"
+
+
+def _some(leads: list[str]) -> str:
+    more = len(leads) - MAX_LEADS_NAMED
+    return "、".join(leads[:MAX_LEADS_NAMED]) + (f" 等{len(leads)}条" if more > 0 else "")
+
+
+def summary_markdown(label: str, summary: dict, folder: str | None) -> str:
+    """The run's summary artifact in the Prefect UI."""
+    lines = [f"# {label}", "", "| 指标 | 本周 | 较上周 |", "| --- | ---: | ---: |"]
+    for figure, title in (("pending", "待核实线索"), ("overdue", "超期未核实"), ("late", "受理迟延")):
+        lines.append(f"| {title} | {summary[figure]:,} | {summary[f'{figure}_change']:+,} |")
+    lines += ["", f"需督办的县 / counties to chase: {summary['counties_to_chase']:,}；"
+              f"本周关注线索 / leads watched: {summary['leads_watched']:,}"]
+    if folder:
+        lines += ["", f"报告 / report: `{folder}/lead-watch.xlsx`"]
+    return "\n".join(lines) + "\n"
