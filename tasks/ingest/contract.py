@@ -52,21 +52,29 @@ CODE_COLUMNS: dict[str, CodeTable] = {
     "risk_code": codes.RISK_CATEGORY, "status": codes.LEAD_STATUS, "outcome": codes.LEAD_OUTCOME,
     **{f"risk_code_{i}": codes.RISK_CATEGORY for i in range(1, 6)},
 }
-# Other headers seen in county spreadsheets for the same field.
+# Other headers for the same field: the official names of GB/T 2260 (行政区划代码), the national monitoring
+# system's export names, and what county spreadsheets use.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "household_no": ("户码", "家庭编号"),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号"),
-    "phone": ("电话", "手机号码", "联系方式"),
-    "county_code": ("区县代码", "县级代码", "县(市、区)代码"),
-    "province_code": ("省份代码", "省级代码"),
-    "household_size": ("家庭人数", "人口数"),
-    "months_employed": ("务工时长", "务工月数"),
-    "channel": ("线索来源", "来源渠道"),
-    "risk_code": ("风险类别", "致贫返贫风险"),
-    "category": ("措施类别", "帮扶类别"),
+    "household_no": ("户码", "家庭编号", "户编码", "家庭户编号", "农户编号"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号", "身份证件号码", "居民身份证号码"),
+    "name": ("成员姓名", "家庭成员姓名"),
+    "phone": ("电话", "手机号码", "联系方式", "手机号", "电话号码"),
+    "county_code": ("区县代码", "县级代码", "县(市、区)代码", "行政区划代码", "县级行政区划代码", "区划代码",
+                    "县(市、区)行政区划代码", "县区代码", "区县编码", "县编码", "所属县代码", "县级区划代码"),
+    "province_code": ("省份代码", "省级代码", "省级行政区划代码", "省编码", "省份编码"),
+    "household_size": ("家庭人数", "人口数", "家庭人口", "户人口数"),
+    "months_employed": ("务工时长", "务工月数", "务工时间(月)"),
+    "channel": ("线索来源", "来源渠道", "线索渠道"),
+    "reported_at": ("上报时间", "线索反映时间", "发现时间"),
+    "accepted_at": ("线索受理时间",),
+    "verified_at": ("线索核实时间", "核查时间"),
+    "risk_code": ("风险类别", "致贫返贫风险", "风险类别代码"),
+    "category": ("措施类别", "帮扶类别", "帮扶措施类型", "帮扶措施"),
     "kind": ("措施类型",),
-    "monitoring_type": ("监测类型",),
-    "risk_status": ("风险状态",),
+    "start_on": ("措施开始时间", "帮扶开始时间", "开始日期"),
+    "end_on": ("措施结束时间", "帮扶结束时间", "结束日期"),
+    "monitoring_type": ("监测类型", "监测对象类型"),
+    "risk_status": ("风险状态", "是否消除风险"),
     "relocation_site_code": ("安置区代码", "安置点"),
 }
 PHONE_COLUMNS = frozenset({"phone"})

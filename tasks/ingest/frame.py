@@ -10,7 +10,7 @@ import pandas as pd
 
 from tasks.ingest.header import Layout
 from tasks.ingest.read import RawSheet
-from tasks.ingest.values import normalise_text, parse, too_long
+from tasks.ingest.values import closest_allowed, normalise_text, parse, too_long
 from tasks.model import metadata
 from tasks.storage.reads import typed
 
@@ -57,6 +57,10 @@ def submitted_rows(sheet: RawSheet, layout: Layout) -> SubmittedRows:
         parsed, unreadable = parse(column, text)
         if column.type in TYPE_HELP:
             rows.add_reason(unreadable, f"{name}.format: {column.zh} {TYPE_HELP[column.type]}")
+        if column.type == "code":  # the value itself is not repeated: a misaligned row may hold a name there
+            for near, mask in closest_allowed(column, parsed).items():
+                rows.add_reason(mask, f"{name}.value: {column.zh}的取值不在代码表中，最接近的允许值是“{near}” / "
+                                      f"not an allowed value; the closest is {near}")
         long = too_long(column, parsed)
         rows.add_reason(long, f"{name}.length: {column.zh} is longer than {column.max_length} characters")
         values[name] = parsed.where(~long, None) if long.any() else parsed

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+from dataclasses import dataclass, field
 
-from tasks.ingest.contract import CONTRACTS, KINDS, Contract
+from tasks.ingest.contract import CONTRACTS, KINDS, Contract, normalise_header
 from tasks.ingest.read import FileRejected, RawSheet
 
 HEADER_SCAN_ROWS = 30
 MIN_MATCHES = 2
+SIMILAR = 0.5  # difflib ratio from which an unknown header is offered a known one ("did you mean 县代码?")
 
 
 @dataclass
@@ -19,6 +21,7 @@ class Layout:
     columns: dict[int, str]  # cell position -> column name
     headers: list[str]  # the file's own header cells
     ignored: list[str]  # header cells that name no column of the contract
+    suggestions: dict[str, str] = field(default_factory=dict)  # ignored header -> the closest column's header
 
     @property
     def kind(self) -> str:
@@ -58,15 +61,27 @@ def locate(sheet: RawSheet, file: str, kind: str | None = None) -> Layout:
             raise FileRejected(file, f"two columns, {cells[seen[name]].strip()!r} and {cells[position].strip()!r}, "
                                      f"both mean {column.zh} ({name}); keep one", column=column.zh, row=row)
         seen[name] = position
+    ignored = [c.strip() for i, c in enumerate(cells) if i not in columns and c.strip()]
+    taken = set(columns.values())
+    suggestions = {h: near for h in ignored if (near := closest_column(contract, h, taken))}
     missing = [contract.column(n) for n in contract.required if n not in seen]
     if missing:
         names = ", ".join(f"{c.zh} ({c.name})" for c in missing)
         hint = _better_kind(cells, contract)
+        resembling = "".join(f"; the file has “{h}”: 是否为“{near}”？ / did you mean {near}?"
+                             for h, near in suggestions.items() if near in {c.zh for c in missing})
         raise FileRejected(file, f"missing required column(s) for {contract.kind} ({contract.label}): {names}"
-                                 + (f"; the header looks like {hint}" if hint else ""),
+                                 + resembling + (f"; the header looks like {hint}" if hint else ""),
                            column=missing[0].zh, row=row)
-    ignored = [c.strip() for i, c in enumerate(cells) if i not in columns and c.strip()]
-    return Layout(contract, index, row, columns, cells, ignored)
+    return Layout(contract, index, row, columns, cells, ignored, suggestions)
+
+
+def closest_column(contract: Contract, header: str, taken: set[str] = frozenset()) -> str | None:
+    """The national header (`县代码`) of the column an unknown header most resembles, among the columns the
+    file does not already carry; None when nothing is close."""
+    known = {h: name for h, name in contract.lookup.items() if name not in taken}
+    near = difflib.get_close_matches(normalise_header(header), list(known), n=1, cutoff=SIMILAR)
+    return contract.column(known[near[0]]).zh if near else None
 
 
 def _better_kind(cells: list[str], chosen: Contract) -> str | None:

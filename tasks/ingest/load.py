@@ -106,6 +106,7 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     kind = report.kind = layout.kind
     report.format, report.encoding, report.sheet = sheet.format, sheet.encoding, sheet.sheet
     report.header_row, report.ignored_columns = layout.header_row, layout.ignored
+    report.column_suggestions = layout.suggestions
     rows = submitted_rows(sheet, layout)
     report.rows_read = len(rows.frame)
     if report.rows_read == 0:

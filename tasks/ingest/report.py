@@ -29,13 +29,25 @@ class FileReport:
     sheet: str | None = None
     header_row: int | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    column_suggestions: dict[str, str] = field(default_factory=dict)  # ignored header -> the column it resembles
     county_code: str | None = None
     run_id: str | None = None
     note: str | None = None  # e.g. when a duplicate was first ingested
 
     @property
     def has_problems(self) -> bool:
-        return self.status == "rejected" or self.quarantined > 0
+        """Something the county should hear of: a refused file, rows set aside, or a column left unread that
+        looks like one of ours (its values were not loaded)."""
+        return self.status == "rejected" or self.quarantined > 0 or bool(self.column_suggestions)
+
+    def column_notes(self) -> list[str]:
+        """Each column left unread, with the known column it resembles (headers are not personal data)."""
+        notes = []
+        for header in self.ignored_columns:
+            near = self.column_suggestions.get(header)
+            notes.append(f"未识别的列“{header}”未读取，是否为“{near}”？ / column {header!r} not read; did you mean "
+                         f"{near}?" if near else f"未识别的列“{header}”未读取 / column {header!r} not read")
+        return notes
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -49,7 +61,8 @@ class FileReport:
         warned = "; ".join(f"{n} × {r}" for r, n in list(self.warnings.items())[:3])
         return (f"{self.file}: {self.kind}, {self.rows_read} rows read, {self.loaded} loaded, "
                 f"{self.quarantined} quarantined" + (f" ({top})" if top else "")
-                + (f"; loaded with warnings: {warned}" if warned else ""))
+                + (f"; loaded with warnings: {warned}" if warned else "")
+                + "".join(f"\n  {note}" for note in self.column_notes()))
 
 
 def count_reasons(reasons: dict[int, list[str]]) -> dict[str, int]:
@@ -84,11 +97,17 @@ def problem_message(report: FileReport, link: str | None = None) -> Message:
         title = f"报送文件被拒收 / file rejected: {report.file}"
         actions = [report.problem or "", "修改后重新报送 / correct it and send it again"]
     else:
-        title = f"报送文件有问题行 / rows quarantined: {report.file}"
+        title = (f"报送文件有问题行 / rows quarantined: {report.file}" if report.quarantined else
+                 f"报送文件有未读取的列 / columns not read: {report.file}")
         figures |= {"读取 / read": report.rows_read, "入库 / loaded": report.loaded,
                     "隔离 / quarantined": report.quarantined}
-        actions = [f"{n} 行 / rows: {reason}" for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
-        actions.append("隔离行在 quarantined_rows 中，请核实后重新报送 / review them and resubmit")
+        actions = report.column_notes()[:MAX_ACTIONS]
+        if report.column_suggestions:
+            actions.append("请改用标准列名重新报送，或由协调员保存列名对应 / rename the column and resend, or ask "
+                           "a coordinator to save the mapping (campaigns ingest --map 原列名=标准列名 --save)")
+        actions += [f"{n} 行 / rows: {reason}" for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
+        if report.quarantined:
+            actions.append("隔离行在 quarantined_rows 中，请核实后重新报送 / review them and resubmit")
         actions += [f"{n} 行已入库，请核实 / rows loaded, to review: {reason}"
                     for reason, n in list(report.warnings.items())[:MAX_ACTIONS]]
     county = report.county_code

@@ -8,6 +8,7 @@ Accepted spellings: full-width digits and letters; ID numbers with spaces or a l
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 
 import numpy as np
@@ -74,6 +75,25 @@ def _code(column: Column, cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
     mapping = {v: lookup.get(v, lookup.get(v.lower(), v)) for v in distinct}  # a few values, many rows
     values = cells.map(mapping).astype(object)
     return values.where(cells.notna(), None), np.zeros(len(cells), dtype=bool)
+
+
+def closest_allowed(column: Column, values: pd.Series, cutoff: float = 0.6) -> dict[str, np.ndarray]:
+    """For the values of a code column left unknown by `parse`: the allowed value each most resembles, as
+    `label` or `label（alias）` (小额贷款 → 金融帮扶（小额信贷）), with the rows that hold a value resembling it.
+    Values resembling nothing are left to the checkpoint's code rule."""
+    table = column.codes
+    assert table is not None
+    spellings = {label: label for label in table.codes.values()} | {
+        alias: f"{table.codes[code]}（{alias}）" for alias, code in table.aliases.items()}
+    unknown = values.dropna()
+    unknown = unknown[~unknown.isin(list(table.codes))]
+    found: dict[str, np.ndarray] = {}
+    for value in unknown.unique():
+        near = difflib.get_close_matches(str(value), list(spellings), n=1, cutoff=cutoff)
+        if near:
+            mask = (values == value).fillna(False).to_numpy(dtype=bool)
+            found[spellings[near[0]]] = found.get(spellings[near[0]], np.zeros(len(values), dtype=bool)) | mask
+    return found
 
 
 def _boolean(column: Column, cells: pd.Series) -> tuple[pd.Series, np.ndarray]:

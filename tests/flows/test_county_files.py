@@ -1,6 +1,7 @@
 """County files as counties write them, through ingest and the screening, with every row accounted for
-(issue 19's acceptance): 收入年度 and 家庭纯收入 blank, measure categories by their usual names, leads that
-carry only a name and a phone or an invalid 证件号码."""
+(issue 19's acceptance): the county column under its GB/T 2260 name (行政区划代码), 收入年度 and 家庭纯收入
+blank, measure categories by their usual names, leads that carry only a name and a phone or an invalid
+证件号码."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def test_county_files_go_through_ingest_and_the_screening_with_every_row_account
     files = {
         # 收入年度 and 家庭纯收入 blank: the threshold of the campaign's year; 8,000 × 3 = 24,000 of net income,
         # of which 13,000 of compliant expenditure is more than half: rigid expenditure, a new candidate.
-        "农户.csv": (["户编号", "县代码", "家庭人口数", "是否脱贫户", "收入年度", "家庭纯收入", "家庭人均纯收入",
+        "农户.csv": (["户编号", "行政区划代码", "家庭人口数", "是否脱贫户", "收入年度", "家庭纯收入", "家庭人均纯收入",
                      "上年家庭人均纯收入", "合规自付支出"],
                     [[new, county, "3", "否", "", "", "8000", "8200", "13000"]]),
         "家庭成员.csv": (["户编号", "证件号码", "姓名", "性别", "与户主关系", "劳动技能"],

@@ -336,3 +336,39 @@ def test_measure_categories_as_counties_write_them(roster, tmp_path):
     assert m["category"].tolist() == list(written.values())
     assert m.loc[pd.Timestamp("2023-03-02"), "kind"] == "safety_net"
     assert m.loc[pd.Timestamp("2023-03-01"), "kind"] == "development"
+
+
+def test_county_column_under_an_official_name_and_an_unknown_one(roster, county, tmp_path):
+    """Issue 19: 县级行政区划代码 is GB/T 2260's name for 县代码 and loads. A header the contract does not know
+    is reported with the column it resembles: in the refusal when a required column is missing, else in the
+    report and the county's message (its values were not loaded)."""
+    rows = [[f"{county}91000001", county, "2"], [f"{county}91000002", county, "3"]]
+    official = ingest(roster, write_csv(tmp_path / "a.csv", ["户编号", "县级行政区划代码", "家庭人口数"], rows))
+    assert (official.loaded, official.quarantined, official.ignored_columns) == (2, 0, [])
+    assert not official.has_problems
+
+    refused = ingest(roster, write_csv(tmp_path / "b.csv", ["户编号", "县级区划编码", "家庭人口数"], rows),
+                     kind="households")
+    assert refused.status == "rejected" and "县代码 (county_code)" in refused.problem
+    assert "the file has “县级区划编码”: 是否为“县代码”？" in refused.problem
+
+    rows = [[f"{county}91000003", county, "2", "13912345678", "1"]]
+    unread = ingest(roster, write_csv(tmp_path / "c.csv", ["户编号", "县代码", "家庭人口数", "户主电话", "序号"], rows))
+    assert (unread.loaded, unread.ignored_columns) == (1, ["户主电话", "序号"])
+    assert unread.column_suggestions == {"户主电话": "联系电话"} and unread.has_problems
+    assert "未识别的列“户主电话”未读取，是否为“联系电话”？" in unread.summary_line()
+    from tasks.ingest.report import problem_message
+
+    text = problem_message(unread).text
+    assert "是否为“联系电话”" in text and "序号" in text and "13912345678" not in text
+
+
+def test_an_unknown_code_value_is_set_aside_naming_the_closest_allowed_value(roster, tmp_path):
+    household = read_table(roster, "households")["household_no"].iloc[0]
+    rows = [[household, "小额贷款", "2023-03-01"], [household, "神秘帮扶", "2023-03-02"]]
+    report = ingest(roster, write_csv(tmp_path / "m.csv", ["户编号", "帮扶措施类别", "开始时间"], rows))
+    assert (report.loaded, report.quarantined) == (0, 2)
+    suggestion = [r for r in report.reasons if r.startswith("category.value")]
+    assert suggestion == ["category.value: 帮扶措施类别的取值不在代码表中，最接近的允许值是“金融帮扶（小额信贷）” / "
+                          "not an allowed value; the closest is 金融帮扶（小额信贷）"]
+    assert report.reasons[suggestion[0]] == 1 and not any("神秘" in r for r in report.reasons)
