@@ -22,8 +22,9 @@ def fill_derived(engine: Engine, kind: str, rows: SubmittedRows) -> None:
         from_county = f["county_code"].str[:2].where(f["county_code"].str[:2].isin(list(PROVINCE_BY_CODE)))
         f["province_code"] = f["province_code"].fillna(from_county)
     if kind in ("persons", "measures", "leads") and f["province_code"].isna().any():
-        known = _households(engine, f.loc[f["province_code"].isna(), "household_no"])
-        f["province_code"] = f["province_code"].fillna(f["household_no"].map(known["province_code"]))
+        known = households_of(engine, f.loc[f["province_code"].isna(), "household_no"])
+        f["province_code"] = f["province_code"].fillna(
+            f["household_no"].map(known["province_code"]).astype(f["province_code"].dtype))
     rows.add_reason(f["province_code"].isna().to_numpy(),
                     "province_code.derivable: 省代码 missing, and neither a county code nor a known household gives it")
     if kind == "persons" and f["person_no"].isna().any():
@@ -42,12 +43,13 @@ def county_of(engine: Engine, rows: SubmittedRows) -> str | None:
     f = rows.frame
     counties = f["county_code"] if "county_code" in f else pd.Series(dtype=object)
     if counties.isna().all():
-        counties = f["household_no"].map(_households(engine, f["household_no"])["county_code"])
+        counties = f["household_no"].map(households_of(engine, f["household_no"])["county_code"])
     counties = counties.dropna()
     return str(counties.mode().iloc[0]) if not counties.empty else None
 
 
-def _households(engine: Engine, numbers: pd.Series) -> pd.DataFrame:
+def households_of(engine: Engine, numbers: pd.Series) -> pd.DataFrame:
+    """The roster's households among `numbers`, with their province and county, indexed by 户编号."""
     wanted = numbers.dropna().unique().tolist()
     parts = []
     with engine.connect() as conn:

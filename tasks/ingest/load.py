@@ -21,6 +21,7 @@ from tasks.ingest.derive import county_of, fill_derived
 from tasks.ingest.frame import submitted_rows
 from tasks.ingest.header import locate
 from tasks.ingest.read import FileRejected, ReadLimits, read_file
+from tasks.ingest.recheck import recheck_waiting
 from tasks.ingest.report import FileReport, count_reasons, problem_message
 from tasks.model import IngestedFile, metadata
 from tasks.notify import Notifier
@@ -94,6 +95,10 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
             notifier.notify(problem_message(report, link))
         except Exception:  # the report and the database hold the facts; the message can be flushed later
             log.exception("could not notify about %s", name)
+    if report.status == "loaded" and report.kind == "households" and report.loaded:
+        report.rechecked = recheck_waiting(engine, lambda again, again_kind: ingest_file(
+            engine, again, kind=again_kind, notifier=notifier, output_dir=output_dir, launched_by=launched_by,
+            today=today, county_hint=county_hint, link=link), launched_by)
     return report
 
 

@@ -33,6 +33,7 @@ class FileReport:
     county_code: str | None = None
     run_id: str | None = None
     note: str | None = None  # e.g. when a duplicate was first ingested
+    rechecked: list[FileReport] = field(default_factory=list)  # rows set aside earlier, loaded once this arrived
 
     @property
     def has_problems(self) -> bool:
@@ -62,7 +63,9 @@ class FileReport:
         return (f"{self.file}: {self.kind}, {self.rows_read} rows read, {self.loaded} loaded, "
                 f"{self.quarantined} quarantined" + (f" ({top})" if top else "")
                 + (f"; loaded with warnings: {warned}" if warned else "")
-                + "".join(f"\n  {note}" for note in self.column_notes()))
+                + "".join(f"\n  {note}" for note in self.column_notes())
+                + "".join(f"\n  补充核验 / checked again once their households arrived: {again.summary_line()}"
+                          for again in self.rechecked))
 
 
 def count_reasons(reasons: dict[int, list[str]]) -> dict[str, int]:

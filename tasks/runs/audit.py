@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, insert
 from tasks.model import AuditEvent
 from tasks.notify.masking import PersonalDataMasker
 
-ACTIONS = ("run.started", "run.refused", "run.finished", "ingest.loaded", "ingest.rejected",
+ACTIONS = ("run.started", "run.refused", "run.finished", "ingest.loaded", "ingest.rejected", "ingest.rechecked",
            "release.approved", "release.rejected", "release.blocked", "release.expired", "release.published")
 
 

@@ -372,3 +372,32 @@ def test_an_unknown_code_value_is_set_aside_naming_the_closest_allowed_value(ros
     assert suggestion == ["category.value: 帮扶措施类别的取值不在代码表中，最接近的允许值是“金融帮扶（小额信贷）” / "
                           "not an allowed value; the closest is 金融帮扶（小额信贷）"]
     assert report.reasons[suggestion[0]] == 1 and not any("神秘" in r for r in report.reasons)
+
+
+def test_rows_sent_before_their_household_are_loaded_when_it_arrives(roster, county, tmp_path):
+    """Issue 19, order of arrival: persons and leads of a household the roster does not know yet are set
+    aside; the households file that brings it has them checked again and loaded, with the audit trail
+    saying so, and the county never resends them."""
+    from ingest_files import valid_id
+
+    household = f"{county}93000001"
+    persons = [[household, valid_id(county, "19800303", seq=31), "张先到", "男", "户主", "普通劳动力"],
+               [household, valid_id(county, "19820404", seq=32), "李先到", "女", "配偶", "丧失劳动力"]]
+    early = ingest(roster, write_csv(tmp_path / "成员.csv", ["户编号", "证件号码", "姓名", "性别", "与户主关系",
+                                                            "劳动技能"], persons))
+    assert (early.loaded, early.quarantined) == (0, 2)
+    assert any(r.startswith("province_code.derivable") for r in early.reasons)
+
+    households = write_csv(tmp_path / "农户.csv", ["户编号", "县代码", "家庭人口数"], [[household, county, "2"]])
+    later = ingest(roster, households)
+    assert later.loaded == 1
+    assert [(r.kind, r.loaded, r.quarantined) for r in later.rechecked] == [("persons", 2, 0)]
+    assert "补充核验" in later.summary_line()
+    p = read_table(roster, "persons").query("household_no == @household")
+    assert sorted(p["labour_skill"]) == ["lost", "ordinary"] and p["province_code"].eq(county[:2]).all()
+    with roster.connect() as conn:
+        left = conn.execute(select(func.count()).select_from(QuarantinedRow)
+                            .where(QuarantinedRow.stage == "ingest persons")).scalar_one()
+        events = conn.execute(select(AuditEvent.subject, AuditEvent.parameters)
+                              .where(AuditEvent.action == "ingest.rechecked")).all()
+    assert left == 0 and [e.subject for e in events] == ["成员.csv"] and events[0].parameters["loaded"] == 2
