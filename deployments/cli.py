@@ -20,6 +20,8 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 app.add_typer(db_app, name="db")
 outbox_app = typer.Typer(help="The notification outbox.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+reference_app = typer.Typer(help="Reference data: thresholds, the 脱贫县 and 重点帮扶县 lists.", no_args_is_help=True)
+app.add_typer(reference_app, name="reference")
 
 
 # Commands that run flows, and so start a temporary Prefect API when no server is configured.
@@ -360,6 +362,26 @@ def ingest(
     if not reports:
         typer.echo("nothing to ingest")
     if any(r.status == "rejected" for r in reports):
+        raise typer.Exit(code=1)
+
+
+@reference_app.command("load")
+def reference_load(
+    kind: Annotated[str, typer.Argument(help="thresholds, counties (the 832 脱贫县) or key-counties (the 160).")],
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX with a header row.", exists=True, dir_okay=False)],
+) -> None:
+    """Load the monitoring thresholds per province and year, or the official county lists, through their check;
+    a refused file changes nothing."""
+    from tasks.ingest.reference import KINDS, load_reference
+    from tasks.storage import db
+    from tasks.storage.engine import build_engine
+
+    if kind not in KINDS:
+        _fail(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    db.upgrade()
+    report = load_reference(build_engine(), kind, file, output_dir=get_settings().output_dir / "reference")
+    typer.echo(report.summary_line())
+    if report.status != "loaded":
         raise typer.Exit(code=1)
 
 

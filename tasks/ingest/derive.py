@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from tasks.ingest.frame import SubmittedRows
 from tasks.model import Household, Person
 from tasks.reference.codes import measure_kind_of
+from tasks.reference.counties import successors
 from tasks.reference.provinces import PROVINCE_BY_CODE
 
 LOOKUP_CHUNK = 5_000
@@ -18,6 +19,12 @@ LOOKUP_CHUNK = 5_000
 
 def fill_derived(engine: Engine, kind: str, rows: SubmittedRows) -> None:
     f = rows.frame
+    if "county_code" in f:  # a code retired since (撤县设区 …) is loaded under the code that took its place
+        current = f["county_code"].map(successors())
+        moved = current.notna().to_numpy(dtype=bool)
+        f.loc[moved, "county_code"] = current[moved]
+        rows.add_note(moved, "county_code.successor: 已停用的县代码按现行代码入库 / a retired county code was "
+                             "loaded as its successor (GB/T 2260)")
     if "county_code" in f and f["county_code"].notna().any():
         from_county = f["county_code"].str[:2].where(f["county_code"].str[:2].isin(list(PROVINCE_BY_CODE)))
         f["province_code"] = f["province_code"].fillna(from_county)

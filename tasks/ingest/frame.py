@@ -3,7 +3,7 @@ cannot be loaded as it stands (unreadable cells, a truncated row). Reasons name 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,11 @@ class SubmittedRows:
     row_numbers: pd.Series  # spreadsheet row / CSV line of each row
     reasons: dict[int, list[str]]  # row position -> why it cannot be loaded as it stands
     present: list[str]  # the table columns the file carried
+    notes: dict[str, int] = field(default_factory=dict)  # what was adjusted on rows that load: note -> rows
+
+    def add_note(self, mask: np.ndarray, note: str) -> None:
+        if mask.any():
+            self.notes[note] = self.notes.get(note, 0) + int(mask.sum())
 
     def add_reason(self, mask: np.ndarray, reason: str) -> None:
         for position in np.flatnonzero(mask).tolist():

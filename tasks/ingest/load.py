@@ -130,7 +130,7 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     _upsert(engine, kind, kept, source=report.file, run_id=report.run_id, today=today)
     report.loaded, report.quarantined = len(kept), outcome.quarantined
     report.reasons = count_reasons(outcome.reasons)
-    report.warnings = {w.reason: len(w.failing_rows) for w in outcome.result.warnings if w.row_level}
+    report.warnings = {w.reason: len(w.failing_rows) for w in outcome.result.warnings if w.row_level} | rows.notes
     assert report.loaded + report.quarantined == report.rows_read, "every row is loaded or quarantined"
 
 

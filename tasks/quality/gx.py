@@ -120,7 +120,7 @@ def _suite_reads(name: str) -> frozenset[str]:
 
 
 def _narrowed(suite_name: str, data: pd.DataFrame, parameters: dict[str, Any]) -> dict[str, Any]:
-    """Value sets given as parameters (the 2,843 county codes) cut down to the values the columns hold: each
+    """Value sets given as parameters (the 2,850 county codes) cut down to the values the columns hold: each
     row is in the set exactly when it was before, but GX serialises an expectation's configuration, value
     set included, about a hundred times per validation, which with the whole list cost ~0.6 s a suite."""
     narrowed = dict(parameters)

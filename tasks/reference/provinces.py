@@ -15,7 +15,6 @@ class Province:
     name: str
     short_name: str
     region: str  # east / central / west, as the programme groups provinces
-    counties: int  # county-level divisions, approximate, drives the synthetic county list
     former_poor_counties: int  # of the 832 脱贫县
     key_assistance_counties: int  # of the 160 国家乡村振兴重点帮扶县
     threshold_2023: float  # 监测范围 (元/人/年): a plausible 2023 figure, provinces set their own
@@ -31,7 +30,6 @@ def load_provinces() -> tuple[Province, ...]:
             name=r["name"],
             short_name=r["short_name"],
             region=r["region"],
-            counties=int(r["counties"]),
             former_poor_counties=int(r["former_poor_counties"]),
             key_assistance_counties=int(r["key_assistance_counties"]),
             threshold_2023=float(r["threshold_2023"]),

@@ -24,6 +24,7 @@ from tasks.quality.docs import RunDataDocs
 from tasks.quality.gx import validate_frame
 from tasks.quality.results import CheckpointResult
 from tasks.quality.store import record_checkpoint
+from tasks.reference.counties import successors
 from tasks.runs.record import finish_run
 from tasks.settings import Settings, get_settings
 from tasks.storage.versions import RosterView
@@ -146,8 +147,10 @@ def peak_rss_mb() -> int:
 
 
 def known_county_codes(engine: Engine) -> list[str]:
+    """The counties of the database, and the retired codes of GB/T 2260 with a successor: a record made
+    before a county changed its code stays valid."""
     with engine.connect() as conn:
-        return list(conn.execute(select(County.code)).scalars())
+        return [*conn.execute(select(County.code)).scalars(), *successors()]
 
 
 Announce = Literal["always", "problems", "blocking"]

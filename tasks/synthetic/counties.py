@@ -1,20 +1,14 @@
-"""A deterministic county list per province: GB/T 2260-shaped codes, invented names, real flag counts.
-
-The real county list is reference data a deployment loads; the synthetic one keeps the national shape
-(2,843 county-level units, 832 脱贫县 in 22 provinces, 160 重点帮扶县 in 10 western ones) so campaigns
-and their tests see realistic partitions.
-"""
+"""The counties of the synthetic programme: the real county-level divisions (tasks.reference.counties), with
+脱贫县 and 重点帮扶县 flags drawn in the real number per province (832 in 22 provinces, 160 in 10 western
+ones), rural units first, since the official lists are loaded by `campaigns reference load`, not shipped."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from tasks.reference.counties import counties_of
 from tasks.reference.provinces import PROVINCES, Province
-
-SYLLABLES = list("安平宁康泰和丰顺兴隆永昌清河山阳川江源城华德远新明福寿宝庆云海峰松柏石林溪桥龙凤东南西北中")
-SUFFIXES = np.array(["县"] * 8 + ["市", "区"])
-COUNTIES_PER_PREFECTURE = 15
 
 
 def build_counties(provinces: tuple[Province, ...] = PROVINCES) -> pd.DataFrame:
@@ -25,28 +19,15 @@ def build_counties(provinces: tuple[Province, ...] = PROVINCES) -> pd.DataFrame:
 
 def _province_counties(p: Province) -> pd.DataFrame:
     rng = np.random.default_rng([20230206, int(p.code)])  # fixed: counties do not change with --seed
-    n = p.counties
-    i = np.arange(n)
-    codes = [f"{p.code}{k // COUNTIES_PER_PREFECTURE + 1:02d}{21 + k % COUNTIES_PER_PREFECTURE:02d}" for k in i]
-    names = _unique_names(rng, n)
-    order = rng.permutation(n)
-    poor = np.zeros(n, dtype=bool)
+    units = counties_of(p.code)
+    urban = np.array([u.type == "市辖区" for u in units])
+    # Rural units (县, 旗, county-level cities) first, in a fixed random order; city districts after them.
+    order = np.lexsort((rng.permutation(len(units)), urban))
+    poor = np.zeros(len(units), dtype=bool)
     poor[order[: p.former_poor_counties]] = True
-    key = np.zeros(n, dtype=bool)
+    key = np.zeros(len(units), dtype=bool)
     key[order[: p.key_assistance_counties]] = True  # key counties are all former poor counties
     return pd.DataFrame({
-        "code": codes, "name": names, "province_code": p.code,
+        "code": [u.code for u in units], "name": [u.name for u in units], "province_code": p.code,
         "is_former_poor": poor, "is_key_assistance": key,
     })
-
-
-def _unique_names(rng: np.random.Generator, n: int) -> list[str]:
-    names: list[str] = []
-    seen: set[str] = set()
-    while len(names) < n:
-        a, b = rng.choice(len(SYLLABLES), 2, replace=False)
-        name = SYLLABLES[a] + SYLLABLES[b] + str(rng.choice(SUFFIXES))
-        if name not in seen:
-            seen.add(name)
-            names.append(name)
-    return names

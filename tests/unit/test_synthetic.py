@@ -6,7 +6,8 @@ import pytest
 
 from tasks.privacy import id_number_problems
 from tasks.reference.codes import CODE_TABLES, LEAD_CHANNEL
-from tasks.reference.provinces import PROVINCE_BY_CODE, PROVINCES
+from tasks.reference.counties import counties as reference_counties
+from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.synthetic import allocate_households, generate_province
 from tasks.synthetic.counties import build_counties
 from tasks.synthetic.defects import KINDS
@@ -126,10 +127,14 @@ def test_allocation_follows_weights_and_counts_are_exact():
     assert min(allocate_households(40).values()) >= 1
 
 
-def test_counties_carry_the_national_flags():
+def test_counties_are_the_real_ones_and_carry_the_national_flags():
     counties = build_counties()
-    assert len(counties) == sum(p.counties for p in PROVINCES)
-    assert counties["code"].is_unique
+    reference = {c.code: c for c in reference_counties()}
+    assert len(counties) == len(reference) == 2850 and counties["code"].is_unique
+    assert all(reference[r.code].name == r.name and reference[r.code].province_code == r.province_code
+               for r in counties.itertuples())
+    assert reference["653229"].name == "和安县" and reference["441900"].type == "不设区的地级市"
+    assert reference["500105"].name == "江北区" and "500157" not in reference  # 两江新区 is no division
     assert counties["is_former_poor"].sum() == 832
     assert counties.groupby("province_code")["is_former_poor"].any().sum() == 22
     key = counties[counties["is_key_assistance"]]
