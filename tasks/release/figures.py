@@ -14,7 +14,9 @@ Population rules (why each figure is what it is):
 - monitored_persons: members (persons rows) of those households, counted in the household's province.
 - newly_identified_households: monitored households identified within the year to date.
 - eliminated_households: monitored households with risk_status "eliminated" and eliminated on or before the
-  period's end; eliminated_share = eliminated_households / monitored_households.
+  period's end; eliminated_persons: their members. eliminated_share = eliminated_persons / monitored_persons:
+  the programme publishes the share of monitored **people** whose risk is eliminated (60.4 % in H1 2024),
+  not of households.
 - public_welfare_job_persons: persons with `public_welfare_job` true whose household is a 脱贫户 or a
   monitored household: the programme's 公益岗位 figure counts "脱贫人口和监测对象", so other rural residents
   in the roster (none in practice) are left out. The flag is as the roster stood at the period's end (its
@@ -88,8 +90,9 @@ FIGURES: tuple[Figure, ...] = (
     Figure("monitored_persons", "纳入监测对象人数", "人", "count"),
     Figure("newly_identified_households", "今年新识别监测户数", "户", "count"),
     Figure("eliminated_households", "风险已消除监测户数", "户", "count"),
-    Figure("eliminated_share", "风险已消除监测户占比", "%", "share", "ratio", "eliminated_households",
-           "monitored_households"),
+    Figure("eliminated_persons", "风险已消除监测对象人数", "人", "count"),
+    Figure("eliminated_share", "风险已消除监测对象占比", "%", "share", "ratio", "eliminated_persons",
+           "monitored_persons"),
     Figure("public_welfare_job_persons", "公益岗位安置脱贫人口和监测对象", "人", "count"),
     Figure("microcredit_amount", "脱贫人口小额信贷发放金额", "万元", "amount"),
     Figure("microcredit_households", "脱贫人口小额信贷支持户数", "户", "count"),
@@ -239,6 +242,7 @@ def _roster(households: pd.DataFrame, persons: pd.DataFrame, period: Period) -> 
         "monitored_persons": np.where(monitored, members, 0),
         "newly_identified_households": new.astype(np.int64),
         "eliminated_households": eliminated.astype(np.int64),
+        "eliminated_persons": np.where(eliminated, members, 0),
         "public_welfare_job_persons": post_holders,
         "public_welfare_job_persons_households": (post_holders > 0).astype(np.int64),
     })
@@ -249,6 +253,7 @@ def _roster(households: pd.DataFrame, persons: pd.DataFrame, period: Period) -> 
         sums[f"{key}_households"] = sums["monitored_households"]
     for key in ("newly_identified_households", "eliminated_households"):
         sums[f"{key}_households"] = sums[key]
+    sums["eliminated_persons_households"] = sums["eliminated_households"]
     sums["eliminated_share_households"] = np.minimum(sums["eliminated_households"],
                                                       sums["monitored_households"] - sums["eliminated_households"])
     return sums

@@ -156,7 +156,8 @@ EXPECTED = {
     "monitored_persons": (6, 6, 12),  # H1 3 + H2 2 + H5 1; K1 4 + K2 2
     "newly_identified_households": (2, 1, 3),
     "eliminated_households": (1, 1, 2),
-    "eliminated_share": (1 / 3, 1 / 2, 2 / 5),  # recomputed: 0.4, not the mean 0.4167
+    "eliminated_persons": (3, 4, 7),  # H1's 3 members; K1's 4
+    "eliminated_share": (3 / 6, 4 / 6, 7 / 12),  # of monitored people, as published; recomputed, not averaged
     "public_welfare_job_persons": (4, 1, 5),  # H1 1 + H2 1 + H4 2 (H3, H6 neither 脱贫户 nor monitored); K1 1
     "microcredit_amount": (6, 3.5, 9.5),  # 万元: 50,000 + 10,000 元; 20,000 + 15,000 元
     "microcredit_households": (1, 2, 3),
@@ -176,6 +177,7 @@ def test_small_cell_counts(tables):
         assert figures[f"{key}_households"].tolist() == [5, 3, 2]  # the monitored households (00, 52, 53)
     assert figures["newly_identified_households_households"].tolist() == [3, 2, 1]  # the households counted
     assert figures["eliminated_households_households"].tolist() == [2, 1, 1]
+    assert figures["eliminated_persons_households"].tolist() == [2, 1, 1]
     assert figures["eliminated_share_households"].tolist() == [2, 1, 1]  # min(eliminated, not eliminated)
     assert figures["microcredit_amount_households"].tolist() == [3, 1, 2]  # distinct borrowers
     assert figures["public_welfare_job_persons_households"].tolist() == [4, 3, 1]  # H1, H2, H4; K1
@@ -233,13 +235,13 @@ def test_sum_check_passes_and_detects_a_wrong_national_figure(tables):
     assert result["ok"].all()
     wrong = figures.copy()
     wrong.loc[wrong["province_code"] == "00", "employed"] = 2999
-    wrong.loc[wrong["province_code"] == "00", "eliminated_share"] = (1 / 3 + 1 / 2) / 2  # averaged share
+    wrong.loc[wrong["province_code"] == "00", "eliminated_share"] = 2 / 5  # counted by households
     result = sum_check(wrong).set_index("figure")
     assert result.loc["employed", "difference"] == -1
     assert result.loc["employed", "relative_difference"] == pytest.approx(1 / 3000)
     assert not result.loc["employed", "ok"]
     assert result.loc["eliminated_share", "rule"] == "ratio"
-    assert result.loc["eliminated_share", "from_provinces"] == pytest.approx(0.4)
+    assert result.loc["eliminated_share", "from_provinces"] == pytest.approx(7 / 12)
     assert not result.loc["eliminated_share", "ok"]
     assert result.drop(["employed", "eliminated_share"])["ok"].all()
 
