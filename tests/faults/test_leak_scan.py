@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -145,6 +146,13 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
         }
         assert len(ids) > 1000 and len(names) > 500
         assert any("screening.xlsx" in p for p in places) and any(p.endswith("release.md") for p in places)
+        # Place names are published on purpose; a two-character name such as 金平 is also part of 金平苗族瑶族
+        # 傣族自治县, so the counties' and provinces' names are taken out of the texts before names are sought.
+        with engine.connect() as conn:
+            places_named = sorted(conn.execute(sa.text("SELECT name FROM counties UNION SELECT name FROM "
+                                                       "provinces")).scalars(), key=len, reverse=True)
+        place_names = re.compile("|".join(map(re.escape, places_named)))
+        places = {place: place_names.sub("〔地名〕", text) for place, text in places.items()}
         leaks = {place: sorted({i for i in ids if i in text} | {n for n in names if n in text}
                                | {f for f in phones if len(f) >= 11 and f in text}
                                | ({"<the Slack token>"} if TOKEN in text else set())
