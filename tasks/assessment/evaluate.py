@@ -8,14 +8,8 @@ from datetime import date
 import pandas as pd
 
 from tasks.assessment.config import AssessmentConfig
-from tasks.assessment.indicators import (
-    RosterCounts,
-    county_indicators_from_counts,
-    indicators_from_counts,
-    lagging_counties,
-    national_checks,
-    roster_counts,
-)
+from tasks.assessment.indicators import RosterCounts, indicators_from_counts, national_checks, roster_counts
+from tasks.assessment.key_counties import by_province, county_indicators, lagging_counties
 from tasks.assessment.report import AssessmentResult
 from tasks.assessment.scoring import indicator_table, score_provinces
 from tasks.runs.stage import Check
@@ -76,9 +70,10 @@ def evaluate_counts(counts: RosterCounts, tables: dict[str, pd.DataFrame], year:
     indicators["new_candidates_share"] = indicators["province_code"].map(shares).astype(float)
     # Ranks 1..n without repeats (the output checkpoint's rule): equal totals are ordered by province code.
     scores = score_provinces(indicators, config, ties="ordered").drop(columns=["weakest_keys"])
-    counties = lagging_counties(county_indicators_from_counts(counts, tables["counties"]))
+    counties = lagging_counties(county_indicators(counts, tables["counties"], tables["linkage_funds"], year))
     return AssessmentResult(year, scores, indicator_table(indicators, scores, config), counties,
-                            national_checks(tables, year, config), config.as_dict())
+                            national_checks(tables, year, config), config.as_dict(),
+                            county_provinces=by_province(counties, tables["linkage_funds"], year))
 
 
 def _share_of(candidates: pd.Series, alleviated: pd.Series) -> pd.Series:

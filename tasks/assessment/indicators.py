@@ -35,7 +35,6 @@ Population rules (why each count is what it is):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,10 +49,7 @@ from tasks.runs.as_of import households_as_of, period_end
 
 TABLES = ("households", "persons", "measures", "leads", "linkage_funds", "employment", "microcredit_loans",
           "training_enrolments", "monitoring_thresholds", "counties")
-COUNTY_INDICATORS = ("development_coverage", "safety_net_coverage", "risk_elimination", "income_growth",
-                     "relocation_employment")
 YULU_SCHOOLING = ("vocational", "college")
-BOTTOM_SHARE = 0.10  # key counties in the bottom tenth nationally on growth lag, whatever their province
 
 
 @dataclass
@@ -117,15 +113,15 @@ def indicators_from_counts(counts: RosterCounts, tables: dict[str, pd.DataFrame]
     parts = [
         _funds(tables["linkage_funds"], year),
         _employment(tables["employment"], year),
-        _ratio(h, "dev_covered", "dev_eligible", "development_coverage"),
-        _ratio(h, "net_covered", "net_eligible", "safety_net_coverage"),
+        ratio_columns(h, "dev_covered", "dev_eligible", "development_coverage"),
+        ratio_columns(h, "net_covered", "net_eligible", "safety_net_coverage"),
         _columns("identification_timeliness", timely["num"], timely["den"]),
-        _ratio(h, "eliminated_monitored", "monitored", "risk_elimination"),
-        _ratio(h, "income_now", "income_prev", "income_growth", minus_one=True),
-        _ratio(p, "reloc_employed", "reloc_full", "relocation_employment"),
-        _ratio(h, "credit_reached", "credit_eligible", "credit"),
-        _ratio(p, "yulu_enrolled", "yulu_eligible", "yulu"),
-        _ratio(h, "new_candidate", "poverty_alleviated", "new_candidates_share"),
+        ratio_columns(h, "eliminated_monitored", "monitored", "risk_elimination"),
+        ratio_columns(h, "income_now", "income_prev", "income_growth", minus_one=True),
+        ratio_columns(p, "reloc_employed", "reloc_full", "relocation_employment"),
+        ratio_columns(h, "credit_reached", "credit_eligible", "credit"),
+        ratio_columns(p, "yulu_enrolled", "yulu_eligible", "yulu"),
+        ratio_columns(h, "new_candidate", "poverty_alleviated", "new_candidates_share"),
     ]
     by = "province_code"
     if provinces is None:
@@ -143,7 +139,7 @@ def indicators_from_counts(counts: RosterCounts, tables: dict[str, pd.DataFrame]
     no_threshold = ~out.index.isin(_thresholds(counts.thresholds, year).index)
     out.loc[no_threshold, "new_candidates_share"] = np.nan
     out = out.reset_index()
-    out.insert(1, "province", out[by].map(_province_name))
+    out.insert(1, "province", out[by].map(province_label))
     return out
 
 
@@ -194,9 +190,9 @@ def household_flags(tables: dict[str, pd.DataFrame], year: int, config: Assessme
 
 def person_flags(tables: dict[str, pd.DataFrame], flags: pd.DataFrame, year: int,
                  config: AssessmentConfig, at: np.ndarray) -> pd.DataFrame:
-    """Per person: province (the person's own), county (the household's) and the facts of the two
-    person-level counts, relocation employment and 雨露计划. `flags` has the households' rows in order;
-    `at`: each person's row there."""
+    """Per person: province (the person's own), county (the household's) and the facts of the person-level
+    counts: relocation employment, 雨露计划, and the employment of 脱贫劳动力 (the key counties' evaluation).
+    `flags` has the households' rows in order; `at`: each person's row there."""
     persons = tables["persons"]
     known = at >= 0
     county = np.where(known, flags["county_code"].to_numpy()[np.where(known, at, 0)], None)
@@ -204,6 +200,8 @@ def person_flags(tables: dict[str, pd.DataFrame], flags: pd.DataFrame, year: int
     reloc_full = (persons["relocated"].fillna(False).to_numpy(dtype=bool)
                   & persons["labour_skill"].isin(FULL_LABOUR).to_numpy())
     months = persons["months_employed"].astype(float).fillna(0).to_numpy()
+    min_months = config.param("relocation_employment", "min_months")  # the bar of the programme's 务工 figures
+    labour_full = pa & persons["labour_skill"].isin(FULL_LABOUR).to_numpy()
     yulu_eligible = (pa & persons["in_school"].fillna(False).to_numpy(dtype=bool)
                      & persons["schooling"].isin(YULU_SCHOOLING).to_numpy())
     training = tables["training_enrolments"]
@@ -213,64 +211,12 @@ def person_flags(tables: dict[str, pd.DataFrame], flags: pd.DataFrame, year: int
         "province_code": persons["province_code"].to_numpy(),
         "county_code": county,
         "reloc_full": reloc_full,
-        "reloc_employed": reloc_full & (months >= config.param("relocation_employment", "min_months")),
+        "reloc_employed": reloc_full & (months >= min_months),
+        "labour_full": labour_full,
+        "labour_employed": labour_full & (months >= min_months),
         "yulu_eligible": yulu_eligible,
         "yulu_enrolled": yulu_eligible & enrolled,
     }, index=persons.index)
-
-
-def compute_county_indicators(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig) -> pd.DataFrame:
-    """One row per key assistance county (`counties.is_key_assistance`): the indicators that apply at county
-    level (COUNTY_INDICATORS), `growth` (its 脱贫户 income growth) and `province_growth` (the same over the
-    whole province, key counties or not), for `lagging_counties`."""
-    return county_indicators_from_counts(roster_counts(tables, year, config), tables["counties"])
-
-
-def county_indicators_from_counts(counts: RosterCounts, counties: pd.DataFrame) -> pd.DataFrame:
-    key = counties[counties["is_key_assistance"].fillna(False).astype(bool)]
-    h, p = counts.of("county_code")
-    by = "county_code"
-    parts = [
-        _ratio(h, "dev_covered", "dev_eligible", "development_coverage"),
-        _ratio(h, "net_covered", "net_eligible", "safety_net_coverage"),
-        _ratio(h, "eliminated_monitored", "monitored", "risk_elimination"),
-        _ratio(h, "income_now", "income_prev", "income_growth", minus_one=True),
-        _ratio(p, "reloc_employed", "reloc_full", "relocation_employment"),
-    ]
-    out = pd.concat(parts, axis=1).reindex(pd.Index(key["code"], name=by))
-    counted = [c for c in out.columns if c.endswith(("_numerator", "_denominator"))]
-    out[counted] = out[counted].fillna(0)
-    for name in COUNTY_INDICATORS:
-        out[name] = _divide(out[f"{name}_numerator"], out[f"{name}_denominator"])
-    out["income_growth"] -= 1
-    out = out.reset_index()
-    out.insert(1, "county", key["name"].to_numpy())
-    out.insert(2, "province_code", key["province_code"].to_numpy())
-    out.insert(3, "province", out["province_code"].map(_province_name))
-    province = _ratio(counts.of("province_code")[0], "income_now", "income_prev", "income_growth", minus_one=True)
-    out["growth"] = out["income_growth"]
-    out["province_growth"] = out["province_code"].map(province["income_growth"]).astype(float)
-    return out
-
-
-def lagging_counties(county_frame: pd.DataFrame, bottom_share: float = BOTTOM_SHARE) -> pd.DataFrame:
-    """The county frame with `lagging` and `reason`: a key county lags when its income growth is below its
-    province's, or when it is in the bottom tenth nationally (fewer than `bottom_share` of the key counties
-    with a growth figure grow more slowly: ranks up to ceil(n × share), ties sharing a rank). A county
-    without a growth figure is not flagged: there is nothing to compare."""
-    out = county_frame.copy()
-    growth = out["growth"].astype(float)
-    below = (growth < out["province_growth"].astype(float)).to_numpy(dtype=bool)
-    known = growth.notna()
-    cut = math.ceil(known.sum() * bottom_share)
-    bottom = (growth.rank(method="min") <= cut).to_numpy(dtype=bool) & known.to_numpy()
-    out["lagging"] = below | bottom
-    reasons = np.where(below, "低于全省平均增长 / below the province's growth", "")
-    reasons = np.where(bottom & below, reasons + "；", reasons)
-    reasons = np.where(bottom, reasons + f"全国重点县后{bottom_share:.0%} / bottom {bottom_share:.0%} nationally",
-                       reasons)
-    out["reason"] = pd.Series(np.where(reasons == "", None, reasons), index=out.index, dtype=object)
-    return out
 
 
 def national_checks(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig) -> list[dict]:
@@ -314,7 +260,7 @@ def _timely(leads: pd.DataFrame, year: int, max_days: float) -> pd.DataFrame:
     return frame.groupby("province_code")[["num", "den"]].sum()
 
 
-def _ratio(sums: pd.DataFrame, num: str, den: str, name: str, minus_one: bool = False) -> pd.DataFrame:
+def ratio_columns(sums: pd.DataFrame, num: str, den: str, name: str, minus_one: bool = False) -> pd.DataFrame:
     return _columns(name, sums[num].astype(float), sums[den].astype(float), minus_one)
 
 
@@ -350,6 +296,6 @@ def _has_row(households: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
     return np.bincount(at[at >= 0], minlength=len(households)) > 0
 
 
-def _province_name(code: object) -> str | None:
+def province_label(code: object) -> str | None:
     province = PROVINCE_BY_CODE.get(code) if isinstance(code, str) else None
     return province.name if province else None

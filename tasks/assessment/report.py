@@ -15,6 +15,9 @@ from typing import Any, TypedDict
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from tasks.assessment.key_counties import COLUMNS_ZH as COUNTIES_ZH
+from tasks.assessment.key_counties import INDICATORS as COUNTY_INDICATORS
+from tasks.assessment.key_counties import sheets as key_county_sheets
 from tasks.outputs.charts import Label, bar_chart, cjk_font
 from tasks.outputs.spreadsheets import safe_frame, write_workbook
 
@@ -23,12 +26,6 @@ RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省�
 INDICATORS_ZH = {"province_code": "省代码", "province": "省份", "indicator": "指标代码", "indicator_zh": "指标",
                  "value": "指标值", "target": "目标值", "floor": "零分线", "score": "得分", "weight": "权重",
                  "numerator": "分子", "denominator": "分母"}
-COUNTIES_ZH = {"county_code": "县代码", "county": "县名称", "province_code": "省代码", "province": "省份",
-               "development_coverage": "开发式帮扶覆盖率", "safety_net_coverage": "兜底保障覆盖率",
-               "risk_elimination": "风险消除比例", "relocation_employment": "易地搬迁劳动力务工就业率",
-               "growth": "人均纯收入增长率", "province_growth": "全省平均增长率", "lagging": "是否滞后",
-               "reason": "滞后原因"}
-COUNTY_INDICATORS = ("development_coverage", "safety_net_coverage", "risk_elimination", "relocation_employment")
 CHECKS_ZH = {"label": "核查项", "value": "数值", "threshold": "要求", "passed": "是否达到", "provinces": "省份数"}
 
 
@@ -57,6 +54,7 @@ class AssessmentResult:
     national_checks: list[dict[str, Any]]
     config: dict[str, Any]
     header: dict[str, Any] = field(default_factory=dict)
+    county_provinces: pd.DataFrame = field(default_factory=pd.DataFrame)  # key counties per province
 
     def summary(self) -> AssessmentSummary:
         provinces = {}
@@ -78,7 +76,10 @@ class AssessmentResult:
                      **{k: _num(getattr(r, k, None)) for k in COUNTY_INDICATORS}}
                     for r in lagging.itertuples(index=False)],
                     "indicators": {r.county_code: {k: _num(getattr(r, k, None)) for k in COUNTY_INDICATORS}
-                                   for r in self.counties.itertuples(index=False)}},
+                                   for r in self.counties.itertuples(index=False)},
+                    "provinces": {r.province_code: {"key_counties": int(r.key_counties), "lagging": int(r.lagging),
+                                                    "funds": _num(r.funds), "funds_share": _num(r.funds_share)}
+                                  for r in self.county_provinces.itertuples(index=False)}},
                 "config": self.config}
 
 
@@ -91,7 +92,7 @@ def _num(value: Any) -> float | None:
 def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"summary": folder / "summary.json", "scores": folder / "scores.csv", "xlsx": folder / "report.xlsx",
-             "html": folder / "report.html"}
+             "html": folder / "report.html", "key_counties": folder / "key-counties.xlsx"}
     paths["summary"].write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2), encoding="utf-8")
     scores = safe_frame(result.ranking.assign(weakest=result.ranking["weakest"].map(" / ".join)))
     scores.to_csv(paths["scores"], index=False, encoding="utf-8-sig")
@@ -101,6 +102,7 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
         "重点帮扶县": result.counties.reindex(columns=list(COUNTIES_ZH)).rename(columns=COUNTIES_ZH),
         "全国核查": pd.DataFrame(result.national_checks).reindex(columns=list(CHECKS_ZH)).rename(columns=CHECKS_ZH),
     })
+    write_workbook(paths["key_counties"], key_county_sheets(result.counties, result.county_provinces))
     paths["html"].write_text(render_html(result), encoding="utf-8")
     return paths
 
@@ -111,8 +113,14 @@ def render_html(result: AssessmentResult) -> str:
     return env.get_template("report.html.j2").render(
         year=result.year, ranking=result.ranking.to_dict("records"), indicators=_attainment(result),
         counties=result.counties[result.counties["lagging"]].to_dict("records") if not result.counties.empty else [],
-        checks=result.national_checks, charts=charts, cjk=cjk_font() is not None,
+        checks=result.national_checks, charts=charts, cjk=cjk_font() is not None, percent=_percent,
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"), header=result.header)
+
+
+def _percent(value: Any) -> str:
+    """61.7%, or — when there is no figure."""
+    number = _num(value)
+    return "—" if number is None else f"{100 * number:.1f}%"
 
 
 def _attainment(result: AssessmentResult) -> list[dict[str, Any]]:

@@ -78,8 +78,22 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
     assert [c.value for c in next(book["综合排名"].iter_rows(max_row=1))][:5] == ["排名", "省代码", "省份", "综合得分",
                                                                            "等次"]
     assert book["分项指标"].max_row == 31 * 9 + 1 and book["重点帮扶县"].max_row == 160 + 1
-    assert [c.value for c in next(book["重点帮扶县"].iter_rows(max_row=1))][4] == "开发式帮扶覆盖率"
+    assert [c.value for c in next(book["重点帮扶县"].iter_rows(max_row=1))][4] == "脱贫户人均纯收入增长率"
     assert next(book["全国核查"].iter_rows(max_row=1))[0].value == "核查项"
+    # 重点帮扶县发展成效监测评价, a workbook of its own: every key county, the lagging ones, per province.
+    key = load_workbook(folder / "key-counties.xlsx", read_only=True)
+    assert key.sheetnames == ["重点帮扶县监测评价", "滞后县", "按省汇总"]
+    rows = list(key["重点帮扶县监测评价"].iter_rows(values_only=True))
+    header, counties = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert len(counties) == 160
+    assert {"脱贫劳动力务工就业率", "全省脱贫劳动力务工就业率", "衔接资金(万元)"} <= set(header)
+    assert all(isinstance(c["衔接资金(万元)"], int | float) for c in counties) and sum(
+        c["衔接资金(万元)"] for c in counties) > 0
+    lagging = summary["key_counties"]["lagging"]
+    assert key["滞后县"].max_row - 1 == len(lagging) > 0 and all(c["reason"] for c in lagging)
+    by_province = list(key["按省汇总"].iter_rows(values_only=True))
+    assert len(by_province) - 1 == 10 and sum(r[2] for r in by_province[1:]) == 160  # the 10 western provinces
+    assert summary["key_counties"]["provinces"]["52"]["key_counties"] == 20
     page = _Images()
     page.feed((folder / "report.html").read_text("utf-8"))
     assert len(page.images) == 3 and all(src.startswith("data:image/png;base64,") for src in page.images)

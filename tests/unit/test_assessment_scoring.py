@@ -13,12 +13,8 @@ import pandas as pd
 import pytest
 
 from tasks.assessment.config import load_config
-from tasks.assessment.indicators import (
-    compute_county_indicators,
-    compute_indicators,
-    lagging_counties,
-    national_checks,
-)
+from tasks.assessment.indicators import compute_indicators, national_checks, roster_counts
+from tasks.assessment.key_counties import by_province, county_indicators, lagging_counties
 from tasks.assessment.scoring import indicator_table, score, score_provinces, weakest
 from tasks.quality.derive import threshold_of
 from tasks.storage.reads import typed
@@ -280,7 +276,9 @@ def test_weakest_skips_unscored():
 
 
 def test_key_counties_and_lagging(config):
-    counties = compute_county_indicators(build_tables(), YEAR, config).set_index("county_code")
+    tables = build_tables()
+    counties = county_indicators(roster_counts(tables, YEAR, config), tables["counties"], tables["linkage_funds"],
+                                 YEAR).set_index("county_code")
     assert counties.index.tolist() == ["520121", "532101", "532102"]  # 520122 is not a key county
     c = counties.loc["520121"]
     assert c["county"] == "甲县" and c["province"] == "贵州省"
@@ -296,6 +294,34 @@ def test_key_counties_and_lagging(config):
     assert lagging["lagging"].tolist() == [False, False, True]
     assert "低于全省平均" in lagging.loc["532102", "reason"] and "后10%" in lagging.loc["532102", "reason"]
     assert lagging.loc["520121", "reason"] is None
+    # 脱贫劳动力 (普通/技能) who worked 6 months or more: H1-1 (8), H3-1 (12) of H1-1, H2-1 (3), H3-1; 贵州 the same
+    assert c["labour_employment"] == pytest.approx(2 / 3) and c["labour_employment_province"] == pytest.approx(2 / 3)
+    assert c["risk_elimination_province"] == pytest.approx(1 / 5)
+    # linkage funds of 2023: 60 industry + 30 infrastructure to 520121; 100 to 532101, half industry; none to 532102
+    assert counties["funds"].tolist() == [90.0, 100.0, 0.0]
+    assert c["funds_industry_share"] == pytest.approx(60 / 90)
+    provinces = by_province(lagging.reset_index(), tables["linkage_funds"], YEAR).set_index("province_code")
+    assert provinces.loc["52", ["key_counties", "lagging", "funds"]].tolist() == [1, 0, 90.0]
+    assert provinces.loc["52", "funds_share"] == pytest.approx(0.9)  # of 贵州's 100 in 2023
+    assert provinces.loc["53", ["key_counties", "lagging"]].tolist() == [2, 1]
+
+
+def test_a_key_county_behind_its_province_on_two_indicators_lags():
+    """重点帮扶县 evaluation (issue 19, 8): growth is not the only yardstick."""
+    frame = pd.DataFrame({
+        "county_code": ["A", "B", "C"], "growth": [0.30, 0.30, 0.30], "province_growth": [0.05] * 3,
+        "labour_employment": [0.5, 0.5, 0.9], "labour_employment_province": [0.8] * 3,
+        "development_coverage": [0.7, 0.95, 0.95], "development_coverage_province": [0.9] * 3,
+        "safety_net_coverage": [np.nan] * 3, "safety_net_coverage_province": [0.9] * 3,
+        "risk_elimination": [0.6, 0.6, 0.6], "risk_elimination_province": [0.5] * 3,
+    })
+    frame = pd.concat([frame] * 4, ignore_index=True)  # 12 counties: the bottom tenth is the one slowest
+    frame.loc[3:, "county_code"] = [f"Z{i}" for i in range(9)]
+    frame.loc[3:, "growth"] = np.arange(9) / 100 + 0.1  # the slowest two: Z0, Z1
+    out = lagging_counties(frame).set_index("county_code")
+    assert out.loc["A", "lagging"] and "脱贫劳动力务工就业率、开发式帮扶覆盖率" in out.loc["A", "reason"]
+    assert not out.loc["B", "lagging"]  # behind on one only
+    assert not out.loc["C", "lagging"]
 
 
 def test_lagging_bottom_tenth_nationally():
@@ -306,7 +332,7 @@ def test_lagging_bottom_tenth_nationally():
     frame.loc[19, "growth"] = np.nan  # no figure: not flagged, not counted (19 known -> ceil(1.9) = 2)
     out = lagging_counties(frame)
     assert out.loc[out["lagging"], "county_code"].tolist() == ["c0", "c1", "c10"]
-    assert out.loc[10, "reason"].startswith("低于全省平均")
+    assert out.loc[10, "reason"].startswith("收入增长低于全省平均")
 
 
 def test_national_employment_check(config):
