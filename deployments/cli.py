@@ -305,6 +305,13 @@ def ingest(
     contract: Annotated[bool, typer.Option("--contract", help="Print the data contract (Markdown).")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File for --template / --contract "
                                                                       "(default: standard output).")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="原列名=标准列名: read a county's own column "
+                                                               "name as the contract's (repeatable).")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Keep the --map pairs for later files of --scope.")] = False,
+    scope: Annotated[str, typer.Option(help="Where saved pairs apply: a province or county code; empty for "
+                                            "everyone.")] = "",
+    county: Annotated[str | None, typer.Option(help="The county the files come from (its saved column names "
+                                                    "apply, and its channel hears of problems).")] = None,
 ) -> None:
     """Load county submissions: every row is loaded or quarantined with its reasons; a file that cannot be
     read as a whole is refused with a message naming the file, row and column. Exit status 1 if any file was
@@ -332,7 +339,13 @@ def ingest(
         return
     if kind is not None and kind not in KINDS:
         _fail(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
-    if not inbox and not paths:
+    from tasks.ingest.mapping import BadMapping, parse_maps, save_maps
+
+    try:
+        renames = parse_maps(map_ or [])
+    except BadMapping as exc:
+        _fail(str(exc))
+    if not inbox and not paths and not save:
         _fail("name the files to ingest, or use --inbox")
     from tasks.notify import build_notifier
     from tasks.storage import db
@@ -343,6 +356,13 @@ def ingest(
     db.upgrade(engine)
     notifier = build_notifier(settings, engine)
     today = datetime.now(settings.tz).date()
+    if save:
+        if not renames:
+            _fail("--save keeps --map pairs: give at least one --map 原列名=标准列名")
+        import getpass
+
+        save_maps(engine, renames, scope.strip(), actor=f"cli:{getpass.getuser()}")
+        typer.echo(f"saved {len(renames)} column name(s) for {scope.strip() or 'everyone'}")
     if inbox:
         from tasks.ingest.inbox import sweep
 
@@ -354,12 +374,13 @@ def ingest(
         from tasks.ingest.load import ingest_file
 
         reports = [ingest_file(engine, path, kind=kind, notifier=notifier, output_dir=settings.output_dir / "ingest",
-                               launched_by="cli", today=today, max_bytes=settings.ingest_max_bytes)
+                               launched_by="cli", today=today, max_bytes=settings.ingest_max_bytes,
+                               county_hint=county, renames=renames)
                    for path in paths or []]
     for report in reports:
         typer.secho(report.summary_line(), fg=typer.colors.RED if report.status == "rejected" else None,
                     err=report.status == "rejected")
-    if not reports:
+    if not reports and not save:
         typer.echo("nothing to ingest")
     if any(r.status == "rejected" for r in reports):
         raise typer.Exit(code=1)

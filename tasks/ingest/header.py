@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tasks.ingest.contract import CONTRACTS, KINDS, Contract, normalise_header
@@ -28,18 +29,22 @@ class Layout:
         return self.contract.kind
 
 
-def _matches(contract: Contract, cells: list[str]) -> dict[int, str]:
-    return {i: name for i, cell in enumerate(cells) if (name := contract.match(cell))}
+def _matches(contract: Contract, cells: list[str], renames: Mapping[str, str] | None = None) -> dict[int, str]:
+    """Cell position -> column, by the contract's names, else by a coordinator's mapping (tasks.ingest.mapping)."""
+    renames = renames or {}
+    return {i: name for i, cell in enumerate(cells)
+            if (name := contract.match(cell) or contract.match(renames.get(normalise_header(cell), "")))}
 
 
-def locate(sheet: RawSheet, file: str, kind: str | None = None) -> Layout:
-    """The header row and the file's kind (`kind` when given). Rejects a file without a recognisable
-    header, with two headers for one column, or without a required column."""
+def locate(sheet: RawSheet, file: str, kind: str | None = None, renames: Mapping[str, str] | None = None) -> Layout:
+    """The header row and the file's kind (`kind` when given), with `renames` (normalised header -> standard
+    header) for a county's own names. Rejects a file without a recognisable header, with two headers for one
+    column, or without a required column."""
     candidates = [CONTRACTS[kind]] if kind else [CONTRACTS[k] for k in KINDS]
     best: tuple[int, int, int, Contract] | None = None  # (score, has key, -row, contract)
     for index, cells in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
         for contract in candidates:
-            found = set(_matches(contract, cells).values())
+            found = set(_matches(contract, cells, renames).values())
             score = (len(found), int(contract.key in found), -index, contract)
             if len(found) >= MIN_MATCHES and (best is None or score[:3] > best[:3]):
                 best = score
@@ -53,7 +58,7 @@ def locate(sheet: RawSheet, file: str, kind: str | None = None) -> Layout:
     contract, index = best[3], -best[2]
     cells = sheet.rows[index]
     row = sheet.row_numbers[index]
-    columns = _matches(contract, cells)
+    columns = _matches(contract, cells, renames)
     seen: dict[str, int] = {}
     for position, name in columns.items():
         if name in seen:

@@ -20,6 +20,7 @@ from tasks.ingest.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
 from tasks.ingest.derive import county_of, fill_derived
 from tasks.ingest.frame import submitted_rows
 from tasks.ingest.header import locate
+from tasks.ingest.mapping import saved_maps
 from tasks.ingest.read import FileRejected, ReadLimits, read_file
 from tasks.ingest.recheck import recheck_waiting
 from tasks.ingest.report import FileReport, count_reasons, problem_message
@@ -47,8 +48,10 @@ def file_sha256(path: Path) -> str:
 def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier: Notifier | None = None,
                 output_dir: Path, launched_by: str = "cli", today: date | None = None,
                 max_bytes: int | None = None, county_hint: str | None = None,
-                link: str | None = None) -> FileReport:
-    """Load `path` (kind detected from its header unless given); never raises for a bad file."""
+                link: str | None = None, renames: dict[str, str] | None = None) -> FileReport:
+    """Load `path` (kind detected from its header unless given); never raises for a bad file. Column names are
+    the contract's, the mappings saved for the county (`county_hint`), its province or everyone, and
+    `renames` (tasks.ingest.mapping)."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
     name = path.name
@@ -67,7 +70,8 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
         return FileReport(name, sha, "duplicate", kind=kind, note=str(exc))
     report = FileReport(name, sha, "loaded", kind=kind, run_id=run_id, county_code=county_hint)
     try:
-        _load(engine, path, report, notifier, output_dir, today or date.today(), max_bytes)
+        renames = saved_maps(engine, county_hint) | (renames or {})
+        _load(engine, path, report, notifier, output_dir, today or date.today(), max_bytes, renames)
     except FileRejected as exc:
         report.status, report.problem = "rejected", str(exc)
     except StageFailed as exc:  # a table-level rule of the suite failed: the file as a whole is wrong
@@ -103,11 +107,11 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
 
 
 def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | None, output_dir: Path,
-          today: date, max_bytes: int | None) -> None:
+          today: date, max_bytes: int | None, renames: dict[str, str]) -> None:
     wanted_sheets = (report.kind, KIND_LABELS[report.kind]) if report.kind else \
         tuple(n for k in KINDS for n in (k, KIND_LABELS[k]))
     sheet = read_file(path, wanted_sheets, max_bytes, ReadLimits.from_settings())
-    layout = locate(sheet, report.file, report.kind)
+    layout = locate(sheet, report.file, report.kind, renames)
     kind = report.kind = layout.kind
     report.format, report.encoding, report.sheet = sheet.format, sheet.encoding, sheet.sheet
     report.header_row, report.ignored_columns = layout.header_row, layout.ignored

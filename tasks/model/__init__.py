@@ -4,6 +4,7 @@ from tasks.model.base import Base, zh_labels
 from tasks.model.bookkeeping import (
     AuditEvent,
     CampaignRun,
+    ColumnMapping,
     IngestedFile,
     OutboxMessage,
     QualityResult,
@@ -25,6 +26,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CampaignRun",
+    "ColumnMapping",
     "County",
     "Employment",
     "Household",

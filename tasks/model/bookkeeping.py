@@ -187,3 +187,15 @@ class AuditEvent(Base):
     campaign_run_id: Mapped[str | None] = col("运行编号", String(36))
     parameters: Mapped[Any] = col("参数", JSONType, nullable=True)
     detail: Mapped[str | None] = col("说明", Text)
+
+
+class ColumnMapping(Base):
+    __tablename__ = "column_mappings"
+    __table_args__ = (UniqueConstraint("scope", "header"), {"comment": "报送文件列名对应 (按省或县保存)"})
+
+    id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = col("适用范围(省或县代码, 空为全部)", String(6), default="")
+    header: Mapped[str] = col("原列名(规范化)", String(100))
+    column: Mapped[str] = col("标准列名", String(40))
+    saved_by: Mapped[str | None] = col("保存人", String(100))
+    saved_at: Mapped[datetime] = col("保存时间", DateTime)

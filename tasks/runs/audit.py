@@ -14,7 +14,7 @@ from tasks.model import AuditEvent
 from tasks.notify.masking import PersonalDataMasker
 
 ACTIONS = ("run.started", "run.refused", "run.finished", "ingest.loaded", "ingest.rejected", "ingest.rechecked",
-           "reference.loaded", "reference.rejected",
+           "ingest.mapping_saved", "reference.loaded", "reference.rejected",
            "release.approved", "release.rejected", "release.blocked", "release.expired", "release.published")
 
 

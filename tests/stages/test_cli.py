@@ -51,3 +51,31 @@ def test_a_dry_run_on_a_new_database_writes_nothing_and_says_what_to_do(tmp_path
     assert result.exit_code == 2 and "campaigns db upgrade" in result.output
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'campaigns.db'}")
     assert sa.inspect(engine).get_table_names() == []  # no tables created by a run that writes nothing
+
+
+def test_a_coordinator_maps_a_countys_own_column_name_once_and_later_files_use_it(tmp_path):
+    """Issue 19, county files: a county system exports 县区编号 for 县代码. `--map 县区编号=县代码 --save --scope
+    52` loads the file and keeps the mapping for 贵州; a later file of a 贵州 county loads without it, one of
+    another province is still refused; the saving is in the audit trail."""
+    from ingest_files import write_csv
+
+    header = ["户编号", "县区编号", "家庭人口数"]
+    first = write_csv(tmp_path / "a.csv", header, [["52010290000001", "520102", "3"]])
+    refused = runner.invoke(app, ["ingest", str(first)])
+    assert refused.exit_code == 1 and "县代码 (county_code)" in refused.output
+
+    bad = runner.invoke(app, ["ingest", str(first), "--map", "县区编号=县区"])
+    assert bad.exit_code == 2 and "not a column of the data contract" in bad.output
+    saved = runner.invoke(app, ["ingest", str(first), "--map", "县区编号=县代码", "--save", "--scope", "52"])
+    assert saved.exit_code == 0 and "saved 1 column name(s) for 52" in saved.output
+    assert "1 rows read, 1 loaded" in saved.output
+
+    later = write_csv(tmp_path / "b.csv", header, [["52010290000002", "520102", "2"]])
+    assert "1 loaded" in runner.invoke(app, ["ingest", str(later), "--county", "520102"]).output
+    elsewhere = write_csv(tmp_path / "c.csv", header, [["53010290000003", "530102", "2"]])
+    assert runner.invoke(app, ["ingest", str(elsewhere), "--county", "530102"]).exit_code == 1
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'campaigns.db'}")
+    with engine.connect() as conn:
+        event = conn.execute(sa.text("SELECT subject, parameters FROM audit_events WHERE action = "
+                                     "'ingest.mapping_saved'")).one()
+    assert event.subject == "52" and json.loads(event.parameters) == {"mappings": {"县区编号": "县代码"}}
