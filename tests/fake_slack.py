@@ -162,3 +162,27 @@ READ_METHODS = {
     "/api/conversations.history": FakeSlack._history,
     "/api/conversations.replies": lambda fake, query: fake._history(query, replies=True),
 }
+
+
+def seeded_county_with_its_channel(tmp_path: Path, monkeypatch: Any, slack: FakeSlack,
+                                   campaign_channels: dict[str, str], **settings: str) -> str:
+    """A seeded roster of 贵州 (40 households), messages to the fake Slack: the campaigns' channels as given,
+    `#county` for the first household's county (whose code is returned), `#all` for the rest."""
+    from tasks.settings import get_settings
+    from tasks.storage import db
+    from tasks.storage.engine import build_engine
+    from tasks.storage.reads import read_table
+    from tasks.synthetic.seed import parse_provinces, seed_database
+
+    engine = build_engine()
+    db.upgrade(engine)
+    seed_database(engine, 40, parse_provinces("52"), seed=7)
+    code = read_table(engine, "households")["county_code"].iloc[0]
+    routes = tmp_path / "channels.toml"
+    campaigns = "".join(f'{name} = "{channel}"\n' for name, channel in campaign_channels.items())
+    routes.write_text(f'default = "#all"\n[campaigns]\n{campaigns}[counties]\n"{code}" = "#county"\n', "utf-8")
+    for key, value in {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": slack.url,
+                       "SLACK_CHANNELS_FILE": str(routes), **settings}.items():
+        monkeypatch.setenv(f"CAMPAIGNS_{key}", value)
+    get_settings.cache_clear()
+    return code

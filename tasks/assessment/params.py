@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from tasks.reference.provinces import ProvinceOption, codes_of
+from tasks.runs.form import dry_run_field, provinces_field
 from tasks.runs.record import scheduled_now
 
 
@@ -20,13 +21,11 @@ class AssessmentParams(BaseModel):
 
     year: int = Field(default_factory=previous_year, ge=2021, le=2100, title="考核年度 / year assessed",
                       description="默认上一年 / default: the previous calendar year")
-    provinces: list[ProvinceOption] = Field(default_factory=list, title="省份 / provinces",
-                                            description="不选为全部31个省份 / empty = all 31 provinces")
+    provinces: list[ProvinceOption] = provinces_field()
     config_file: str | None = Field(
         None, title="指标配置文件 / indicator configuration",
         description="默认为仓库中的 deployments/assessment.toml / default: the one in the repository")
-    dry_run: bool = Field(False, title="试运行 / dry run",
-                          description="只计算和报告，不写入、不通知 / compute and report, write nothing, notify nobody")
+    dry_run: bool = dry_run_field()
 
     @property
     def province_codes(self) -> list[str]:

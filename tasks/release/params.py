@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 
 from tasks.release.period import Period, default_period
+from tasks.runs.form import dry_run_field
 from tasks.runs.record import scheduled_now
 
 
@@ -32,9 +33,8 @@ class ReleaseParams(BaseModel):
                                      description="按该版本发布时的名单（登记批次）重新计算，用于核对，不发布 / "
                                                  "recompute with the roster as that version read it, to check "
                                                  "it; publishes nothing")
-    dry_run: bool = Field(False, title="试运行 / dry run",
-                          description="只计算和生成草稿，不发布、不通知 / compute and draft; publish nothing, "
-                                      "notify nobody")
+    dry_run: bool = dry_run_field("只计算和生成草稿，不发布、不通知 / compute and draft; publish nothing, "
+                                     "notify nobody")
 
     @field_validator("period")
     @classmethod

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from tasks.reference.provinces import ProvinceOption, codes_of
+from tasks.runs.form import dry_run_field, provinces_field
 from tasks.runs.record import scheduled_now
 from tasks.screening.rules import ScreeningRules
 
@@ -31,14 +32,12 @@ class ScreeningParams(BaseModel):
                                     description="默认当年6月30日 / default 30 June of the year")
     as_of: date | None = Field(None, title="截止日期 / as of",
                                description="默认今天，不晚于排查结束 / default today, capped at the window end")
-    provinces: list[ProvinceOption] = Field(default_factory=list, title="省份 / provinces",
-                                            description="不选为全部31个省份 / empty = all 31 provinces")
+    provinces: list[ProvinceOption] = provinces_field()
     mode: ScreeningMode = Field(
         ScreeningMode.progress, title="模式 / mode",
         description="launch 启动 · progress 每周进展 · close_out 收尾 / opening, weekly sweep, final")
     rules: ScreeningRules = Field(default_factory=ScreeningRules, title="规则参数 / rule settings")
-    dry_run: bool = Field(False, title="试运行 / dry run",
-                          description="只计算和报告，不写入、不通知 / compute and report, write nothing, notify nobody")
+    dry_run: bool = dry_run_field()
 
     @model_validator(mode="after")
     def _window(self) -> ScreeningParams:

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from fake_slack import seeded_county_with_its_channel
 from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -17,10 +18,6 @@ from deployments.cli import app
 from tasks.ingest.template import contract_markdown
 from tasks.privacy import ID_IN_TEXT
 from tasks.settings import get_settings
-from tasks.storage import db
-from tasks.storage.engine import build_engine
-from tasks.storage.reads import read_table
-from tasks.synthetic.seed import parse_provinces, seed_database
 
 runner = CliRunner()
 
@@ -28,18 +25,8 @@ runner = CliRunner()
 @pytest.fixture
 def county(tmp_path, monkeypatch, slack) -> str:
     """A seeded SQLite roster, Slack at the fake, and a channel for one county."""
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 40, parse_provinces("52"), seed=7)
-    code = read_table(engine, "households")["county_code"].iloc[0]
-    routes = tmp_path / "channels.toml"
-    routes.write_text(f'default = "#all"\n[campaigns]\ningest = "#stewards"\n[counties]\n"{code}" = "#county"\n',
-                      "utf-8")
-    for key, value in {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": slack.url,
-                       "SLACK_CHANNELS_FILE": str(routes), "INBOX_SETTLE_SECONDS": "0"}.items():
-        monkeypatch.setenv(f"CAMPAIGNS_{key}", value)
-    get_settings.cache_clear()
-    return code
+    return seeded_county_with_its_channel(tmp_path, monkeypatch, slack, {"ingest": "#stewards"},
+                                          INBOX_SETTLE_SECONDS="0")
 
 
 def test_sweep_moves_every_file_out_and_tells_the_county_about_problems(prefect_harness, county, slack, tmp_path):

@@ -8,17 +8,14 @@ from datetime import date
 
 import openpyxl
 import pytest
+from fake_slack import seeded_county_with_its_channel
 from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 
 from flows.lead_watch import lead_watch
 from tasks.ingest.load import ingest_file
 from tasks.lead_watch.params import LeadWatchParams
 from tasks.privacy import ID_IN_TEXT
-from tasks.settings import get_settings
-from tasks.storage import db
 from tasks.storage.engine import build_engine
-from tasks.storage.reads import read_table
-from tasks.synthetic.seed import parse_provinces, seed_database
 
 SUNDAY = date(2023, 9, 17)
 
@@ -27,23 +24,13 @@ SUNDAY = date(2023, 9, 17)
 def county(tmp_path, monkeypatch, slack) -> str:
     """A seeded roster of 贵州, Slack at the fake, a channel for one county, and that county's leads: one
     overdue since August, one reported on Wednesday and still not accepted, one verified in time."""
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 40, parse_provinces("52"), seed=7)
-    code = read_table(engine, "households")["county_code"].iloc[0]
-    routes = tmp_path / "channels.toml"
-    routes.write_text(f'default = "#all"\n[campaigns]\nlead-watch = "#leads"\n[counties]\n"{code}" = "#county"\n',
-                      "utf-8")
-    for key, value in {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": slack.url,
-                       "SLACK_CHANNELS_FILE": str(routes)}.items():
-        monkeypatch.setenv(f"CAMPAIGNS_{key}", value)
-    get_settings.cache_clear()
+    code = seeded_county_with_its_channel(tmp_path, monkeypatch, slack, {"lead-watch": "#leads"})
     rows = lead_rows(code, 3, start=70)
     rows[0][7], rows[0][8] = "2023-08-01 09:00", "2023-08-01 15:00"  # pending ever since: overdue
     rows[1][7], rows[1][8] = "2023-09-13 09:00", ""  # not accepted by 15 September 24:00: late
     rows[2][7], rows[2][8], rows[2][9], rows[2][10] = "2023-09-11 09:00", "2023-09-11 10:00", "2023-09-12", "已核实"
-    report = ingest_file(engine, write_csv(tmp_path / "线索.csv", LEAD_HEADER_ZH, rows), output_dir=tmp_path / "in",
-                         today=date(2023, 9, 18))
+    sent = write_csv(tmp_path / "线索.csv", LEAD_HEADER_ZH, rows)
+    report = ingest_file(build_engine(), sent, output_dir=tmp_path / "in", today=date(2023, 9, 18))
     assert report.loaded == 3, report.reasons
     return code
 
