@@ -13,7 +13,7 @@ from tasks.model.bookkeeping import (
     ScreeningFinding,
 )
 from tasks.model.history import HISTORY, KEYS, VERSIONED, RosterBatch
-from tasks.model.programme import Employment, LinkageFund, MicrocreditLoan, TrainingEnrolment
+from tasks.model.programme import Employment, LinkageFund, MicrocreditLoan, RuralIncome, TrainingEnrolment
 from tasks.model.reference import County, MonitoringThreshold, Province, RelocationSite
 from tasks.model.roster import Household, Lead, Measure, Person
 
@@ -44,6 +44,7 @@ __all__ = [
     "Release",
     "RelocationSite",
     "RosterBatch",
+    "RuralIncome",
     "ScreeningFinding",
     "TrainingEnrolment",
     "metadata",

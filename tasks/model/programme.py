@@ -1,4 +1,4 @@
-"""Programme figures around the roster: linkage funds, employment, microcredit, training."""
+"""Programme figures around the roster: linkage funds, employment, rural incomes, microcredit, training."""
 
 from __future__ import annotations
 
@@ -35,6 +35,21 @@ class Employment(Base):
     employed: Mapped[int] = col("脱贫人口务工就业人数", Integer)
     employed_relocated: Mapped[int] = col("其中易地搬迁脱贫人口", Integer)
     employed_key_counties: Mapped[int] = col("其中重点帮扶县脱贫人口", Integer)
+
+
+class RuralIncome(Base):
+    """What the statistics office's rural household survey reports for a province's 脱贫县: the per-capita
+    disposable income of their rural residents, year to date, and how many they are (the weight of the
+    national figure)."""
+
+    __tablename__ = "rural_incomes"
+    __table_args__ = {"comment": "脱贫县农村居民人均可支配收入 (统计部门住户调查, 按省、季度, 年初至季末)"}
+
+    province_code: Mapped[str] = col("省代码", String(2), primary_key=True)
+    year: Mapped[int] = col("年度", Integer, primary_key=True)
+    quarter: Mapped[int] = col("季度", Integer, primary_key=True)
+    income: Mapped[float] = col("人均可支配收入(元, 年初至季末)", Float)
+    population: Mapped[float] = col("农村常住人口(万人)", Float)
 
 
 class MicrocreditLoan(Base):

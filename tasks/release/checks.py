@@ -38,7 +38,8 @@ class Suppression(NamedTuple):
 
 def sum_check(figures: pd.DataFrame, tolerance: float = SUM_TOLERANCE) -> pd.DataFrame:
     """One row per figure of FIGURES: `figure`, `rule` ("sum": the provinces' sum; "ratio": the summed
-    numerator over the summed denominator), `from_provinces` (what the province rows imply), `national`,
+    numerator over the summed denominator; "mean": a weighted mean, which must lie between the provinces'
+    figures), `from_provinces` (what the province rows imply), `national`,
     `difference` (national minus from_provinces), `relative_difference` (|difference| over the larger of the
     two magnitudes, 0 when both are 0 or both missing, 1 when only one is missing) and `ok`
     (relative_difference <= tolerance). Shares are checked too: an averaged share would fail."""
@@ -50,6 +51,10 @@ def sum_check(figures: pd.DataFrame, tolerance: float = SUM_TOLERANCE) -> pd.Dat
     for figure in FIGURES:
         if figure.aggregate == "sum":
             implied = _number(provinces[figure.key]).sum(min_count=1)
+        elif figure.aggregate == "mean":  # a weighted mean lies between its parts: the nearest such value
+            values = _number(provinces[figure.key])
+            stated = float(_number(national[figure.key]).iloc[0])
+            implied = float(np.clip(stated, values.min(), values.max())) if values.notna().any() else np.nan
         else:
             num = _number(provinces[figure.numerator]).sum(min_count=1)
             den = _number(provinces[figure.denominator]).sum(min_count=1)

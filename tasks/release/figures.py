@@ -6,6 +6,10 @@ Population rules (why each figure is what it is):
 - employed, employed_relocated, employed_key_counties: the `employment` table's stock at the end of the
   period's quarter (a head count at a date, not a sum over quarters). A province without a report has no
   value (NaN), not zero: a missing report is not a fall to zero.
+- area_income: 脱贫县农村居民人均可支配收入 (元, year to date), as the statistics office's survey reports it
+  for the province (`rural_incomes`); area_income_growth: its nominal change on the same period last year.
+  Nationally, the rural population-weighted mean of the provinces' figures (and its change), never a sum;
+  a province without a report has no value.
 - funds_total, funds_industry: linkage funds allocated (下达) in the year up to the period's quarter, 万元;
   NaN for a province without any row. funds_industry_share = funds_industry / funds_total.
 - monitored_households: `monitoring_type` set and identified on or before the period's end (a household
@@ -50,7 +54,7 @@ from tasks.quality.derive import household_positions
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.release.period import Period
 
-TABLES = ("households", "persons", "linkage_funds", "employment", "microcredit_loans")
+TABLES = ("households", "persons", "linkage_funds", "employment", "rural_incomes", "microcredit_loans")
 NATIONAL_CODE = "00"
 NATIONAL_NAME = "全国"
 YUAN_PER_WAN = 10_000
@@ -68,7 +72,9 @@ class Figure:
     name: str  # as the release says it
     unit: str  # 人, 户, 万元, % (share)
     kind: Literal["count", "amount", "share"]
-    aggregate: Literal["sum", "ratio"] = "sum"  # how the national figure is formed from the provinces
+    # How the national figure is formed from the provinces: their sum; a ratio of summed parts; or a mean
+    # weighted by a population the reported table carries (it lies between the provinces' figures).
+    aggregate: Literal["sum", "ratio", "mean"] = "sum"
     numerator: str | None = None  # ratio only: figure keys
     denominator: str | None = None
     household_derived: bool = True  # False: an aggregate table, no small-cell count, never suppressed
@@ -82,6 +88,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("employed", "脱贫人口务工就业规模", "人", "count", household_derived=False),
     Figure("employed_relocated", "其中易地搬迁脱贫人口务工就业", "人", "count", household_derived=False),
     Figure("employed_key_counties", "其中重点帮扶县脱贫人口务工就业", "人", "count", household_derived=False),
+    Figure("area_income", "脱贫县农村居民人均可支配收入", "元", "amount", "mean", household_derived=False),
+    Figure("area_income_growth", "脱贫县农村居民人均可支配收入名义增长", "%", "share", "mean", household_derived=False),
     Figure("funds_total", "中央财政衔接资金下达", "万元", "amount", household_derived=False),
     Figure("funds_industry", "其中用于产业发展", "万元", "amount", household_derived=False),
     Figure("funds_industry_share", "衔接资金用于产业发展的比例", "%", "share", "ratio", "funds_industry",
@@ -120,7 +128,9 @@ def register_counts(tables: dict[str, pd.DataFrame], period: Period) -> pd.DataF
 def figures_from_counts(tables: dict[str, pd.DataFrame], registers: pd.DataFrame, period: Period,
                         provinces: list[str] | None = None) -> pd.DataFrame:
     """`compute_figures` from `register_counts` and the reported tables (employment, linkage_funds)."""
-    parts = [_employment(tables["employment"], period), _funds(tables["linkage_funds"], period), registers]
+    incomes, national_incomes = _incomes(tables["rural_incomes"], period)
+    parts = [_employment(tables["employment"], period), incomes, _funds(tables["linkage_funds"], period),
+             registers]
     if provinces is None:
         seen = [*registers.index, *(c for t in ("linkage_funds", "employment") for c in tables[t]["province_code"])]
         provinces = sorted(pd.Index(seen).dropna().astype(str).unique())
@@ -131,6 +141,8 @@ def figures_from_counts(tables: dict[str, pd.DataFrame], registers: pd.DataFrame
     out[counted] = out[counted].fillna(0)
     national = out.sum(min_count=1).to_frame(NATIONAL_CODE).T
     national[counted] = national[counted].fillna(0)  # no province rows at all: still nobody to count
+    for key, value in national_incomes.items():  # means, not sums
+        national[key] = value
     out = pd.concat([national, out])
     for figure in FIGURES:
         if figure.aggregate == "ratio":
@@ -207,6 +219,25 @@ def _employment(employment: pd.DataFrame, period: Period) -> pd.DataFrame:
     rows = employment[employment["year"].eq(period.year) & employment["quarter"].eq(period.quarter)]
     sums = rows.groupby("province_code")[list(EMPLOYMENT_FIGURES)].sum(min_count=1).astype(float)
     return sums.reindex(columns=list(EMPLOYMENT_FIGURES))
+
+
+def _incomes(incomes: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Per province the survey's income at the period's end and its change on the same period last year; and
+    the national figures: the means weighted by each year's rural population, and their change."""
+    at = incomes[incomes["quarter"].eq(period.quarter)]
+    now = at[at["year"].eq(period.year)].set_index("province_code")
+    before = at[at["year"].eq(period.year - 1)].set_index("province_code")
+    out = pd.DataFrame({"area_income": now["income"].astype(float)})
+    out["area_income_growth"] = out["area_income"] / before["income"].astype(float).reindex(out.index) - 1
+
+    def mean(rows: pd.DataFrame) -> float:
+        weight = rows["population"].astype(float)
+        return float((rows["income"].astype(float) * weight).sum() / weight.sum()) if weight.sum() > 0 else np.nan
+
+    both = now.index.intersection(before.index)  # the change over the same provinces
+    national = {"area_income": mean(now),
+                "area_income_growth": mean(now.loc[both]) / mean(before.loc[both]) - 1 if len(both) else np.nan}
+    return out, national
 
 
 def _funds(funds: pd.DataFrame, period: Period) -> pd.DataFrame:

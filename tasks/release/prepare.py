@@ -34,8 +34,8 @@ from tasks.runs.as_of import describe_changes
 from tasks.runs.stage import CampaignContext, Check, StageFailed, checkpoint
 from tasks.storage.changes import changed_since
 
-HEADLINE = ("employed", "funds_total", "funds_industry_share", "monitored_households", "monitored_persons",
-            "eliminated_share", "microcredit_amount")
+HEADLINE = ("employed", "area_income", "funds_total", "funds_industry_share", "monitored_households",
+            "monitored_persons", "eliminated_share", "microcredit_amount")
 DIGITS = {"人": 0, "户": 0, "万元": 2, "%": 1}
 
 

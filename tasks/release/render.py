@@ -41,25 +41,36 @@ def show(figure: dict[str, Any]) -> str:
         return "—（不予公布）" if figure.get("suppressed") else "—（暂无数据）"
     if unit == "%":
         return f"{100 * value:.1f}%"
+    if unit == "元":  # per person: 15,111元, never 1.51万元
+        return f"{value:,.0f}元"
     if unit == "万元":
         return f"{value / 10_000:,.2f}亿元" if value >= 10_000 else f"{value:,.2f}万元"
     return f"{value / 10_000:,.2f}万{unit}" if value >= 10_000 else f"{value:,.0f}{unit}"
 
 
 def change(figure: dict[str, Any]) -> str:
-    rate = figure.get("change_pct")
+    """The figure's change on the same period last year as published: 同比增长3.1%."""
+    return _rate(figure.get("change_pct"), "同比")
+
+
+def growth(figure: dict[str, Any]) -> str:
+    """A growth rate that is itself the figure (area_income_growth): 名义增长8.4%."""
+    return _rate(figure.get("value"), "名义")
+
+
+def _rate(rate: Any, kind: str) -> str:
     if _missing(rate):
         return "上年同期无可比数据"
     if abs(rate) < 0.0005:
         return "与上年同期持平"
-    return f"同比{'增长' if rate > 0 else '下降'}{abs(100 * rate):.1f}%"
+    return f"{kind}{'增长' if rate > 0 else '下降'}{abs(100 * rate):.1f}%"
 
 
 def environment(templates_dir: Path | None) -> Environment:
     loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
     env = Environment(loader=ChoiceLoader([*loaders, PackageLoader("tasks.release")]), undefined=StrictUndefined,
                       autoescape=False)  # Markdown; the HTML page escapes what it takes from outside
-    env.filters.update(show=show, change=change)
+    env.filters.update(show=show, change=change, growth=growth)
     return env
 
 

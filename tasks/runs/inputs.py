@@ -116,11 +116,12 @@ PROGRAMME_CHECKS = {table: Check(f"validate {table}", suite, key=key, source=tab
                                               ("employment", "assessment_employment", "province_code"),
                                               ("relocation_sites", "assessment_relocation", "site_code"),
                                               ("microcredit_loans", "assessment_credit", "loan_no"),
-                                              ("training_enrolments", "assessment_training", "enrolment_no"))}
+                                              ("training_enrolments", "assessment_training", "enrolment_no"),
+                                              ("rural_incomes", "programme_incomes", "province_code"))}
 # Rows per household or person: they grow with the roster, so they are read and checked with its partition.
 ROSTER_PROGRAMME = ("microcredit_loans", "training_enrolments")
 # Rows per county, site or province report: small whatever the roster, read once for the country.
-NATIONAL_PROGRAMME = ("linkage_funds", "employment", "relocation_sites")
+NATIONAL_PROGRAMME = ("linkage_funds", "employment", "relocation_sites", "rural_incomes")
 
 
 def roster_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp,
@@ -136,8 +137,8 @@ def roster_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestam
 
 
 def national_inputs(ctx: CampaignContext, provinces: list[str]) -> dict[str, pd.DataFrame]:
-    """The programme tables reported per county, site or province (funds, employment, relocation), each
-    through its suite, and the counties."""
+    """The programme tables reported per county, site or province (funds, employment, relocation, rural
+    incomes), each through its suite, and the counties."""
     ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
     tables = _checked_programme(ctx, NATIONAL_PROGRAMME, provinces, None)
     tables["counties"] = read_table(ctx.engine, "counties", provinces)

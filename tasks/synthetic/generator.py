@@ -19,7 +19,7 @@ from tasks.synthetic.persons import generate_persons
 
 # Tables in the order they are written (and deleted in reverse).
 TABLES = ("counties", "monitoring_thresholds", "relocation_sites", "households", "persons", "measures",
-          "leads", "linkage_funds", "employment", "microcredit_loans", "training_enrolments")
+          "leads", "linkage_funds", "employment", "rural_incomes", "microcredit_loans", "training_enrolments")
 
 
 @dataclass
@@ -64,6 +64,7 @@ def generate_province(province: Province, households: int, year: int, seed: int,
         "leads": activity.generate_leads(ctx, hh, persons),
         "linkage_funds": programme.linkage_funds(ctx, hh),
         "employment": programme.employment(ctx, hh, persons),
+        "rural_incomes": programme.rural_incomes(ctx),
         "microcredit_loans": programme.microcredit(ctx, hh),
         "training_enrolments": programme.training(ctx, persons),
     }

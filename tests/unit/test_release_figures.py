@@ -126,8 +126,15 @@ def tables() -> dict[str, pd.DataFrame]:
         ("L5", "K1", "53", "2023-01-01", 20000.0),
         ("L6", "K2", "53", "2023-05-05", 15000.0),
     ], columns=["loan_no", "household_no", "province_code", "issued_on", "amount"]), "microcredit_loans")
+    incomes = typed(pd.DataFrame([
+        ("52", 2023, 2, 7000.0, 1000.0),
+        ("52", 2023, 1, 4000.0, 1000.0),  # another quarter: not used
+        ("52", 2022, 2, 6500.0, 1010.0),
+        ("53", 2023, 2, 8000.0, 3000.0),
+        ("53", 2022, 2, 7600.0, 3000.0),
+    ], columns=["province_code", "year", "quarter", "income", "population"]), "rural_incomes")
     return {"households": households, "persons": persons, "employment": employment, "linkage_funds": funds,
-            "microcredit_loans": loans}
+            "rural_incomes": incomes, "microcredit_loans": loans}
 
 
 def _row(figures: pd.DataFrame, code: str) -> pd.Series:
@@ -149,6 +156,10 @@ EXPECTED = {
     "employed": (1000, 2000, 3000),
     "employed_relocated": (100, 200, 300),
     "employed_key_counties": (300, 0, 300),
+    # survey means: nationally weighted by the rural population, (7,000 × 1,000 + 8,000 × 3,000) / 4,000
+    "area_income": (7000, 8000, 7750),
+    # 7,000 / 6,500 - 1; 8,000 / 7,600 - 1; nationally 7,750 over last year's (6,500 × 1,010 + 7,600 × 3,000) / 4,010
+    "area_income_growth": (7000 / 6500 - 1, 8000 / 7600 - 1, 7750 / (29_365_000 / 4010) - 1),
     "funds_total": (130, 200, 330),  # 60 + 40 + 30; 100 + 100
     "funds_industry": (90, 100, 190),
     "funds_industry_share": (90 / 130, 0.5, 190 / 330),  # recomputed, not the mean 0.596
@@ -244,6 +255,19 @@ def test_sum_check_passes_and_detects_a_wrong_national_figure(tables):
     assert result.loc["eliminated_share", "from_provinces"] == pytest.approx(7 / 12)
     assert not result.loc["eliminated_share", "ok"]
     assert result.drop(["employed", "eliminated_share"])["ok"].all()
+    # A weighted mean lies between its provinces' figures (7,000 and 8,000): 9,000 cannot be one.
+    wrong.loc[wrong["province_code"] == "00", "area_income"] = 9000.0
+    result = sum_check(wrong).set_index("figure")
+    assert result.loc["area_income", "rule"] == "mean" and result.loc["area_income", "from_provinces"] == 8000
+    assert not result.loc["area_income", "ok"] and result.loc["area_income_growth", "ok"]
+
+
+def test_income_is_said_in_yuan_and_its_growth_in_words():
+    from tasks.release.render import growth, show
+
+    assert show({"value": 15111.0, "unit": "元"}) == "15,111元"
+    assert growth({"value": 0.0753}) == "名义增长7.5%" and growth({"value": -0.012}) == "名义下降1.2%"
+    assert growth({"value": None}) == "上年同期无可比数据"
 
 
 def test_sum_check_tolerates_rounding(tables):
@@ -297,6 +321,7 @@ def test_small_cells_suppressed_at_9_households_not_at_10():
         ("employment", ["province_code", "year", "quarter", "employed", "employed_relocated",
                         "employed_key_counties"]),
         ("linkage_funds", ["county_code", "year", "quarter", "use", "province_code", "amount"]),
+        ("rural_incomes", ["province_code", "year", "quarter", "income", "population"]),
         ("microcredit_loans", ["loan_no", "household_no", "province_code", "issued_on", "amount"]))}
     employment = typed(pd.DataFrame([("52", 2023, 2, 5, 1, 0), ("53", 2023, 2, 7, 0, 0)],
                                     columns=empty["employment"].columns), "employment")
