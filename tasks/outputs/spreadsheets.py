@@ -4,6 +4,7 @@ counties; the outputs go to coordinators and the press."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,24 +33,44 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=lambda c: safe_cell(c) if isinstance(c, str) else c)
 
 
-def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+def write_workbook(path: Path, sheets: dict[str, pd.DataFrame],
+                   number_formats: Mapping[str, str] | None = None) -> Path:
     """An XLSX file of `sheets` (title -> frame, text neutralised by `safe_frame`), streamed row by row: a
     national list runs to 100,000 rows, which pandas' cell-by-cell writer takes half a minute over. Text is
-    written as text, never as a formula or link, whatever it starts with."""
+    written as text, never as a formula or link, whatever it starts with; numbers as numbers, in the Excel
+    format `number_formats` gives their column (by header: `#,##0`, `0.0%` …). Every sheet has its header
+    frozen and filtered, and columns wide enough for their header."""
     import xlsxwriter
 
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False, "nan_inf_to_errors": True, "default_date_format": "yyyy-mm-dd"}
     with xlsxwriter.Workbook(str(path), options) as workbook:
         bold = workbook.add_format({"bold": True})
+        formats = {header: workbook.add_format({"num_format": f}) for header, f in (number_formats or {}).items()}
         for title, frame in sheets.items():
             sheet = workbook.add_worksheet(title[:31])
             safe = safe_frame(frame)
-            sheet.write_row(0, 0, [str(c) for c in safe.columns], bold)
+            headers = [str(c) for c in safe.columns]
+            for i, header in enumerate(headers):  # before any row: constant_memory writes rows as they come
+                sheet.set_column(i, i, _width(header), formats.get(header))
+            sheet.freeze_panes(1, 0)
+            if headers:
+                sheet.autofilter(0, 0, len(safe), len(headers) - 1)
+            sheet.write_row(0, 0, headers, bold)
             columns = [_cells(safe[c]) for c in safe.columns]
+            cell_formats = [formats.get(h) for h in headers]
             for row, values in enumerate(zip(*columns, strict=True), start=1):
-                sheet.write_row(row, 0, values)
+                if any(cell_formats):  # each cell carries its format: readers ignore a column's default
+                    for column, (value, cell_format) in enumerate(zip(values, cell_formats, strict=True)):
+                        sheet.write(row, column, value, cell_format)
+                else:
+                    sheet.write_row(row, 0, values)
     return path
+
+
+def _width(header: str) -> float:
+    """Characters wide: a Chinese character takes two; at least 8 for the numbers below, at most 40."""
+    return min(40, max(8, sum(2 if ord(ch) > 0x2E80 else 1 for ch in header) + 2))
 
 
 def _cells(column: pd.Series) -> list:

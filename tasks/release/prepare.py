@@ -29,14 +29,13 @@ from tasks.release.figures import (
 )
 from tasks.release.period import Period
 from tasks.release.publish import latest_published, previous_release_figures, record
-from tasks.release.render import Draft, show
+from tasks.release.render import DIGITS, Draft, show, table_header
 from tasks.runs.as_of import describe_changes
 from tasks.runs.stage import CampaignContext, Check, StageFailed, checkpoint
 from tasks.storage.changes import changed_since
 
 HEADLINE = ("employed", "area_income", "funds_total", "funds_industry_share", "monitored_households",
             "monitored_persons", "eliminated_share", "microcredit_amount")
-DIGITS = {"人": 0, "户": 0, "万元": 2, "%": 1}
 
 
 @dataclass
@@ -168,15 +167,20 @@ def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: i
 
 
 def comparison_table(national: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """The national figures with the same period last year and the previous release (for the press office)."""
+    """The national figures with the same period last year and the previous release (for the press office):
+    numbers in the figure's unit (shares in per cent), the change in per cent; "—" where there is none."""
     rows = []
     for key, f in national.items():
+        scale = 100 if f["unit"] == "%" else 1
+
+        def number(value: Any, scale: int = scale) -> Any:
+            return "—" if value is None else round(value * scale, 2)
+
         change = f["change_pct"]
-        rows.append({"指标": f["name"], "本期": show(f),
-                     "上年同期": show({"value": f["same_period_last_year"], "unit": f["unit"]}),
-                     "同比变化": "—" if change is None or f["value"] is None else f"{100 * change:+.1f}%",
-                     "上期发布": show({"value": f["previous_release"], "unit": f["unit"]}),
-                     "代码": key})
+        rows.append({"指标": f["name"], "单位": f["unit"], "本期": number(f["value"]),
+                     "上年同期": number(f["same_period_last_year"]),
+                     "同比变化(%)": "—" if change is None or f["value"] is None else round(100 * change, 1),
+                     "上期发布": number(f["previous_release"]), "代码": key})
     return pd.DataFrame(rows)
 
 
@@ -203,18 +207,16 @@ def _national_for_text(release: ReleaseDraft, shown: pd.DataFrame) -> dict[str, 
 
 
 def province_table(shown: pd.DataFrame) -> pd.DataFrame:
-    """The published table: 省代码, 省份 and each figure in its unit (shares in per cent); suppressed "—"."""
+    """The published table: 省代码, 省份 and each figure as a number in its unit (shares in per cent, rounded as
+    published); a suppressed or missing cell is "—", text that a spreadsheet's SUM skips."""
     out = pd.DataFrame({"省代码": shown["province_code"], "省份": shown["province"]})
     for figure in FIGURES:
         values = pd.to_numeric(shown[figure.key], errors="coerce") * (100 if figure.unit == "%" else 1)
-        digits = DIGITS.get(figure.unit, 2)
-        out[f"{_short(figure.name)}({figure.unit})"] = values.map(
-            lambda v, d=digits: "—" if pd.isna(v) else f"{v:,.{d}f}")
+        rounded = values.round(DIGITS.get(figure.unit, 2)).astype(object)
+        if DIGITS.get(figure.unit, 2) == 0:
+            rounded = values.round().map(lambda v: None if pd.isna(v) else int(v))
+        out[table_header(figure)] = rounded.where(values.notna(), "—")
     return out
-
-
-def _short(name: str) -> str:
-    return {"脱贫人口务工就业规模": "务工就业"}.get(name, name)
 
 
 def check_publication(ctx: CampaignContext, texts: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 
 from tasks.outputs.charts import Label, bar_chart
 from tasks.outputs.spreadsheets import safe_frame, write_workbook
+from tasks.release.figures import FIGURES, Figure
 from tasks.release.period import Period
 
 
@@ -28,6 +29,25 @@ class Draft:
     min_households: int
     comparison: pd.DataFrame | None = None  # national figures against last year and the previous release
     issuer: str = "国家乡村振兴局"
+
+
+DIGITS = {"人": 0, "户": 0, "元": 0, "万元": 2, "%": 1}  # as figures are published, per unit
+
+
+def table_header(figure: Figure) -> str:
+    return f"{_short(figure.name)}({figure.unit})"
+
+
+# How each column of the published tables is shown: digits in text, Excel's number format in workbooks.
+def table_formats() -> dict[str, tuple[int, str]]:
+    formats = {table_header(f): (d := DIGITS.get(f.unit, 2), "#,##0" if d == 0 else "#,##0." + "0" * d)
+               for f in FIGURES}
+    return formats | {"本期": (2, "#,##0.00"), "上年同期": (2, "#,##0.00"), "上期发布": (2, "#,##0.00"),
+                      "同比变化(%)": (1, "0.0")}
+
+
+def _short(name: str) -> str:
+    return {"脱贫人口务工就业规模": "务工就业"}.get(name, name)
 
 
 def _missing(value: Any) -> bool:
@@ -97,7 +117,9 @@ def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, publish
     safe = safe_frame(draft.table)
     safe.to_csv(paths[2], index=False, encoding="utf-8-sig")
     comparison = safe_frame(draft.comparison) if draft.comparison is not None else None
-    write_workbook(paths[3], {"分省数据": safe} | ({"全国数据对比": comparison} if comparison is not None else {}))
+    excel = {header: number_format for header, (_, number_format) in table_formats().items()}
+    write_workbook(paths[3], {"分省数据": safe} | ({"全国数据对比": comparison} if comparison is not None else {}),
+                   number_formats=excel)
     if comparison is not None:
         paths.append(folder / "comparison.csv")
         comparison.to_csv(paths[-1], index=False, encoding="utf-8-sig")
@@ -114,9 +136,18 @@ def _markup(html: str):
 
 
 def _markdown_table(table: pd.DataFrame) -> str:
+    """The table as the release text shows it: numbers with thousands separators and the published digits."""
+    digits = {header: d for header, (d, _) in table_formats().items()}
+
+    def cell(header: str, value: Any) -> str:
+        if header in digits and isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:,.{digits[header]}f}"
+        return str(value)
+
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
-    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    rows = ["| " + " | ".join(cell(h, v) for h, v in zip(table.columns, row, strict=True)) + " |"
+            for row in table.itertuples(index=False)]
     return "\n".join([header, rule, *rows])
 
 
@@ -124,7 +155,7 @@ def _charts(draft: Draft) -> dict[str, bytes]:
     if "务工就业(人)" not in draft.table.columns:
         return {}
     rows = draft.table[draft.table["省份"] != "全国"]
-    values = pd.to_numeric(rows["务工就业(人)"].astype(str).str.replace(",", ""), errors="coerce").fillna(0) / 10_000
+    values = pd.to_numeric(rows["务工就业(人)"], errors="coerce").fillna(0) / 10_000
     order = values.sort_values(ascending=False).index
     return {"employment": bar_chart(
         [Label(p, c) for p, c in zip(rows.loc[order, "省份"], rows.loc[order, "省代码"], strict=True)],

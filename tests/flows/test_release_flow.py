@@ -167,6 +167,25 @@ def test_small_cells_are_suppressed_in_the_published_tables(prefect_harness, see
     assert row["纳入监测对象户数(户)"] == "—" and row["纳入监测对象人数(人)"] == "—"
     assert table.loc[table["省代码"] == "00", "纳入监测对象户数(户)"].iloc[0] != "—"
 
+    # The workbook holds numbers as numbers, formatted, under a frozen and filtered header (issue 20, part 2).
+    import openpyxl
+
+    book = openpyxl.load_workbook(Path(result["path"]) / "tables.xlsx")
+    sheet = book["分省数据"]
+    header = [c.value for c in sheet[1]]
+    national = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert national["省份"].value == "全国" and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    households = national["纳入监测对象户数(户)"]
+    assert isinstance(households.value, int) and households.number_format == "#,##0"
+    assert isinstance(national["风险已消除监测对象占比(%)"].value, float)
+    assert national["风险已消除监测对象占比(%)"].number_format == "#,##0.0"
+    assert national["脱贫县农村居民人均可支配收入(元)"].number_format == "#,##0"
+    row_small = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == small)
+    assert row_small[header.index("纳入监测对象户数(户)")].value == "—"
+    comparison = book["全国数据对比"]
+    first = {h.value: c for h, c in zip(comparison[1], comparison[2], strict=True)}
+    assert first["单位"].value == "人" and isinstance(first["本期"].value, int | float)
+
 
 def test_dry_run_drafts_without_publishing(prefect_harness, seeded, tmp_path):
     result = press_release(ReleaseParams(period="2023Q3", dry_run=True))
