@@ -22,7 +22,7 @@ from tasks.outputs.charts import Label, bar_chart, cjk_font
 from tasks.outputs.spreadsheets import safe_frame, write_workbook
 
 RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省份", "total": "综合得分", "grade": "等次",
-              "red_line": "规模性返贫风险", "new_candidates_share": "新增风险户占脱贫户比例", "weakest": "最弱指标"}
+              "red_line": "规模性返贫风险", "new_candidates_share": "新增风险户占脱贫户比例(%)", "weakest": "最弱指标"}
 INDICATORS_ZH = {"province_code": "省代码", "province": "省份", "indicator": "指标代码", "indicator_zh": "指标",
                  "value": "指标值", "target": "目标值", "floor": "零分线", "score": "得分", "weight": "权重",
                  "numerator": "分子", "denominator": "分母"}
@@ -83,6 +83,20 @@ class AssessmentResult:
                 "config": self.config}
 
 
+def ranking_table(result: AssessmentResult) -> pd.DataFrame:
+    """The ranking as people read it (scores.csv and the 综合排名 sheet): Chinese headers, the total to two
+    decimals, the share in per cent, 是/否, the weakest indicators by name."""
+    r = result.ranking
+    out = pd.DataFrame({
+        "rank": r["rank"].astype("Int64"), "province_code": r["province_code"], "province": r["province"],
+        "total": r["total"].astype(float).round(2), "grade": r["grade"],
+        "red_line": r["red_line"].map(lambda v: "是" if v is True or v == 1 else "否"),
+        "new_candidates_share": (100 * r["new_candidates_share"].astype(float)).round(1),
+        "weakest": r["weakest"].map("、".join),
+    })
+    return out.rename(columns=RANKING_ZH)
+
+
 def _num(value: Any) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         return None
@@ -94,14 +108,14 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
     paths = {"summary": folder / "summary.json", "scores": folder / "scores.csv", "xlsx": folder / "report.xlsx",
              "html": folder / "report.html", "key_counties": folder / "key-counties.xlsx"}
     paths["summary"].write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2), encoding="utf-8")
-    scores = safe_frame(result.ranking.assign(weakest=result.ranking["weakest"].map(" / ".join)))
-    scores.to_csv(paths["scores"], index=False, encoding="utf-8-sig")
+    ranking = ranking_table(result)
+    safe_frame(ranking).to_csv(paths["scores"], index=False, encoding="utf-8-sig")
     write_workbook(paths["xlsx"], {
-        "综合排名": scores[list(RANKING_ZH)].rename(columns=RANKING_ZH),
+        "综合排名": ranking,
         "分项指标": result.indicators[list(INDICATORS_ZH)].rename(columns=INDICATORS_ZH),
         "重点帮扶县": result.counties.reindex(columns=list(COUNTIES_ZH)).rename(columns=COUNTIES_ZH),
         "全国核查": pd.DataFrame(result.national_checks).reindex(columns=list(CHECKS_ZH)).rename(columns=CHECKS_ZH),
-    })
+    }, number_formats={"综合得分": "0.00", RANKING_ZH["new_candidates_share"]: "0.0", "得分": "0.0"})
     write_workbook(paths["key_counties"], key_county_sheets(result.counties, result.county_provinces))
     paths["html"].write_text(render_html(result), encoding="utf-8")
     return paths

@@ -71,13 +71,18 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
     folder = tmp_path / "outputs" / "assessment" / "2023"
     assert json.loads((folder / "summary.json").read_text("utf-8"))["provinces"]["52"]["rank"] == \
         provinces["52"]["rank"]
-    scores = pd.read_csv(folder / "scores.csv", encoding="utf-8-sig", dtype={"province_code": str})
-    assert len(scores) == 31 and scores["province_code"].is_unique
+    scores = pd.read_csv(folder / "scores.csv", encoding="utf-8-sig", dtype={"省代码": str})
+    assert len(scores) == 31 and scores["省代码"].is_unique  # as people read it (issue 20, part 2)
+    assert list(scores.columns) == ["排名", "省代码", "省份", "综合得分", "等次", "规模性返贫风险",
+                                    "新增风险户占脱贫户比例(%)", "最弱指标"]
+    assert set(scores["规模性返贫风险"]) <= {"是", "否"} and (scores["综合得分"] == scores["综合得分"].round(2)).all()
     book = load_workbook(folder / "report.xlsx", read_only=True)
     assert book.sheetnames == ["综合排名", "分项指标", "重点帮扶县", "全国核查"]
     assert [c.value for c in next(book["综合排名"].iter_rows(max_row=1))][:5] == ["排名", "省代码", "省份", "综合得分",
                                                                            "等次"]
     assert book["分项指标"].max_row == 31 * 9 + 1 and book["重点帮扶县"].max_row == 160 + 1
+    total = next(book["综合排名"].iter_rows(min_row=2, max_row=2))[3]
+    assert isinstance(total.value, float) and total.number_format == "0.00"
     assert [c.value for c in next(book["重点帮扶县"].iter_rows(max_row=1))][4] == "脱贫户人均纯收入增长率"
     assert next(book["全国核查"].iter_rows(max_row=1))[0].value == "核查项"
     # 重点帮扶县发展成效监测评价, a workbook of its own: every key county, the lagging ones, per province.
