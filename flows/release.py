@@ -75,7 +75,7 @@ def render_draft_task(ctx: CampaignContext, release: ReleaseDraft) -> str:
     for table in ("tables.csv", "comparison.csv"):
         if (folder / table).exists():
             published[table] = pd.read_csv(folder / table, dtype=str, encoding="utf-8-sig")
-    check_publication(ctx, published)
+    check_publication(ctx, published, {path.name: path.read_bytes() for path in sorted(folder.glob("*.png"))})
     return str(folder.resolve())
 
 

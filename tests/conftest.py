@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pgserver
 import pytest
@@ -86,3 +87,13 @@ def engine(db_url) -> Iterator[Engine]:
     db.upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def last_resort_font() -> str:
+    """Matplotlib's LastResortHE: it claims every character and draws each as a box."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path(), "fonts", "ttf", "LastResortHE-Regular.ttf")
+    assert path.exists()
+    return str(path)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from tasks.outputs.charts import chart_text
 from tasks.release.approval import Approval, Decision
 from tasks.release.checks import (
     Suppression,
@@ -219,9 +220,12 @@ def province_table(shown: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def check_publication(ctx: CampaignContext, texts: dict[str, Any]) -> None:
-    """No ID or phone number in what was drafted (text and tables)."""
-    found = personal_data_check(texts)
+def check_publication(ctx: CampaignContext, texts: dict[str, Any], charts: dict[str, bytes] | None = None) -> None:
+    """No ID or phone number in what was drafted (text, tables and the charts' text), and every chart drawn
+    in a font that draws its text (no boxes)."""
+    drawn = {name: chart_text(png) for name, png in (charts or {}).items()}
+    found = personal_data_check(texts | {name: text or "(无文字 / no text)" for name, (text, _) in drawn.items()})
+    found["draws_its_text"] = found["source"].map(lambda source: drawn.get(source, ("", True))[1]).astype(bool)
     checkpoint(ctx, PUBLICATION_CHECK, found)
 
 

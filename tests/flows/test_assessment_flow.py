@@ -17,7 +17,17 @@ from typer.testing import CliRunner
 from deployments.cli import app
 from flows.assessment import annual_assessment
 from tasks.assessment.params import AssessmentParams
-from tasks.outputs.charts import NO_CJK_WARNING, Label, bar_chart, cjk_font, find_cjk_font
+from tasks.outputs.charts import (
+    CJK_FAMILIES,
+    NO_CJK_WARNING,
+    PROBE,
+    Label,
+    bar_chart,
+    chart_text,
+    cjk_font,
+    draws,
+    find_cjk_font,
+)
 from tasks.storage import db
 from tasks.storage.engine import build_engine
 from tasks.synthetic.seed import seed_database
@@ -170,6 +180,29 @@ def test_cli_refuses_a_configuration_whose_weights_do_not_sum_to_one(tmp_path):
     result = CliRunner().invoke(app, ["run", "assessment", "--year", "2023", "--config", str(bad)])
     assert result.exit_code == 2
     assert "bad.toml" in result.output and "sum" in result.output and "Traceback" not in result.output
+
+
+def test_a_stale_font_cache_never_gives_the_last_resort_font(monkeypatch, last_resort_font):
+    """Matplotlib's font cache made before the CJK font was installed lists LastResortHE, which claims every
+    character and draws boxes: it is refused, and the system's fonts are searched for a real one."""
+    from matplotlib import font_manager
+
+    assert find_cjk_font([last_resort_font]) is None and not draws(last_resort_font, "贵州省")
+    stale = [entry for entry in font_manager.fontManager.ttflist if "CJK" not in entry.name
+             and entry.name not in CJK_FAMILIES and not entry.fname.startswith("/usr/share/fonts/truetype/wqy")]
+    assert any(entry.fname == last_resort_font for entry in stale)
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    cjk_font.cache_clear()
+    try:
+        found = cjk_font()
+    finally:
+        cjk_font.cache_clear()
+    assert found != last_resort_font
+    if any(draws(path, PROBE) for path in font_manager.findSystemFonts()):  # CI installs fonts-wqy-microhei
+        assert found is not None and draws(found, "各省脱贫人口务工就业规模")
+        _, drawn = chart_text(bar_chart([Label("贵州省", "52")], [1.0], Label("务工就业", "employment"),
+                                        unit="万人", font_path=found))
+        assert drawn
 
 
 def test_charts_use_a_cjk_font_or_fall_back_to_ascii_labels_with_a_warning(caplog):

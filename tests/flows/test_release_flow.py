@@ -17,6 +17,7 @@ from prefect.flow_runs import resume_flow_run
 from prefect.states import State
 
 from flows.release import press_release
+from tasks.outputs.charts import cjk_font
 from tasks.release.params import ReleaseParams
 from tasks.release.prepare import check_publication
 from tasks.runs.stage import CampaignContext, StageFailed
@@ -199,6 +200,30 @@ def test_personal_data_in_a_draft_stops_publication(seeded, tmp_path):
     check_publication(ctx, {"release.md": "全国脱贫人口务工就业规模3,397万人"})
     with pytest.raises(StageFailed, match=r"publication\.no_personal_data"):
         check_publication(ctx, {"release.md": "联系人 11010519491231002X"})
+
+
+def test_a_chart_that_would_show_boxes_cannot_be_published(seeded, tmp_path, last_resort_font):
+    """A chart drawn in matplotlib's last-resort font (every Chinese character a box) is refused at the
+    publication check, as is a PNG that does not say how it was drawn; a chart in a CJK font passes."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    ctx = CampaignContext(run_id="t", campaign="release", label="t", engine=seeded, notifier=None,
+                          output_dir=tmp_path, today=pd.Timestamp("2024-01-15").date(), dry_run=True)
+
+    def drawn_with(font: str | None) -> bytes:
+        buffer = io.BytesIO()
+        text = {"Font": font, "Text": "各省脱贫人口务工就业规模"} if font is not None else {}
+        Figure().savefig(buffer, format="png", metadata=text)
+        return buffer.getvalue()
+
+    with pytest.raises(StageFailed, match=r"publication\.chart_text_drawn"):
+        check_publication(ctx, {"release.md": "正文"}, {"chart_employment.png": drawn_with(last_resort_font)})
+    with pytest.raises(StageFailed, match=r"publication\.chart_text_drawn"):
+        check_publication(ctx, {"release.md": "正文"}, {"chart_employment.png": drawn_with(None)})
+    if cjk_font() is not None:
+        check_publication(ctx, {"release.md": "正文"}, {"chart_employment.png": drawn_with(cjk_font())})
 
 
 def test_cli_refuses_to_wait_for_an_approval_nobody_could_give():
