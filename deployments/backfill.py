@@ -55,16 +55,15 @@ def done(engine: Engine, campaign: str, period: str) -> bool:
         return conn.execute(query.limit(1)).first() is not None
 
 
-def parameters(campaign: str, period: str, auto_approve: bool) -> dict:
-    if campaign == "release":
-        return {"params": {"period": period, "auto_approve": auto_approve}}
+def parameters(campaign: str, period: str) -> dict:
+    if campaign == "release":  # each backfilled release waits for an approver, as a scheduled one does
+        return {"params": {"period": period}}
     if campaign == "assessment":
         return {"params": {"year": int(period)}}
     return {"params": {"year": int(period), "mode": "close_out", "as_of": f"{period}-06-30"}}
 
 
-def backfill(engine: Engine, campaign: str, start: str, end: str, *, force: bool = False,
-             auto_approve: bool = False) -> BackfillReport:
+def backfill(engine: Engine, campaign: str, start: str, end: str, *, force: bool = False) -> BackfillReport:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterIdempotencyKey
 
@@ -84,7 +83,7 @@ def backfill(engine: Engine, campaign: str, start: str, end: str, *, force: bool
                 report.existing.append(period)
                 continue
             client.create_flow_run_from_deployment(
-                deployment.id, parameters=parameters(campaign, period, auto_approve), idempotency_key=key,
+                deployment.id, parameters=parameters(campaign, period), idempotency_key=key,
                 name=f"backfill {campaign} {period}", tags=["backfill"])
             report.created.append(period)
     return report

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,8 @@ outbox_app = typer.Typer(help="The notification outbox.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 reference_app = typer.Typer(help="Reference data: thresholds, the 脱贫县 and 重点帮扶县 lists.", no_args_is_help=True)
 app.add_typer(reference_app, name="reference")
+approvers_app = typer.Typer(help="发布审核人名单 / who may approve a press release.", no_args_is_help=True)
+app.add_typer(approvers_app, name="approvers")
 
 
 # Commands that run flows, and so start a temporary Prefect API when no server is configured.
@@ -256,11 +259,45 @@ def run_lead_watch(
                                                    "late", "late_change", "counties_to_chase")}, ensure_ascii=False))
 
 
+@approvers_app.command("add")
+def approvers_add(
+    name: Annotated[str, typer.Argument(help="审核人姓名 / the approver's name, as typed in the form.")],
+    unit: Annotated[str, typer.Option(help="单位 / unit, e.g. 新闻办.")],
+) -> None:
+    """Add an approver, or give one a new approval code (asked twice, not echoed; only its hash is kept)."""
+    from tasks.release.approvers import ApproversFileError, add_approver
+
+    code = typer.prompt("审核码 / approval code", hide_input=True, confirmation_prompt=True)
+    path = get_settings().approvers_path()
+    try:
+        add_approver(path, name, unit, code)
+    except (ValueError, ApproversFileError) as exc:
+        _fail(str(exc))
+    typer.echo(f"{name}（{unit}）可审核发布 / may approve releases: {path}")
+
+
+@approvers_app.command("list")
+def approvers_list() -> None:
+    """Who may approve a release (names and units; codes are never shown: only their hashes are kept)."""
+    from tasks.release.approvers import ApproversFileError, load_approvers
+
+    path = get_settings().approvers_path()
+    try:
+        approvers = load_approvers(path)
+    except ApproversFileError as exc:
+        _fail(str(exc))
+    if not approvers:
+        typer.echo(f"名单为空：发布无法审核 / nobody may approve yet ({path}): "
+                   "campaigns approvers add 姓名 --unit 单位")
+    for approver in approvers.values():
+        typer.echo(f"{approver.name}\t{approver.unit}")
+
+
 @run_app.command("release")
 def run_release(
     period: Annotated[str | None, typer.Option(help="YYYYQn, e.g. 2023Q2 (default: the quarter before now).")] = None,
-    auto_approve: Annotated[bool, typer.Option(help="Record an automatic approval instead of waiting for a "
-                                                    "person (demo, tests).")] = False,
+    auto_approve: Annotated[bool, typer.Option(help="Record an automatic approval (by this command, user and "
+                                                    "host) instead of waiting for an approver (demo, tests).")] = False,
     revision_note: Annotated[str, typer.Option(help="With --auto-approve: why a published period is "
                                                     "published again.")] = "",
     dry_run: Annotated[bool, typer.Option(help="Compute and draft; publish nothing, notify nobody.")] = False,
@@ -275,8 +312,7 @@ def run_release(
     from tasks.release.params import ReleaseParams
 
     try:
-        params = ReleaseParams(period=period, auto_approve=auto_approve, revision_note=revision_note,
-                               dry_run=dry_run, as_published=as_published)
+        params = ReleaseParams(period=period, dry_run=dry_run, as_published=as_published)
     except (ValueError, ValidationError) as exc:
         _fail(str(exc))
     from prefect.settings import PREFECT_API_URL
@@ -285,9 +321,14 @@ def run_release(
         # A temporary API dies with this command: nobody could open the form to approve.
         _fail("approval needs a Prefect server to open the form in: start one (`prefect server start`) and set "
               "PREFECT_API_URL, or use --auto-approve (demo) or --dry-run")
-    result = _campaign(press_release, params)
-    if not isinstance(result, dict):  # a final state: expired
-        _fail(str(getattr(result, "message", result)))
+    from tasks.release.approval import approved_automatically
+
+    with approved_automatically("campaigns run release --auto-approve", revision_note) if auto_approve \
+            else nullcontext():
+        state = _campaign(lambda p: press_release(p, return_state=True), params)
+    if not state.is_completed():  # rejected, expired: nothing published
+        _fail(str(state.message))
+    result = state.result()
     typer.echo(f"release {result['period']}: {result['status']}"
                + (f" v{result['version']} in {result['path']}" if result.get("path") else "")
                + (f" (draft in {result['draft']})" if result.get("draft") else "")
@@ -444,15 +485,14 @@ def backfill(
     start: Annotated[str, typer.Option("--from", help="First period: 2023Q1 for releases, a year otherwise.")],
     end: Annotated[str, typer.Option("--to", help="Last period, included.")],
     force: Annotated[bool, typer.Option(help="Also periods already published or completed.")] = False,
-    auto_approve: Annotated[bool, typer.Option(help="Releases: approve automatically (demo).")] = False,
 ) -> None:
     """Create runs of a campaign's deployment for past periods (needs the deployments on a Prefect server:
-    `campaigns serve`, and PREFECT_API_URL pointing at it)."""
+    `campaigns serve`, and PREFECT_API_URL pointing at it). Each release run waits for an approver."""
     from deployments.backfill import backfill as run_backfill
     from tasks.storage.engine import build_engine
 
     try:
-        report = run_backfill(build_engine(), campaign, start, end, force=force, auto_approve=auto_approve)
+        report = run_backfill(build_engine(), campaign, start, end, force=force)
     except ValueError as exc:
         _fail(str(exc))
     except Exception as exc:  # no server, no deployment: say so in one line

@@ -13,6 +13,7 @@ from flows.screening import concentrated_screening
 from tasks.assessment.params import AssessmentParams
 from tasks.notify.hooks import failure_hook
 from tasks.outputs.overview import HEADERS_ZH, roster_overview, to_markdown_table
+from tasks.release.approval import approved_automatically
 from tasks.release.params import ReleaseParams
 from tasks.screening.params import ScreeningMode, ScreeningParams
 from tasks.settings import get_settings
@@ -67,7 +68,8 @@ def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_r
     assessment = annual_assessment(AssessmentParams(year=year))
     assessment_folder = settings.output_dir / "assessment" / str(year)
     # The half-year release, approved automatically (a real one waits for a person in the Prefect UI).
-    release = press_release(ReleaseParams(period=f"{year}Q2", auto_approve=True))
+    with approved_automatically("demo"):
+        release = press_release(ReleaseParams(period=f"{year}Q2"))
     logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s; assessment in %s; "
                 "release %s %s", revision, seeded["rows"], overview, folder, assessment_folder,
                 release["status"], release.get("path", ""))

@@ -26,7 +26,8 @@ from tasks.partitions.plan import plan
 from tasks.partitions.runner import SettingsTaskRunner
 from tasks.reference.provinces import PROVINCES
 from tasks.release import announce
-from tasks.release.approval import Approval, ApprovalForm, Decision, form_description
+from tasks.release.approval import Approval, ApprovalForm, Decision, automatic_approval, form_description
+from tasks.release.approvers import load_approvers, verified
 from tasks.release.params import ReleaseParams
 from tasks.release.prepare import (
     ReleaseDraft,
@@ -62,7 +63,8 @@ def compute_figures_task(ctx: CampaignContext, params: ReleaseParams, tables: di
 @task(name="check figures", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def check_figures_task(ctx: CampaignContext, release: ReleaseDraft) -> ReleaseDraft:
     """Sums, signs and shares; small cells suppressed; no personal data; large changes and revisions listed."""
-    return check_release(ctx, release, ctx.settings.release_min_cell_households)
+    return check_release(ctx, release, ctx.settings.release_min_cell_households,
+                         ctx.settings.release_min_change_households)
 
 
 @task(name="render draft", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -92,7 +94,8 @@ def publish_task(ctx: CampaignContext, release: ReleaseDraft, approval: Approval
         if path.is_file():
             shutil.copy2(path, folder / path.name)
     files = manifest(folder)
-    decision = {"reviewer": approval.reviewer, "comment": approval.comment, "automatic": approval.automatic,
+    decision = {"reviewer": approval.reviewer, "unit": approval.unit, "identity": approval.identity,
+                "comment": approval.comment, "automatic": approval.automatic,
                 "revision_note": approval.revision_note, "explanation": approval.explanation,
                 "decided_at": datetime.now(ctx.settings.tz).isoformat(timespec="seconds")}
     # What the figures read: the period's roster as recorded up to this batch. Read again at it, the period
@@ -128,29 +131,66 @@ def reproduced(ctx: CampaignContext, release: ReleaseDraft, version: int) -> Rel
             "version": version, "differing": differing, "figures": release.national}
 
 
-def _decide(ctx: CampaignContext, params: ReleaseParams, release: ReleaseDraft, draft: str) -> Approval | None:
-    """The approval: automatic, or a person's through the paused run's form; None when it expired."""
-    if params.auto_approve or not params.require_approval:
-        return Approval.automatic_approval(params.revision_note)
+MAX_REFUSED = 5  # answers by someone not on the list (or a wrong code) before the run stops
+
+
+def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval | None:
+    """The approval: automatic (only when this process asked for it: `approved_automatically`), or an
+    approver's through the paused run's form; None when it expired. An answer that cannot stand (a name not
+    on the list or a wrong code, a rejection without a reason, a large change or revision not answered) is
+    asked again inside the pause, saying why, so that the run never fails over a form."""
+    automatic = automatic_approval()
+    if automatic is not None:
+        return automatic
+    approvers = load_approvers(ctx.settings.approvers_path())
+    if not approvers:
+        raise StageFailed(f"{ctx.label}: 没有审核人，无法审核：请先用 `campaigns approvers add 姓名 --unit 单位` "
+                          f"添加 / nobody is on the approvers' list {ctx.settings.approvers_path()}")
     published = latest_published(ctx.engine, release.period)
-    description = form_description(release.period.title, release.headline(), release.warnings,
-                                   release.revisions, draft, published.version if published else None,
-                                   release.last_year_source, release.record_changes)
-    announce.waiting(ctx, release, draft)
-    note, attempt = "", 0
+    link = f"{ctx.flow_run_url}?tab=Artifacts" if ctx.flow_run_url else Path(draft).as_uri()
+    announce.waiting(ctx, release, link)
+    note, attempt, refused = "", 0, 0
     while True:
+        description = form_description(release.period.title, release.headline(),
+                                        release.warnings[:release.national_warnings],
+                                        len(release.warnings) - release.national_warnings, release.revisions,
+                                        link, published.version if published else None, note)
+        key = f"approval-{attempt}"
         try:
-            form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description + note),
-                                  timeout=ctx.settings.release_approval_timeout_seconds, poll_interval=2,
-                                  key=f"approval-{attempt}")
+            form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description),
+                                  timeout=ctx.settings.release_approval_timeout_seconds, poll_interval=2, key=key)
         except FlowPauseTimeout:  # nobody decided in time
             return None
+        forget_answer(key)  # the answer held the approval code: it stays in nobody's database
+        attempt += 1
         approval = Approval.from_form(form)
-        if approval.decision == Decision.reject and not approval.comment:
-            # A rejection is recorded with its reason: ask again rather than record none.
-            note, attempt = "\n\n**退回须填写意见 / a rejection needs a comment saying why.**", attempt + 1
+        approver = verified(approvers, approval.reviewer, form.approval_code.get_secret_value())
+        if approver is None:
+            refused += 1
+            record_event(ctx.engine, "release.approval_refused", approval.reviewer, run_id=ctx.run_id,
+                         subject=f"{release.period.label} {release.period.release_type}",
+                         detail="不在审核人名单中或审核码不符 / not on the list or a wrong approval code")
+            announce.refused(ctx, approval.reviewer, refused, MAX_REFUSED)
+            if refused >= MAX_REFUSED:
+                raise StageFailed(f"{ctx.label}: {refused} 次审核未采纳（不在名单中或审核码不符），运行停止 / "
+                                  f"{refused} answers refused: not on the approvers' list or a wrong code")
+            note = "上次填写未采纳：审核人不在名单中或审核码不正确。请审核人本人填写 / the last answer was refused"
+            continue
+        approval.unit, approval.identity = approver.unit, "审核码已核验 / approval code checked"
+        problems = approval.problems(len(release.revisions), len(release.warnings),
+                                     release.published_version is not None)
+        if problems:
+            note = "请补充后重新提交 / answer and submit again: " + "；".join(problems)
             continue
         return approval
+
+
+def forget_answer(key: str) -> None:
+    """Delete the paused run's stored answer (Prefect keeps a form's input on its server)."""
+    from prefect.input import delete_flow_run_input, keyset_from_paused_state
+    from prefect.states import Paused
+
+    delete_flow_run_input(keyset_from_paused_state(Paused(pause_key=key))["response"])
 
 
 @flow(name="press-release", flow_run_name=_run_name, on_failure=[failure_hook("release")],
@@ -184,11 +224,12 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
             return reproduced(ctx, release, params.as_published)
         if params.dry_run:
             return {"period": period.label, "status": "dry run", "draft": draft, "figures": release.national}
-        if release.unchanged_since_published and not params.revision_note:
+        automatic = automatic_approval()
+        if release.unchanged_since_published and not (automatic and automatic.revision_note):
             logger.info("%s: the figures equal published v%s; nothing to publish", ctx.label, release.published_version)
             close_run(ctx, "completed")
             return {"period": period.label, "status": "unchanged", "version": release.published_version}
-        approval = _decide(ctx, params, release, draft)
+        approval = _decide(ctx, release, draft)
         if approval is None:
             record(engine, period=period, status="expired", figures=release.published_figures, approval=None,
                    run_id=run_id, reason="no decision before the approval timeout")
@@ -200,11 +241,14 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
                    approval=approval, run_id=run_id)
             announce.rejected(ctx, release, approval)
             close_run(ctx, "rejected")
-            return {"period": period.label, "status": "rejected", "reviewer": approval.reviewer}
+            # Not green: a rejected release published nothing, as an expired one.
+            return Cancelled(name="Rejected", message=f"{ctx.label}: rejected (已退回) by {approval.reviewer}: "
+                                                      f"{approval.comment}")
         gate_approval(ctx, release, approval)  # the approval checkpoint: revisions and large changes answered
         record_event(engine, "release.approved", approval.reviewer or "automatic approval",
                      subject=f"{period.label} {period.release_type}", run_id=run_id, detail=approval.comment,
-                     parameters={"automatic": approval.automatic, "revision_note": approval.revision_note,
+                     parameters={"automatic": approval.automatic, "unit": approval.unit,
+                                 "identity": approval.identity, "revision_note": approval.revision_note,
                                  "explanation": approval.explanation})
         published = publish_task(ctx, release, approval, draft)
         announce.published(ctx, release, approval, published)

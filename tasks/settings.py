@@ -91,10 +91,23 @@ class Settings(BaseSettings):
     release_min_cell_households: int = Field(
         default=10, ge=1, description="Small-cell suppression: no published figure from fewer households."
     )
+    release_min_change_households: int = Field(
+        default=100, ge=1, description="A change on the year is flagged for the approver only in a published "
+        "cell from at least this many households (smaller ones swing by chance)."
+    )
+    release_approvers_file: Path | None = Field(
+        default=None, description="The allow-list of release approvers with their approval codes' hashes "
+        "(default: the shipped deployments/approvers.toml; `campaigns approvers add`)."
+    )
     release_templates_dir: Path | None = Field(
         default=None, description="Folder of the press office's release templates (default: the shipped "
         "tasks/release/templates)."
     )
+
+    def approvers_path(self) -> Path:
+        from importlib.resources import files
+
+        return self.release_approvers_file or Path(str(files("deployments") / "approvers.toml"))
 
     # Notifications: Slack Web API when a bot token is set, else an incoming webhook when its URL is set,
     # else the local outbox (console and a JSON-lines file), so the demo needs no Slack.

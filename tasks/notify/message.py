@@ -23,6 +23,7 @@ class Message:
     campaign_run_id: str | None = None  # messages of one run (and channel) are threaded together
     channel: str | None = None  # explicit channel; else routed
     content: str | None = None  # what the message says, without its run link: a rerun's same finding is the same
+    staff: tuple[str, ...] = ()  # staff names it gives (an approver): not masked even if a household has the name
 
 
 def build_message(
@@ -37,6 +38,7 @@ def build_message(
     campaign_run_id: str | None = None,
     channel: str | None = None,
     county: str | None = None,
+    staff: tuple[str, ...] = (),
 ) -> Message:
     """A message with a header, up to ten figures, an action list and a link to the Prefect run."""
     figures = dict(figures or {})
@@ -58,4 +60,4 @@ def build_message(
         lines.append(link)
     return Message(dedupe_key=dedupe_key, text="\n".join(lines), blocks=blocks, campaign=campaign,
                    province=province, county=county, campaign_run_id=campaign_run_id, channel=channel,
-                   content=content)
+                   content=content, staff=tuple(name for name in staff if name))

@@ -65,7 +65,7 @@ class Notifier:
             return NotifyOutcome(0, channel, DeliveryReport(sent=1))
 
     def _notify(self, message: Message, channel: str) -> NotifyOutcome:
-        text, blocks = self.masker.mask(message.text), self.masker.mask(message.blocks)
+        text, blocks = self.masker.mask([message.text, message.blocks], keep=message.staff)
         # A rerun that finds the same sends nothing again; one that finds something else says so. The run's
         # link is left out of the comparison: every rerun is a new flow run with a new link.
         digest = hashlib.sha256((message.content or text).encode("utf-8")).hexdigest()[:16]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from prefect.runtime import flow_run
+
 from tasks.notify import build_message
 from tasks.runs.stage import CampaignContext
 
@@ -13,18 +15,31 @@ if TYPE_CHECKING:
     from tasks.release.prepare import ReleaseDraft
 
 
-def _send(ctx: CampaignContext, key: str, title: str, figures: dict, actions: list[str]) -> None:
+def _send(ctx: CampaignContext, key: str, title: str, figures: dict, actions: list[str],
+          staff: tuple[str, ...] = ()) -> None:
     if ctx.notifier is not None:
         ctx.notifier.notify(build_message(f"{ctx.run_id}:{key}", title, figures, actions, ctx.flow_run_url,
-                                          campaign="release", campaign_run_id=ctx.run_id))
+                                          campaign="release", campaign_run_id=ctx.run_id, staff=staff))
 
 
-def waiting(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> None:
-    actions = [f"草稿 / draft: {draft}",
-               "在 Prefect 中打开运行并填写审核表 / open the run in Prefect and fill in the form"]
+def waiting(ctx: CampaignContext, release: ReleaseDraft, draft_link: str) -> None:
+    """Once per paused flow run: every run of a period is the same campaign run, and the press office needs
+    the link of the one that waits."""
+    actions = [f"草稿和全部数字 / draft and every figure: {draft_link}",
+               "在 Prefect 中打开运行，点击 Resume 填写审核表（须本人审核码）/ open the run, Resume, fill in the "
+               "form with your approval code"]
     actions += [f"修订 / revision: {r}" for r in release.revisions[:3]]
-    actions += [f"大幅变化 / large change: {w}" for w in release.warnings[:3]]
-    _send(ctx, "waiting", f"{ctx.label}: 待审核 / waiting for approval", dict(release.headline()), actions)
+    actions += [f"大幅变化 / large change: {w}" for w in release.warnings[:max(release.national_warnings, 1)][:3]]
+    _send(ctx, f"waiting:{flow_run.get_id()}", f"{ctx.label}: 待审核 / waiting for approval",
+          dict(release.headline()), actions)
+
+
+def refused(ctx: CampaignContext, claimed: str, count: int, limit: int) -> None:
+    """An answer by someone not on the list, or with a wrong code: the press office should know."""
+    _send(ctx, f"refused:{flow_run.get_id()}:{count}", f"{ctx.label}: 审核未采纳 / an approval was refused",
+          {"填写的审核人 / name given": claimed, "次数 / times": f"{count} / {limit}"},
+          ["该审核人不在名单中或审核码不符；如非本办人员所为，请检查谁能打开 Prefect 界面 / not on the list or a "
+           "wrong code: if it was not one of you, check who can open the Prefect UI"], staff=(claimed,))
 
 
 def expired(ctx: CampaignContext, release: ReleaseDraft) -> None:
@@ -33,13 +48,17 @@ def expired(ctx: CampaignContext, release: ReleaseDraft) -> None:
 
 
 def rejected(ctx: CampaignContext, release: ReleaseDraft, approval: Approval) -> None:
-    _send(ctx, "rejected", f"{ctx.label}: 已退回 / rejected", {"审核人 / reviewer": approval.reviewer},
-          [f"意见 / comment: {approval.comment}"])
+    _send(ctx, f"rejected:{flow_run.get_id()}", f"{ctx.label}: 已退回 / rejected",
+          {"审核人 / reviewer": _who(approval)}, [f"意见 / comment: {approval.comment}"], staff=(approval.reviewer,))
 
 
 def published(ctx: CampaignContext, release: ReleaseDraft, approval: Approval, where: dict) -> None:
     figures = dict(release.headline())
     figures["版本 / version"] = f"v{where['version']}"
-    figures["审核人 / reviewer"] = approval.reviewer
+    figures["审核人 / reviewer"] = _who(approval)
     _send(ctx, f"published:v{where['version']}", f"{ctx.label}: 已发布 / published", figures,
-          [f"发布目录 / folder: {where['path']}"])
+          [f"发布目录 / folder: {where['path']}"], staff=(approval.reviewer,))
+
+
+def _who(approval: Approval) -> str:
+    return f"{approval.reviewer}（{approval.unit}）" if approval.unit else approval.reviewer

@@ -1,37 +1,50 @@
-"""The human approval gate of a press release: the flow run pauses with a form in the Prefect UI (decision,
-reviewer, comment, acknowledgements); the form's description shows the headline figures, the warnings and
-where the draft is. `--auto-approve` (demo, tests) records an automatic approval instead."""
+"""The human approval gate of a press release: the flow run pauses with a short form in the Prefect UI
+(decision, approver, approval code, comment, acknowledgements); the form's description shows the headline
+figures, the national warnings and a link to the draft.
+
+An approval counts only from an approver on the allow-list whose approval code matches (tasks.release.
+approvers). Skipping the gate is possible only for a process that calls the flow itself (the CLI's
+`--auto-approve`, the demo, tests), through `approved_automatically`: nothing a form or a deployment's
+parameters can carry reaches it."""
 
 from __future__ import annotations
 
+import getpass
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 
 from prefect.input import RunInput
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 
 class Decision(StrEnum):
-    approve = "approve"
-    reject = "reject"
+    approve = "批准发布"
+    reject = "退回"
 
 
 class ApprovalForm(RunInput):
-    """审核 / approval of a release draft."""
+    """发布审核 / approval of a release draft."""
 
-    decision: Decision = Field(title="审核决定 / decision", description="approve 批准发布 · reject 退回")
-    reviewer: str = Field(min_length=1, max_length=60, title="审核人 / reviewer")
+    decision: Decision = Field(title="审核决定 / decision")
+    reviewer: str = Field(min_length=1, max_length=60, title="审核人姓名 / approver",
+                          description="须在审核人名单中 / as on the approvers' list")
+    approval_code: SecretStr = Field(SecretStr(""), title="审核码 / approval code",
+                                     description="本人审核码，批准和退回都须填写 / your personal code")
     comment: str = Field("", max_length=2000, title="审核意见 / comment",
                          description="退回时必填 / required when rejecting")
-    acknowledge_revisions: bool = Field(
-        False, title="确认修订 / acknowledge revisions",
-        description="与已发布数据不一致的数字须确认后才能发布 / figures that differ from a published release")
-    revision_note: str = Field("", max_length=2000, title="修订说明 / revision note",
-                               description="再次发布同一期间时必填 / required to publish a period again")
     acknowledge_large_changes: bool = Field(
         False, title="确认大幅变化 / acknowledge large changes",
-        description="同比变化超过30%的数字须说明 / changes of more than 30 % on the year need an explanation")
+        description="有大幅变化时须勾选并填写变化说明 / tick and explain when large changes are listed")
     explanation: str = Field("", max_length=2000, title="变化说明 / explanation of large changes")
+    acknowledge_revisions: bool = Field(
+        False, title="确认修订 / acknowledge revisions",
+        description="与已发布数据不一致时须勾选并填写修订说明 / tick and note when published figures change")
+    revision_note: str = Field("", max_length=2000, title="修订说明 / revision note",
+                               description="再次发布同一期间时必填 / required to publish a period again")
 
 
 @dataclass
@@ -44,6 +57,8 @@ class Approval:
     acknowledge_large_changes: bool
     explanation: str
     automatic: bool = False
+    unit: str = ""  # the approver's unit, from the allow-list
+    identity: str = ""  # how the reviewer was known: 审核码 checked, or which process approved automatically
 
     @classmethod
     def from_form(cls, form: ApprovalForm) -> Approval:
@@ -51,44 +66,65 @@ class Approval:
                    form.revision_note.strip(), form.acknowledge_large_changes, form.explanation.strip())
 
     @classmethod
-    def automatic_approval(cls, revision_note: str = "") -> Approval:
-        """What `--auto-approve` records: an approval by the system, for demos and tests. It acknowledges a
+    def automatic_approval(cls, by: str, revision_note: str = "") -> Approval:
+        """What an automatic approval records (`by`: which command, user and host). It acknowledges a
         revision only when a revision note is given, so that no published figure changes unexplained."""
         return cls(Decision.approve, "auto-approve", "自动批准（演示或测试）/ automatic approval (demo or test)",
-                   bool(revision_note), revision_note, True, "自动批准，未人工核实 / automatic, not reviewed", True)
+                   bool(revision_note), revision_note, True, "自动批准，未人工核实 / automatic, not reviewed", True,
+                   identity=by)
 
     def problems(self, revisions: int, large_changes: int, republishing: bool) -> list[str]:
-        """Why an approval cannot publish as it stands (empty when it can)."""
+        """Why an answer cannot stand as it is, in the words the form is asked again with (empty: it can)."""
         found = []
         if self.decision == Decision.approve:
             if revisions and not (self.acknowledge_revisions and self.revision_note):
-                found.append(f"{revisions} figure(s) differ from the published release: acknowledge the revisions "
-                             "and give a revision note")
+                found.append(f"{revisions} 项数字与已发布的不一致：请勾选“确认修订”并填写修订说明 / {revisions} "
+                             "figure(s) differ from the published release: acknowledge the revisions and give a "
+                             "revision note")
             if republishing and not self.revision_note:
-                found.append("this period is already published: a new version needs a revision note")
+                found.append("本期已发布：再次发布须填写修订说明 / this period is already published: a new version "
+                             "needs a revision note")
             if large_changes and not (self.acknowledge_large_changes and self.explanation):
-                found.append(f"{large_changes} figure(s) changed by more than 30 % on the year: acknowledge and "
-                             "explain them")
+                found.append(f"{large_changes} 项数字同比变化较大：请勾选“确认大幅变化”并填写变化说明 / "
+                             f"{large_changes} large change(s): acknowledge and explain them")
         elif not self.comment:
-            found.append("a rejection needs a comment saying why")
+            found.append("退回须填写审核意见 / a rejection needs a comment saying why")
         return found
 
 
-def form_description(title: str, headline: list[tuple[str, str]], warnings: list[str], revisions: list[str],
-                     draft: str, published: int | None, last_year_source: str = "",
-                     record_changes: list[str] | None = None) -> str:
-    """The markdown the UI shows above the form."""
-    lines = [f"## {title}", "", "| 指标 | 数值 |", "|---|---|", *[f"| {k} | {v} |" for k, v in headline], ""]
-    if last_year_source:
-        lines += [f"上年同期数据来源 / same period last year: {last_year_source}", ""]
+_AUTOMATIC: ContextVar[Approval | None] = ContextVar("automatic_approval", default=None)
+
+
+@contextmanager
+def approved_automatically(command: str, revision_note: str = "") -> Iterator[None]:
+    """Releases run inside this block are approved automatically, recorded with the command, the user and
+    the host. A context variable of this process: a run started from the UI or a deployment never has it."""
+    by = f"{command} ({getpass.getuser()}@{socket.gethostname()})"
+    token = _AUTOMATIC.set(Approval.automatic_approval(by, revision_note))
+    try:
+        yield
+    finally:
+        _AUTOMATIC.reset(token)
+
+
+def automatic_approval() -> Approval | None:
+    return _AUTOMATIC.get()
+
+
+def form_description(title: str, headline: list[tuple[str, str]], national_warnings: list[str],
+                     other_warnings: int, revisions: list[str], draft_link: str, published: int | None,
+                     note: str = "") -> str:
+    """The short markdown the UI shows above the form: what must be answered first, then the headline
+    figures and the national warnings; the provinces' warnings and everything else are behind the link."""
+    lines = [f"**{note}**", ""] if note else []
+    lines += [f"### {title}", f"[草稿、全部数字和分省变化 / the draft and every figure]({draft_link})", ""]
     if published:
-        lines += [f"**已发布 v{published}**：再次发布将成为 v{published + 1}，须填写修订说明。", ""]
+        lines += [f"已发布 v{published}：再次发布为 v{published + 1}，须填写修订说明。", ""]
     if revisions:
-        lines += ["**与已发布数据不一致（修订，须确认）/ revisions:**", *[f"- {r}" for r in revisions], ""]
-    if record_changes:
-        lines += [f"**v{published} 发布后补报、更正的记录 / records recorded late or corrected since v{published}:**",
-                  *[f"- {c}" for c in record_changes], ""]
-    if warnings:
-        lines += ["**同比变化超过30%（须说明）/ large changes:**", *[f"- {w}" for w in warnings], ""]
-    lines += [f"草稿 / draft: `{draft}`"]
+        lines += [f"**修订 {len(revisions)} 项（须确认）：** " + "；".join(revisions[:3])
+                  + ("……" if len(revisions) > 3 else ""), ""]
+    if national_warnings or other_warnings:
+        lines += [f"**同比大幅变化（须说明）：** 全国 {len(national_warnings)} 项，分省 {other_warnings} 项",
+                  *[f"- {w}" for w in national_warnings], ""]
+    lines += ["| 指标 | 本期 |", "|---|---|", *[f"| {k} | {v} |" for k, v in headline]]
     return "\n".join(lines)

@@ -2,9 +2,11 @@
 check (one boolean or numeric column to hold to a bound) and that the flow can also read directly for the
 approval form. Which rule blocks and which warns is the flow's decision; the docstrings say what is meant.
 
-Order matters: `sum_check`, `large_changes` and `revisions` look at the figures before small-cell
-suppression (a suppressed province is still part of the national total, and a reviewer must see every
-change), while `personal_data_check` looks at what is actually published, after suppression and rendering.
+Order matters: `sum_check` and `revisions` look at the figures before small-cell suppression (a suppressed
+province is still part of the national total, and a published figure that changed must be answered for),
+while `large_changes` looks only at cells that will be published from enough households (a suppressed or
+tiny cell swings by chance: 1 → 2 households is +100 %), and `personal_data_check` at what is actually
+published, after suppression and rendering.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from tasks.release.figures import FIGURES, NATIONAL_CODE, divide
 SUM_TOLERANCE = 1e-6  # relative
 REVISION_TOLERANCE = 1e-9  # relative: recomputing the same data may only differ by float rounding
 LARGE_CHANGE = 0.30  # a change on the year of more than 30 % needs an explanation
+LARGE_SHARE_CHANGE = 0.10  # a share is compared in percentage points: more than 10 points needs one
+MIN_CHANGE_HOUSEHOLDS = 100  # settings.release_min_change_households
 MIN_HOUSEHOLDS = 10
 # A mainland mobile number: 11 digits starting 13-19, possibly written 138-1234-5678 or 138 1234 5678. Not glued
 # to other digits nor part of a decimal number (an amount like 13274000000.5 is not a phone number).
@@ -71,19 +75,37 @@ def sum_check(figures: pd.DataFrame, tolerance: float = SUM_TOLERANCE) -> pd.Dat
     return out
 
 
-def large_changes(long: pd.DataFrame, threshold: float = LARGE_CHANGE) -> pd.DataFrame:
-    """Rows of `compare`'s long frame whose change on the year is larger than `threshold` either way
-    (|change_pct| > threshold, strictly), with a `warning` text for the approval form. Warnings, not blocks:
-    a reviewer explains them before publishing."""
+def large_changes(long: pd.DataFrame, published: pd.Series | None = None, threshold: float = LARGE_CHANGE,
+                  share_points: float = LARGE_SHARE_CHANGE, min_households: int = MIN_CHANGE_HOUSEHOLDS,
+                  ) -> pd.DataFrame:
+    """Rows of `compare`'s long frame whose change on the year is large, with a `warning` text for the
+    approval form and `national` (True for the national row). Large: a share (kind "share") moved by more
+    than `share_points` (0.10 = 10 percentage points), any other figure by more than `threshold` of last
+    year's value (strictly). Only cells that will be published (`published`, a boolean per row of `long`;
+    default all) and that come from at least `min_households` households (figures not counted from
+    households always qualify). Warnings, not blocks: a reviewer explains them before publishing."""
     rate = _number(long["change_pct"])
-    flagged = long[(rate.abs() > threshold).to_numpy()].copy()
-    flagged_rate = rate[flagged.index]
-    flagged["warning"] = [
-        f"{province or code} {name}: 同比{'增长' if r > 0 else '下降'}{abs(r):.1%} ({_show(b)} → {_show(v)})"
-        for code, province, name, r, b, v in zip(flagged["province_code"], flagged["province"], flagged["name"],
-                                                 flagged_rate, flagged["same_period_last_year"], flagged["value"],
-                                                 strict=True)]
+    points = _number(long["change"])
+    share = long["kind"].eq("share")
+    households = _number(long["households"])
+    based = households.isna() | (households >= min_households)
+    shown = published if published is not None else pd.Series(True, index=long.index)
+    large = np.where(share, points.abs() > share_points, rate.abs() > threshold)
+    flagged = long[(large & based & shown.astype(bool)).to_numpy()].copy()
+    flagged["national"] = flagged["province_code"].eq(NATIONAL_CODE)
+    flagged["warning"] = [_change_text(row) for row in flagged.itertuples(index=False)]
     return flagged.reset_index(drop=True)
+
+
+def _change_text(row) -> str:
+    where = row.province or row.province_code
+    if row.kind == "share":
+        points = 100 * (row.value - row.same_period_last_year)
+        return (f"{where} {row.name}: 同比{'上升' if points > 0 else '下降'}{abs(points):.1f}个百分点 "
+                f"({row.same_period_last_year:.1%} → {row.value:.1%})")
+    rate = row.change_pct
+    return (f"{where} {row.name}: 同比{'增长' if rate > 0 else '下降'}{abs(rate):.1%} "
+            f"({_show(row.same_period_last_year)} → {_show(row.value)})")
 
 
 def revisions(long: pd.DataFrame, published: Mapping[str, float | None] | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasks.release.period import Period, default_period
 from tasks.runs.form import dry_run_field
@@ -16,19 +16,16 @@ def period_for_run() -> str:
 
 
 class ReleaseParams(BaseModel):
-    """例行数据发布 / routine press data release (一季度, 上半年, 前三季度, 全年)."""
+    """例行数据发布 / routine press data release (一季度, 上半年, 前三季度, 全年). Every release launched from the
+    UI or a schedule waits for an approver: this form has no way around the approval (see
+    tasks.release.approval)."""
+
+    # A parameter this form does not have (an old run's auto_approve) is refused, not silently dropped.
+    model_config = ConfigDict(extra="forbid")
 
     period: str | None = Field(None, title="发布期间 / period", pattern=r"^\s*\d{4}[Qq][1-4]\s*$",
                                description="如 2023Q2（上半年）；默认为计划运行时间的上一季度 / e.g. 2023Q2 "
                                            "(first half); default: the quarter before the scheduled time")
-    require_approval: bool = Field(True, title="需要审核 / require approval",
-                                   description="发布前须人工审核 / a person approves before publication")
-    auto_approve: bool = Field(False, title="自动批准 / auto-approve",
-                               description="仅用于演示和测试：记录为自动批准 / demos and tests only: recorded "
-                                           "as an automatic approval")
-    revision_note: str = Field("", max_length=2000, title="修订说明 / revision note",
-                               description="自动批准时再次发布同一期间所需 / needed with auto-approve to "
-                                           "publish a period again")
     as_published: int | None = Field(None, ge=1, title="按已发布版本重算 / as published version",
                                      description="按该版本发布时的名单（登记批次）重新计算，用于核对，不发布 / "
                                                  "recompute with the roster as that version read it, to check "

@@ -46,7 +46,8 @@ class ReleaseDraft:
     long: pd.DataFrame  # compare: each figure with last year's and the previous release's
     published_version: int | None
     published_values: dict[str, Any] | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # large changes, the national ones first
+    national_warnings: int = 0  # how many of `warnings` are national
     revisions: list[str] = field(default_factory=list)
     suppressed: list[Suppression] = field(default_factory=list)
     draft: Draft | None = None
@@ -152,12 +153,17 @@ PUBLICATION_CHECK = Check("check publication", "release_publication", key="sourc
 APPROVAL_CHECK = Check("check approval", "release_approval", key="item", announce="problems")
 
 
-def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: int) -> ReleaseDraft:
+def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: int,
+                  min_change_households: int) -> ReleaseDraft:
     checkpoint(ctx, FIGURES_CHECK, release.figures)
     checkpoint(ctx, SUMS_CHECK, sum_check(release.figures))
-    release.warnings = large_changes(release.long)["warning"].tolist()
     release.revisions = revisions(release.long, release.published_values)["message"].tolist()
     shown, release.suppressed = suppress_small_cells(release.figures, min_households)
+    flagged = large_changes(release.long, published=_published_mask(release.long, shown),
+                            min_households=min_change_households).sort_values("national", ascending=False,
+                                                                                 kind="stable")
+    release.warnings = flagged["warning"].tolist()
+    release.national_warnings = int(flagged["national"].sum())
     ctx.suite_parameters["min_cell_households"] = min_households
     checkpoint(ctx, CELLS_CHECK, published_cells(shown, release.figures))
     national = _national_for_text(release, shown)
@@ -165,6 +171,13 @@ def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: i
                           [f"{s.province}:{s.figure}" for s in release.suppressed], min_households,
                           comparison=comparison_table(national))
     return release
+
+
+def _published_mask(long: pd.DataFrame, shown: pd.DataFrame) -> pd.Series:
+    """Per row of `long`: whether its cell is published (not suppressed, not missing)."""
+    visible = shown.set_index("province_code")[[f.key for f in FIGURES]].notna().stack()
+    visible.index = [f"{code}:{key}" for code, key in visible.index]
+    return long["key"].map(visible).fillna(False).astype(bool)
 
 
 def comparison_table(national: dict[str, dict[str, Any]]) -> pd.DataFrame:

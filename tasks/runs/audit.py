@@ -15,7 +15,8 @@ from tasks.notify.masking import PersonalDataMasker
 
 ACTIONS = ("run.started", "run.refused", "run.finished", "ingest.loaded", "ingest.rejected", "ingest.rechecked",
            "ingest.mapping_saved", "reference.loaded", "reference.rejected",
-           "release.approved", "release.rejected", "release.blocked", "release.expired", "release.published")
+           "release.approved", "release.approval_refused", "release.rejected", "release.blocked", "release.expired",
+           "release.published")
 
 
 def record_event(target: Engine | Connection, action: str, actor: str | None, *, subject: str | None = None,

@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from prefect.client.orchestration import get_client
 from prefect.flow_runs import resume_flow_run
 from prefect.states import State
+from release_helpers import auto_approved
 
 from flows.release import press_release
 from tasks.outputs.charts import cjk_font
+from tasks.release.approvers import add_approver
 from tasks.release.params import ReleaseParams
 from tasks.release.prepare import check_publication
 from tasks.runs.stage import CampaignContext, StageFailed
@@ -41,12 +43,12 @@ def _releases(engine) -> list[tuple]:
 
 
 def _run_until_paused(params: ReleaseParams) -> tuple[threading.Thread, dict, str]:
-    """Start the flow in a thread; return once its run is paused for input."""
+    """Start the flow in a thread; return once its run is paused for input. `outcome["state"]` is its end."""
     outcome: dict = {}
 
     def run():
         try:
-            outcome["result"] = press_release(params)
+            outcome["state"] = press_release(params, return_state=True)
         except Exception as exc:  # surfaced by the test
             outcome["error"] = exc
 
@@ -58,84 +60,141 @@ def _run_until_paused(params: ReleaseParams) -> tuple[threading.Thread, dict, st
             runs = [r for r in client.read_flow_runs() if r.state and r.state.is_paused()]
             if runs:
                 return thread, outcome, str(runs[0].id)
-            if "error" in outcome or "result" in outcome:
+            if outcome:
                 raise AssertionError(f"the flow ended without pausing: {outcome}")
             time.sleep(0.5)
     raise AssertionError("the flow never paused for approval")
 
 
-def _wait_paused(run_id: str) -> None:
+def _wait_paused(run_id: str, attempt: int) -> str:
+    """Wait for the run's pause number `attempt` (0 is the first); return the form's description."""
     deadline = time.monotonic() + 120
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
             state = client.read_flow_run(run_id).state
-            if state and state.is_paused():
-                return
+            if state and state.is_paused() and state.state_details.pause_key == f"approval-{attempt}":
+                return client.read_flow_run_input(run_id, state.state_details.run_input_keyset["description"])
             time.sleep(0.5)
-    raise AssertionError("the flow did not pause again")
+    raise AssertionError(f"the flow did not pause for answer {attempt}")
 
 
-def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path):
+WANG_CODE, LI_CODE = "wang-2023-审核码", "li-approval-7788"
+
+
+@pytest.fixture
+def approvers(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "approvers.toml"
+    add_approver(path, "王审核", "新闻办", WANG_CODE)
+    add_approver(path, "李审核", "统计处", LI_CODE)
+    monkeypatch.setenv("CAMPAIGNS_RELEASE_APPROVERS_FILE", str(path))
+    get_settings.cache_clear()
+    return path
+
+
+def _press_office(engine) -> list[str]:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT text FROM outbox WHERE channel = '#fpjc-press-office' ORDER BY id")
+                            ).scalars().all()
+
+
+def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path, approvers):
+    with seeded.begin() as conn:  # national employment doubled on the year: a large change to answer
+        conn.execute(sa.text("UPDATE employment SET employed = employed * 2 WHERE year = 2023 AND quarter = 2"))
     thread, outcome, run_id = _run_until_paused(ReleaseParams(period="2023Q2"))
-    with get_client(sync_client=True) as client:
-        keys = [i.key for i in client.filter_flow_run_input(flow_run_id=run_id, key_prefix="paused", limit=10,
-                                                                   exclude_keys=set())]
-    assert any(k.endswith("description") for k in keys) and any(k.endswith("schema") for k in keys)
-    resume_flow_run(run_id, run_input={"decision": "approve", "reviewer": "王审核", "comment": "同意发布",
-                                       "acknowledge_large_changes": True, "explanation": "口径调整"})
+    description = _wait_paused(run_id, 0)
+    assert len(description) < 2_500 and "?tab=Artifacts" in description  # short, with the link to the rest
+    assert "全国 脱贫人口务工就业规模: 同比增长" in description
+
+    # Someone not on the list, then an approver with a wrong code: refused, reported, asked again.
+    resume_flow_run(run_id, run_input={"decision": "批准发布", "reviewer": "张三", "approval_code": WANG_CODE})
+    assert "未采纳" in _wait_paused(run_id, 1)
+    resume_flow_run(run_id, run_input={"decision": "批准发布", "reviewer": "王审核", "approval_code": "guess-1234"})
+    _wait_paused(run_id, 2)
+    # The right code without answering the large change: asked again inside the pause, the run goes on.
+    resume_flow_run(run_id, run_input={"decision": "批准发布", "reviewer": "王审核", "approval_code": WANG_CODE,
+                                       "comment": "同意发布"})
+    assert "确认大幅变化" in _wait_paused(run_id, 3)
+    resume_flow_run(run_id, run_input={"decision": "批准发布", "reviewer": "王审核", "approval_code": WANG_CODE,
+                                       "comment": "同意发布", "acknowledge_large_changes": True,
+                                       "explanation": "口径调整"})
     thread.join(120)
-    assert outcome.get("result", {}).get("status") == "published", outcome
+    assert outcome["state"].is_completed() and outcome["state"].result()["status"] == "published", outcome
     v1 = tmp_path / "outputs" / "releases" / "2023Q2" / "v1"
     manifest = json.loads((v1 / "manifest.json").read_text("utf-8"))
     assert manifest["approval"]["reviewer"] == "王审核" and manifest["approval"]["explanation"] == "口径调整"
+    assert manifest["approval"]["unit"] == "新闻办" and "审核码已核验" in manifest["approval"]["identity"]
     draft = v1.parent / "draft"
     assert all((v1 / name).read_bytes() == (draft / name).read_bytes() for name in manifest["files"])
     for name, entry in manifest["files"].items():
         assert hashlib.sha256((v1 / name).read_bytes()).hexdigest() == entry["sha256"]
     assert "2023年上半年巩固拓展脱贫攻坚成果数据发布" in (v1 / "release.md").read_text("utf-8")
     assert _releases(seeded)[-1] == ("published", 1, "王审核")
+    with get_client(sync_client=True) as client:  # the answers held the code: none is left on the server
+        kept = client.filter_flow_run_input(flow_run_id=run_id, key_prefix="paused", limit=50, exclude_keys=set())
+    assert kept and not [i.key for i in kept if i.key.endswith("response")]
+    assert WANG_CODE not in json.dumps([i.value for i in kept], ensure_ascii=False)
+    messages = _press_office(seeded)
+    assert sum("审核未采纳" in m for m in messages) == 2 and any("王审核（新闻办）" in m for m in messages)
 
-    # A second release of the period (figures changed since) is rejected by the approver.
+    # A second release of the period (figures changed since): a new run, its own waiting message, rejected.
     with seeded.begin() as conn:
         conn.execute(sa.text("UPDATE employment SET employed = employed + 500 WHERE year = 2023 AND quarter = 2 "
                              "AND province_code = '52'"))
-    thread, outcome, run_id = _run_until_paused(ReleaseParams(period="2023Q2"))
-    resume_flow_run(run_id, run_input={"decision": "reject", "reviewer": "李审核", "comment": ""})
-    _wait_paused(run_id)  # a rejection without a reason is asked again
-    resume_flow_run(run_id, run_input={"decision": "reject", "reviewer": "李审核", "comment": "数据待核实"})
+    thread, outcome, second_run = _run_until_paused(ReleaseParams(period="2023Q2"))
+    waiting = [m for m in _press_office(seeded) if "待审核" in m]
+    assert len(waiting) == 2 and run_id in waiting[0] and second_run in waiting[1]
+    resume_flow_run(second_run, run_input={"decision": "退回", "reviewer": "李审核", "approval_code": LI_CODE})
+    assert "退回须填写审核意见" in _wait_paused(second_run, 1)  # a rejection without a reason is asked again
+    resume_flow_run(second_run, run_input={"decision": "退回", "reviewer": "李审核", "approval_code": LI_CODE,
+                                           "comment": "数据待核实"})
     thread.join(120)
-    assert outcome["result"]["status"] == "rejected"
+    state = outcome["state"]
+    assert state.is_cancelled() and state.name == "Rejected" and "数据待核实" in state.message  # not green
     assert _releases(seeded)[-1] == ("rejected", None, "李审核")
     assert not (v1.parent / "v2").exists()
 
-    # The audit trail: who decided, when, and what was published (its files' SHA-256).
+    # The audit trail: who decided, when, and what was published (its files' SHA-256); refusals too.
     with seeded.connect() as conn:
         trail = conn.execute(sa.text("SELECT action, actor, subject, parameters, detail, at FROM audit_events "
                                      "WHERE action LIKE 'release.%' ORDER BY id")).all()
     assert [(t.action, t.actor) for t in trail] == [
+        ("release.approval_refused", "张三"), ("release.approval_refused", "王审核"),
         ("release.approved", "王审核"), ("release.published", "王审核"), ("release.rejected", "李审核")]
-    published = trail[1].parameters if isinstance(trail[1].parameters, dict) else json.loads(trail[1].parameters)
+    published = trail[3].parameters if isinstance(trail[3].parameters, dict) else json.loads(trail[3].parameters)
     assert published["version"] == 1 and published["files"] == {n: e["sha256"] for n, e in manifest["files"].items()}
-    assert "数据待核实" in trail[2].detail and all(t.at is not None for t in trail)
+    assert "数据待核实" in trail[4].detail and all(t.at is not None for t in trail)
     assert all(t.subject == "2023Q2 上半年" for t in trail)
+    stored = json.dumps([tuple(map(str, t)) for t in trail], ensure_ascii=False) + approvers.read_text("utf-8")
+    assert WANG_CODE not in stored and LI_CODE not in stored
+
+
+def test_the_launch_form_cannot_skip_the_approval(approvers):
+    """Nothing a coordinator can fill in at launch approves a release: only a process that calls the flow
+    itself (the CLI's --auto-approve, the demo) can, and it is recorded with the command, user and host."""
+    from prefect.utilities.callables import parameter_schema
+
+    fields = json.dumps(parameter_schema(press_release).model_dump(), ensure_ascii=False)
+    assert "auto_approve" not in fields and "require_approval" not in fields and "自动批准" not in fields
+    with pytest.raises(Exception, match="auto_approve"):
+        ReleaseParams.model_validate({"period": "2023Q2", "auto_approve": True})
 
 
 def test_revision_is_blocked_without_acknowledgement_and_published_with_it(prefect_harness, seeded, tmp_path):
-    first = press_release(ReleaseParams(period="2023Q4", auto_approve=True))
+    first = auto_approved("2023Q4")
     assert (first["status"], first["version"]) == ("published", 1)
     v1 = Path(first["path"])
     before = {p.name: p.read_bytes() for p in v1.iterdir()}
-    assert press_release(ReleaseParams(period="2023Q4", auto_approve=True))["status"] == "unchanged"
+    assert auto_approved("2023Q4")["status"] == "unchanged"
 
     with seeded.begin() as conn:
         conn.execute(sa.text("UPDATE employment SET employed = employed + 500 WHERE year = 2023 AND quarter = 4 "
                              "AND province_code = '52'"))
     with pytest.raises(StageFailed, match="differ from the published release"):
-        press_release(ReleaseParams(period="2023Q4", auto_approve=True))
+        auto_approved("2023Q4")
     assert _releases(seeded)[-1][0] == "blocked"
     assert not (v1.parent / "v2").exists()
 
-    second = press_release(ReleaseParams(period="2023Q4", auto_approve=True, revision_note="贵州省四季度务工数据更正"))
+    second = auto_approved("2023Q4", "贵州省四季度务工数据更正")
     assert (second["status"], second["version"]) == ("published", 2)
     assert {p.name: p.read_bytes() for p in v1.iterdir()} == before  # v1 untouched
     with seeded.connect() as conn:
@@ -144,7 +203,7 @@ def test_revision_is_blocked_without_acknowledgement_and_published_with_it(prefe
     assert [r[:2] for r in _releases(seeded)] == [("published", 1), ("blocked", None), ("published", 2)]  # audit
 
 
-def test_an_unanswered_release_expires(prefect_harness, seeded, monkeypatch):
+def test_an_unanswered_release_expires(prefect_harness, seeded, monkeypatch, approvers):
     monkeypatch.setenv("CAMPAIGNS_RELEASE_APPROVAL_TIMEOUT_SECONDS", "3")
     get_settings.cache_clear()
     state = press_release(ReleaseParams(period="2023Q1"), return_state=True)
@@ -158,7 +217,7 @@ def test_an_unanswered_release_expires(prefect_harness, seeded, monkeypatch):
 
 
 def test_small_cells_are_suppressed_in_the_published_tables(prefect_harness, seeded, tmp_path):
-    result = press_release(ReleaseParams(period="2023Q2", auto_approve=True))
+    result = auto_approved("2023Q2")
     table = pd.read_csv(Path(result["path"]) / "tables.csv", dtype=str, encoding="utf-8-sig")
     with seeded.connect() as conn:
         small = conn.execute(sa.text(
@@ -250,8 +309,8 @@ def test_same_period_last_year_is_what_was_published(prefect_harness, seeded, tm
     recomputed = dry["figures"]["monitored_households"]["same_period_last_year"]
     published_then = {"00:monitored_households": 4321.0, "00:employed": 98765.0}
     record(seeded, period=Period(2022, 2), status="published", figures=published_then,
-           approval=Approval.automatic_approval(""), run_id="published-in-2022", version=1)
-    result = press_release(ReleaseParams(period="2023Q2", auto_approve=True))
+           approval=Approval.automatic_approval("pytest"), run_id="published-in-2022", version=1)
+    result = auto_approved("2023Q2")
     national = result["figures"]
     assert national["monitored_households"]["same_period_last_year"] == 4321.0 != recomputed
     assert national["employed"]["same_period_last_year"] == 98765.0

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from release_helpers import auto_approved
 
 from flows.assessment import annual_assessment
 from flows.release import press_release
@@ -76,7 +77,7 @@ def published(engine) -> list[dict]:
 
 
 def test_a_published_quarter_changes_only_by_its_own_corrections(roster):
-    first = press_release(ReleaseParams(period="2023Q2", auto_approve=True))
+    first = auto_approved("2023Q2")
     assert first["status"] == "published"
     [v1] = published(roster)
     assert v1["watermark"] is not None
@@ -84,11 +85,11 @@ def test_a_published_quarter_changes_only_by_its_own_corrections(roster):
     assert manifest["roster"]["watermark"] == v1["watermark"] and manifest["roster"]["as_of"] == "2023-06-30"
 
     third_quarter_events(roster)
-    again = press_release(ReleaseParams(period="2023Q2", auto_approve=True))
+    again = auto_approved("2023Q2")
     assert again["status"] == "unchanged"  # events of the next quarter are outside the second
 
     corrected = correct_a_second_quarter_identification(roster)
-    revised = press_release(ReleaseParams(period="2023Q2", auto_approve=True, revision_note="53 更正识别时间"))
+    revised = auto_approved("2023Q2", "53 更正识别时间")
     assert revised["status"] == "published" and revised["version"] == 2
     v1, v2 = published(roster)
     differing = {k for k in v1["figures"].keys() | v2["figures"].keys() if v1["figures"].get(k) != v2["figures"].get(k)}

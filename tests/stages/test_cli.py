@@ -79,3 +79,35 @@ def test_a_coordinator_maps_a_countys_own_column_name_once_and_later_files_use_i
         event = conn.execute(sa.text("SELECT subject, parameters FROM audit_events WHERE action = "
                                      "'ingest.mapping_saved'")).one()
     assert event.subject == "52" and json.loads(event.parameters) == {"mappings": {"县区编号": "县代码"}}
+
+
+def test_approvers_are_added_with_a_code_only_its_hash_kept(tmp_path, monkeypatch):
+    from tasks.release.approvers import load_approvers, verified
+    from tasks.settings import get_settings
+
+    path = tmp_path / "approvers.toml"
+    monkeypatch.setenv("CAMPAIGNS_RELEASE_APPROVERS_FILE", str(path))
+    get_settings.cache_clear()
+    assert "名单为空" in runner.invoke(app, ["approvers", "list"]).output
+    added = runner.invoke(app, ["approvers", "add", "王审核", "--unit", "新闻办"], input="wang-code-1\nwang-code-1\n")
+    assert added.exit_code == 0, added.output
+    short = runner.invoke(app, ["approvers", "add", "李审核", "--unit", "统计处"], input="123\n123\n")
+    assert short.exit_code == 2 and "审核码至少 8 位" in short.output
+    text = path.read_text("utf-8")
+    assert "wang-code-1" not in text and 'name = "王审核"' in text and "scrypt$" in text
+    approvers = load_approvers(path)
+    assert verified(approvers, "王审核", "wang-code-1") == approvers["王审核"]
+    assert verified(approvers, "王审核", "wang-code-2") is None and verified(approvers, "李审核", "123") is None
+    assert runner.invoke(app, ["approvers", "list"]).output.strip() == "王审核\t新闻办"
+
+
+def test_the_cli_auto_approval_is_recorded_with_who_ran_it(tmp_path, prefect_harness):
+    import getpass
+
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["seed", "--households", "400"]).exit_code == 0
+    result = runner.invoke(app, ["run", "release", "--period", "2023Q2", "--auto-approve"])
+    assert result.exit_code == 0 and "published v1" in result.output, result.output
+    manifest = json.loads((tmp_path / "outputs" / "releases" / "2023Q2" / "v1" / "manifest.json").read_text("utf-8"))
+    assert manifest["approval"]["automatic"] is True
+    assert manifest["approval"]["identity"].startswith(f"campaigns run release --auto-approve ({getpass.getuser()}@")

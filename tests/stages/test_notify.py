@@ -153,6 +153,21 @@ def test_personal_data_is_masked_whatever_the_caller_passed(engine, db_url, slac
     assert "欧阳娜娜" not in stored and "11010519491231002X" not in stored
 
 
+def test_a_staff_name_the_message_gives_as_such_is_not_masked(engine, db_url, slack):
+    """An approver who shares a household member's name is named in full as the approver; the same name
+    anywhere in a message that does not give it as a staff name is still masked."""
+    persons = pd.DataFrame({"person_no": ["P1"], "household_no": ["H1"], "province_code": ["11"],
+                            "id_number": ["11010519491231002X"], "name": ["王审核"]})
+    with engine.begin() as conn:
+        insert_frame(conn, metadata.tables["persons"], persons)
+    notifier = build_notifier(slack_settings(db_url, slack), engine)
+    notifier.notify(build_message("approved", "已发布", {"审核人": "王审核（新闻办）"}, campaign="release",
+                                  staff=("王审核",)))
+    notifier.notify(build_message("other", "核实 王审核", {}, campaign="release"))
+    first, second = (json.dumps(m, ensure_ascii=False) for m in slack.messages)
+    assert "王审核（新闻办）" in first and "王审核" not in second and "王**" in second
+
+
 def test_local_outbox_is_the_default(engine, db_url, tmp_path):
     settings = Settings(database_url=db_url, output_dir=tmp_path / "out")
     notifier = build_notifier(settings, engine)

@@ -292,6 +292,29 @@ def test_large_change_flagged_at_31_percent_not_at_29(tables):
                                          "云南省 脱贫人口务工就业规模: 同比下降50.0% (100 → 50)"]
 
 
+def test_large_changes_only_in_published_cells_from_enough_households_and_shares_in_points(tables):
+    """1 → 2 monitored households is +100 % by chance: not put to the approver. A share is compared in
+    percentage points (30.5 % → 64.9 % is 34.3 points, not +112.4 %), and a suppressed cell never warns."""
+    current = compute_figures(tables, Q2)
+    before = current.copy()
+    before["monitored_households"] = [2.0, 1.0, 1.0]
+    current["monitored_households"] = [4.0, 2.0, 2.0]  # each +100 %, from 5, 3 and 2 households
+    before["eliminated_share"] = [0.3054, 0.40, 0.50]
+    current["eliminated_share"] = [0.6486, 0.45, 0.55]  # +34.3, +5, +5 points
+    long = compare(current, before)
+    flagged = large_changes(long, min_households=1)
+    assert "52:monitored_households" in flagged["key"].tolist()  # tiny, but the base allows it here
+    assert "00:eliminated_share" in flagged["key"].tolist()
+    assert "52:eliminated_share" not in flagged["key"].tolist()  # 5 points: not large
+    share = flagged.set_index("key").loc["00:eliminated_share"]
+    assert share["warning"] == "全国 风险已消除监测对象占比: 同比上升34.3个百分点 (30.5% → 64.9%)" and share["national"]
+    at_base = large_changes(long, min_households=3)  # the cells from 2 households drop out
+    assert {"00:monitored_households", "52:monitored_households"} <= set(at_base["key"])
+    assert "53:monitored_households" not in set(at_base["key"])
+    hidden = long["key"].ne("52:monitored_households")  # suppressed in the published table
+    assert "52:monitored_households" not in set(large_changes(long, published=hidden, min_households=1)["key"])
+
+
 def test_revisions_detected_and_not_when_equal(tables):
     figures = compute_figures(tables, Q2)
     long = compare(figures)

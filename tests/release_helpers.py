@@ -1,0 +1,13 @@
+"""Releases in tests: approved automatically, as the CLI's --auto-approve does, or by an approver on a
+temporary allow-list through the paused run's form."""
+
+from __future__ import annotations
+
+from flows.release import press_release
+from tasks.release.approval import approved_automatically
+from tasks.release.params import ReleaseParams
+
+
+def auto_approved(period: str, revision_note: str = "") -> dict:
+    with approved_automatically("pytest", revision_note):
+        return press_release(ReleaseParams(period=period))
