@@ -151,6 +151,15 @@ def mask_phone(value: object) -> str | None:
     return text[:3] + "*" * (len(text) - 7) + text[-4:]
 
 
+# A mainland mobile number: 11 digits starting 13-19, possibly written 138-1234-5678 or 138 1234 5678. Not glued
+# to other digits nor part of a decimal number (an amount like 13274000000.5 is not a phone number).
+PHONE_IN_TEXT = r"(?<![\d.])1[3-9]\d(?:[- ]?\d{4}){2}(?!\d|[.,]\d)"
+
+
+def mask_phones_in_text(text: str) -> str:
+    return re.sub(PHONE_IN_TEXT, lambda m: m.group(0)[:3] + "****" + m.group(0)[-4:], text)
+
+
 def mask_id_numbers_in_text(text: str) -> str:
     """Mask every 18-character ID-shaped token in free text, valid or not: a mistyped ID is still personal."""
     return ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)

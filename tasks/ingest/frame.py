@@ -15,11 +15,11 @@ from tasks.model import metadata
 from tasks.storage.reads import typed
 
 TYPE_HELP = {
-    "date": "is not a date (2023-04-05, 2023/4/5, 2023年4月5日, 20230405 or an Excel date)",
-    "datetime": "is not a date or time (2023-04-05 10:30, 2023/4/5, 2023年4月5日, 20230405 or an Excel date)",
-    "boolean": "is not yes or no (是/否, Y/N, true/false, 1/0)",
-    "integer": "is not a whole number",
-    "amount": "is not an amount (digits, optional thousands separators, ¥ or 元)",
+    "date": "不是日期（可写 2023-04-05、2023/4/5、2023年4月5日、20230405 或 Excel 日期）/ not a date",
+    "datetime": "不是日期或时间（可写 2023-04-05 10:30、2023/4/5、2023年4月5日 或 Excel 日期）/ not a date or time",
+    "boolean": "不是“是”或“否”（可写 是/否、Y/N、1/0）/ not yes or no",
+    "integer": "不是整数 / not a whole number",
+    "amount": "不是金额（只写数字，可带千分位、¥ 或 元）/ not an amount",
 }
 
 
@@ -53,21 +53,23 @@ def submitted_rows(sheet: RawSheet, layout: Layout) -> SubmittedRows:
     values = {}
     rows = SubmittedRows(pd.DataFrame(), raw, numbers, {}, sorted(layout.columns.values()))
     if sheet.format == "csv":  # a spreadsheet leaves trailing empty cells out; a CSV row must be whole
-        rows.add_reason(counts < width, f"row.fields: fewer fields than the header's {width} "
-                                         "(file truncated, or a line break inside a cell?)")
-    rows.add_reason(overflow, f"row.fields: more fields than the header's {width} (misaligned row?)")
+        rows.add_reason(counts < width, f"row.fields: 本行的列数少于表头的 {width} 列（文件不完整，或单元格内有换行？）"
+                                         f"/ fewer fields than the header's {width}")
+    rows.add_reason(overflow, f"row.fields: 本行的列数多于表头的 {width} 列（多了分隔符或错列？）/ more fields "
+                              f"than the header's {width}")
     for position, name in layout.columns.items():
         column = layout.contract.column(name)
         text = normalise_text(raw.iloc[:, position])
         parsed, unreadable = parse(column, text)
         if column.type in TYPE_HELP:
-            rows.add_reason(unreadable, f"{name}.format: {column.zh} {TYPE_HELP[column.type]}")
+            rows.add_reason(unreadable, f"{name}.format: {column.zh}{TYPE_HELP[column.type]}")
         if column.type == "code":  # the value itself is not repeated: a misaligned row may hold a name there
             for near, mask in closest_allowed(column, parsed).items():
                 rows.add_reason(mask, f"{name}.value: {column.zh}的取值不在代码表中，最接近的允许值是“{near}” / "
                                       f"not an allowed value; the closest is {near}")
         long = too_long(column, parsed)
-        rows.add_reason(long, f"{name}.length: {column.zh} is longer than {column.max_length} characters")
+        rows.add_reason(long, f"{name}.length: {column.zh}超过 {column.max_length} 个字 / longer than "
+                              f"{column.max_length} characters")
         values[name] = parsed.where(~long, None) if long.any() else parsed
     for c in table.columns:
         values.setdefault(c.name, pd.Series(None, index=raw.index, dtype=object))

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from tasks.notify import Message, build_message
+from tasks.quality.rules import explain
 
 MAX_ACTIONS = 6
 
@@ -34,6 +35,7 @@ class FileReport:
     run_id: str | None = None
     note: str | None = None  # e.g. when a duplicate was first ingested
     rechecked: list[FileReport] = field(default_factory=list)  # rows set aside earlier, loaded once this arrived
+    set_aside: str | None = None  # the workbook of the rows set aside, with reasons and fixes (tasks.outputs)
 
     @property
     def has_problems(self) -> bool:
@@ -66,6 +68,12 @@ class FileReport:
                 + "".join(f"\n  {note}" for note in self.column_notes())
                 + "".join(f"\n  补充核验 / checked again once their households arrived: {again.summary_line()}"
                           for again in self.rechecked))
+
+
+def _said(reason: str) -> str:
+    """A reason as county staff read it: the rule's Chinese name, then what it found."""
+    title, detail, _ = explain(reason)
+    return f"{title}（{detail}）" if detail else title
 
 
 def count_reasons(reasons: dict[int, list[str]]) -> dict[str, int]:
@@ -108,10 +116,11 @@ def problem_message(report: FileReport, link: str | None = None) -> Message:
         if report.column_suggestions:
             actions.append("请改用标准列名重新报送，或由协调员保存列名对应 / rename the column and resend, or ask "
                            "a coordinator to save the mapping (campaigns ingest --map 原列名=标准列名 --save)")
-        actions += [f"{n} 行 / rows: {reason}" for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
-        if report.quarantined:
-            actions.append("隔离行在 quarantined_rows 中，请核实后重新报送 / review them and resubmit")
-        actions += [f"{n} 行已入库，请核实 / rows loaded, to review: {reason}"
+        actions += [f"{n} 行 / rows: {_said(reason)}" for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
+        if report.set_aside:
+            actions.append(f"隔离行及原因、更正方法见 / the rows set aside, why and how to fix them: "
+                           f"{report.set_aside}")
+        actions += [f"{n} 行已入库，请核实 / rows loaded, to review: {_said(reason)}"
                     for reason, n in list(report.warnings.items())[:MAX_ACTIONS]]
     county = report.county_code
     return build_message(f"ingest:{report.sha256 or report.file}:{report.status}", title, figures, actions, link,

@@ -73,6 +73,7 @@ class QuarantinedRow(Base):
     scope: Mapped[str | None] = col("范围(省或分区)", String(60))
     province_code: Mapped[str | None] = col("省代码", String(2))
     source: Mapped[str] = col("来源(表或文件)", String(300))
+    county_code: Mapped[str | None] = col("县代码", String(6))
     suite: Mapped[str | None] = col("检查套件", String(60))
     row_key: Mapped[str | None] = col("行主键", String(60))
     row_number: Mapped[int | None] = col("文件行号", Integer)

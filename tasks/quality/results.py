@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from tasks.privacy import mask_id_numbers_in_text
+from tasks.quality.rules import title
 
 
 @dataclass
@@ -73,9 +74,10 @@ class CheckpointResult:
         return reasons
 
     def summary_rows(self) -> list[dict[str, Any]]:
-        """One JSON-safe row per expectation, for artifacts and messages (keys, no values)."""
+        """One JSON-safe row per expectation, for artifacts and messages (keys, no values), with the rule's
+        Chinese name."""
         return [{
-            "rule": o.rule, "severity": o.severity, "success": o.success, "column": o.column,
+            "title": title(o.rule), "rule": o.rule, "severity": o.severity, "success": o.success, "column": o.column,
             "observed": o.observed, "threshold": o.threshold, "unexpected": o.unexpected_count,
             "of": o.element_count, "example_keys": [mask_id_numbers_in_text(k) for k in o.failing_keys[:5]],
             "error": o.error,

@@ -34,7 +34,9 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
     # Built as a frame of JSON texts and written by the bulk path: tens of thousands of quarantined persons
     # through SQLAlchemy's per-row JSON handling took seconds per partition.
     quarantined = pd.DataFrame({
-        "campaign_run_id": run_id, "stage": stage, "scope": scope, "province_code": _provinces(frame, positions),
+        "campaign_run_id": run_id, "stage": stage, "scope": scope,
+        "province_code": _codes(frame, "province_code", 2, positions),
+        "county_code": _codes(frame, "county_code", 6, positions),
         "source": source, "suite": result.suite,
         "row_key": [None if pd.isna(k) else str(k)[:60] for k in keys],
         "row_number": None if row_numbers is None else row_numbers.iloc[positions].astype("Int64").to_numpy(),
@@ -57,12 +59,12 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
     return len(quarantined)
 
 
-def _provinces(frame: pd.DataFrame, positions: list[int]) -> list[str | None]:
-    """Each quarantined row's province, when the row says one (a malformed code is not a province)."""
-    if "province_code" not in frame.columns:
+def _codes(frame: pd.DataFrame, column: str, length: int, positions: list[int]) -> list[str | None]:
+    """Each quarantined row's province or county, when the row says one (a malformed code is none)."""
+    if column not in frame.columns:
         return [None] * len(positions)
-    return [c if isinstance(c, str) and len(c) == 2 else None
-            for c in frame["province_code"].iloc[positions].astype(object).tolist()]
+    return [c if isinstance(c, str) and len(c) == length and c.isdigit() else None
+            for c in frame[column].iloc[positions].astype(object).tolist()]
 
 
 def _rows_as_json(rows: pd.DataFrame) -> list[str]:

@@ -46,3 +46,9 @@ def successors() -> dict[str, str]:
 
 def counties_of(province_code: str) -> list[County]:
     return [c for c in counties() if c.province_code == province_code]
+
+
+@cache
+def county_names() -> dict[str, str]:
+    """县代码 -> 县名称, as the shipped list has them."""
+    return {c.code: c.name for c in counties()}

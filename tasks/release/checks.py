@@ -12,14 +12,13 @@ published, after suppression and rendering.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers_in_text
+from tasks.privacy import ID_IN_TEXT_PLAIN, PHONE_IN_TEXT, mask_id_numbers_in_text, mask_phones_in_text
 from tasks.release.figures import FIGURES, NATIONAL_CODE, divide
 
 SUM_TOLERANCE = 1e-6  # relative
@@ -28,9 +27,6 @@ LARGE_CHANGE = 0.30  # a change on the year of more than 30 % needs an explanati
 LARGE_SHARE_CHANGE = 0.10  # a share is compared in percentage points: more than 10 points needs one
 MIN_CHANGE_HOUSEHOLDS = 100  # settings.release_min_change_households
 MIN_HOUSEHOLDS = 10
-# A mainland mobile number: 11 digits starting 13-19, possibly written 138-1234-5678 or 138 1234 5678. Not glued
-# to other digits nor part of a decimal number (an amount like 13274000000.5 is not a phone number).
-PHONE_IN_TEXT = r"(?<![\d.])1[3-9]\d(?:[- ]?\d{4}){2}(?!\d|[.,]\d)"
 
 
 class Suppression(NamedTuple):
@@ -216,8 +212,7 @@ def _as_text(value: object) -> str:
 
 
 def _masked(text: str) -> str:
-    text = mask_id_numbers_in_text(text)
-    return re.sub(PHONE_IN_TEXT, lambda m: m.group(0)[:3] + "****" + m.group(0)[-4:], text)
+    return mask_phones_in_text(mask_id_numbers_in_text(text))
 
 
 def _number(values: pd.Series) -> pd.Series:

@@ -3,6 +3,7 @@ the context its stages share, and its end recorded whatever ends it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -13,11 +14,14 @@ from pydantic import BaseModel
 
 from tasks.notify import build_notifier
 from tasks.notify.hooks import flow_run_url
+from tasks.outputs.set_aside import FOLDER, write_set_aside
 from tasks.runs.record import campaign_run_id, completed_watermark, launched_by, start_run
 from tasks.runs.stage import CampaignContext, close_run
 from tasks.settings import Settings, get_settings
 from tasks.storage.engine import build_engine
 from tasks.storage.versions import latest_batch
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -49,8 +53,25 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
     try:
         yield ctx
     except Exception as exc:
+        _leave_set_aside(ctx)
         if not ctx.closed:
             close_run(ctx, "failed", str(exc) or type(exc).__name__)
         raise
+    _leave_set_aside(ctx)
     if not ctx.closed:
         close_run(ctx, "completed")
+
+
+def _leave_set_aside(ctx: CampaignContext) -> None:
+    """The rows this run set aside, as workbooks per county and province for those who can correct them
+    (also when a stage stopped the run: that is when they are needed). A failure here only logs."""
+    if ctx.dry_run:
+        return
+    try:
+        written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir)
+    except Exception:
+        log.exception("%s: the workbooks of rows set aside could not be written", ctx.label)
+        return
+    if written:
+        log.info("%s: rows set aside listed for %d counties and provinces in %s", ctx.label, len(written),
+                 ctx.output_dir / FOLDER)

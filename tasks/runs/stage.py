@@ -20,9 +20,11 @@ from sqlalchemy import Engine, select
 
 from tasks.model import County
 from tasks.notify import Notifier, build_message
+from tasks.outputs.set_aside import FOLDER as SET_ASIDE_FOLDER
 from tasks.quality.docs import RunDataDocs
 from tasks.quality.gx import validate_frame
 from tasks.quality.results import CheckpointResult
+from tasks.quality.rules import title
 from tasks.quality.store import record_checkpoint
 from tasks.reference.counties import successors
 from tasks.runs.record import finish_run
@@ -240,10 +242,11 @@ def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None) -
     where = f" · {province}" if province else ""
     failing = sorted((o for o in r.outcomes if not o.success), key=lambda o: (o.severity != "critical",
                                                                              -(o.unexpected_count or 0)))
-    actions = [f"{o.severity}: {o.rule} — {o.unexpected_count if o.unexpected_count is not None else '表级'} 行"
-               for o in failing[:MAX_ACTIONS]]
+    actions = [f"{'严重' if o.severity == 'critical' else '警告'}: {title(o.rule)} — "
+               f"{o.unexpected_count if o.unexpected_count is not None else '表级'} 行" for o in failing[:MAX_ACTIONS]]
     if outcome.quarantined:
-        actions.append(f"{outcome.quarantined} 行已隔离，请在 quarantined_rows 中核查 / rows quarantined for review")
+        actions.append(f"{outcome.quarantined} 行已隔离，各县的隔离行、原因和更正方法见 / rows set aside, by county "
+                       f"with reasons and fixes: {ctx.output_dir.resolve() / SET_ASIDE_FOLDER}")
     message = build_message(
         f"{ctx.run_id}:{outcome.stage}:{r.suite}:{province or ''}",
         f"{ctx.label} · {outcome.stage}{where}: {status}", stage_message_figures(outcome), actions,
@@ -261,7 +264,9 @@ def publish_data_docs(ctx: CampaignContext) -> Path | None:
     if ctx.quality_rows and _in_flow_run():
         from prefect.artifacts import create_table_artifact
 
-        create_table_artifact(ctx.quality_rows, key=_slug(f"{ctx.campaign}-quality"),
+        # What failed first, critical before warnings: 88 passes above one failure hide it.
+        ordered = sorted(ctx.quality_rows, key=lambda r: (bool(r["success"]), r["severity"] != "critical"))
+        create_table_artifact(ordered, key=_slug(f"{ctx.campaign}-quality"),
                               description=f"{ctx.label}: data-quality checkpoints")
     if ctx.dry_run or ctx.docs is None:
         return None

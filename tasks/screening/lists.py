@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 # Column → Chinese header, for every column a list publishes.
 HEADERS = {
-    "province_code": "省代码", "household_no": "户编号", "county_code": "县代码", "is_poverty_alleviated": "是否脱贫户",
+    "province_code": "省代码", "province_name": "省份", "household_no": "户编号", "county_code": "县代码",
+    "county_name": "县名称", "is_poverty_alleviated": "是否脱贫户",
     "per_capita_net_income": "家庭人均纯收入", "prev_per_capita_net_income": "上年家庭人均纯收入",
     "compliant_oop_expenditure": "合规自付支出", "threshold": "监测范围", "candidate_type": "建议监测对象类别",
     "rules_met": "触发规则", "monitoring_type": "监测对象类别", "identified_on": "识别监测时间",
@@ -18,6 +19,10 @@ HEADERS = {
     "overdue": "超期", "late_accepted": "受理迟延", "days_waiting": "已等待天数", "phone": "联系电话",
     "unmatched_reason": "未匹配原因",
 }
+# Excel number formats of the lists' and tables' number columns (by header); 户编号 and codes stay text.
+NUMBER_FORMATS = {HEADERS["per_capita_net_income"]: "#,##0", HEADERS["prev_per_capita_net_income"]: "#,##0",
+                  HEADERS["compliant_oop_expenditure"]: "#,##0", HEADERS["threshold"]: "#,##0",
+                  HEADERS["days_waiting"]: "0"}
 
 
 @dataclass(frozen=True)

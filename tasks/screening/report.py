@@ -15,6 +15,7 @@ import pandas as pd
 from tasks.outputs.spreadsheets import safe_frame, write_workbook
 from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, mask_phone, private_folder
 from tasks.reference.codes import LEAD_CHANNEL, LEAD_STATUS, MONITORING_TYPE, RISK_CATEGORY
+from tasks.reference.counties import county_names
 from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.runs.stage import Check
 from tasks.screening.lists import (
@@ -26,6 +27,7 @@ from tasks.screening.lists import (
     LIST_NAMES,
     LISTS,
     NEW_CANDIDATES,
+    NUMBER_FORMATS,
     OVERDUE_LEADS,
     WEAK_LABOUR,
 )
@@ -113,9 +115,14 @@ _NOTHING_SCREENED = ProvinceScreening(
 
 
 def for_people(frame: pd.DataFrame, province: str) -> pd.DataFrame:
-    """A list as coordinators read it: Chinese labels and headers, ID numbers, names and phones masked."""
+    """A list as coordinators read it: Chinese labels and headers, names beside codes (省份, 县名称), ID
+    numbers, names and phones masked."""
     out = frame.copy()
     out.insert(0, "province_code", province)
+    out.insert(1, "province_name", _province_name(province) if province else "")
+    if "county_code" in out:
+        out.insert(out.columns.get_loc("county_code") + 1, "county_name",
+                   out["county_code"].map(county_names()).astype(object))
     if "id_number" in out:
         out["id_number"] = mask_id_numbers(out["id_number"])
     if "name" in out:
@@ -183,7 +190,8 @@ def write_reports(folder: Path, summary: dict, lists: dict[str, pd.DataFrame]) -
         written.append(path)
     # The national workbook holds the per-province summary; each province's lists are in its own workbook
     # (`write_province_workbooks`, written by the partition tasks).
-    written.append(write_workbook(folder / "screening.xlsx", {"省级汇总": province_table(summary)}))
+    written.append(write_workbook(folder / "screening.xlsx", {"省级汇总": with_total(province_table(summary))},
+                                  number_formats=NUMBER_FORMATS))
     return written
 
 
@@ -199,7 +207,8 @@ def write_province_workbooks(folder: Path, sheets: dict[str, dict[str, pd.DataFr
     the province was screened, so partitions write theirs in parallel."""
     private_folder(folder)
     private_folder(folder / "provinces")
-    return [write_workbook(folder / "provinces" / workbook_name(code, part), of_province)
+    return [write_workbook(folder / "provinces" / workbook_name(code, part), of_province,
+                           number_formats=NUMBER_FORMATS)
             for code, of_province in sheets.items()]
 
 
@@ -238,6 +247,15 @@ def province_table(summary: dict) -> pd.DataFrame:
             WEAK_LABOUR.short: s["weak_labour_to_explore"], "隔离行数": sum(s["quarantined"].values()),
         })
     return pd.DataFrame(rows)
+
+
+def with_total(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with a 合计 row: each count column summed (names and codes left blank)."""
+    if table.empty:
+        return table
+    total = {c: (int(table[c].sum()) if pd.api.types.is_numeric_dtype(table[c]) else "") for c in table.columns}
+    total[table.columns[0]] = "合计"
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
 def summary_markdown(label: str, summary: dict, folder: str | None) -> str:

@@ -37,6 +37,10 @@ def test_demo_seeds_screens_and_reports_without_leaking(prefect_harness):
     assert any((r["stage"], r["scope"], r["suite"]) == ("validate households", "11..65 (31)", "households_raw")
                for r in quality)
     assert "data_docs/index.html" in str(artifacts["screening-data-docs"].data)  # links render as markdown
+    assert quality[0]["success"] is False and quality[0]["title"] != quality[0]["rule"]  # failures first, named
+    # The rows set aside, for the counties and provinces that correct them, without database access.
+    set_aside = sorted(Path(result["screening_reports"], "隔离行").glob("*.xlsx"))
+    assert any(p.name.endswith("（全省）.xlsx") for p in set_aside) and any(p.name[:6].isdigit() for p in set_aside)
     assert "screening-provinces" in artifacts and "screening-summary" in artifacts
 
     # Nothing personal in artifacts or messages.
@@ -46,6 +50,7 @@ def test_demo_seeds_screens_and_reports_without_leaking(prefect_harness):
         messages = " ".join(conn.execute(sa.text("SELECT text FROM outbox")).scalars())
     with get_client(sync_client=True) as client:
         artifacts = " ".join(str(a.data) + str(a.description) for a in client.read_artifacts())
+    assert "quarantined_rows" not in messages and "隔离行" in messages
     for text in (artifacts, messages):
         assert text and not any(i in text for i in ids)
         assert not any(n in text for n in names)

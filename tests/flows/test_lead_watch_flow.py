@@ -47,9 +47,12 @@ def test_the_weekly_watch_tells_each_county_its_overdue_and_late_leads(prefect_h
     row = dict(zip(header, ours, strict=True))
     assert (row["待核实线索"], row["超期未核实"], row["受理迟延"]) == (2, 1, 1)  # numbers, not text
     assert row["待核实较上周"] == 1 and row["县名称"] and row["省份"] == "贵州省"
-    listed = {r[1]: r for r in book["超期未核实线索"].iter_rows(min_row=2, values_only=True)}
-    assert listed[overdue][6] == "待核实" and listed[overdue][9] == (SUNDAY - date(2023, 8, 1)).days
-    assert late in {r[1] for r in book["受理迟延线索"].iter_rows(min_row=2, values_only=True)}
+    rows = list(book["超期未核实线索"].iter_rows(values_only=True))
+    listed = {r["线索编号"]: r for r in (dict(zip(rows[0], row, strict=True)) for row in rows[1:])}
+    assert listed[overdue]["线索状态"] == "待核实" and listed[overdue]["已等待天数"] == (SUNDAY - date(2023, 8, 1)).days
+    assert listed[overdue]["省份"] == "贵州省" and listed[overdue]["县名称"]  # names beside codes
+    late_rows = list(book["受理迟延线索"].iter_rows(values_only=True))
+    assert late in {dict(zip(late_rows[0], r, strict=True))["线索编号"] for r in late_rows[1:]}
 
     to_county = [m["text"] for m in slack.messages if m["channel"] == "#county"]
     assert len(to_county) == 1 and overdue in to_county[0] and late in to_county[0]

@@ -60,6 +60,17 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
         assert book.sheetnames[0] == "新识别监测对象候选"
         rows = list(book["新识别监测对象候选"].iter_rows(values_only=True))
         assert rows[0][0] == "省代码" and len(rows) - 1 == (candidates["省代码"] == code).sum() > 0
+        # As people read it: names beside codes, 户编号 as text, amounts as numbers in a thousands format.
+        sheet = openpyxl.load_workbook(folder / "provinces" / f"{code}-{name}.xlsx")["新识别监测对象候选"]
+        header = [c.value for c in sheet[1]]
+        assert header[:5] == ["省代码", "省份", "户编号", "县代码", "县名称"] and sheet.freeze_panes == "A2"
+        first = dict(zip(header, sheet[2], strict=True))
+        assert first["省份"].value == name and first["县名称"].value and first["户编号"].data_type == "s"
+        income = first["家庭人均纯收入"]
+        assert isinstance(income.value, int | float) and income.number_format == "#,##0"
+    table = openpyxl.load_workbook(folder / "screening.xlsx")["省级汇总"]
+    body = list(table.iter_rows(values_only=True))
+    assert body[-1][0] == "合计" and body[-1][2] == sum(r[2] for r in body[1:-1]) == on_disk["leads"]["total"]
     text = " ".join(p.read_text("utf-8", errors="ignore") for p in folder.rglob("*") if p.suffix in {".csv", ".json"})
     with engine.connect() as conn:
         ids = set(conn.execute(sa.text("SELECT id_number FROM persons WHERE id_number IS NOT NULL")).scalars())

@@ -82,8 +82,8 @@ def test_utf8_bom_csv_with_english_headers_quarantines_a_bad_row_with_its_reason
     assert (report.status, report.encoding) == ("loaded", "utf-8-sig")
     assert (report.rows_read, report.loaded, report.quarantined) == (4, 3, 1)
     assert set(report.reasons) == {
-        "reported_at.format: 反映时间 is not a date or time (2023-04-05 10:30, 2023/4/5, 2023年4月5日, 20230405 "
-        "or an Excel date)",
+        "reported_at.format: 反映时间不是日期或时间（可写 2023-04-05 10:30、2023/4/5、2023年4月5日 或 Excel 日期）/ "
+        "not a date or time",
         next(r for r in report.reasons if r.startswith("channel.code")),
         next(r for r in report.reasons if r.startswith("reported_at.present")),
     }
@@ -215,7 +215,7 @@ def test_truncated_csv_loads_whole_rows_and_quarantines_the_cut_one(roster, coun
     path.write_bytes(text[: len(text) - 40])  # cut inside the last row
     report = ingest(roster, path)
     assert (report.status, report.rows_read, report.loaded, report.quarantined) == ("loaded", 4, 3, 1)
-    assert any(r.startswith("row.fields: fewer fields") for r in report.reasons)
+    assert any(r.startswith("row.fields: 本行的列数少于表头") for r in report.reasons)
 
 
 def test_truncated_xlsx_is_rejected(roster, county, tmp_path):
@@ -413,3 +413,45 @@ def test_a_retired_county_code_is_loaded_under_its_successor(roster, tmp_path):
     assert any(w.startswith("county_code.successor") and n == 1 for w, n in report.warnings.items())
     h = read_table(roster, "households").set_index("household_no")
     assert h.loc["52022190000001", "county_code"] == "520204"
+
+
+def test_a_county_gets_a_workbook_of_its_rows_set_aside_with_reasons_and_fixes(roster, county, tmp_path):
+    """No database access needed: the rows as submitted with file and row number, each reason in Chinese
+    with what to fix, personal data masked, and the county's submission completeness; the message says where."""
+    import openpyxl
+
+    from tasks.model import OutboxMessage
+    from tasks.notify import build_notifier
+    from tasks.settings import get_settings
+
+    rows = [[*row, "欧阳娜娜"] for row in lead_rows(county, 4)]  # the county's own column: a loaded lead's name
+    rows[0][4] = "欧阳娜娜"
+    rows[1][1] = "微信群"  # not a channel
+    rows[2][7] = "2023-02-30"  # no such day
+    path = write_csv(tmp_path / "线索.csv", [*LEAD_HEADER_ZH, "户主姓名"], rows, encoding="gbk")
+    report = ingest(roster, path, notifier=build_notifier(get_settings(), roster))
+    assert report.quarantined == 2 and report.set_aside and report.set_aside.endswith(".xlsx")
+    book = openpyxl.load_workbook(report.set_aside)
+    assert book.sheetnames == ["隔离行1", "报送完整性"]
+    sheet = book["隔离行1"]
+    header = [c.value for c in sheet[1]]
+    assert header[:10] == ["省代码", "省份", "县代码", "县名称", "来源文件", "文件行号", "检查阶段", "问题", "说明",
+                           "如何更正"]
+    assert "原表·证件号码" in header and "原表·联系电话" in header and sheet.freeze_panes == "A2"
+    found = [{h: c.value for h, c in zip(header, row, strict=True)} for row in sheet.iter_rows(min_row=2)]
+    assert [r["文件行号"] for r in found] == [3, 4]  # the file's lines (header on line 1), as numbers
+    assert all(r["县代码"] == county and r["县名称"] and r["省份"] == "贵州省" for r in found)
+    reasons = " ".join(r["问题"] for r in found)
+    assert "channel" not in reasons and "reported_at" not in reasons  # Chinese names, not rule ids
+    assert all(r["如何更正"] and "重新报送" in r["如何更正"] for r in found)
+    cells = " ".join(str(v) for r in found for v in r.values())
+    assert rows[1][3] not in cells and "13800138000" not in cells and "测试2" not in cells  # masked
+    assert "欧阳娜娜" not in cells and "欧***" in cells and "原表·户主姓名" in header  # the county's own column
+    assert rows[1][0] in cells  # the lead number says which row it is
+    completeness = {c.value: v.value for c, v in zip(book["报送完整性"][1], book["报送完整性"][2], strict=True)}
+    assert (completeness["收到文件数"], completeness["读取行数"], completeness["隔离行数"]) == (1, 4, 2)
+    share = dict(zip([c.value for c in book["报送完整性"][1]], book["报送完整性"][2], strict=True))["隔离占比"]
+    assert share.value == 0.5 and share.number_format == "0.0%"
+    with roster.connect() as conn:
+        text = conn.execute(select(OutboxMessage.text)).scalar_one()
+    assert report.set_aside in text and "quarantined_rows" not in text

@@ -4,6 +4,7 @@ severe a failure is and why it exists: the checkpoint's branching and messages r
 from __future__ import annotations
 
 import json
+import re
 from importlib.resources import files
 
 import pytest
@@ -12,6 +13,7 @@ from tasks.quality.gx import load_suite
 
 SUITES = sorted(p.name.removesuffix(".json") for p in files("expectations").iterdir() if p.name.endswith(".json"))
 SEVERITIES = {"critical", "warning"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_the_suites_are_found():
@@ -24,12 +26,18 @@ def test_suite_loads_in_gx_and_explains_every_expectation(name):
     data = json.loads((files("expectations") / f"{name}.json").read_text(encoding="utf-8"))
     assert suite.name == data["name"] == name
     assert len(suite.expectations) == len(data["expectations"]) > 0
-    rules = []
+    rules, titles = [], []
     for expectation in suite.expectations:
         meta = expectation.meta or {}
         where = f"{name}: {expectation.expectation_type} {meta.get('rule')!r}"
         assert isinstance(meta.get("rule"), str) and meta["rule"].strip(), f"{where} has no meta.rule"
         assert meta.get("severity") in SEVERITIES, f"{where}: meta.severity must be one of {sorted(SEVERITIES)}"
         assert isinstance(meta.get("notes"), str) and len(meta["notes"].strip()) >= 10, f"{where} has no meta.notes"
+        # What people read instead of the rule id, and what they do about it (messages, workbooks).
+        title, fix = meta.get("title") or "", meta.get("fix") or ""
+        assert 2 <= len(title) <= 20 and CJK.search(title), f"{where}: meta.title, a Chinese name of <= 20 characters"
+        assert len(fix) >= 10 and CJK.search(fix), f"{where}: meta.fix, what to do, in Chinese"
         rules.append(meta["rule"])
+        titles.append(title)
     assert len(rules) == len(set(rules)), f"{name}: a rule name is used twice"
+    assert len(titles) == len(set(titles)), f"{name}: a title is used twice"

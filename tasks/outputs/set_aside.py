@@ -1,0 +1,179 @@
+"""The rows set aside (隔离行), for the people who can correct them, without database access: per county and
+per province an XLSX of each row as it was submitted (its file and row number), every reason with the
+rule's Chinese name and what to fix, and per county the completeness of its submissions (files received
+and refused, rows read, loaded and set aside), as DHIS2's validation and completeness reports give them.
+
+Written with each ingest (the county's file) and each campaign's input stage (the provinces it read).
+Household members' personal data stays masked: the file and row number say which row it is."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from tasks.ingest.contract import CONTRACTS
+from tasks.model import IngestedFile, QuarantinedRow, metadata
+from tasks.model.reference import County
+from tasks.notify.masking import PersonalDataMasker
+from tasks.outputs.spreadsheets import write_workbook
+from tasks.privacy import (
+    mask_id_number,
+    mask_id_numbers_in_text,
+    mask_name,
+    mask_phone,
+    mask_phones_in_text,
+)
+from tasks.quality.rules import explain
+from tasks.reference.provinces import province_name
+
+FOLDER = "隔离行"
+HEADERS = ["省代码", "省份", "县代码", "县名称", "来源文件", "文件行号", "检查阶段", "问题", "说明", "如何更正"]
+COMPLETENESS = ["省代码", "省份", "县代码", "县名称", "数据类别", "收到文件数", "拒收文件数", "读取行数", "入库行数",
+                "隔离行数", "隔离占比"]
+FORMATS = {"文件行号": "0", "收到文件数": "#,##0", "拒收文件数": "#,##0", "读取行数": "#,##0", "入库行数": "#,##0",
+           "隔离行数": "#,##0", "隔离占比": "0.0%"}
+MASKS = {"id_number": mask_id_number, "name": mask_name, "phone": mask_phone}
+KNOWN_COLUMNS = frozenset(c.name for contract in CONTRACTS.values() for c in contract.columns)
+UNKNOWN_COUNTY = "县代码不明"
+
+
+def set_aside_rows(engine: Engine, run_ids: Iterable[str]) -> pd.DataFrame:
+    """The runs' quarantined rows, one per row with HEADERS and `cells` (the submitted cells, masked)."""
+    ids = sorted(set(run_ids))
+    with engine.connect() as conn:
+        table = QuarantinedRow.__table__
+        rows = conn.execute(select(table).where(table.c.campaign_run_id.in_(ids)).order_by(
+            table.c.source, table.c.row_number, table.c.id)).all()
+        file_county = dict(conn.execute(select(IngestedFile.campaign_run_id, IngestedFile.county_code)
+                                        .where(IngestedFile.campaign_run_id.in_(ids))).all())
+        names = dict(conn.execute(select(County.code, County.name)).all())
+    records = []
+    for row in rows:
+        county = row.county_code or file_county.get(row.campaign_run_id)
+        province = row.province_code or (county[:2] if county else None)
+        explained = [explain(reason) for reason in _listed(row.reasons)]
+        records.append({
+            "省代码": province or "", "省份": province_name(province) if province else "",
+            "县代码": county or UNKNOWN_COUNTY, "县名称": names.get(county, "") if county else "",
+            "来源文件": row.source, "文件行号": row.row_number, "检查阶段": _stage_label(row.stage),
+            "问题": "；".join(dict.fromkeys(t for t, _, _ in explained)),
+            "说明": "；".join(dict.fromkeys(re.split(r"\s*/\s*(?=[A-Za-z])", d)[0] for _, d, _ in explained if d)),
+            "如何更正": " ".join(dict.fromkeys(f for _, _, f in explained)),
+            "cells": _masked_cells(_listed(row.row_data) if isinstance(row.row_data, str) else row.row_data or {}),
+        })
+    _mask_names_in_other_columns(engine, records)
+    return pd.DataFrame(records, columns=[*HEADERS, "cells"])
+
+
+def completeness(engine: Engine, counties: Iterable[str] | None = None) -> pd.DataFrame:
+    """Per county and kind of file: files received and refused, rows read, loaded and set aside."""
+    with engine.connect() as conn:
+        files = pd.DataFrame(conn.execute(select(
+            IngestedFile.county_code, IngestedFile.kind, IngestedFile.status, IngestedFile.rows_read,
+            IngestedFile.rows_loaded, IngestedFile.rows_quarantined)).all(),
+            columns=["county", "kind", "status", "read", "loaded", "quarantined"])
+        names = dict(conn.execute(select(County.code, County.name)).all())
+    if counties is not None:
+        files = files[files["county"].isin(set(counties))]
+    if files.empty:
+        return pd.DataFrame(columns=COMPLETENESS)
+    files["county"] = files["county"].fillna(UNKNOWN_COUNTY)
+    files["kind"] = files["kind"].map(lambda k: CONTRACTS[k].label if k in CONTRACTS else "未识别").astype(str)
+    files["refused"] = files["status"].eq("rejected")
+    out = files.groupby(["county", "kind"], as_index=False).agg(
+        received=("status", "size"), refused=("refused", "sum"), read=("read", "sum"), loaded=("loaded", "sum"),
+        quarantined=("quarantined", "sum"))
+    province = out["county"].str[:2].where(out["county"] != UNKNOWN_COUNTY, "")
+    share = (out["quarantined"] / out["read"].where(out["read"] > 0)).astype(float)
+    return pd.DataFrame({
+        "省代码": province, "省份": province.map(lambda c: province_name(c) if c else ""),
+        "县代码": out["county"], "县名称": out["county"].map(lambda c: names.get(c, "")), "数据类别": out["kind"],
+        "收到文件数": out["received"].astype(int), "拒收文件数": out["refused"].astype(int),
+        "读取行数": out["read"].astype(int), "入库行数": out["loaded"].astype(int),
+        "隔离行数": out["quarantined"].astype(int), "隔离占比": share.round(4),
+    }).sort_values(["县代码", "数据类别"], ignore_index=True)
+
+
+def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path) -> dict[str, Path]:
+    """Per county and per province with rows set aside by the runs, a workbook in `folder`/隔离行: the
+    rows with their reasons and fixes, and the completeness of the county's (the province's) submissions.
+    Returns code -> path (6 digits: a county's; 2: a province's). Rewritten whole on a rerun."""
+    rows = set_aside_rows(engine, run_ids)
+    written: dict[str, Path] = {}
+    if rows.empty:
+        return written
+    target = folder / FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob("*.xlsx"):
+        old.unlink()
+    submitted = completeness(engine)
+    for code, group in rows.groupby("县代码", sort=True):
+        name = f"{code}{group['县名称'].iloc[0]}.xlsx"
+        written[code] = write_workbook(target / name, _sheets(group, submitted[submitted["县代码"] == code]), FORMATS)
+    for code, group in rows[rows["省代码"] != ""].groupby("省代码", sort=True):
+        name = f"{code}{province_name(code)}（全省）.xlsx"
+        written[code] = write_workbook(target / name, _sheets(group, submitted[submitted["省代码"] == code]), FORMATS)
+    return written
+
+
+def _sheets(rows: pd.DataFrame, submitted: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """One sheet of set-aside rows per source (files of one kind share headers), then the completeness."""
+    sheets = {}
+    for number, (_, group) in enumerate(rows.groupby("来源文件", sort=True), start=1):
+        cells = pd.DataFrame(group["cells"].tolist(), index=group.index)
+        cells.columns = [f"原表·{c}" for c in cells.columns]
+        sheets[f"隔离行{number}"] = pd.concat([group[HEADERS], cells], axis=1)
+    sheets["报送完整性"] = submitted.reset_index(drop=True)
+    return sheets
+
+
+def _stage_label(stage: str) -> str:
+    """"ingest leads" -> 报送入库检查（问题线索）; "validate households" -> 运行输入检查（农户）."""
+    step, _, table = stage.partition(" ")
+    if table not in metadata.tables:
+        return stage
+    what = (metadata.tables[table].comment or table).split(" (")[0]
+    return f"{'报送入库检查' if step == 'ingest' else '运行输入检查'}（{what}）"
+
+
+def _listed(value) -> list:
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+def _mask_names_in_other_columns(engine: Engine, records: list[dict]) -> None:
+    """A county's own column (户主姓名, 备注) may hold a household member's name, which no pattern finds: its
+    text goes through the notifier's masker, which looks names up in the roster (in chunks: one lookup
+    per few thousand cells)."""
+    cells = [(r["cells"], header) for r in records for header, value in r["cells"].items()
+             if isinstance(value, str) and value and _column(header) not in KNOWN_COLUMNS]
+    masker = PersonalDataMasker(engine)
+    for start in range(0, len(cells), 2_000):
+        chunk = cells[start:start + 2_000]
+        for (row, header), masked in zip(chunk, masker.mask([row[header] for row, header in chunk]), strict=True):
+            row[header] = masked
+
+
+def _column(header: str) -> str:
+    return next((c.match(header) for c in CONTRACTS.values() if c.match(header)), header)
+
+
+def _masked_cells(cells: dict) -> dict:
+    """The row as submitted, with household members' ID numbers, names and phones masked: by the column a
+    header names (a county's own header included), and any ID or phone number in any other cell."""
+    out = {}
+    for header, value in cells.items():
+        column = _column(header)
+        if value is None or value == "":
+            out[header] = value
+        elif column in MASKS:
+            out[header] = MASKS[column](value)
+        elif isinstance(value, str):
+            out[header] = mask_phones_in_text(mask_id_numbers_in_text(value))
+        else:
+            out[header] = value
+    return out
