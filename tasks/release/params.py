@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasks.release.period import Period, default_period
 from tasks.runs.form import dry_run_field
 from tasks.runs.record import scheduled_now
+
+PREVIOUS_QUARTER = "上一季度（按计划运行时间）"
+FIRST_YEAR = 2021  # the transition period after 2020: the releases this programme makes
+
+
+def offered_periods(today: date | None = None) -> list[str]:
+    """The form's choices, a dropdown: the quarter before the scheduled time (what a schedule means), then
+    every ended quarter from 2021Q1, newest first. Computed when the deployments are registered: a server
+    running across a quarter's end offers the new quarter after its next start (the CLI takes any)."""
+    period, out = default_period(today or date.today()), []
+    while period.year >= FIRST_YEAR:
+        out.append(period.label)
+        period = period.previous()
+    return [PREVIOUS_QUARTER, *out]
 
 
 def period_for_run() -> str:
@@ -23,9 +39,9 @@ class ReleaseParams(BaseModel):
     # A parameter this form does not have (an old run's auto_approve) is refused, not silently dropped.
     model_config = ConfigDict(extra="forbid")
 
-    period: str | None = Field(None, title="发布期间 / period", pattern=r"^\s*\d{4}[Qq][1-4]\s*$",
-                               description="如 2023Q2（上半年）；默认为计划运行时间的上一季度 / e.g. 2023Q2 "
-                                           "(first half); default: the quarter before the scheduled time")
+    period: str = Field(PREVIOUS_QUARTER, title="发布期间 / period", json_schema_extra={"enum": offered_periods()},
+                        description="Q1 一季度、Q2 上半年、Q3 前三季度、Q4 全年；默认为计划运行时间的上一季度 / "
+                                    "default: the quarter before the scheduled time")
     as_published: int | None = Field(None, ge=1, title="按已发布版本重算 / as published version",
                                      description="按该版本发布时的名单（登记批次）重新计算，用于核对，不发布 / "
                                                  "recompute with the roster as that version read it, to check "
@@ -33,10 +49,12 @@ class ReleaseParams(BaseModel):
     dry_run: bool = dry_run_field("只计算和生成草稿，不发布、不通知 / compute and draft; publish nothing, "
                                      "notify nobody")
 
-    @field_validator("period")
+    @field_validator("period", mode="before")
     @classmethod
-    def _known_period(cls, value: str | None) -> str | None:
-        return Period.parse(value).label if value else None
+    def _known_period(cls, value: str | None) -> str:
+        if value is None or (isinstance(value, str) and value.strip() in ("", PREVIOUS_QUARTER)):
+            return PREVIOUS_QUARTER
+        return Period.parse(value).label
 
     def resolved_period(self) -> Period:
-        return Period.parse(self.period or period_for_run())
+        return Period.parse(period_for_run() if self.period == PREVIOUS_QUARTER else self.period)

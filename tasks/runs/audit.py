@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, insert
 
 from tasks.model import AuditEvent
 from tasks.notify.masking import PersonalDataMasker
+from tasks.storage.retries import with_retries
 
 ACTIONS = ("run.started", "run.refused", "run.finished", "ingest.loaded", "ingest.rejected", "ingest.rechecked",
            "ingest.mapping_saved", "reference.loaded", "reference.rejected",
@@ -26,14 +27,24 @@ def record_event(target: Engine | Connection, action: str, actor: str | None, *,
     event and what it records commit together."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}: one of {', '.join(ACTIONS)}")
-    engine = target.engine if isinstance(target, Connection) else target
+    if isinstance(target, Connection):  # inside the caller's transaction, which its own retry covers
+        target.execute(insert(AuditEvent).values(**_row(target.engine, actor, action, subject, run_id, parameters,
+                                                        detail)))
+        return
+
+    def append() -> None:
+        with target.begin() as conn:
+            conn.execute(insert(AuditEvent).values(**_row(target, actor, action, subject, run_id, parameters,
+                                                          detail)))
+
+    # A dropped connection (a server restart) is retried like any write: a run must not fail over its record.
+    with_retries(append, f"audit {action}")
+
+
+def _row(engine: Engine, actor: str | None, action: str, subject: str | None, run_id: str | None,
+         parameters: dict[str, Any] | None, detail: str | None) -> dict[str, Any]:
     # The same masking as messages: ID numbers by pattern, names found in the roster.
     subject, detail, parameters = PersonalDataMasker(engine).mask([subject or "", detail or "", parameters or {}])
-    row = {"at": datetime.now(), "actor": (actor or "unknown")[:100], "action": action,
-           "subject": subject[:200] or None, "campaign_run_id": run_id, "parameters": parameters,
-           "detail": detail[:4000] or None}
-    if isinstance(target, Connection):
-        target.execute(insert(AuditEvent).values(**row))
-    else:
-        with target.begin() as conn:
-            conn.execute(insert(AuditEvent).values(**row))
+    return {"at": datetime.now(), "actor": (actor or "unknown")[:100], "action": action,
+            "subject": subject[:200] or None, "campaign_run_id": run_id, "parameters": parameters,
+            "detail": detail[:4000] or None}

@@ -127,6 +127,32 @@ def test_postgres_connection_terminated_mid_transaction_is_retried(engine, db_ur
     assert runs(engine) == [("seed", "running")]  # the killed attempt left nothing half-written
 
 
+@pytest.mark.postgres
+def test_an_audit_record_is_written_again_when_the_server_drops_its_connection(engine, db_url):
+    """A run's start is recorded in the audit trail; the server ending the session right under that insert
+    (a restart) must not fail the run: the record is written once, on a new session."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from tasks.runs.audit import record_event
+
+    killed: list[int] = []
+
+    def end_the_session_under_the_first_audit_insert(conn, cursor, statement, *args) -> None:
+        if statement.startswith("INSERT INTO audit_events") and not killed:
+            killed.append(conn.connection.dbapi_connection.info.backend_pid)
+            with sa.create_engine(db_url, poolclass=sa.pool.NullPool).connect() as admin:
+                admin.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": killed[0]})
+
+    sa.event.listen(engine, "before_cursor_execute", end_the_session_under_the_first_audit_insert)
+    try:
+        record_event(engine, "run.started", "pytest", subject="screening 2023")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", end_the_session_under_the_first_audit_insert)
+    assert killed
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM audit_events WHERE actor = 'pytest'")).scalar() == 1
+
+
 @pytest.mark.slow
 def test_flow_waits_out_a_lock_and_a_lock_that_stays_fails_it_with_an_alert(prefect_harness, sqlite_engine):
     from flows.assessment import annual_assessment

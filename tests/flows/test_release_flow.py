@@ -20,7 +20,7 @@ from release_helpers import auto_approved
 from flows.release import press_release
 from tasks.outputs.charts import cjk_font
 from tasks.release.approvers import add_approver
-from tasks.release.params import ReleaseParams
+from tasks.release.params import PREVIOUS_QUARTER, ReleaseParams
 from tasks.release.prepare import check_publication
 from tasks.runs.stage import CampaignContext, StageFailed
 from tasks.settings import get_settings
@@ -173,8 +173,14 @@ def test_the_launch_form_cannot_skip_the_approval(approvers):
     itself (the CLI's --auto-approve, the demo) can, and it is recorded with the command, user and host."""
     from prefect.utilities.callables import parameter_schema
 
-    fields = json.dumps(parameter_schema(press_release).model_dump(), ensure_ascii=False)
+    schema = parameter_schema(press_release).model_dump()
+    fields = json.dumps(schema, ensure_ascii=False)
     assert "auto_approve" not in fields and "require_approval" not in fields and "自动批准" not in fields
+    # The period is a dropdown of quarters (not free text), the previous quarter first: what a schedule means.
+    period = schema["definitions"]["ReleaseParams"]["properties"]["period"]
+    assert period["enum"][0] == period["default"] == PREVIOUS_QUARTER and "anyOf" not in period
+    assert {"2023Q1", "2023Q2", "2023Q3", "2023Q4"} <= set(period["enum"])
+    assert ReleaseParams(period=PREVIOUS_QUARTER).resolved_period() == ReleaseParams().resolved_period()
     with pytest.raises(Exception, match="auto_approve"):
         ReleaseParams.model_validate({"period": "2023Q2", "auto_approve": True})
 
