@@ -45,8 +45,23 @@ def stop(process: subprocess.Popen) -> None:
             process.kill()
 
 
+def serve_reports(host: str, port: int, folder: Path):
+    """The output folder over HTTP (reports, workbooks, Data Docs), in a thread of this process: links in
+    messages and the UI open in a browser instead of naming a path on this machine. Bound to the UI's host:
+    the household lists in it are masked, but still for staff only."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    server = ThreadingHTTPServer((host, port), partial(SimpleHTTPRequestHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True, name="reports").start()
+    return server
+
+
 def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path = Path("var/prefect/server.log")) -> None:
-    """Start the server, register and serve every deployment until interrupted."""
+    """Start the server and the reports' server (the UI's port + 1), register and serve every deployment
+    until interrupted."""
     from prefect import serve
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -54,14 +69,20 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path = Path("var/p
     from tasks.settings import get_settings
 
     api = f"http://{host}:{port}/api"
+    reports = serve_reports(host, port + 1, get_settings().output_dir)
+    # The served flows run in child processes: they read the reports' address from the environment.
+    os.environ.setdefault("CAMPAIGNS_REPORTS_URL", f"http://{host}:{port + 1}/")
+    get_settings.cache_clear()
     server = start_server(host, port, log)
     try:
         # Its first start on a new PREFECT_HOME migrates Prefect's database: as long as the commands wait.
         wait_healthy(api, server, get_settings().prefect_startup_timeout_seconds)
-        print(f"Prefect UI: http://{host}:{port}  (API {api}; server log {log}); Ctrl-C stops", flush=True)
+        print(f"Prefect UI: http://{host}:{port}  (API {api}; server log {log}); reports: "
+              f"{os.environ['CAMPAIGNS_REPORTS_URL']}; Ctrl-C stops", flush=True)
         with temporary_settings(updates={PREFECT_API_URL: api}):
             serve(*runner_deployments(), print_starting_message=True)
     except KeyboardInterrupt:
         pass
     finally:
         stop(server)
+        reports.shutdown()

@@ -22,6 +22,7 @@ from prefect.states import Cancelled, State
 from flows.counting import check_national_inputs, count_partition
 from flows.fan_out import fan_out
 from tasks.notify.hooks import failure_hook
+from tasks.outputs.links import report_link
 from tasks.partitions.plan import plan
 from tasks.partitions.runner import SettingsTaskRunner
 from tasks.reference.provinces import PROVINCES
@@ -147,7 +148,7 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
         raise StageFailed(f"{ctx.label}: 没有审核人，无法审核：请先用 `campaigns approvers add 姓名 --unit 单位` "
                           f"添加 / nobody is on the approvers' list {ctx.settings.approvers_path()}")
     published = latest_published(ctx.engine, release.period)
-    link = f"{ctx.flow_run_url}?tab=Artifacts" if ctx.flow_run_url else Path(draft).as_uri()
+    link = f"{ctx.flow_run_url}?tab=Artifacts" if ctx.flow_run_url else report_link(draft, ctx.settings)
     announce.waiting(ctx, release, link)
     note, attempt, refused = "", 0, 0
     while True:

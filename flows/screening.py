@@ -17,6 +17,7 @@ from prefect.runtime import flow_run
 
 from flows.fan_out import fan_out
 from tasks.notify.hooks import failure_hook
+from tasks.outputs.links import report_link
 from tasks.partitions.plan import plan
 from tasks.partitions.province_cut import Partition
 from tasks.partitions.runner import SettingsTaskRunner, release_memory
@@ -103,7 +104,7 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
     if not params.dry_run:
         with ctx.timed("write reports", rows=sum(len(f) for f in lists.values())):
             write_reports(ctx.output_dir, summary, lists)
-        folder = str(ctx.output_dir.resolve())
+        folder = report_link(ctx.output_dir, ctx.settings)
     changes = None
     if params.mode.value == "progress":
         changes = announce.progress_since_previous(ctx.engine, params.year, params.as_of, params.province_codes,

@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     outbox_file: Path | None = Field(
         default=None, description="JSON-lines file of the local outbox (default: OUTPUT_DIR/outbox.jsonl)."
     )
+    reports_url: str | None = Field(
+        default=None, description="Address where the output folder is served over HTTP (`campaigns serve` serves "
+        "it and sets this): messages and the UI link reports, workbooks and Data Docs there, not to server paths."
+    )
     prefect_ui_url: str | None = Field(
         default=None, description="Base URL of the Prefect UI for links in messages (default: Prefect's setting)."
     )

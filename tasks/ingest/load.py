@@ -26,6 +26,7 @@ from tasks.ingest.recheck import recheck_waiting
 from tasks.ingest.report import FileReport, count_reasons, problem_message
 from tasks.model import IngestedFile, metadata
 from tasks.notify import Notifier
+from tasks.outputs.links import report_link
 from tasks.outputs.set_aside import write_set_aside
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
 from tasks.runs.audit import record_event
@@ -98,7 +99,7 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
     if report.quarantined:
         written = write_set_aside(engine, [run_id], output_dir / "ingest" / f"{Path(name).stem}-{sha[:8]}")
         chosen = written.get(report.county_code or "") or next(iter(written.values()), None)
-        report.set_aside = str(chosen.resolve()) if chosen else None
+        report.set_aside = report_link(chosen) if chosen else None
     if report.has_problems and notifier is not None:
         try:
             notifier.notify(problem_message(report, link))

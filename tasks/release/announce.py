@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from prefect.runtime import flow_run
 
 from tasks.notify import build_message
+from tasks.outputs.links import report_link
 from tasks.runs.stage import CampaignContext
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def published(ctx: CampaignContext, release: ReleaseDraft, approval: Approval, w
     figures["版本 / version"] = f"v{where['version']}"
     figures["审核人 / reviewer"] = _who(approval)
     _send(ctx, f"published:v{where['version']}", f"{ctx.label}: 已发布 / published", figures,
-          [f"发布目录 / folder: {where['path']}"], staff=(approval.reviewer,))
+          [f"发布目录 / folder: {report_link(where['path'], ctx.settings)}"], staff=(approval.reviewer,))
 
 
 def _who(approval: Approval) -> str:

@@ -18,13 +18,15 @@ from tasks.runs.stage import CampaignContext, Check, StageOutcome, Submitted, ch
 from tasks.storage.reads import read_table, read_tables
 
 NO_ROWS = np.empty(0, dtype=np.intp)
+DATA_QUALITY = "data-quality"  # channels.toml: where the inputs' quality messages go
 # Rows failing a critical rule are quarantined. Rules of scope "file" (a key repeated) are for county files:
 # the primary key keeps them here.
-RAW_CHECKS = {table: Check(f"validate {table}", f"{table}_raw", key=key, source=table, skip_scope="file")
-              for table, key in KEYS.items()}
+RAW_CHECKS = {table: Check(f"validate {table}", f"{table}_raw", key=key, source=table, skip_scope="file",
+                           audience=DATA_QUALITY) for table, key in KEYS.items()}
 # What stops a run rather than quarantining rows, checked on the rows kept; the leads have nothing of the kind.
 STOP_CHECKS = {table: Check(f"validated {table}", f"{table}_validated", key=KEYS[table], source=table,
-                            announce="problems") for table in ("households", "persons", "measures")}
+                            announce="problems", audience=DATA_QUALITY)
+               for table in ("households", "persons", "measures")}
 
 
 @dataclass
@@ -111,7 +113,8 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
                            outcomes, provinces_read)
 
 
-PROGRAMME_CHECKS = {table: Check(f"validate {table}", suite, key=key, source=table, announce="problems")
+PROGRAMME_CHECKS = {table: Check(f"validate {table}", suite, key=key, source=table, announce="problems",
+                                 audience=DATA_QUALITY)
                     for table, suite, key in (("linkage_funds", "assessment_funds", "county_code"),
                                               ("employment", "assessment_employment", "province_code"),
                                               ("relocation_sites", "assessment_relocation", "site_code"),

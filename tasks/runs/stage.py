@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from tasks.model import County
 from tasks.notify import Notifier, build_message
+from tasks.outputs.links import report_link
 from tasks.outputs.set_aside import FOLDER as SET_ASIDE_FOLDER
 from tasks.quality.docs import RunDataDocs
 from tasks.quality.gx import validate_frame
@@ -170,6 +171,9 @@ class Check:
     announce: Announce = "always"
     source: str = ""  # where quarantined rows came from (a table, a file; default: the suite)
     skip_scope: str | None = None  # leave out the suite's rules of this `meta.scope`
+    # Who hears of it, when not the campaign's channel: the inputs' quality is the data stewards' to fix
+    # (`data-quality` in channels.toml), not the press office's.
+    audience: str | None = None
 
 
 @dataclass
@@ -211,7 +215,7 @@ def checkpoint(ctx: CampaignContext, check: Check, frame: pd.DataFrame, *, provi
                             for row in result.summary_rows())
     outcome = StageOutcome(stage, kept, len(frame), quarantined, result, reasons)
     if check.announce == "always" or (check.announce == "problems" and not result.passed) or result.blocking:
-        _notify(ctx, outcome, province)
+        _notify(ctx, outcome, province, check.audience)
     if result.blocking:
         publish_data_docs(ctx)  # the run may end here: leave its docs behind
         rules = ", ".join(o.rule for o in result.blocking)
@@ -234,7 +238,7 @@ def stage_message_figures(outcome: StageOutcome) -> dict[str, object]:
             "警告 / warnings": len(r.warnings)}
 
 
-def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None) -> None:
+def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None, audience: str | None = None) -> None:
     if ctx.notifier is None:
         return
     r = outcome.result
@@ -246,11 +250,11 @@ def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None) -
                f"{o.unexpected_count if o.unexpected_count is not None else '表级'} 行" for o in failing[:MAX_ACTIONS]]
     if outcome.quarantined:
         actions.append(f"{outcome.quarantined} 行已隔离，各县的隔离行、原因和更正方法见 / rows set aside, by county "
-                       f"with reasons and fixes: {ctx.output_dir.resolve() / SET_ASIDE_FOLDER}")
+                       f"with reasons and fixes: {report_link(ctx.output_dir / SET_ASIDE_FOLDER, ctx.settings)}")
     message = build_message(
         f"{ctx.run_id}:{outcome.stage}:{r.suite}:{province or ''}",
         f"{ctx.label} · {outcome.stage}{where}: {status}", stage_message_figures(outcome), actions,
-        ctx.flow_run_url, campaign=ctx.campaign, province=province, campaign_run_id=ctx.run_id,
+        ctx.flow_run_url, campaign=audience or ctx.campaign, province=province, campaign_run_id=ctx.run_id,
     )
     try:
         ctx.notifier.notify(message)
@@ -278,7 +282,8 @@ def publish_data_docs(ctx: CampaignContext) -> Path | None:
     if index is not None and _in_flow_run():
         from prefect.artifacts import create_link_artifact
 
-        create_link_artifact(index.resolve().as_uri(), link_text="GX Data Docs",
+        url = report_link(index, ctx.settings)
+        create_link_artifact(url if "://" in url else index.resolve().as_uri(), link_text="GX Data Docs",
                              key=_slug(f"{ctx.campaign}-data-docs"), description=f"Data Docs of {ctx.label}")
     return index
 

@@ -65,6 +65,8 @@ def announce_results(ctx: CampaignContext, summary: dict, folder: str | None) ->
         f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, ctx.flow_run_url,
         campaign_run_id=ctx.run_id))  # the coordinators' (default) channel
     for code, s in summary["provinces"].items():
+        if not needs_action(s):  # a province with nothing to do hears nothing: its coordinators read every one
+            continue
         ctx.notifier.notify(build_message(
             f"{ctx.run_id}:province:{code}", f"{ctx.label} · {PROVINCE_BY_CODE[code].name}", _figures(s),
             [f"有劳动能力未落实开发式措施 {s['coverage_gaps']['labour_without_development']} 户",
@@ -120,6 +122,11 @@ def _figures(s: dict) -> dict[str, object]:
             _label(ELIMINATION_CANDIDATES): s["elimination_candidates"],
             _label(COVERAGE_GAPS): sum(s["coverage_gaps"].values()), _label(WEAK_LABOUR): s["weak_labour_to_explore"],
             "隔离 / quarantined": sum(s["quarantined"].values())}
+
+
+def needs_action(s: dict) -> bool:
+    """Whether a province's results ask anything of its coordinators (its lead count alone does not)."""
+    return any(value for label, value in _figures(s).items() if label != "线索 / leads")
 
 
 def _label(lst: ScreeningList) -> str:

@@ -220,6 +220,11 @@ def test_an_unanswered_release_expires(prefect_harness, seeded, monkeypatch, app
     with seeded.connect() as conn:
         texts = conn.execute(sa.text("SELECT text FROM outbox WHERE channel = '#fpjc-press-office'")).scalars().all()
     assert any("待审核" in t for t in texts) and any("审核超时" in t for t in texts)
+    with seeded.connect() as conn:  # the inputs' quality goes to the data stewards, not the press office
+        stewards = conn.execute(sa.text("SELECT text FROM outbox WHERE channel = '#fpjc-data-stewards'")
+                                ).scalars().all()
+    assert any(" · validate households" in t for t in stewards)
+    assert not any(" · validate" in t for t in texts)
 
 
 def test_small_cells_are_suppressed_in_the_published_tables(prefect_harness, seeded, tmp_path):

@@ -188,3 +188,15 @@ def test_rigid_expenditure_without_net_income_uses_per_capita_income_times_size(
                    per_capita_net_income=[8000.0, 8000.0], prev_per_capita_net_income=[8000.0, 8000.0],
                    compliant_oop_expenditure=[12000.0, 11999.0])
     assert screen(h) == {"H0": ("sudden", "rigid_expenditure")}
+
+
+def test_a_province_with_nothing_to_do_gets_no_message():
+    from tasks.screening.announce import needs_action
+
+    quiet = {"leads": {"total": 12, "unmatched": 0, "overdue": 0}, "new_candidates": {"total": 0},
+             "elimination_candidates": 0, "coverage_gaps": {"labour_without_development": 0,
+                                                           "no_labour_without_safety_net": 0},
+             "weak_labour_to_explore": 0, "quarantined": {"households": 0}}
+    assert not needs_action(quiet)  # twelve leads, all matched and in time: nothing to ask
+    assert needs_action({**quiet, "leads": {**quiet["leads"], "overdue": 1}})
+    assert needs_action({**quiet, "quarantined": {"households": 0, "persons": 2}})

@@ -1,0 +1,25 @@
+"""Links to what the campaigns wrote, for messages and the Prefect UI. A server path (/srv/…/隔离行) or a
+file:// link opens nowhere but on the server; `campaigns serve` serves the output folder over HTTP and sets
+CAMPAIGNS_REPORTS_URL, so links to reports, workbooks and Data Docs open in a browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from tasks.settings import Settings, get_settings
+
+
+def report_link(path: Path | str, settings: Settings | None = None) -> str:
+    """The address of `path` under the reports server when one is set and `path` is in the output folder;
+    else its absolute path (a command run by hand, without a server)."""
+    settings = settings or get_settings()
+    resolved = Path(path).resolve()
+    if settings.reports_url:
+        try:
+            inside = resolved.relative_to(settings.output_dir.resolve())
+        except ValueError:
+            return str(resolved)
+        suffix = "/" if resolved.is_dir() else ""
+        return settings.reports_url.rstrip("/") + "/" + quote(inside.as_posix()) + suffix
+    return str(resolved)
