@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.runs.form import dry_run_field, provinces_field
+from tasks.runs.form import dry_run_field, provinces_field, year_field
 from tasks.runs.record import scheduled_now
 
 
@@ -19,8 +19,8 @@ def previous_year() -> int:
 class AssessmentParams(BaseModel):
     """巩固拓展脱贫攻坚成果考核评估 / annual assessment and evaluation."""
 
-    year: int = Field(default_factory=previous_year, ge=2021, le=2100, title="考核年度 / year assessed",
-                      description="默认上一年 / default: the previous calendar year")
+    year: int = year_field(previous_year, "考核年度 / year assessed",
+                           "默认上一年 / default: the previous calendar year")
     provinces: list[ProvinceOption] = provinces_field()
     config_file: str | None = Field(
         None, title="指标配置文件 / indicator configuration",

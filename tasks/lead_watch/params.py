@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel, Field, model_validator
 
 from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.runs.form import dry_run_field, provinces_field
+from tasks.runs.form import dry_run_field, optional_date_field, provinces_field
 from tasks.runs.record import scheduled_now
 from tasks.screening.rules import LeadRules
 
@@ -15,9 +15,9 @@ from tasks.screening.rules import LeadRules
 class LeadWatchParams(BaseModel):
     """问题线索常态化核查 / year-round lead watch."""
 
-    as_of: date | None = Field(None, title="截止日期 / as of",
-                               description="默认计划运行日的前一天(周一运行时为上周日) / default: the day before the "
-                                           "scheduled run (Sunday, for Monday's run)")
+    as_of: date | None = optional_date_field(
+        "截止日期 / as of", "默认计划运行日的前一天(周一运行时为上周日) / default: the day before the scheduled run "
+                        "(Sunday, for Monday's run)")
     provinces: list[ProvinceOption] = provinces_field()
     rules: LeadRules = Field(default_factory=LeadRules, title="线索时限 / time limits")
     dry_run: bool = dry_run_field()

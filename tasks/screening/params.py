@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.runs.form import dry_run_field, provinces_field
+from tasks.runs.form import dry_run_field, optional_date_field, provinces_field, year_field
 from tasks.runs.record import scheduled_now
 from tasks.screening.rules import ScreeningRules
 
@@ -24,14 +24,13 @@ class ScreeningMode(StrEnum):
 class ScreeningParams(BaseModel):
     """防止返贫监测帮扶集中排查 / Q2 concentrated screening."""
 
-    year: int = Field(default_factory=lambda: scheduled_now().year, ge=2021, le=2100,
-                      title="年度 / year", description="排查年度 / the campaign year")
-    window_start: date | None = Field(None, title="排查开始 / window start",
-                                      description="默认当年4月1日 / default 1 April of the year")
-    window_end: date | None = Field(None, title="排查结束 / window end",
-                                    description="默认当年6月30日 / default 30 June of the year")
-    as_of: date | None = Field(None, title="截止日期 / as of",
-                               description="默认今天，不晚于排查结束 / default today, capped at the window end")
+    year: int = year_field(lambda: scheduled_now().year, "年度 / year", "排查年度 / the campaign year")
+    window_start: date | None = optional_date_field("排查开始 / window start",
+                                                    "默认当年4月1日 / default 1 April of the year")
+    window_end: date | None = optional_date_field("排查结束 / window end",
+                                                  "默认当年6月30日 / default 30 June of the year")
+    as_of: date | None = optional_date_field("截止日期 / as of",
+                                             "默认今天，不晚于排查结束 / default today, capped at the window end")
     provinces: list[ProvinceOption] = provinces_field()
     mode: ScreeningMode = Field(
         ScreeningMode.progress, title="模式 / mode",

@@ -76,6 +76,14 @@ def test_parameter_forms_carry_titles_descriptions_and_choices():
     provinces = screening["$defs"]["ProvinceOption"]["enum"]
     assert len(provinces) == 31 and "52 贵州省" in provinces
     assert screening["$defs"]["ScreeningMode"]["enum"] == ["launch", "progress", "close_out"]
+    # What the UI shows: a year filled in (not blank), dates as date pickers (not a choice of types).
+    assert screening["properties"]["year"]["default"] >= 2026
+    assert AssessmentParams.model_json_schema()["properties"]["year"]["default"] >= 2025
+    for model, field in ((ScreeningParams, "as_of"), (ScreeningParams, "window_start"), (LeadWatchParams, "as_of")):
+        prop = model.model_json_schema()["properties"][field]
+        assert "anyOf" not in prop and (prop["type"], prop["format"]) == ("string", "date"), (model.__name__, field)
+    assert ScreeningParams(year=2023, as_of=None).as_of == date(2023, 6, 30)  # an empty date is still allowed
+    assert isinstance(LeadWatchParams.model_validate({"as_of": None}).as_of, date)  # filled: the day before
 
 
 def test_deployments_register_with_their_schedules_through_the_api(prefect_harness):
