@@ -64,7 +64,9 @@ def test_sweep_moves_every_file_out_and_tells_the_county_about_problems(prefect_
     for m in slack.messages:
         by_channel.setdefault(m["channel"], []).append(m["text"])
     assert len(by_channel["#county"]) == 1  # from the county's folder and rows
-    assert "bad leads.csv" in by_channel["#county"][0] and "channel.code" in by_channel["#county"][0]
+    county_message = by_channel["#county"][0]
+    assert "bad leads.csv" in county_message and "线索来源渠道填写不规范" in county_message  # the rule's name
+    assert "channel.code" not in county_message and "隔离行" in county_message  # not its id; the workbook
     assert len(by_channel["#stewards"]) == 2  # no county to tell: the data stewards
     assert any("junk.csv" in t for t in by_channel["#stewards"])
     assert not any("good leads.csv" in t for texts in by_channel.values() for t in texts)
