@@ -38,6 +38,11 @@ COLUMNS_ZH = {
 PROVINCES_ZH = {"province_code": "省代码", "province": "省份", "key_counties": "重点帮扶县(个)",
                 "lagging": "其中滞后(个)", "funds": "投向重点帮扶县的衔接资金(万元)",
                 "funds_share": "占全省衔接资金比例"}
+# Shares are kept as fractions and shown in per cent; amounts in 万元 with one decimal.
+SHARES = ("growth", "province_growth", *(k for key in COMPARED for k in (key, f"{key}_province")),
+          "relocation_employment", "funds_industry_share")
+NUMBER_FORMATS = ({COLUMNS_ZH[k]: "0.0%" for k in SHARES} | {COLUMNS_ZH["funds"]: "#,##0.0"}
+                  | {PROVINCES_ZH["funds"]: "#,##0.0", PROVINCES_ZH["funds_share"]: "0.0%"})
 RATIOS = {"labour_employment": ("labour_employed", "labour_full"), "development_coverage": ("dev_covered",
           "dev_eligible"), "safety_net_coverage": ("net_covered", "net_eligible"),
           "risk_elimination": ("eliminated_monitored", "monitored"),
@@ -107,8 +112,10 @@ def by_province(frame: pd.DataFrame, funds: pd.DataFrame, year: int) -> pd.DataF
 def sheets(frame: pd.DataFrame, provinces: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The key-county workbook: every key county, the lagging ones, and per province (Chinese headers)."""
     counties = frame.reindex(columns=list(COLUMNS_ZH))
+    lagging = counties["lagging"].fillna(False).astype(bool)
+    counties["lagging"] = lagging.map({True: "是", False: "否"})
     return {"重点帮扶县监测评价": counties.rename(columns=COLUMNS_ZH),
-            "滞后县": counties[counties["lagging"].fillna(False).astype(bool)].rename(columns=COLUMNS_ZH),
+            "滞后县": counties[lagging].rename(columns=COLUMNS_ZH),
             "按省汇总": provinces.reindex(columns=list(PROVINCES_ZH)).rename(columns=PROVINCES_ZH)}
 
 

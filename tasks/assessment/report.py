@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from tasks.assessment.key_counties import COLUMNS_ZH as COUNTIES_ZH
 from tasks.assessment.key_counties import INDICATORS as COUNTY_INDICATORS
+from tasks.assessment.key_counties import NUMBER_FORMATS as KEY_COUNTY_FORMATS
 from tasks.assessment.key_counties import sheets as key_county_sheets
 from tasks.outputs.charts import Label, bar_chart, cjk_font
 from tasks.outputs.spreadsheets import safe_frame, write_workbook
@@ -116,7 +117,8 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
         "重点帮扶县": result.counties.reindex(columns=list(COUNTIES_ZH)).rename(columns=COUNTIES_ZH),
         "全国核查": pd.DataFrame(result.national_checks).reindex(columns=list(CHECKS_ZH)).rename(columns=CHECKS_ZH),
     }, number_formats={"综合得分": "0.00", RANKING_ZH["new_candidates_share"]: "0.0", "得分": "0.0"})
-    write_workbook(paths["key_counties"], key_county_sheets(result.counties, result.county_provinces))
+    write_workbook(paths["key_counties"], key_county_sheets(result.counties, result.county_provinces),
+                   number_formats=KEY_COUNTY_FORMATS)
     paths["html"].write_text(render_html(result), encoding="utf-8")
     return paths
 

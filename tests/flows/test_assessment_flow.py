@@ -106,6 +106,12 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
         c["衔接资金(万元)"] for c in counties) > 0
     lagging = summary["key_counties"]["lagging"]
     assert key["滞后县"].max_row - 1 == len(lagging) > 0 and all(c["reason"] for c in lagging)
+    formatted = load_workbook(folder / "key-counties.xlsx")["重点帮扶县监测评价"]
+    titles = [c.value for c in formatted[1]]
+    rates = [dict(zip(titles, row, strict=True)) for row in formatted.iter_rows(min_row=2)]
+    cells = next(r for r in rates if r["脱贫劳动力务工就业率"].value is not None)
+    assert cells["脱贫劳动力务工就业率"].number_format == "0.0%" and cells["衔接资金(万元)"].number_format == "#,##0.0"
+    assert 0 <= cells["脱贫劳动力务工就业率"].value <= 1 and {r["是否滞后"].value for r in rates} == {"是", "否"}
     by_province = list(key["按省汇总"].iter_rows(values_only=True))
     assert len(by_province) - 1 == 10 and sum(r[2] for r in by_province[1:]) == 160  # the 10 western provinces
     assert summary["key_counties"]["provinces"]["52"]["key_counties"] == 20
