@@ -22,6 +22,7 @@ from prefect.states import Cancelled, State
 from flows.counting import check_national_inputs, count_partition
 from flows.fan_out import fan_out
 from tasks.notify.hooks import failure_hook
+from tasks.notify.masking import PersonalDataMasker
 from tasks.outputs.links import report_link
 from tasks.partitions.plan import plan
 from tasks.partitions.runner import SettingsTaskRunner
@@ -143,8 +144,7 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
     automatic = automatic_approval()
     if automatic is not None:
         return automatic
-    approvers = load_approvers(ctx.settings.approvers_path())
-    if not approvers:
+    if not load_approvers(ctx.settings.approvers_path()):
         raise StageFailed(f"{ctx.label}: 没有审核人，无法审核：请先用 `campaigns approvers add 姓名 --unit 单位` "
                           f"添加 / nobody is on the approvers' list {ctx.settings.approvers_path()}")
     published = latest_published(ctx.engine, release.period)
@@ -165,13 +165,16 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
         forget_answer(key)  # the answer held the approval code: it stays in nobody's database
         attempt += 1
         approval = Approval.from_form(form)
+        # Read again at each answer: an approver removed while the run waited (a leaked code) is refused.
+        approvers = load_approvers(ctx.settings.approvers_path())
         approver = verified(approvers, approval.reviewer, form.approval_code.get_secret_value())
         if approver is None:
             refused += 1
-            record_event(ctx.engine, "release.approval_refused", approval.reviewer, run_id=ctx.run_id,
+            claimed = PersonalDataMasker(ctx.engine).mask(approval.reviewer)  # not verified: not a staff name
+            record_event(ctx.engine, "release.approval_refused", claimed, run_id=ctx.run_id,
                          subject=f"{release.period.label} {release.period.release_type}",
                          detail="不在审核人名单中或审核码不符 / not on the list or a wrong approval code")
-            announce.refused(ctx, approval.reviewer, refused, MAX_REFUSED)
+            announce.refused(ctx, claimed, refused, MAX_REFUSED)
             if refused >= MAX_REFUSED:
                 raise StageFailed(f"{ctx.label}: {refused} 次审核未采纳（不在名单中或审核码不符），运行停止 / "
                                   f"{refused} answers refused: not on the approvers' list or a wrong code")
@@ -243,8 +246,10 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
             announce.rejected(ctx, release, approval)
             close_run(ctx, "rejected")
             # Not green: a rejected release published nothing, as an expired one.
-            return Cancelled(name="Rejected", message=f"{ctx.label}: rejected (已退回) by {approval.reviewer}: "
-                                                      f"{approval.comment}")
+            # The state is shown in the UI and printed by the CLI: the comment is masked like a message.
+            reason = PersonalDataMasker(engine).mask(approval.comment)
+            return Cancelled(name="Rejected",
+                             message=f"{ctx.label}: rejected (已退回) by {approval.reviewer}: {reason}")
         gate_approval(ctx, release, approval)  # the approval checkpoint: revisions and large changes answered
         record_event(engine, "release.approved", approval.reviewer or "automatic approval",
                      subject=f"{period.label} {period.release_type}", run_id=run_id, detail=approval.comment,

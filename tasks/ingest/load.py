@@ -97,7 +97,7 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
     finish_run(engine, run_id, "completed" if report.status == "loaded" else "rejected",
                error=report.problem)
     if report.quarantined:
-        written = write_set_aside(engine, [run_id], output_dir / "ingest" / f"{Path(name).stem}-{sha[:8]}")
+        written = write_set_aside(engine, [run_id], output_dir / f"{Path(name).stem}-{sha[:8]}")
         chosen = written.get(report.county_code or "") or next(iter(written.values()), None)
         report.set_aside = report_link(chosen) if chosen else None
     if report.has_problems and notifier is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,7 @@ from tasks.privacy import (
     mask_name,
     mask_phone,
     mask_phones_in_text,
+    private_folder,
 )
 from tasks.quality.rules import explain
 from tasks.reference.provinces import province_name
@@ -38,8 +40,10 @@ COMPLETENESS = ["省代码", "省份", "县代码", "县名称", "数据类别",
 FORMATS = {"文件行号": "0", "收到文件数": "#,##0", "拒收文件数": "#,##0", "读取行数": "#,##0", "入库行数": "#,##0",
            "隔离行数": "#,##0", "隔离占比": "0.0%"}
 MASKS = {"id_number": mask_id_number, "name": mask_name, "phone": mask_phone}
-KNOWN_COLUMNS = frozenset(c.name for contract in CONTRACTS.values() for c in contract.columns)
 UNKNOWN_COUNTY = "县代码不明"
+MAX_SHEET_ROWS = 1_000_000  # Excel's limit is 1,048,576: a longer list goes on as 隔离行1-2, 隔离行1-3 …
+LOOKUP_CHUNK = 500  # values per IN (…) lookup: well under SQLite's bound-parameter limit
+MASK_CHUNK = 200  # cells per name lookup: each binds its 2-4 character runs, some 30 per cell
 
 
 def set_aside_rows(engine: Engine, run_ids: Iterable[str]) -> pd.DataFrame:
@@ -52,13 +56,15 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str]) -> pd.DataFrame:
         file_county = dict(conn.execute(select(IngestedFile.campaign_run_id, IngestedFile.county_code)
                                         .where(IngestedFile.campaign_run_id.in_(ids))).all())
         names = dict(conn.execute(select(County.code, County.name)).all())
+        home = _county_of_households(conn, {_household(row) for row in rows if not row.county_code} - {None})
     records = []
     for row in rows:
-        county = row.county_code or file_county.get(row.campaign_run_id)
+        # A person's or measure's row has no county of its own: its household's, else the file's.
+        county = row.county_code or home.get(_household(row)) or file_county.get(row.campaign_run_id)
         province = row.province_code or (county[:2] if county else None)
         explained = [explain(reason) for reason in _listed(row.reasons)]
         records.append({
-            "省代码": province or "", "省份": province_name(province) if province else "",
+            "省代码": province or "", "省份": _province(province),
             "县代码": county or UNKNOWN_COUNTY, "县名称": names.get(county, "") if county else "",
             "来源文件": row.source, "文件行号": row.row_number, "检查阶段": _stage_label(row.stage),
             "问题": "；".join(dict.fromkeys(t for t, _, _ in explained)),
@@ -66,8 +72,32 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str]) -> pd.DataFrame:
             "如何更正": " ".join(dict.fromkeys(f for _, _, f in explained)),
             "cells": _masked_cells(_listed(row.row_data) if isinstance(row.row_data, str) else row.row_data or {}),
         })
-    _mask_names_in_other_columns(engine, records)
+    _mask_names(engine, records)
     return pd.DataFrame(records, columns=[*HEADERS, "cells"])
+
+
+def _household(row) -> str | None:
+    data = _listed(row.row_data) if isinstance(row.row_data, str) else row.row_data or {}
+    value = next((v for h, v in data.items() if _column(h) == "household_no"), None)
+    return str(value) if value not in (None, "") else None
+
+
+def _county_of_households(conn, households: set[str]) -> dict[str, str]:
+    table = metadata.tables["households"]
+    found: dict[str, str] = {}
+    chosen = sorted(households)
+    for start in range(0, len(chosen), LOOKUP_CHUNK):
+        found |= dict(conn.execute(select(table.c.household_no, table.c.county_code).where(
+            table.c.household_no.in_(chosen[start:start + LOOKUP_CHUNK]))).all())
+    return found
+
+
+def _province(code: str | None) -> str:
+    """The province's name; a code that is none of the 31 (why a row may be set aside) has none."""
+    try:
+        return province_name(code) if code else ""
+    except KeyError:
+        return ""
 
 
 def completeness(engine: Engine, counties: Iterable[str] | None = None) -> pd.DataFrame:
@@ -91,7 +121,7 @@ def completeness(engine: Engine, counties: Iterable[str] | None = None) -> pd.Da
     province = out["county"].str[:2].where(out["county"] != UNKNOWN_COUNTY, "")
     share = (out["quarantined"] / out["read"].where(out["read"] > 0)).astype(float)
     return pd.DataFrame({
-        "省代码": province, "省份": province.map(lambda c: province_name(c) if c else ""),
+        "省代码": province, "省份": province.map(_province),
         "县代码": out["county"], "县名称": out["county"].map(lambda c: names.get(c, "")), "数据类别": out["kind"],
         "收到文件数": out["received"].astype(int), "拒收文件数": out["refused"].astype(int),
         "读取行数": out["read"].astype(int), "入库行数": out["loaded"].astype(int),
@@ -105,18 +135,19 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path) -> dic
     Returns code -> path (6 digits: a county's; 2: a province's). Rewritten whole on a rerun."""
     rows = set_aside_rows(engine, run_ids)
     written: dict[str, Path] = {}
+    target = folder / FOLDER
+    for old in target.glob("*.xlsx"):  # a rerun that sets nothing aside leaves no list of an earlier one
+        old.unlink()
     if rows.empty:
         return written
-    target = folder / FOLDER
-    target.mkdir(parents=True, exist_ok=True)
-    for old in target.glob("*.xlsx"):
-        old.unlink()
-    submitted = completeness(engine)
+    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(target)  # the rows are masked, but they are still households' rows
+    submitted = completeness(engine, set(rows["县代码"]))
     for code, group in rows.groupby("县代码", sort=True):
         name = f"{code}{group['县名称'].iloc[0]}.xlsx"
         written[code] = write_workbook(target / name, _sheets(group, submitted[submitted["县代码"] == code]), FORMATS)
     for code, group in rows[rows["省代码"] != ""].groupby("省代码", sort=True):
-        name = f"{code}{province_name(code)}（全省）.xlsx"
+        name = f"{code}{_province(code)}（全省）.xlsx"
         written[code] = write_workbook(target / name, _sheets(group, submitted[submitted["省代码"] == code]), FORMATS)
     return written
 
@@ -127,7 +158,9 @@ def _sheets(rows: pd.DataFrame, submitted: pd.DataFrame) -> dict[str, pd.DataFra
     for number, (_, group) in enumerate(rows.groupby("来源文件", sort=True), start=1):
         cells = pd.DataFrame(group["cells"].tolist(), index=group.index)
         cells.columns = [f"原表·{c}" for c in cells.columns]
-        sheets[f"隔离行{number}"] = pd.concat([group[HEADERS], cells], axis=1)
+        whole = pd.concat([group[HEADERS], cells], axis=1)
+        for part, start in enumerate(range(0, len(whole), MAX_SHEET_ROWS), start=1):
+            sheets[f"隔离行{number}" + (f"-{part}" if part > 1 else "")] = whole.iloc[start:start + MAX_SHEET_ROWS]
     sheets["报送完整性"] = submitted.reset_index(drop=True)
     return sheets
 
@@ -145,19 +178,21 @@ def _listed(value) -> list:
     return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
-def _mask_names_in_other_columns(engine: Engine, records: list[dict]) -> None:
-    """A county's own column (户主姓名, 备注) may hold a household member's name, which no pattern finds: its
-    text goes through the notifier's masker, which looks names up in the roster (in chunks: one lookup
-    per few thousand cells)."""
+def _mask_names(engine: Engine, records: list[dict]) -> None:
+    """Any text cell may hold a household member's name, which no pattern finds: a county's own column
+    (户主姓名, 备注), or any column of a misaligned row (the reason it was set aside). Every text cell but the
+    already masked ones goes through the notifier's masker, which looks names up in the roster, in chunks
+    (its lookup binds every 2-4 character run of a chunk)."""
     cells = [(r["cells"], header) for r in records for header, value in r["cells"].items()
-             if isinstance(value, str) and value and _column(header) not in KNOWN_COLUMNS]
+             if isinstance(value, str) and value and _column(header) not in MASKS]
     masker = PersonalDataMasker(engine)
-    for start in range(0, len(cells), 2_000):
-        chunk = cells[start:start + 2_000]
+    for start in range(0, len(cells), MASK_CHUNK):
+        chunk = cells[start:start + MASK_CHUNK]
         for (row, header), masked in zip(chunk, masker.mask([row[header] for row, header in chunk]), strict=True):
             row[header] = masked
 
 
+@cache
 def _column(header: str) -> str:
     return next((c.match(header) for c in CONTRACTS.values() if c.match(header)), header)
 

@@ -40,7 +40,7 @@ def refused(ctx: CampaignContext, claimed: str, count: int, limit: int) -> None:
     _send(ctx, f"refused:{flow_run.get_id()}:{count}", f"{ctx.label}: 审核未采纳 / an approval was refused",
           {"填写的审核人 / name given": claimed, "次数 / times": f"{count} / {limit}"},
           ["该审核人不在名单中或审核码不符；如非本办人员所为，请检查谁能打开 Prefect 界面 / not on the list or a "
-           "wrong code: if it was not one of you, check who can open the Prefect UI"], staff=(claimed,))
+           "wrong code: if it was not one of you, check who can open the Prefect UI"])
 
 
 def expired(ctx: CampaignContext, release: ReleaseDraft) -> None:

@@ -47,10 +47,8 @@ def code_matches(approver: Approver, code: str) -> bool:
         salt_bytes = base64.b64decode(salt)
     except ValueError:
         return False
-    if scheme != "scrypt" or not code:
-        return False
-    typed = hashlib.scrypt(code.encode("utf-8"), salt=salt_bytes, **_SCRYPT)
-    return hmac.compare_digest(typed, expected)
+    typed = hashlib.scrypt(code.encode("utf-8"), salt=salt_bytes, **_SCRYPT)  # also for an empty code: same time
+    return scheme == "scrypt" and bool(code) and hmac.compare_digest(typed, expected)
 
 
 def load_approvers(path: Path) -> dict[str, Approver]:

@@ -29,8 +29,9 @@ def _date_only(schema: dict[str, Any]) -> None:
 
 
 def year_field(default: Callable[[], int], title: str, description: str) -> Any:
-    """A year computed when the run is scheduled (`default`), shown filled in the form with this year's
-    value: a blank field reads as "no year". A scheduled run, which sends no year, still computes its own."""
+    """A year computed when the run is scheduled (`default`), shown filled in the form with the value at
+    the deployments' registration (a blank field reads as "no year"; a server running across New Year
+    shows the old year until restarted). A scheduled run, which sends no year, still computes its own."""
     return Field(default_factory=default, ge=2021, le=2100, title=title, description=description,
                  json_schema_extra={"default": default()})
 

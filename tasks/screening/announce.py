@@ -118,7 +118,8 @@ def list_keys(results) -> dict[str, set[str]]:
 
 def _figures(s: dict) -> dict[str, object]:
     return {"线索 / leads": s["leads"]["total"], "未匹配 / unmatched": s["leads"]["unmatched"],
-            "超期 / overdue": s["leads"]["overdue"], _label(NEW_CANDIDATES): s["new_candidates"]["total"],
+            "超期 / overdue": s["leads"]["overdue"], "受理迟延 / late": s["leads"].get("late_accepted", 0),
+            _label(NEW_CANDIDATES): s["new_candidates"]["total"],
             _label(ELIMINATION_CANDIDATES): s["elimination_candidates"],
             _label(COVERAGE_GAPS): sum(s["coverage_gaps"].values()), _label(WEAK_LABOUR): s["weak_labour_to_explore"],
             "隔离 / quarantined": sum(s["quarantined"].values())}

@@ -146,10 +146,11 @@ def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path, ap
     resume_flow_run(second_run, run_input={"decision": "退回", "reviewer": "李审核", "approval_code": LI_CODE})
     assert "退回须填写审核意见" in _wait_paused(second_run, 1)  # a rejection without a reason is asked again
     resume_flow_run(second_run, run_input={"decision": "退回", "reviewer": "李审核", "approval_code": LI_CODE,
-                                           "comment": "数据待核实"})
+                                           "comment": "数据待核实，11010519491231002X 的收入录错"})
     thread.join(120)
     state = outcome["state"]
     assert state.is_cancelled() and state.name == "Rejected" and "数据待核实" in state.message  # not green
+    assert "11010519491231002X" not in state.message  # the UI and the CLI show it: masked
     assert _releases(seeded)[-1] == ("rejected", None, "李审核")
     assert not (v1.parent / "v2").exists()
 

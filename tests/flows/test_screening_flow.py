@@ -82,6 +82,12 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
     assert set(stored["province_code"]) == {"52", "53"}
     for table in ("households", "persons", "measures", "leads"):
         assert (stored["source"] == table).sum() == on_disk["inputs"][table]["quarantined"]
+    from tasks.outputs.set_aside import UNKNOWN_COUNTY, set_aside_rows
+
+    listed = set_aside_rows(engine, [on_disk["run_id"]])  # persons and measures under their household's county
+    persons = listed[listed["来源文件"] == "persons"]
+    assert len(persons) and (persons["县代码"] != UNKNOWN_COUNTY).mean() > 0.5
+    assert (folder / "隔离行").stat().st_mode & 0o777 == 0o700
 
     first = findings(engine)
     assert len(first) > 0

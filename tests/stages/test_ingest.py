@@ -422,15 +422,19 @@ def test_a_county_gets_a_workbook_of_its_rows_set_aside_with_reasons_and_fixes(r
 
     from tasks.model import OutboxMessage
     from tasks.notify import build_notifier
+    from tasks.outputs.set_aside import write_set_aside
     from tasks.settings import get_settings
 
     rows = [[*row, "欧阳娜娜"] for row in lead_rows(county, 4)]  # the county's own column: a loaded lead's name
     rows[0][4] = "欧阳娜娜"
     rows[1][1] = "微信群"  # not a channel
+    rows[1][6] = "欧阳娜娜"  # a name where a code belongs (a misaligned row): masked too
     rows[2][7] = "2023-02-30"  # no such day
+    rows[3][2] = "990101"  # no such province: the row's own workbook, without a province's name
     path = write_csv(tmp_path / "线索.csv", [*LEAD_HEADER_ZH, "户主姓名"], rows, encoding="gbk")
     report = ingest(roster, path, notifier=build_notifier(get_settings(), roster))
-    assert report.quarantined == 2 and report.set_aside and report.set_aside.endswith(".xlsx")
+    assert report.quarantined == 3 and report.set_aside and report.set_aside.endswith(".xlsx")
+    assert (Path(report.set_aside).parent / "990101.xlsx").exists()
     book = openpyxl.load_workbook(report.set_aside)
     assert book.sheetnames == ["隔离行1", "报送完整性"]
     sheet = book["隔离行1"]
@@ -449,9 +453,11 @@ def test_a_county_gets_a_workbook_of_its_rows_set_aside_with_reasons_and_fixes(r
     assert "欧阳娜娜" not in cells and "欧***" in cells and "原表·户主姓名" in header  # the county's own column
     assert rows[1][0] in cells  # the lead number says which row it is
     completeness = {c.value: v.value for c, v in zip(book["报送完整性"][1], book["报送完整性"][2], strict=True)}
-    assert (completeness["收到文件数"], completeness["读取行数"], completeness["隔离行数"]) == (1, 4, 2)
+    assert (completeness["收到文件数"], completeness["读取行数"], completeness["隔离行数"]) == (1, 4, 3)
     share = dict(zip([c.value for c in book["报送完整性"][1]], book["报送完整性"][2], strict=True))["隔离占比"]
-    assert share.value == 0.5 and share.number_format == "0.0%"
+    assert share.value == 0.75 and share.number_format == "0.0%"
     with roster.connect() as conn:
         text = conn.execute(select(OutboxMessage.text)).scalar_one()
     assert report.set_aside in text and "quarantined_rows" not in text
+    write_set_aside(roster, ["a rerun that set nothing aside"], Path(report.set_aside).parent.parent)
+    assert not list(Path(report.set_aside).parent.glob("*.xlsx"))  # no list of an earlier run stays
