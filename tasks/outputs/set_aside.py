@@ -40,6 +40,7 @@ COMPLETENESS = ["省代码", "省份", "县代码", "县名称", "数据类别",
 FORMATS = {"文件行号": "0", "收到文件数": "#,##0", "拒收文件数": "#,##0", "读取行数": "#,##0", "入库行数": "#,##0",
            "隔离行数": "#,##0", "隔离占比": "0.0%"}
 MASKS = {"id_number": mask_id_number, "name": mask_name, "phone": mask_phone}
+ZH = {c.name: c.zh for contract in CONTRACTS.values() for c in contract.columns}  # person_no -> 成员编号
 UNKNOWN_COUNTY = "县代码不明"
 MAX_SHEET_ROWS = 1_000_000  # Excel's limit is 1,048,576: a longer list goes on as 隔离行1-2, 隔离行1-3 …
 LOOKUP_CHUNK = 500  # values per IN (…) lookup: well under SQLite's bound-parameter limit
@@ -157,7 +158,8 @@ def _sheets(rows: pd.DataFrame, submitted: pd.DataFrame) -> dict[str, pd.DataFra
     sheets = {}
     for number, (_, group) in enumerate(rows.groupby("来源文件", sort=True), start=1):
         cells = pd.DataFrame(group["cells"].tolist(), index=group.index)
-        cells.columns = [f"原表·{c}" for c in cells.columns]
+        # A county file's own headers as it wrote them; a row read from the roster under its column's label.
+        cells.columns = [f"原表·{ZH.get(c, c)}" for c in cells.columns]
         whole = pd.concat([group[HEADERS], cells], axis=1)
         for part, start in enumerate(range(0, len(whole), MAX_SHEET_ROWS), start=1):
             sheets[f"隔离行{number}" + (f"-{part}" if part > 1 else "")] = whole.iloc[start:start + MAX_SHEET_ROWS]
@@ -207,8 +209,12 @@ def _masked_cells(cells: dict) -> dict:
             out[header] = value
         elif column in MASKS:
             out[header] = MASKS[column](value)
+        elif isinstance(value, bool):
+            out[header] = "是" if value else "否"
         elif isinstance(value, str):
-            out[header] = mask_phones_in_text(mask_id_numbers_in_text(value))
+            # A date read from the roster is stored as 2023-06-15T00:00:00.000: the day is what was submitted.
+            text = value.removesuffix("T00:00:00.000")
+            out[header] = mask_phones_in_text(mask_id_numbers_in_text(text))
         else:
             out[header] = value
     return out

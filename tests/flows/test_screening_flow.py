@@ -88,6 +88,13 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
     persons = listed[listed["来源文件"] == "persons"]
     assert len(persons) and (persons["县代码"] != UNKNOWN_COUNTY).mean() > 0.5
     assert (folder / "隔离行").stat().st_mode & 0o777 == 0o700
+    county_book = next(p for p in sorted((folder / "隔离行").glob("*.xlsx")) if p.name[:6].isdigit())
+    sheet = openpyxl.load_workbook(county_book).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert "原表·户编号" in header and not any(h.isascii() for h in header)  # the roster's rows in Chinese too
+    values = [c.value for row in sheet.iter_rows(min_row=2) for c in row]
+    assert not any(isinstance(v, str) and "T00:00:00" in v for v in values)
+    assert not any(v is True or v is False for v in values)  # 是/否, not TRUE/FALSE
 
     first = findings(engine)
     assert len(first) > 0
