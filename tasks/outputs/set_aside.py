@@ -57,11 +57,14 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str]) -> pd.DataFrame:
         file_county = dict(conn.execute(select(IngestedFile.campaign_run_id, IngestedFile.county_code)
                                         .where(IngestedFile.campaign_run_id.in_(ids))).all())
         names = dict(conn.execute(select(County.code, County.name)).all())
-        home = _county_of_households(conn, {_household(row) for row in rows if not row.county_code} - {None})
+        cells = [json.loads(row.row_data) if isinstance(row.row_data, str) else row.row_data or {} for row in rows]
+        households = [_household(data) for data in cells]
+        home = _county_of_households(conn, {h for row, h in zip(rows, households, strict=True)
+                                            if h and not row.county_code})
     records = []
-    for row in rows:
+    for row, data, household in zip(rows, cells, households, strict=True):
         # A person's or measure's row has no county of its own: its household's, else the file's.
-        county = row.county_code or home.get(_household(row)) or file_county.get(row.campaign_run_id)
+        county = row.county_code or home.get(household) or file_county.get(row.campaign_run_id)
         province = row.province_code or (county[:2] if county else None)
         explained = [explain(reason) for reason in _listed(row.reasons)]
         records.append({
@@ -71,14 +74,13 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str]) -> pd.DataFrame:
             "问题": "；".join(dict.fromkeys(t for t, _, _ in explained)),
             "说明": "；".join(dict.fromkeys(re.split(r"\s*/\s*(?=[A-Za-z])", d)[0] for _, d, _ in explained if d)),
             "如何更正": " ".join(dict.fromkeys(f for _, _, f in explained)),
-            "cells": _masked_cells(_listed(row.row_data) if isinstance(row.row_data, str) else row.row_data or {}),
+            "cells": _masked_cells(data),
         })
     _mask_names(engine, records)
     return pd.DataFrame(records, columns=[*HEADERS, "cells"])
 
 
-def _household(row) -> str | None:
-    data = _listed(row.row_data) if isinstance(row.row_data, str) else row.row_data or {}
+def _household(data: dict) -> str | None:
     value = next((v for h, v in data.items() if _column(h) == "household_no"), None)
     return str(value) if value not in (None, "") else None
 
@@ -95,10 +97,7 @@ def _county_of_households(conn, households: set[str]) -> dict[str, str]:
 
 def _province(code: str | None) -> str:
     """The province's name; a code that is none of the 31 (why a row may be set aside) has none."""
-    try:
-        return province_name(code) if code else ""
-    except KeyError:
-        return ""
+    return province_name(code, missing="") if code else ""
 
 
 def completeness(engine: Engine, counties: Iterable[str] | None = None) -> pd.DataFrame:

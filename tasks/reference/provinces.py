@@ -43,8 +43,14 @@ PROVINCES: tuple[Province, ...] = load_provinces()
 PROVINCE_BY_CODE: dict[str, Province] = {p.code: p for p in PROVINCES}
 
 
-def province_name(code: str) -> str:
-    return PROVINCE_BY_CODE[code].name
+_RAISE = object()
+
+
+def province_name(code: str, missing: object = _RAISE) -> str:
+    """The province's name; for a code that is none of the 31, `missing` when given, else KeyError."""
+    if code in PROVINCE_BY_CODE or missing is _RAISE:
+        return PROVINCE_BY_CODE[code].name
+    return missing
 
 
 # A dropdown of the 31 provinces for parameter forms: the value carries the code and the name, as

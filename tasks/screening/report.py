@@ -16,7 +16,7 @@ from tasks.outputs.spreadsheets import safe_frame, write_workbook
 from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, mask_phone, private_folder
 from tasks.reference.codes import LEAD_CHANNEL, LEAD_STATUS, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.counties import county_names
-from tasks.reference.provinces import PROVINCE_BY_CODE
+from tasks.reference.provinces import province_name
 from tasks.runs.stage import Check
 from tasks.screening.lists import (
     BY_NAME,
@@ -218,7 +218,7 @@ def workbook_name(code: str, part: str = "") -> str:
 
 
 def _province_name(code: str) -> str:
-    return PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
+    return province_name(code, missing=code)
 
 
 def forget_other_workbooks(folder: Path, parts: dict[str, set[str]]) -> None:
