@@ -11,8 +11,7 @@ from sqlalchemy import Engine, select
 from tasks.model import CampaignRun, Release
 from tasks.release.period import Period
 
-DEPLOYMENTS = {"release": "press-release/release", "assessment": "annual-assessment/assessment",
-               "screening": "q2-concentrated-screening/screening"}
+CAMPAIGNS = ("release", "assessment", "screening")  # those with periods to backfill
 
 
 @dataclass
@@ -60,18 +59,23 @@ def parameters(campaign: str, period: str) -> dict:
         return {"params": {"period": period}}
     if campaign == "assessment":
         return {"params": {"year": int(period)}}
-    return {"params": {"year": int(period), "mode": "close_out", "as_of": f"{period}-06-30"}}
+    from tasks.screening.params import ScreeningMode
+
+    # The form's text, not the bare value: the server checks a run's parameters against the form.
+    return {"params": {"year": int(period), "mode": ScreeningMode.close_out.option, "as_of": f"{period}-06-30"}}
 
 
 def backfill(engine: Engine, campaign: str, start: str, end: str, *, force: bool = False) -> BackfillReport:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterIdempotencyKey
 
-    if campaign not in DEPLOYMENTS:
-        raise ValueError(f"unknown campaign {campaign!r}: use one of {', '.join(DEPLOYMENTS)}")
+    from deployments.definitions import deployment_path
+
+    if campaign not in CAMPAIGNS:
+        raise ValueError(f"unknown campaign {campaign!r}: use one of {', '.join(CAMPAIGNS)}")
     report = BackfillReport(campaign)
     with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name(DEPLOYMENTS[campaign])
+        deployment = client.read_deployment_by_name(deployment_path(campaign))
         for period in periods(campaign, start, end):
             if not force and done(engine, campaign, period):
                 report.skipped.append(period)

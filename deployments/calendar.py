@@ -25,13 +25,16 @@ def period_of(spec: DeploymentSpec, schedule: ScheduleSpec, at: datetime) -> str
     if spec.campaign == "screening":
         from datetime import date
 
-        mode = schedule.parameters.get("params", {}).get("mode", "progress")
+        from tasks.screening.params import ScreeningParams
+
         as_of = min(at.date(), date(at.year, 6, 30))  # ScreeningParams caps as_of at the window's end
-        return f"{at.year} {mode} as of {as_of.isoformat()}"
+        params = ScreeningParams.model_validate({**schedule.parameters.get("params", {}), "year": at.year,
+                                                 "as_of": as_of})
+        return f"{at.year} {params.mode.label} 截至 {as_of.isoformat()}"
     if spec.campaign == "assessment":
         return f"{at.year - 1}"
     if spec.campaign == "lead-watch":
-        return f"week to {(at.date() - timedelta(days=1)).isoformat()}"  # LeadWatchParams: the day before
+        return f"截至 {(at.date() - timedelta(days=1)).isoformat()} 的一周"  # LeadWatchParams: the day before
     if spec.campaign == "release":
         from tasks.release.period import default_period
 

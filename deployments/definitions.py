@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tasks.screening.params import ScreeningMode
+
 TIMEZONE = "Asia/Shanghai"
 
 
@@ -19,7 +21,8 @@ class ScheduleSpec:
 
 @dataclass(frozen=True)
 class DeploymentSpec:
-    name: str
+    name: str  # the campaign's key, for the CLI, the calendar and backfills
+    title: str  # the deployment's name on the Prefect server: what the UI lists (the flow's name is under it)
     flow: str  # "module:function"
     description: str
     tags: tuple[str, ...]
@@ -41,49 +44,55 @@ class DeploymentSpec:
 
 SPECS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
-        "screening", "flows.screening:concentrated_screening",
+        "screening", "防止返贫集中排查", "flows.screening:concentrated_screening",
         "防止返贫监测帮扶集中排查：4月1日启动，4至6月每周一进展，7月1日收尾。"
         " / Q2 concentrated screening: launch 1 April, weekly progress April–June, close-out 1 July.",
         ("screening", "q2", "集中排查"),
-        (ScheduleSpec("0 9 1 4 *", "screening-launch", {"params": {"mode": "launch"}}),
-         ScheduleSpec("0 9 * 4-6 1", "screening-progress", {"params": {"mode": "progress"}}),
-         ScheduleSpec("0 9 1 7 *", "screening-close-out", {"params": {"mode": "close_out"}})),
+        (ScheduleSpec("0 9 1 4 *", "screening-launch", {"params": {"mode": ScreeningMode.launch.option}}),
+         ScheduleSpec("0 9 * 4-6 1", "screening-progress", {"params": {"mode": ScreeningMode.progress.option}}),
+         ScheduleSpec("0 9 1 7 *", "screening-close-out", {"params": {"mode": ScreeningMode.close_out.option}})),
         "screening"),
     DeploymentSpec(
-        "assessment", "flows.assessment:annual_assessment",
+        "assessment", "考核评估", "flows.assessment:annual_assessment",
         "巩固拓展脱贫攻坚成果考核评估及重点帮扶县监测评价：每年1月20日评估上一年。"
         " / Annual assessment and key-county evaluation: 20 January, for the previous year.",
         ("assessment", "annual", "考核评估"),
         (ScheduleSpec("0 9 20 1 *", "assessment-annual"),),
         "assessment"),
     DeploymentSpec(
-        "release", "flows.release:press_release",
+        "release", "例行数据发布", "flows.release:press_release",
         "例行数据发布：1、4、7、10月15日发布上一季度（一季度、上半年、前三季度、全年），人工审核后发布。"
         " / Press data release on the 15th after each quarter, published after a person approves it.",
         ("release", "quarterly", "数据发布"),
         (ScheduleSpec("0 9 15 1,4,7,10 *", "release-quarterly"),),
         "release"),
     DeploymentSpec(
-        "lead-watch", "flows.lead_watch:lead_watch",
+        "lead-watch", "问题线索常态化核查", "flows.lead_watch:lead_watch",
         "问题线索常态化核查：全年每周一通报各县超期未核实和受理迟延的线索及较上周变化。"
         " / Year-round lead watch: every Monday, each county's overdue and late leads and the change on the week.",
         ("leads", "weekly", "常态化"),
         (ScheduleSpec("0 9 * * 1", "lead-watch-weekly"),),
         "lead-watch"),
     DeploymentSpec(
-        "ingest-inbox", "flows.ingest:ingest_inbox",
+        "ingest-inbox", "报送文件接收", "flows.ingest:ingest_inbox",
         "报送文件接收：每10分钟处理收件箱中的县级报送文件。 / Ingest the county files in the inbox every 10 minutes.",
         ("ingest", "inbox", "数据报送"),
         (ScheduleSpec("*/10 * * * *", "ingest-every-10-minutes"),),
         "ingest"),
     DeploymentSpec(
-        "outbox-flush", "flows.outbox:flush_outbox",
+        "outbox-flush", "通知补发", "flows.outbox:flush_outbox",
         "通知补发：每5分钟发送积压的通知。 / Deliver pending notifications every 5 minutes.",
         ("notifications", "outbox"),
         (ScheduleSpec("*/5 * * * *", "outbox-every-5-minutes"),),
         "outbox"),
 )
 SPEC_BY_NAME = {s.name: s for s in SPECS}
+
+
+def deployment_path(name: str) -> str:
+    """`<flow>/<deployment>` as the Prefect API names a campaign's deployment."""
+    spec = SPEC_BY_NAME[name]
+    return f"{spec.load_flow().name}/{spec.title}"
 
 
 def schedules_of(spec: DeploymentSpec):
@@ -96,7 +105,7 @@ def runner_deployments() -> list:
     """The deployments as Prefect RunnerDeployments, for `serve` (one run at a time per deployment: two runs
     of a campaign for the same period must not interleave their writes)."""
     return [spec.load_flow().to_deployment(
-        spec.name, description=spec.description, tags=list(spec.tags), schedules=schedules_of(spec),
+        spec.title, description=spec.description, tags=list(spec.tags), schedules=schedules_of(spec),
         concurrency_limit=1) for spec in SPECS]
 
 
@@ -110,7 +119,7 @@ def prefect_yaml(work_pool: str = "campaigns", directory: str = "/opt/campaigns"
         "prefect-version": ">=3.4,<4",
         "pull": [{"prefect.deployments.steps.set_working_directory": {"directory": directory}}],
         "deployments": [{
-            "name": spec.name, "entrypoint": spec.entrypoint, "description": spec.description,
+            "name": spec.title, "entrypoint": spec.entrypoint, "description": spec.description,
             "tags": list(spec.tags), "concurrency_limit": 1,
             "work_pool": {"name": work_pool, "work_queue_name": "default"},
             "schedules": [{"cron": s.cron, "timezone": TIMEZONE, "slug": s.slug, "active": True,

@@ -54,7 +54,7 @@ from tasks.storage.retries import TRANSIENT_RETRIES, with_retries
 def _run_name() -> str:
     raw = flow_run.parameters.get("params") or {}
     params = raw if isinstance(raw, ScreeningParams) else ScreeningParams.model_validate(raw)
-    return f"screening {params.year} {params.mode.value} {params.as_of}"
+    return f"集中排查 {params.year} {params.mode.label} {params.as_of}"
 
 
 @task(name="announce scope", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -128,7 +128,7 @@ def concentrated_screening(params: ScreeningParams) -> ScreeningSummary:
     logger = get_run_logger()
     settings = get_settings()
     with campaign_run("screening", str(params.year), mode=f"{params.mode.value}:{params.as_of}", params=params,
-                      label=f"集中排查 {params.year} {params.mode.value} {params.as_of}", dry_run=params.dry_run,
+                      label=f"集中排查 {params.year} {params.mode.label} {params.as_of}", dry_run=params.dry_run,
                       output_dir=settings.output_dir / "screening" / str(params.year)
                       / f"{params.mode.value}-{params.as_of}", today=params.as_of, settings=settings) as ctx:
         announce_scope(ctx, params)

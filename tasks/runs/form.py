@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 COMPUTE_ONLY = "只计算和报告，不写入、不通知 / compute and report, write nothing, notify nobody"
 
@@ -38,3 +39,21 @@ def year_field(default: Callable[[], int], title: str, description: str) -> Any:
 
 def dry_run_field(description: str = COMPUTE_ONLY) -> Any:
     return Field(False, title="试运行 / dry run", description=description)
+
+
+def labelled_choice(labels: Mapping[StrEnum, str], title: str, description: str) -> tuple[Any, ...]:
+    """An enum the form offers by its Chinese labels (`收尾 close_out`, not `close_out`): the dropdown lists
+    `<label> <value>`, and the field takes either that or the bare value (schedules, the CLI, old runs), so
+    what is stored and compared stays the enum. For `Annotated[Enum, *labelled_choice(...)]`."""
+    options = {f"{label} {member.value}": member for member, label in labels.items()}
+
+    def parse(value: Any) -> Any:
+        return options.get(value.strip(), value) if isinstance(value, str) else value
+
+    return (BeforeValidator(parse),
+            WithJsonSchema({"type": "string", "enum": list(options), "title": title, "description": description}))
+
+
+def option_of(labels: Mapping[StrEnum, str], member: StrEnum) -> str:
+    """The form's text for `member`: what a schedule sends and what the form shows as the default."""
+    return f"{labels[member]} {member.value}"

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
 from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.runs.form import dry_run_field, optional_date_field, provinces_field, year_field
+from tasks.runs.form import (
+    dry_run_field,
+    labelled_choice,
+    option_of,
+    optional_date_field,
+    provinces_field,
+    year_field,
+)
 from tasks.runs.record import scheduled_now
 from tasks.screening.rules import ScreeningRules
 
@@ -19,6 +27,21 @@ class ScreeningMode(StrEnum):
     launch = "launch"
     progress = "progress"
     close_out = "close_out"
+
+    @property
+    def label(self) -> str:
+        return MODE_LABELS[self]
+
+    @property
+    def option(self) -> str:
+        """As the form offers it (`收尾 close_out`): what schedules and backfills send."""
+        return option_of(MODE_LABELS, self)
+
+
+MODE_LABELS = {ScreeningMode.launch: "启动", ScreeningMode.progress: "每周进展", ScreeningMode.close_out: "收尾"}
+ModeChoice = Annotated[ScreeningMode, *labelled_choice(
+    MODE_LABELS, "模式 / mode", "启动（4月1日）· 每周进展（4至6月每周一）· 收尾（7月1日，最终名单） / "
+                                "opening, weekly sweep, final")]
 
 
 class ScreeningParams(BaseModel):
@@ -32,9 +55,8 @@ class ScreeningParams(BaseModel):
     as_of: date | None = optional_date_field("截止日期 / as of",
                                              "默认今天，不晚于排查结束 / default today, capped at the window end")
     provinces: list[ProvinceOption] = provinces_field()
-    mode: ScreeningMode = Field(
-        ScreeningMode.progress, title="模式 / mode",
-        description="launch 启动 · progress 每周进展 · close_out 收尾 / opening, weekly sweep, final")
+    mode: ModeChoice = Field(ScreeningMode.progress,
+                             json_schema_extra={"default": ScreeningMode.progress.option})
     rules: ScreeningRules = Field(default_factory=ScreeningRules, title="规则参数 / rule settings")
     dry_run: bool = dry_run_field()
 

@@ -21,7 +21,10 @@ SHANGHAI = ZoneInfo(TIMEZONE)
 
 
 def test_every_deployment_loads_with_its_schedules_in_shanghai_time():
-    deployments = {d.name: d for d in runner_deployments()}
+    # The UI lists deployments by name, in Chinese; the CLI keeps the campaigns' keys.
+    assert [d.name for d in runner_deployments()] == [s.title for s in SPECS]
+    assert all(any("\u4e00" <= c <= "\u9fff" for c in s.title) for s in SPECS)
+    deployments = {s.name: d for s, d in zip(SPECS, runner_deployments(), strict=True)}
     assert set(deployments) == {"screening", "assessment", "release", "lead-watch", "ingest-inbox", "outbox-flush"}
     crons = {d: [(s.schedule.cron, s.schedule.timezone) for s in dep.schedules] for d, dep in deployments.items()}
     assert crons["screening"] == [("0 9 1 4 *", TIMEZONE), ("0 9 * 4-6 1", TIMEZONE), ("0 9 1 7 *", TIMEZONE)]
@@ -31,7 +34,7 @@ def test_every_deployment_loads_with_its_schedules_in_shanghai_time():
     assert all(tz == TIMEZONE for schedules in crons.values() for _, tz in schedules)
     assert all(d.concurrency_limit == 1 and d.description and d.tags for d in deployments.values())
     modes = [s.parameters for s in deployments["screening"].schedules]
-    assert modes == [{"params": {"mode": m}} for m in ("launch", "progress", "close_out")]
+    assert modes == [{"params": {"mode": m}} for m in ("启动 launch", "每周进展 progress", "收尾 close_out")]
 
 
 @pytest.mark.parametrize(("scheduled", "expected"), [
@@ -52,19 +55,19 @@ def test_calendar_periods_follow_the_schedules():
     assert first[("release", "release-quarterly")].at == datetime(2024, 1, 15, 9, tzinfo=SHANGHAI)
     assert first[("release", "release-quarterly")].period == "2023Q4 全年"
     assert first[("assessment", "assessment-annual")].period == "2023"
-    assert first[("screening", "screening-launch")].period == "2024 launch as of 2024-04-01"
+    assert first[("screening", "screening-launch")].period == "2024 启动 截至 2024-04-01"
     assert first[("screening", "screening-progress")].at.date() == date(2024, 4, 1)  # a Monday
-    assert first[("screening", "screening-close-out")].period == "2024 close_out as of 2024-06-30"
+    assert first[("screening", "screening-close-out")].period == "2024 收尾 截至 2024-06-30"
     progress = [r for r in runs if r.schedule == "screening-progress"]
     assert len(progress) == 13 and all(r.at.weekday() == 0 and 4 <= r.at.month <= 6 for r in progress)
     assert all(r.at.tzinfo is not None and r.at.utcoffset().total_seconds() == 8 * 3600 for r in runs)
     assert not any(r.deployment in ("ingest-inbox", "outbox-flush") for r in runs)
     weekly = [r for r in runs if r.deployment == "lead-watch"]
     assert len(weekly) == 29 and all(r.at.weekday() == 0 and r.at.hour == 9 for r in weekly)
-    assert weekly[0].at.date() == date(2024, 1, 1) and weekly[0].period == "week to 2023-12-31"
+    assert weekly[0].at.date() == date(2024, 1, 1) and weekly[0].period == "截至 2023-12-31 的一周"
     spec = next(s for s in SPECS if s.name == "screening")
     assert period_of(spec, spec.schedules[1], datetime(2024, 5, 6, 9, tzinfo=SHANGHAI)) == \
-        "2024 progress as of 2024-05-06"
+        "2024 每周进展 截至 2024-05-06"
 
 
 def test_parameter_forms_carry_titles_descriptions_and_choices():
@@ -75,7 +78,12 @@ def test_parameter_forms_carry_titles_descriptions_and_choices():
     screening = ScreeningParams.model_json_schema()
     provinces = screening["$defs"]["ProvinceOption"]["enum"]
     assert len(provinces) == 31 and "52 贵州省" in provinces
-    assert screening["$defs"]["ScreeningMode"]["enum"] == ["launch", "progress", "close_out"]
+    # Modes offered by their Chinese names; a schedule's, the CLI's or an old run's bare value still reads.
+    mode = screening["properties"]["mode"]
+    assert mode["enum"] == ["启动 launch", "每周进展 progress", "收尾 close_out"] and mode["default"] in mode["enum"]
+    assert ScreeningParams(year=2023, mode="收尾 close_out").mode == ScreeningParams(year=2023, mode="close_out").mode
+    with pytest.raises(ValueError):
+        ScreeningParams(year=2023, mode="收尾")
     # What the UI shows: a year filled in (not blank), dates as date pickers (not a choice of types).
     assert screening["properties"]["year"]["default"] >= 2026
     assert AssessmentParams.model_json_schema()["properties"]["year"]["default"] >= 2025
@@ -91,11 +99,11 @@ def test_deployments_register_with_their_schedules_through_the_api(prefect_harne
         deployment.apply()
     with get_client(sync_client=True) as client:
         registered = {d.name: d for d in client.read_deployments()}
-    assert {"screening", "assessment", "release", "ingest-inbox", "outbox-flush"} <= set(registered)
-    screening = registered["screening"]
+    assert {"防止返贫集中排查", "考核评估", "例行数据发布", "报送文件接收", "通知补发"} <= set(registered)
+    screening = registered["防止返贫集中排查"]
     assert sorted(s.schedule.cron for s in screening.schedules) == ["0 9 * 4-6 1", "0 9 1 4 *", "0 9 1 7 *"]
     assert all(s.schedule.timezone == TIMEZONE for d in registered.values() for s in d.schedules)
-    assert registered["release"].parameter_openapi_schema["definitions"]["ReleaseParams"]["properties"]["period"][
+    assert registered["例行数据发布"].parameter_openapi_schema["definitions"]["ReleaseParams"]["properties"]["period"][
         "title"] == "发布期间 / period"
 
 
@@ -151,5 +159,5 @@ def test_prefect_yaml_is_generated_and_deploys_to_a_process_work_pool(prefect_ha
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     with get_client(sync_client=True) as client:
         deployed = {d.name: d for d in client.read_deployments() if d.work_pool_name == "campaigns"}
-    assert set(deployed) == {s.name for s in SPECS}
+    assert set(deployed) == {s.title for s in SPECS}
     assert all(s.schedule.timezone == TIMEZONE for d in deployed.values() for s in d.schedules)
