@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 
 from deployments.definitions import SPECS, TIMEZONE, DeploymentSpec, ScheduleSpec
 
-FREQUENT = {"ingest-inbox", "outbox-flush"}  # every few minutes: left out of the calendar unless asked
-
 
 @dataclass(frozen=True)
 class Upcoming:
@@ -43,7 +41,7 @@ def period_of(spec: DeploymentSpec, schedule: ScheduleSpec, at: datetime) -> str
     return "—"
 
 
-def upcoming(days: int = 120, start: datetime | None = None, include_frequent: bool = False) -> list[Upcoming]:
+def upcoming(days: int = 120, start: datetime | None = None) -> list[Upcoming]:
     from zoneinfo import ZoneInfo
 
     from prefect.server.schemas.schedules import CronSchedule
@@ -53,8 +51,6 @@ def upcoming(days: int = 120, start: datetime | None = None, include_frequent: b
     end = start + timedelta(days=days)
     found = []
     for spec in SPECS:
-        if spec.name in FREQUENT and not include_frequent:
-            continue
         for schedule in spec.schedules:
             cron = CronSchedule(cron=schedule.cron, timezone=TIMEZONE)
             for at in asyncio.run(cron.get_dates(start=start, end=end)):

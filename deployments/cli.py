@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -450,16 +450,31 @@ def reference_load(
 @app.command()
 def calendar(
     days: Annotated[int, typer.Option(help="How far ahead to look.")] = 120,
-    include_frequent: Annotated[bool, typer.Option("--all", help="Include the inbox sweep and the outbox flush "
-                                                                  "(every few minutes).")] = False,
 ) -> None:
     """The upcoming runs of every campaign, with the period each covers, in Asia/Shanghai time."""
     from deployments.calendar import upcoming
 
-    runs = upcoming(days, include_frequent=include_frequent)
+    runs = upcoming(days)
     for run in runs:
         typer.echo(f"{run.at:%Y-%m-%d %a %H:%M %Z}  {run.deployment:<13} {run.period:<32} ({run.schedule})")
     typer.echo(f"{len(runs)} run(s) in the next {days} days")
+
+
+@app.command()
+def housekeeping() -> None:
+    """Start the inbox sweep and the outbox flush when there is work (for work-pool deployments; `campaigns
+    serve` does this itself). Runs until interrupted; needs PREFECT_API_URL."""
+    import threading
+
+    from deployments.housekeeping import watch
+    from tasks.settings import get_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    settings = get_settings()
+    typer.echo(f"looking at {settings.inbox_dir} and the outbox every {settings.housekeeping_seconds} s; "
+               "Ctrl-C stops")
+    with suppress(KeyboardInterrupt):
+        watch(settings, threading.Event())
 
 
 @app.command()

@@ -75,15 +75,16 @@ SPECS: tuple[DeploymentSpec, ...] = (
         "lead-watch"),
     DeploymentSpec(
         "ingest-inbox", "报送文件接收", "flows.ingest:ingest_inbox",
-        "报送文件接收：每10分钟处理收件箱中的县级报送文件。 / Ingest the county files in the inbox every 10 minutes.",
-        ("ingest", "inbox", "数据报送"),
-        (ScheduleSpec("*/10 * * * *", "ingest-every-10-minutes"),),
+        "报送文件接收：收件箱有县级报送文件时处理（无文件不运行）。"
+        " / Ingest the county files in the inbox, when there are some (no run for an empty inbox).",
+        ("ingest", "inbox", "数据报送", "housekeeping"),
+        (),  # started by deployments/housekeeping.py when files have settled in the inbox
         "ingest"),
     DeploymentSpec(
         "outbox-flush", "通知补发", "flows.outbox:flush_outbox",
-        "通知补发：每5分钟发送积压的通知。 / Deliver pending notifications every 5 minutes.",
-        ("notifications", "outbox"),
-        (ScheduleSpec("*/5 * * * *", "outbox-every-5-minutes"),),
+        "通知补发：有待发通知时发送（无待发不运行）。 / Deliver pending notifications, when there are some.",
+        ("notifications", "outbox", "housekeeping"),
+        (),  # started by deployments/housekeeping.py when messages wait in the outbox
         "outbox"),
 )
 SPEC_BY_NAME = {s.name: s for s in SPECS}

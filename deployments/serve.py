@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -49,7 +50,6 @@ def serve_reports(host: str, port: int, folder: Path):
     """The output folder over HTTP (reports, workbooks, Data Docs), in a thread of this process: links in
     messages and the UI open in a browser instead of naming a path on this machine. Bound to the UI's host:
     the household lists in it are masked, but still for staff only."""
-    import threading
     from functools import partial
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -66,6 +66,7 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path = Path("var/p
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from deployments.definitions import runner_deployments
+    from deployments.housekeeping import watch
     from tasks.settings import get_settings
 
     api = f"http://{host}:{port}/api"
@@ -74,15 +75,19 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path = Path("var/p
     os.environ.setdefault("CAMPAIGNS_REPORTS_URL", f"http://{host}:{port + 1}/")
     get_settings.cache_clear()
     server = start_server(host, port, log)
+    stopping = threading.Event()
     try:
         # Its first start on a new PREFECT_HOME migrates Prefect's database: as long as the commands wait.
         wait_healthy(api, server, get_settings().prefect_startup_timeout_seconds)
         print(f"Prefect UI: http://{host}:{port}  (API {api}; server log {log}); reports: "
               f"{os.environ['CAMPAIGNS_REPORTS_URL']}; Ctrl-C stops", flush=True)
+        threading.Thread(target=watch, args=(get_settings(), stopping, api), daemon=True,
+                         name="housekeeping").start()
         with temporary_settings(updates={PREFECT_API_URL: api}):
             serve(*runner_deployments(), print_starting_message=True)
     except KeyboardInterrupt:
         pass
     finally:
+        stopping.set()
         stop(server)
         reports.shutdown()

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     inbox_settle_seconds: int = Field(
         default=30, ge=0, description="Leave inbox files younger than this alone (they may still be copying)."
     )
+    housekeeping_seconds: int = Field(
+        default=60, ge=5, description="How often `campaigns serve` (or `campaigns housekeeping`) looks for files "
+        "in the inbox and pending notifications; it starts an ingest or flush run only when there are some.")
     ingest_max_bytes: int = Field(
         default=200_000_000, ge=1_000, description="Largest file the ingest accepts, in bytes."
     )

@@ -42,16 +42,7 @@ class SweepResult:
 def sweep(engine: Engine, settings: Settings, notifier: Notifier | None, *, today: date,
           launched_by: str = "inbox sweep", link: str | None = None) -> SweepResult:
     inbox = settings.inbox_dir
-    inbox.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    files, waiting = [], []
-    for path in sorted(inbox.rglob("*"), key=_order):
-        if TEMPORARY.search(path.name) or (path.is_dir() and not path.is_symlink()):
-            continue
-        if not path.is_symlink() and now - path.stat().st_mtime < settings.inbox_settle_seconds:
-            waiting.append(str(path.relative_to(inbox)))
-            continue
-        files.append(path)
+    files, waiting = settled_files(settings)
     reports = []
     for path in files:
         hint = _county_hint(path.relative_to(inbox))
@@ -68,6 +59,23 @@ def sweep(engine: Engine, settings: Settings, notifier: Notifier | None, *, toda
         _move(path, report, settings, today)
         reports.append(report)
     return SweepResult(reports, waiting)
+
+
+def settled_files(settings: Settings) -> tuple[list[Path], list[str]]:
+    """The files to ingest now, in order (households first), and those still being copied (changed within
+    the settle time), relative to the inbox."""
+    inbox = settings.inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    files, waiting = [], []
+    for path in sorted(inbox.rglob("*"), key=_order):
+        if TEMPORARY.search(path.name) or (path.is_dir() and not path.is_symlink()):
+            continue
+        if not path.is_symlink() and now - path.stat().st_mtime < settings.inbox_settle_seconds:
+            waiting.append(str(path.relative_to(inbox)))
+            continue
+        files.append(path)
+    return files, waiting
 
 
 def _order(path: Path) -> tuple[int, str]:
