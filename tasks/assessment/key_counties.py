@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.assessment.indicators import RosterCounts, province_label, ratio_columns
+from tasks.outputs.spreadsheets import yes_no
 
 COMPARED = {"labour_employment": "脱贫劳动力务工就业率", "development_coverage": "开发式帮扶覆盖率",
             "safety_net_coverage": "兜底保障覆盖率", "risk_elimination": "风险消除比例"}
@@ -113,7 +114,7 @@ def sheets(frame: pd.DataFrame, provinces: pd.DataFrame) -> dict[str, pd.DataFra
     """The key-county workbook: every key county, the lagging ones, and per province (Chinese headers)."""
     counties = frame.reindex(columns=list(COLUMNS_ZH))
     lagging = counties["lagging"].fillna(False).astype(bool)
-    counties["lagging"] = lagging.map({True: "是", False: "否"})
+    counties["lagging"] = lagging.map(yes_no)
     return {"重点帮扶县监测评价": counties.rename(columns=COLUMNS_ZH),
             "滞后县": counties[lagging].rename(columns=COLUMNS_ZH),
             "按省汇总": provinces.reindex(columns=list(PROVINCES_ZH)).rename(columns=PROVINCES_ZH)}

@@ -20,7 +20,7 @@ from tasks.assessment.key_counties import INDICATORS as COUNTY_INDICATORS
 from tasks.assessment.key_counties import NUMBER_FORMATS as KEY_COUNTY_FORMATS
 from tasks.assessment.key_counties import sheets as key_county_sheets
 from tasks.outputs.charts import Label, bar_chart, cjk_font
-from tasks.outputs.spreadsheets import safe_frame, write_workbook
+from tasks.outputs.spreadsheets import safe_frame, write_workbook, yes_no
 
 RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省份", "total": "综合得分", "grade": "等次",
               "red_line": "规模性返贫风险", "new_candidates_share": "新增风险户占脱贫户比例(%)", "weakest": "最弱指标"}
@@ -91,7 +91,7 @@ def ranking_table(result: AssessmentResult) -> pd.DataFrame:
     out = pd.DataFrame({
         "rank": r["rank"].astype("Int64"), "province_code": r["province_code"], "province": r["province"],
         "total": r["total"].astype(float).round(2), "grade": r["grade"],
-        "red_line": r["red_line"].map(lambda v: "是" if v is True or v == 1 else "否"),
+        "red_line": r["red_line"].fillna(False).map(yes_no),
         "new_candidates_share": (100 * r["new_candidates_share"].astype(float)).round(1),
         "weakest": r["weakest"].map("、".join),
     })
@@ -173,9 +173,7 @@ def _charts(result: AssessmentResult) -> dict[str, bytes]:
 
 def ranking_rows(result: AssessmentResult) -> list[dict[str, Any]]:
     """The ranking as the Prefect UI shows it (a table artifact)."""
-    ranking = result.ranking.sort_values("rank")
-    return (ranking.assign(weakest=ranking["weakest"].map("、".join))[
-        ["rank", "province", "total", "grade", "red_line", "weakest"]].round({"total": 1}).to_dict("records"))
+    return ranking_table(result).sort_values(RANKING_ZH["rank"]).to_dict("records")
 
 
 def summary_markdown(label: str, result: AssessmentResult, folder: str | None) -> str:

@@ -21,7 +21,7 @@ from tasks.ingest.contract import CONTRACTS
 from tasks.model import IngestedFile, QuarantinedRow, metadata
 from tasks.model.reference import County
 from tasks.notify.masking import PersonalDataMasker
-from tasks.outputs.spreadsheets import write_workbook
+from tasks.outputs.spreadsheets import write_workbook, yes_no
 from tasks.privacy import (
     mask_id_number,
     mask_id_numbers_in_text,
@@ -209,7 +209,7 @@ def _masked_cells(cells: dict) -> dict:
         elif column in MASKS:
             out[header] = MASKS[column](value)
         elif isinstance(value, bool):
-            out[header] = "是" if value else "否"
+            out[header] = yes_no(value)
         elif isinstance(value, str):
             # A date read from the roster is stored as 2023-06-15T00:00:00.000: the day is what was submitted.
             text = value.removesuffix("T00:00:00.000")

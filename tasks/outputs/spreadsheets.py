@@ -13,6 +13,15 @@ import pandas as pd
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def yes_no(value: Any) -> str:
+    """A flag as people read it: 是 / 否, and empty when unknown (None, NaN)."""
+    if value is True or (not isinstance(value, str) and value == 1):
+        return "是"
+    if value is False or (not isinstance(value, str) and value == 0):
+        return "否"
+    return ""
+
+
 def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value

@@ -82,3 +82,26 @@ class CheckpointResult:
             "of": o.element_count, "example_keys": [mask_id_numbers_in_text(k) for k in o.failing_keys[:5]],
             "error": o.error,
         } for o in self.outcomes]
+
+
+# The quality artifact's columns in the order a reader wants them, with Chinese headers: what failed, how
+# badly, where, how many rows; the rule's code last, for whoever edits the suite.
+ARTIFACT_COLUMNS = {"success": "结果", "severity": "级别", "title": "规则", "stage": "阶段", "province": "省份",
+                    "scope": "范围", "suite": "检查集", "column": "字段", "unexpected": "不符行数", "of": "检查行数",
+                    "observed": "实际值", "threshold": "阈值", "example_keys": "示例（已脱敏）", "error": "错误",
+                    "rule": "规则代码"}
+SEVERITY_LABELS = {"critical": "严重（阻断）", "warning": "警告"}
+
+
+def artifact_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Checkpoint rows as the run's quality artifact shows them: failures first (critical before warnings:
+    88 passes above one failure hide it), Chinese headers and values."""
+    ordered = sorted(rows, key=lambda r: (bool(r["success"]), r["severity"] != "critical"))
+    values = {"success": lambda v: "通过" if v else "未通过", "severity": lambda v: SEVERITY_LABELS.get(v, v),
+              "example_keys": lambda v: "、".join(v) if v else ""}
+    return [{label: values.get(key, _as_is)(row.get(key)) for key, label in ARTIFACT_COLUMNS.items()}
+            for row in ordered]
+
+
+def _as_is(value: Any) -> Any:
+    return value

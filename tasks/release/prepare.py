@@ -85,9 +85,9 @@ class ReleaseDraft:
         for key, values in self.national.items():
             figure = FIGURE_BY_KEY[key]
             change = values["change_pct"]
-            rows.append({"figure": figure.name, "value": _display(values["value"], figure.unit),
-                         "same_period_last_year": _display(values["same_period_last_year"], figure.unit),
-                         "change": "—" if change is None else f"{100 * change:+.1f}%"})
+            rows.append({"指标": figure.name, "本期": _display(values["value"], figure.unit),
+                         "上年同期": _display(values["same_period_last_year"], figure.unit),
+                         "同比": "—" if change is None else f"{100 * change:+.1f}%"})
         return rows
 
     def summary_markdown(self, draft: str) -> str:

@@ -268,9 +268,9 @@ def publish_data_docs(ctx: CampaignContext) -> Path | None:
     if ctx.quality_rows and _in_flow_run():
         from prefect.artifacts import create_table_artifact
 
-        # What failed first, critical before warnings: 88 passes above one failure hide it.
-        ordered = sorted(ctx.quality_rows, key=lambda r: (bool(r["success"]), r["severity"] != "critical"))
-        create_table_artifact(ordered, key=_slug(f"{ctx.campaign}-quality"),
+        from tasks.quality.results import artifact_rows
+
+        create_table_artifact(artifact_rows(ctx.quality_rows), key=_slug(f"{ctx.campaign}-quality"),
                               description=f"{ctx.label}: data-quality checkpoints")
     if ctx.dry_run or ctx.docs is None:
         return None

@@ -12,7 +12,7 @@ from typing import NotRequired, TypedDict
 import numpy as np
 import pandas as pd
 
-from tasks.outputs.spreadsheets import safe_frame, write_workbook
+from tasks.outputs.spreadsheets import safe_frame, write_workbook, yes_no
 from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, mask_phone, private_folder
 from tasks.reference.codes import LEAD_CHANNEL, LEAD_STATUS, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.counties import county_names
@@ -138,7 +138,7 @@ def for_people(frame: pd.DataFrame, province: str) -> pd.DataFrame:
             out[column] = out[column].map(lambda v, m=mapping: m.get(v, v))
     for column in ("is_poverty_alleviated", "overdue", "late_accepted"):
         if column in out:
-            out[column] = out[column].map(lambda v: "是" if v is True or v == 1 else ("否" if v in (False, 0) else ""))
+            out[column] = out[column].map(yes_no)
     if "rules_met" in out:
         out["rules_met"] = out["rules_met"].map(lambda v: "、".join(RULE_LABELS.get(r, r) for r in v.split(",")))
     return out.rename(columns=HEADERS)

@@ -34,14 +34,21 @@ def test_demo_seeds_screens_and_reports_without_leaking(prefect_harness):
         artifacts = {a.key: a for a in client.read_latest_artifacts()}
     quality = json.loads(artifacts["screening-quality"].data)
     # The 31 provinces of the demo are one partition: its input checks cover them all at once.
-    assert any((r["stage"], r["scope"], r["suite"]) == ("validate households", "11..65 (31)", "households_raw")
+    assert any((r["阶段"], r["范围"], r["检查集"]) == ("validate households", "11..65 (31)", "households_raw")
                for r in quality)
     assert "data_docs/index.html" in str(artifacts["screening-data-docs"].data)  # links render as markdown
-    assert quality[0]["success"] is False and quality[0]["title"] != quality[0]["rule"]  # failures first, named
+    # Failures first, named in Chinese, with Chinese headers and values.
+    first = quality[0]
+    assert (first["结果"], first["级别"]) == ("未通过", "严重（阻断）") and first["规则"] != first["规则代码"]
+    assert list(quality[0])[:3] == ["结果", "级别", "规则"] and {r["结果"] for r in quality} == {"未通过", "通过"}
     # The rows set aside, for the counties and provinces that correct them, without database access.
     set_aside = sorted(Path(result["screening_reports"], "隔离行").glob("*.xlsx"))
     assert any(p.name.endswith("（全省）.xlsx") for p in set_aside) and any(p.name[:6].isdigit() for p in set_aside)
     assert "screening-provinces" in artifacts and "screening-summary" in artifacts
+    # Every table a coordinator or the press office opens in the UI has Chinese headers and 是/否.
+    ranking = json.loads(artifacts["assessment-ranking"].data)
+    assert list(ranking[0])[:3] == ["排名", "省代码", "省份"] and {r["规模性返贫风险"] for r in ranking} <= {"是", "否"}
+    assert list(json.loads(artifacts["release-figures"].data)[0]) == ["指标", "本期", "上年同期", "同比"]
 
     # Nothing personal in artifacts or messages.
     with build_engine().connect() as conn:
