@@ -138,6 +138,26 @@ def test_data_docs_and_messages_carry_no_personal_data(engine, tmp_path):
         assert not any(n in text for n in names if len(n) >= 2)
 
 
+def test_data_docs_open_offline(engine, tmp_path):
+    """On an intranet without Internet the pages load nothing from outside: every script, style sheet and
+    image they name is a file of the site."""
+    import re
+
+    from tasks.quality.offline import LOADED
+
+    seed_database(engine, 300, parse_provinces("45"), defect_rate=0.05)
+    ctx = make_context(engine, tmp_path)
+    validate_inputs(ctx)
+    site = publish_data_docs(ctx).parent
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 3
+    for page in pages:
+        html = page.read_text("utf-8")
+        assert LOADED.findall(html) == [], page.name  # nothing from a CDN
+        local = re.findall(r"""<(?:script|link|img)\b[^>]*?(?:src|href)=["']([^"'#]+)["']""", html)
+        assert local and all((page.parent / p).resolve().is_file() for p in local), page.name
+
+
 def test_a_stage_with_slack_configured_posts_threaded_block_kit(engine, db_url, tmp_path):
     slack = FakeSlack()
     try:
