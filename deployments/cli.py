@@ -461,6 +461,25 @@ def calendar(
 
 
 @app.command()
+def board(
+    periods: Annotated[int, typer.Option(help="Latest periods shown per campaign.")] = 8,
+    publish: Annotated[bool, typer.Option(help="Also write it as the period-board artifact (needs a Prefect "
+                                               "API).")] = False,
+) -> None:
+    """各期运行状态: each campaign's next planned run and latest periods, and where each stands."""
+    from deployments.board import HEADERS
+    from deployments.board import board as period_board
+    from deployments.board import publish as publish_board
+    from tasks.storage.engine import build_engine
+
+    rows = period_board(build_engine(), periods_per_campaign=periods, live=publish)
+    for cells in (HEADERS[:-1], *(row.cells()[:-1] for row in rows)):  # links are for the UI
+        typer.echo(" | ".join(cells))
+    if publish:
+        publish_board(rows)
+
+
+@app.command()
 def housekeeping() -> None:
     """Start the inbox sweep and the outbox flush when there is work (for work-pool deployments; `campaigns
     serve` does this itself). Runs until interrupted; needs PREFECT_API_URL."""

@@ -81,11 +81,16 @@ def watch(settings: Settings, stop: threading.Event, api_url: str | None = None)
 
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from deployments import board
+    from tasks.storage.engine import build_engine
+
+    digest = None
     # A thread does not inherit the caller's Prefect settings context: the API address is passed in.
     with temporary_settings(updates={PREFECT_API_URL: api_url}) if api_url else nullcontext():
         while not stop.wait(settings.housekeeping_seconds):
             try:
                 for name in look_once(settings):
                     log.info("housekeeping: started a run of %s", name)
+                digest = board.publish(board.board(build_engine(settings)), digest)
             except Exception:  # logged; the next look tries again
                 log.exception("housekeeping: the look failed; trying again in %s s", settings.housekeeping_seconds)
