@@ -27,6 +27,9 @@ RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省�
 INDICATORS_ZH = {"province_code": "省代码", "province": "省份", "indicator": "指标代码", "indicator_zh": "指标",
                  "value": "指标值", "target": "目标值", "floor": "零分线", "score": "得分", "weight": "权重",
                  "numerator": "分子", "denominator": "分母"}
+# One sheet lists indicators of three kinds: shares and growth read as per cent, ratios as multiples.
+UNIT_LABELS = {"share": "%", "growth": "%", "ratio": "倍（本年/上年）"}
+PERCENT_UNITS = ("share", "growth")
 CHECKS_ZH = {"label": "核查项", "value": "数值", "threshold": "要求", "passed": "是否达到", "provinces": "省份数"}
 
 
@@ -98,6 +101,19 @@ def ranking_table(result: AssessmentResult) -> pd.DataFrame:
     return out.rename(columns=RANKING_ZH)
 
 
+def indicator_table(result: AssessmentResult) -> pd.DataFrame:
+    """The 分项指标 sheet: shares and growth in per cent (60.00, not 0.6), ratios as they are, each row with
+    its unit, so that a column of values mixes no units unsaid."""
+    frame = result.indicators[list(INDICATORS_ZH)].copy()
+    units = frame["indicator"].map(lambda key: result.config["indicators"].get(key, {}).get("unit"))
+    percent = units.isin(PERCENT_UNITS)
+    for column in ("value", "target", "floor"):
+        values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        frame[column] = values.where(~percent, values * 100).round(2)
+    frame.insert(frame.columns.get_loc("indicator_zh") + 1, "unit", units.map(UNIT_LABELS))
+    return frame.rename(columns={**INDICATORS_ZH, "unit": "单位"})
+
+
 def _num(value: Any) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         return None
@@ -113,10 +129,11 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
     safe_frame(ranking).to_csv(paths["scores"], index=False, encoding="utf-8-sig")
     write_workbook(paths["xlsx"], {
         "综合排名": ranking,
-        "分项指标": result.indicators[list(INDICATORS_ZH)].rename(columns=INDICATORS_ZH),
+        "分项指标": indicator_table(result),
         "重点帮扶县": result.counties.reindex(columns=list(COUNTIES_ZH)).rename(columns=COUNTIES_ZH),
         "全国核查": pd.DataFrame(result.national_checks).reindex(columns=list(CHECKS_ZH)).rename(columns=CHECKS_ZH),
-    }, number_formats={"综合得分": "0.00", RANKING_ZH["new_candidates_share"]: "0.0", "得分": "0.0"})
+    }, number_formats={"综合得分": "0.00", RANKING_ZH["new_candidates_share"]: "0.0", "得分": "0.0",
+                       **dict.fromkeys((INDICATORS_ZH[c] for c in ("value", "target", "floor")), "0.00")})
     write_workbook(paths["key_counties"], key_county_sheets(result.counties, result.county_provinces),
                    number_formats=KEY_COUNTY_FORMATS)
     paths["html"].write_text(render_html(result), encoding="utf-8")

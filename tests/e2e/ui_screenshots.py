@@ -1,7 +1,9 @@
-"""End-to-end look at the coordinators' path: start `campaigns serve` (a local Prefect server and every
-deployment), open the Prefect UI in headless Chromium (Debian's `chromium`), save screenshots of the
-deployments list and of the screening run form, then stop with Ctrl-C (SIGINT) and check both processes
-ended. Not a pytest test (it needs Chromium); run it by hand:
+"""What coordinators and the press office see, photographed: start `campaigns serve` on empty folders, run
+the demo against it (three campaigns, with their artifacts and Data Docs), launch a release that waits for
+its approver, then drive headless Chromium (Debian's `chromium`) over the DevTools protocol through the
+deployments, the run forms, the approval form (the paused run's Resume dialog), a run's artifacts, the
+quality table, the period board and the Data Docs served offline. Stops the server with Ctrl-C and checks
+it ended. Not a pytest test (it needs Chromium and takes minutes); run it by hand:
 
     .venv/bin/python tests/e2e/ui_screenshots.py [--out deployments/screenshots] [--port 4321]
 """
@@ -9,6 +11,7 @@ ended. Not a pytest test (it needs Chromium); run it by hand:
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -21,9 +24,106 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-                  "--virtual-time-budget=15000"]
+BIN = REPO / ".venv" / "bin"
+
+
+class Api:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def call(self, path: str, body: dict | None = None, method: str | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.base}{path}", data=data, method=method or ("POST" if data else "GET"),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    def deployment(self, name: str) -> str:
+        return self.call("/deployments/filter", {"deployments": {"name": {"any_": [name]}}})[0]["id"]
+
+    def latest_run(self, flow: str) -> dict:
+        return self.call("/flow_runs/filter", {"flows": {"name": {"any_": [flow]}}, "sort": "START_TIME_DESC",
+                                               "limit": 1})[0]
+
+    def artifact(self, key: str) -> str | None:
+        found = self.call("/artifacts/filter", {"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC",
+                                                "limit": 1})
+        return found[0]["id"] if found else None
+
+
+class Browser:
+    """Headless Chromium driven over its DevTools websocket: navigate, wait for text, click, screenshot."""
+
+    def __init__(self, chromium: str, profile: Path, port: int = 9333) -> None:
+        from websockets.sync.client import connect
+
+        self.process = subprocess.Popen(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+             "--disable-background-networking", "--disable-component-update", f"--user-data-dir={profile}",
+             f"--remote-debugging-port={port}", "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=2) as response:
+                    page = next(t for t in json.load(response) if t["type"] == "page")
+                break
+            except (OSError, StopIteration):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        self.socket = connect(page["webSocketDebuggerUrl"], max_size=None)
+        self.next_id = 0
+
+    def send(self, method: str, **params):
+        self.next_id += 1
+        self.socket.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.socket.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def evaluate(self, expression: str):
+        return self.send("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+
+    def open(self, url: str, width: int, height: int, text: str, seconds: float = 60) -> None:
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        self.send("Page.navigate", url=url)
+        self.wait_for(text, seconds)
+
+    def wait_for(self, text: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.evaluate(f"!!document.body && document.body.innerText.includes({json.dumps(text)})"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{text!r} did not appear on {self.evaluate('location.href')}")
+            time.sleep(0.5)
+        time.sleep(1.5)  # fonts and late layout
+
+    def click(self, label: str) -> None:
+        clicked = self.evaluate(
+            "(() => { const b = [...document.querySelectorAll('button')].find(e => e.innerText.trim() === "
+            f"{json.dumps(label)}); if (b) {{ b.click(); return true; }} return false; }})()")
+        if not clicked:
+            raise RuntimeError(f"no button {label!r} on {self.evaluate('location.href')}")
+
+    def save(self, path: Path) -> None:
+        path.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
+        print(f"saved {path}")
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.terminate()
+        self.process.wait(15)
+
+
+def wait_until(check, what: str, seconds: float):
+    deadline = time.monotonic() + seconds
+    while (value := check()) is None or value is False:
+        if time.monotonic() > deadline:
+            sys.exit(f"timed out waiting for {what}")
+        time.sleep(2)
+    return value
 
 
 def main() -> None:
@@ -33,34 +133,56 @@ def main() -> None:
     args = parser.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
-        sys.exit("chromium is not installed (apt-get install chromium)")
+        sys.exit("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
     work = Path(tempfile.mkdtemp(prefix="campaigns-ui-"))
+    ui, api_url = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.port}/api"
     env = {**os.environ, "CAMPAIGNS_DATABASE_URL": f"sqlite:///{work / 'c.db'}",
-           "CAMPAIGNS_OUTPUT_DIR": str(work / "out"), "PREFECT_HOME": str(work / "prefect")}
+           "CAMPAIGNS_OUTPUT_DIR": str(work / "out"), "PREFECT_HOME": str(work / "prefect"),
+           "CAMPAIGNS_HOUSEKEEPING_SECONDS": "5", "CAMPAIGNS_REPORTS_URL": f"http://127.0.0.1:{args.port + 1}/"}
     log = (work / "serve.log").open("w")
-    serve = subprocess.Popen([str(REPO / ".venv" / "bin" / "campaigns"), "serve", "--port", str(args.port)],
-                             cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{args.port}/api"
+    serve = subprocess.Popen([str(BIN / "campaigns"), "serve", "--port", str(args.port)], cwd=work, env=env,
+                             stdout=log, stderr=subprocess.STDOUT)
+    api = Api(api_url)
+    browser = None
     try:
-        deadline = time.monotonic() + 180
-        while "being served" not in (work / "serve.log").read_text() and time.monotonic() < deadline:
-            if serve.poll() is not None:
-                sys.exit(f"campaigns serve exited: {(work / 'serve.log').read_text()[-2000:]}")
-            time.sleep(1)
-        request = urllib.request.Request(f"{api}/deployments/filter", method="POST",
-                                         data=json.dumps({"deployments": {"name": {"any_": ["screening"]}}}).encode(),
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            screening = json.load(response)[0]["id"]
+        wait_until(lambda: serve.poll() is None and "being served" in (work / "serve.log").read_text(),
+                   "campaigns serve", 300)
+        # The demo against the served API: its runs, artifacts and Data Docs are what the UI shows.
+        subprocess.run([str(BIN / "campaigns"), "demo"], cwd=work, env={**env, "PREFECT_API_URL": api_url},
+                       check=True, stdout=subprocess.DEVNULL, timeout=1800)
+        release = api.deployment("例行数据发布")
+        waiting = api.call(f"/deployments/{release}/create_flow_run", {"parameters": {"params": {"period": "2023Q3"}}})
+        wait_until(lambda: api.call(f"/flow_runs/{waiting['id']}")["state"]["type"] == "PAUSED" or None,
+                   "the release to wait for its approver", 600)
+        board = wait_until(lambda: api.artifact("period-board"), "the period board", 120)
+        quality = api.artifact("screening-quality")
+        screening_run = api.latest_run("q2-concentrated-screening")["id"]
+        docs = sorted((work / "out" / "screening").rglob("data_docs/index.html"))[0]
+
         args.out.mkdir(parents=True, exist_ok=True)
-        pages = {"deployments.png": ("deployments", "1400,800"),
-                 "screening-run-form.png": (f"deployments/deployment/{screening}/run", "1400,1800")}
-        for name, (path, size) in pages.items():
-            subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={work / 'chromium'}", f"--window-size={size}",
-                            f"--screenshot={args.out / name}", f"http://127.0.0.1:{args.port}/{path}"],
-                           check=True, capture_output=True, timeout=120)
-            print(f"saved {args.out / name}")
+        browser = Browser(chromium, work / "chromium")
+        browser.open(f"{ui}/deployments", 1600, 700, "防止返贫集中排查")
+        browser.save(args.out / "deployments.png")
+        browser.open(f"{ui}/deployments/deployment/{api.deployment('防止返贫集中排查')}/run", 1400, 1700, "模式")
+        browser.save(args.out / "screening-run-form.png")
+        browser.open(f"{ui}/deployments/deployment/{release}/run", 1400, 1000, "发布期间")
+        browser.save(args.out / "release-run-form.png")
+        browser.open(f"{ui}/runs/flow-run/{waiting['id']}", 1400, 1400, "Resume")
+        browser.click("Resume")
+        browser.wait_for("审核人")
+        browser.save(args.out / "approval-form.png")
+        browser.open(f"{ui}/runs/flow-run/{screening_run}?tab=Artifacts", 1400, 1100, "screening-summary")
+        browser.save(args.out / "run-artifacts.png")
+        browser.open(f"{ui}/artifacts/artifact/{quality}", 1600, 1000, "未通过")
+        browser.save(args.out / "quality-artifact.png")
+        browser.open(f"{ui}/artifacts/artifact/{board}", 1400, 1000, "各期运行状态")
+        browser.save(args.out / "period-board.png")
+        address = env["CAMPAIGNS_REPORTS_URL"] + docs.relative_to(work / "out").as_posix()
+        browser.open(address, 1400, 900, "Validation Results")
+        browser.save(args.out / "data-docs.png")
     finally:
+        if browser is not None:
+            browser.close()
         serve.send_signal(signal.SIGINT)
         serve.wait(60)
     stray = subprocess.run(["pgrep", "-f", f"prefect server start --host 127.0.0.1 --port {args.port}"],

@@ -91,6 +91,12 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
     assert [c.value for c in next(book["综合排名"].iter_rows(max_row=1))][:5] == ["排名", "省代码", "省份", "综合得分",
                                                                            "等次"]
     assert book["分项指标"].max_row == 31 * 9 + 1 and book["重点帮扶县"].max_row == 160 + 1
+    # Shares in per cent with their unit beside them (60.00 %, not 0.6), ratios as multiples.
+    indicators = pd.read_excel(folder / "report.xlsx", sheet_name="分项指标")
+    assert set(indicators["单位"]) == {"%", "倍（本年/上年）"}
+    shares = indicators[indicators["指标代码"] == "development_coverage"]
+    assert (shares["目标值"] > 1).all() and (shares["指标值"].dropna().between(0, 100)).all()
+    assert (indicators.loc[indicators["单位"] == "倍（本年/上年）", "目标值"] < 5).all()
     total = next(book["综合排名"].iter_rows(min_row=2, max_row=2))[3]
     assert isinstance(total.value, float) and total.number_format == "0.00"
     assert [c.value for c in next(book["重点帮扶县"].iter_rows(max_row=1))][4] == "脱贫户人均纯收入增长率"
