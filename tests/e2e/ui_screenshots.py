@@ -45,10 +45,11 @@ class Api:
         return self.call("/flow_runs/filter", {"flows": {"name": {"any_": [flow]}}, "sort": "START_TIME_DESC",
                                                "limit": 1})[0]
 
-    def artifact(self, key: str) -> str | None:
+    def artifact(self, key: str, showing: str = "") -> str | None:
+        """The latest artifact of `key`, once its content shows `showing`."""
         found = self.call("/artifacts/filter", {"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC",
                                                 "limit": 1})
-        return found[0]["id"] if found else None
+        return found[0]["id"] if found and showing in json.dumps(found[0]["data"], ensure_ascii=False) else None
 
 
 class Browser:
@@ -101,11 +102,13 @@ class Browser:
         time.sleep(1.5)  # fonts and late layout
 
     def click(self, label: str) -> None:
+        """Click the innermost element that reads exactly `label` (a button, a tab)."""
         clicked = self.evaluate(
-            "(() => { const b = [...document.querySelectorAll('button')].find(e => e.innerText.trim() === "
-            f"{json.dumps(label)}); if (b) {{ b.click(); return true; }} return false; }})()")
+            "(() => { const e = [...document.querySelectorAll('button, a, [role=tab], li, span')].reverse()"
+            f".find(e => e.innerText && e.innerText.trim() === {json.dumps(label)});"
+            " if (e) { e.click(); return true; } return false; })()")
         if not clicked:
-            raise RuntimeError(f"no button {label!r} on {self.evaluate('location.href')}")
+            raise RuntimeError(f"nothing reads {label!r} on {self.evaluate('location.href')}")
 
     def save(self, path: Path) -> None:
         path.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
@@ -126,6 +129,13 @@ def wait_until(check, what: str, seconds: float):
     return value
 
 
+def paused(api: Api, flow_run_id: str) -> bool:
+    state = api.call(f"/flow_runs/{flow_run_id}")["state"]["type"]
+    if state in ("FAILED", "CRASHED", "CANCELLED", "COMPLETED"):
+        sys.exit(f"the release ended {state} instead of waiting for its approver (see serve.log)")
+    return state == "PAUSED"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "deployments" / "screenshots")
@@ -139,6 +149,11 @@ def main() -> None:
     env = {**os.environ, "CAMPAIGNS_DATABASE_URL": f"sqlite:///{work / 'c.db'}",
            "CAMPAIGNS_OUTPUT_DIR": str(work / "out"), "PREFECT_HOME": str(work / "prefect"),
            "CAMPAIGNS_HOUSEKEEPING_SECONDS": "5", "CAMPAIGNS_REPORTS_URL": f"http://127.0.0.1:{args.port + 1}/"}
+    # An approver on a list of this run's own: a release launched from the UI waits for one.
+    from tasks.release.approvers import add_approver
+
+    add_approver(work / "approvers.toml", "王审核", "新闻办", "screenshot-only-code")
+    env["CAMPAIGNS_RELEASE_APPROVERS_FILE"] = str(work / "approvers.toml")
     log = (work / "serve.log").open("w")
     serve = subprocess.Popen([str(BIN / "campaigns"), "serve", "--port", str(args.port)], cwd=work, env=env,
                              stdout=log, stderr=subprocess.STDOUT)
@@ -152,34 +167,35 @@ def main() -> None:
                        check=True, stdout=subprocess.DEVNULL, timeout=1800)
         release = api.deployment("例行数据发布")
         waiting = api.call(f"/deployments/{release}/create_flow_run", {"parameters": {"params": {"period": "2023Q3"}}})
-        wait_until(lambda: api.call(f"/flow_runs/{waiting['id']}")["state"]["type"] == "PAUSED" or None,
-                   "the release to wait for its approver", 600)
-        board = wait_until(lambda: api.artifact("period-board"), "the period board", 120)
+        wait_until(lambda: paused(api, waiting["id"]), "the release to wait for its approver", 600)
+        board = wait_until(lambda: api.artifact("period-board", showing="待审核"), "the period board", 120)
         quality = api.artifact("screening-quality")
         screening_run = api.latest_run("q2-concentrated-screening")["id"]
         docs = sorted((work / "out" / "screening").rglob("data_docs/index.html"))[0]
 
         args.out.mkdir(parents=True, exist_ok=True)
         browser = Browser(chromium, work / "chromium")
-        browser.open(f"{ui}/deployments", 1600, 700, "防止返贫集中排查")
-        browser.save(args.out / "deployments.png")
-        browser.open(f"{ui}/deployments/deployment/{api.deployment('防止返贫集中排查')}/run", 1400, 1700, "模式")
-        browser.save(args.out / "screening-run-form.png")
-        browser.open(f"{ui}/deployments/deployment/{release}/run", 1400, 1000, "发布期间")
-        browser.save(args.out / "release-run-form.png")
-        browser.open(f"{ui}/runs/flow-run/{waiting['id']}", 1400, 1400, "Resume")
-        browser.click("Resume")
-        browser.wait_for("审核人")
-        browser.save(args.out / "approval-form.png")
-        browser.open(f"{ui}/runs/flow-run/{screening_run}?tab=Artifacts", 1400, 1100, "screening-summary")
-        browser.save(args.out / "run-artifacts.png")
-        browser.open(f"{ui}/artifacts/artifact/{quality}", 1600, 1000, "未通过")
-        browser.save(args.out / "quality-artifact.png")
-        browser.open(f"{ui}/artifacts/artifact/{board}", 1400, 1000, "各期运行状态")
-        browser.save(args.out / "period-board.png")
         address = env["CAMPAIGNS_REPORTS_URL"] + docs.relative_to(work / "out").as_posix()
-        browser.open(address, 1400, 900, "Validation Results")
-        browser.save(args.out / "data-docs.png")
+        # (file, address, width, height, text to wait for, then click these and wait for that text)
+        pages = [
+            ("deployments.png", f"{ui}/deployments", 1600, 700, "防止返贫集中排查", ()),
+            ("screening-run-form.png", f"{ui}/deployments/deployment/{api.deployment('防止返贫集中排查')}/run",
+             1400, 1700, "模式", ()),
+            ("release-run-form.png", f"{ui}/deployments/deployment/{release}/run", 1400, 1000, "发布期间", ()),
+            ("approval-form.png", f"{ui}/runs/flow-run/{waiting['id']}", 1400, 1400, "Resume",
+             (("Resume", "审核人"),)),
+            ("run-artifacts.png", f"{ui}/runs/flow-run/{screening_run}", 1400, 1100, "Artifacts",
+             (("Artifacts", "screening-summary"),)),
+            ("quality-artifact.png", f"{ui}/artifacts/artifact/{quality}", 1600, 1000, "未通过", ()),
+            ("period-board.png", f"{ui}/artifacts/artifact/{board}", 1400, 1000, "各期运行状态", ()),
+            ("data-docs.png", address, 1400, 900, "Validation Results", ()),
+        ]
+        for name, url, width, height, text, clicks in pages:
+            browser.open(url, width, height, text)
+            for label, then in clicks:
+                browser.click(label)
+                browser.wait_for(then)
+            browser.save(args.out / name)
     finally:
         if browser is not None:
             browser.close()
