@@ -31,6 +31,7 @@ from tasks.privacy import (
     private_folder,
 )
 from tasks.quality.rules import explain
+from tasks.quality.stage_titles import stage_title
 from tasks.reference.provinces import province_name
 
 FOLDER = "隔离行"
@@ -70,7 +71,7 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str]) -> pd.DataFrame:
         records.append({
             "省代码": province or "", "省份": _province(province),
             "县代码": county or UNKNOWN_COUNTY, "县名称": names.get(county, "") if county else "",
-            "来源文件": row.source, "文件行号": row.row_number, "检查阶段": _stage_label(row.stage),
+            "来源文件": row.source, "文件行号": row.row_number, "检查阶段": stage_title(row.stage),
             "问题": "；".join(dict.fromkeys(t for t, _, _ in explained)),
             "说明": "；".join(dict.fromkeys(re.split(r"\s*/\s*(?=[A-Za-z])", d)[0] for _, d, _ in explained if d)),
             "如何更正": " ".join(dict.fromkeys(f for _, _, f in explained)),
@@ -164,15 +165,6 @@ def _sheets(rows: pd.DataFrame, submitted: pd.DataFrame) -> dict[str, pd.DataFra
             sheets[f"隔离行{number}" + (f"-{part}" if part > 1 else "")] = whole.iloc[start:start + MAX_SHEET_ROWS]
     sheets["报送完整性"] = submitted.reset_index(drop=True)
     return sheets
-
-
-def _stage_label(stage: str) -> str:
-    """"ingest leads" -> 报送入库检查（问题线索）; "validate households" -> 运行输入检查（农户）."""
-    step, _, table = stage.partition(" ")
-    if table not in metadata.tables:
-        return stage
-    what = (metadata.tables[table].comment or table).split(" (")[0]
-    return f"{'报送入库检查' if step == 'ingest' else '运行输入检查'}（{what}）"
 
 
 def _listed(value) -> list:

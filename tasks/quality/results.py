@@ -9,6 +9,7 @@ import numpy as np
 
 from tasks.privacy import mask_id_numbers_in_text
 from tasks.quality.rules import title
+from tasks.quality.stage_titles import stage_title
 
 
 @dataclass
@@ -98,6 +99,7 @@ def artifact_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     88 passes above one failure hide it), Chinese headers and values."""
     ordered = sorted(rows, key=lambda r: (bool(r["success"]), r["severity"] != "critical"))
     values = {"success": lambda v: "通过" if v else "未通过", "severity": lambda v: SEVERITY_LABELS.get(v, v),
+              "stage": stage_title,
               "example_keys": lambda v: "、".join(v) if v else ""}
     return [{label: values.get(key, _as_is)(row.get(key)) for key, label in ARTIFACT_COLUMNS.items()}
             for row in ordered]

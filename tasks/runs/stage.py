@@ -26,6 +26,7 @@ from tasks.quality.docs import RunDataDocs
 from tasks.quality.gx import validate_frame
 from tasks.quality.results import CheckpointResult
 from tasks.quality.rules import title
+from tasks.quality.stage_titles import stage_title
 from tasks.quality.store import record_checkpoint
 from tasks.reference.counties import successors
 from tasks.runs.record import finish_run
@@ -218,8 +219,9 @@ def checkpoint(ctx: CampaignContext, check: Check, frame: pd.DataFrame, *, provi
         _notify(ctx, outcome, province, check.audience)
     if result.blocking:
         publish_data_docs(ctx)  # the run may end here: leave its docs behind
-        rules = ", ".join(o.rule for o in result.blocking)
-        raise StageFailed(f"{ctx.label}: stage {stage!r} stopped by critical check(s) of {suite}: {rules}")
+        rules = "、".join(f"{title(o.rule)}（{o.rule}）" for o in result.blocking)
+        raise StageFailed(f"{ctx.label}: {stage_title(stage)}未通过，已停止 / stage {stage!r} stopped by critical "
+                          f"check(s) of {suite}: {rules}")
     return outcome
 
 
@@ -253,7 +255,7 @@ def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None, a
                        f"with reasons and fixes: {report_link(ctx.output_dir / SET_ASIDE_FOLDER, ctx.settings)}")
     message = build_message(
         f"{ctx.run_id}:{outcome.stage}:{r.suite}:{province or ''}",
-        f"{ctx.label} · {outcome.stage}{where}: {status}", stage_message_figures(outcome), actions,
+        f"{ctx.label} · {stage_title(outcome.stage)}{where}: {status}", stage_message_figures(outcome), actions,
         ctx.flow_run_url, campaign=audience or ctx.campaign, province=province, campaign_run_id=ctx.run_id,
     )
     try:

@@ -34,7 +34,7 @@ def test_demo_seeds_screens_and_reports_without_leaking(prefect_harness):
         artifacts = {a.key: a for a in client.read_latest_artifacts()}
     quality = json.loads(artifacts["screening-quality"].data)
     # The 31 provinces of the demo are one partition: its input checks cover them all at once.
-    assert any((r["阶段"], r["范围"], r["检查集"]) == ("validate households", "11..65 (31)", "households_raw")
+    assert any((r["阶段"], r["范围"], r["检查集"]) == ("运行输入检查（农户）", "11..65 (31)", "households_raw")
                for r in quality)
     assert "data_docs/index.html" in str(artifacts["screening-data-docs"].data)  # links render as markdown
     # Failures first, named in Chinese, with Chinese headers and values.

@@ -119,7 +119,7 @@ def test_a_partition_that_stops_leaves_the_others_screened(prefect_harness, tmp_
         messages = " ".join(conn.execute(sa.text("SELECT text FROM outbox")).scalars())
     assert stored == {"11", "53"}
     assert status == "failed" and "threshold.known" in error
-    assert "validated households" in messages and "52" in messages
+    assert "入库后复核（农户）" in messages and "52" in messages
 
 
 def _rules(reasons: str) -> list[str]:

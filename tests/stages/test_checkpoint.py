@@ -93,7 +93,7 @@ def test_critical_failure_stops_the_stage_after_notifying(engine, tmp_path):
         checkpoint(ctx, STOP_CHECKS["households"], no_threshold)
     with engine.connect() as conn:
         text = conn.execute(sa.text("SELECT text FROM outbox")).scalar_one()
-    assert "validated households" in text and "stopped" in text
+    assert "入库后复核（农户）" in text and "未通过" in text and "validated households" not in text  # in Chinese
 
 
 def test_missing_column_is_a_blocking_failure_not_a_crash(engine, tmp_path):
@@ -169,7 +169,7 @@ def test_a_stage_with_slack_configured_posts_threaded_block_kit(engine, db_url, 
     finally:
         slack.stop()
     first, *rest = slack.messages
-    assert first["blocks"][0]["type"] == "header" and "validate households" in first["blocks"][0]["text"]["text"]
+    assert first["blocks"][0]["type"] == "header" and "运行输入检查（农户）" in first["blocks"][0]["text"]["text"]
     assert len(rest) >= 3 and all(m["thread_ts"] == first["ts"] for m in rest)
 
 

@@ -41,3 +41,27 @@ def test_suite_loads_in_gx_and_explains_every_expectation(name):
         titles.append(title)
     assert len(rules) == len(set(rules)), f"{name}: a rule name is used twice"
     assert len(titles) == len(set(titles)), f"{name}: a title is used twice"
+
+
+def test_every_stage_has_a_chinese_title():
+    """Messages, the quality table and the rows set aside name stages in Chinese: a new Check without a
+    title would show its English key to county staff."""
+    import importlib
+    import pkgutil
+
+    import tasks
+    from tasks.quality.stage_titles import stage_title
+    from tasks.runs.stage import Check
+
+    found = set()
+    for module in pkgutil.walk_packages(tasks.__path__, "tasks."):
+        if ".migrations" in module.name:
+            continue
+        for value in vars(importlib.import_module(module.name)).values():
+            checks = value.values() if isinstance(value, dict) else [value]
+            found.update(c.stage for c in checks if isinstance(c, Check))
+    found |= {f"ingest {t}" for t in ("households", "persons", "measures", "leads")} | {"reference counties"}
+    assert len(found) > 20
+    untitled = sorted(s for s in found if stage_title(s) == s or not any("\u4e00" <= ch <= "\u9fff"
+                                                                         for ch in stage_title(s)))
+    assert untitled == []
