@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from prefect.flow_runs import resume_flow_run
 from prefect.states import State
 from release_helpers import auto_approved
@@ -57,7 +58,9 @@ def _run_until_paused(params: ReleaseParams) -> tuple[threading.Thread, dict, st
     deadline = time.monotonic() + 180
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
-            runs = [r for r in client.read_flow_runs() if r.state and r.state.is_paused()]
+            # This flow's paused runs only: other tests share the session's server.
+            runs = [r for r in client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[
+                press_release.name]))) if r.state and r.state.is_paused()]
             if runs:
                 return thread, outcome, str(runs[0].id)
             if outcome:
