@@ -165,6 +165,11 @@ def mask_id_numbers_in_text(text: str) -> str:
     return ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
 
 
+def mask_personal_numbers_in_text(text: str) -> str:
+    """ID numbers and mobile numbers in free text, both masked: what any text leaving the database gets."""
+    return mask_phones_in_text(mask_id_numbers_in_text(text))
+
+
 CJK = r"[\u3400-\u9fff\u00b7]"  # Chinese characters and the middle dot of transliterated names
 CJK_TEXT = re.compile(CJK + "+")
 

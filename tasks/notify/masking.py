@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
 
-from tasks.privacy import CJK, mask_id_numbers_in_text, mask_name
+from tasks.privacy import CJK, mask_name, mask_personal_numbers_in_text
 
 CJK_RUN = re.compile(CJK + "{2,}")
 NAME_LENGTHS = (2, 3, 4)
@@ -36,7 +36,7 @@ class PersonalDataMasker:
         names = sorted(found, key=len, reverse=True)  # 欧阳娜娜 before 欧阳
 
         def clean(value: str) -> str:
-            value = mask_id_numbers_in_text(value)
+            value = mask_personal_numbers_in_text(value)  # phone numbers too: any text may quote one
             for name in names:
                 value = value.replace(name, mask_name(name))
             return value

@@ -22,14 +22,7 @@ from tasks.model import IngestedFile, QuarantinedRow, metadata
 from tasks.model.reference import County
 from tasks.notify.masking import PersonalDataMasker
 from tasks.outputs.spreadsheets import write_workbook, yes_no
-from tasks.privacy import (
-    mask_id_number,
-    mask_id_numbers_in_text,
-    mask_name,
-    mask_phone,
-    mask_phones_in_text,
-    private_folder,
-)
+from tasks.privacy import mask_id_number, mask_name, mask_personal_numbers_in_text, mask_phone, private_folder
 from tasks.quality.rules import explain
 from tasks.quality.stage_titles import stage_title
 from tasks.reference.provinces import province_name
@@ -205,7 +198,7 @@ def _masked_cells(cells: dict) -> dict:
         elif isinstance(value, str):
             # A date read from the roster is stored as 2023-06-15T00:00:00.000: the day is what was submitted.
             text = value.removesuffix("T00:00:00.000")
-            out[header] = mask_phones_in_text(mask_id_numbers_in_text(text))
+            out[header] = mask_personal_numbers_in_text(text)
         else:
             out[header] = value
     return out

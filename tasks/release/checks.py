@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from tasks.privacy import ID_IN_TEXT_PLAIN, PHONE_IN_TEXT, mask_id_numbers_in_text, mask_phones_in_text
+from tasks.privacy import ID_IN_TEXT_PLAIN, PHONE_IN_TEXT, mask_personal_numbers_in_text
 from tasks.release.figures import FIGURES, NATIONAL_CODE, divide
 
 SUM_TOLERANCE = 1e-6  # relative
@@ -199,7 +199,7 @@ def personal_data_check(frames: Mapping[str, pd.DataFrame | str]) -> pd.DataFram
     out["has_id_number"] = text.str.contains(ID_IN_TEXT_PLAIN, regex=True).astype(bool)
     out["has_phone"] = text.str.contains(PHONE_IN_TEXT, regex=True).astype(bool)
     out["has_personal_data"] = out["has_id_number"] | out["has_phone"]
-    out["excerpt"] = text.map(_masked)
+    out["excerpt"] = text.map(mask_personal_numbers_in_text)
     out["row"] = out["row"].astype(np.int64)
     return out.drop(columns="text")
 
@@ -209,10 +209,6 @@ def _as_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _masked(text: str) -> str:
-    return mask_phones_in_text(mask_id_numbers_in_text(text))
 
 
 def _number(values: pd.Series) -> pd.Series:

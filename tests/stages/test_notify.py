@@ -143,11 +143,13 @@ def test_personal_data_is_masked_whatever_the_caller_passed(engine, db_url, slac
         insert_frame(conn, metadata.tables["persons"], persons)
     notifier = build_notifier(slack_settings(db_url, slack), engine)
     figures = {"证件号码": "11010519491231002X", "另一个": "440524188001010014"}
-    leaky = build_message("leak", "欧阳娜娜 需要核实", figures, ["联系 欧阳娜娜"], campaign="screening")
+    leaky = build_message("leak", "欧阳娜娜 需要核实", figures, ["联系 欧阳娜娜，电话 138-1234-5678"],
+                          campaign="screening")
     notifier.notify(leaky)
     sent = json.dumps(slack.messages[0], ensure_ascii=False)
     assert "11010519491231002X" not in sent and "440524188001010014" not in sent and "欧阳娜娜" not in sent
     assert "110105********002X" in sent and "欧***" in sent
+    assert "1234-5678" not in sent and "138****5678" in sent  # a phone number quoted in any text
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT text FROM outbox")).scalar_one()
     assert "欧阳娜娜" not in stored and "11010519491231002X" not in stored
