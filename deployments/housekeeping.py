@@ -14,35 +14,36 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
 from tasks.settings import Settings
 
 log = logging.getLogger("campaigns.housekeeping")
 TAG = "housekeeping"
 
 
-def inbox_files(settings: Settings) -> int:
+def inbox_files(settings: Settings, engine: Engine) -> int:
     from tasks.ingest.inbox import settled_files
 
     return len(settled_files(settings)[0])  # files still being copied wait for a later look
 
 
-def outbox_messages(settings: Settings) -> int:
+def outbox_messages(settings: Settings, engine: Engine) -> int:
     from tasks.notify.outbox import pending_count
-    from tasks.storage.engine import build_engine
 
-    return pending_count(build_engine(settings))
+    return pending_count(engine)
 
 
 @dataclass(frozen=True)
 class Chore:
     deployment: str  # the campaign key in deployments.definitions
-    work: Callable[[Settings], int]  # how much is waiting
+    work: Callable[[Settings, Engine], int]  # how much is waiting
 
 
 CHORES = (Chore("ingest-inbox", inbox_files), Chore("outbox-flush", outbox_messages))
 
 
-def look_once(settings: Settings, chores: tuple[Chore, ...] = CHORES) -> list[str]:
+def look_once(settings: Settings, engine: Engine, chores: tuple[Chore, ...] = CHORES) -> list[str]:
     """One look: a run of each chore's deployment that has work waiting and no run queued or running. Returns
     the deployments started."""
     from prefect.client.orchestration import get_client
@@ -60,7 +61,7 @@ def look_once(settings: Settings, chores: tuple[Chore, ...] = CHORES) -> list[st
     started = []
     with get_client(sync_client=True) as client:
         for chore in chores:
-            if not chore.work(settings):
+            if not chore.work(settings, engine):
                 continue
             deployment = client.read_deployment_by_name(deployment_path(chore.deployment))
             active = client.read_flow_runs(
@@ -84,13 +85,15 @@ def watch(settings: Settings, stop: threading.Event, api_url: str | None = None)
     from deployments import board
     from tasks.storage.engine import build_engine
 
+    # One engine for the watcher's life: one per look would leave a connection pool behind every minute.
+    engine = build_engine(settings)
     digest = None
     # A thread does not inherit the caller's Prefect settings context: the API address is passed in.
     with temporary_settings(updates={PREFECT_API_URL: api_url}) if api_url else nullcontext():
         while not stop.wait(settings.housekeeping_seconds):
             try:
-                for name in look_once(settings):
+                for name in look_once(settings, engine):
                     log.info("housekeeping: started a run of %s", name)
-                digest = board.publish(board.board(build_engine(settings)), digest)
+                digest = board.publish(board.board(engine), digest)
             except Exception:  # logged; the next look tries again
                 log.exception("housekeeping: the look failed; trying again in %s s", settings.housekeeping_seconds)

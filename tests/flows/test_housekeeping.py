@@ -36,17 +36,17 @@ def test_runs_only_when_there_is_work(prefect_harness, monkeypatch, tmp_path):
     # The housekeeping deployments have no schedules: nothing runs every few minutes by itself.
     assert not SPEC_BY_NAME["ingest-inbox"].schedules and not SPEC_BY_NAME["outbox-flush"].schedules
 
-    assert look_once(settings) == []  # an empty inbox, an empty outbox: no run
+    assert look_once(settings, engine) == []  # an empty inbox, an empty outbox: no run
     copying = settings.inbox_dir / "520102" / "农户.csv"
     copying.parent.mkdir(parents=True)
     copying.write_text("户编号\n", encoding="utf-8")
-    assert look_once(settings) == []  # still being copied (younger than the settle time)
+    assert look_once(settings, engine) == []  # still being copied (younger than the settle time)
 
     settled = time.time() - 120
     os.utime(copying, (settled, settled))
     enqueue(engine, dedupe_key="k1", channel="#c", text="t", blocks=[], campaign_run_id=None, thread_key=None)
-    assert sorted(look_once(settings)) == ["ingest-inbox", "outbox-flush"]
-    assert look_once(settings) == []  # one run each is queued: no second
+    assert sorted(look_once(settings, engine)) == ["ingest-inbox", "outbox-flush"]
+    assert look_once(settings, engine) == []  # one run each is queued: no second
     for name in ("ingest-inbox", "outbox-flush"):
         created = runs_of(name)
         assert len(created) == before[name] + 1 and sum(TAG in r.tags for r in created) == 1
