@@ -102,15 +102,18 @@ def db_current() -> None:
 
 
 @outbox_app.command("flush")
-def outbox_flush() -> None:
-    """Deliver every pending notification, oldest first (after a Slack outage, say)."""
+def outbox_flush(
+    digests_now: Annotated[bool, typer.Option(
+        "--digests-now", help="Send the counties' digests now, with what they hold so far (汇总立即发送).")] = False,
+) -> None:
+    """Deliver every pending notification, oldest first (after an outage, say), and the digests that are due."""
     from tasks.notify import build_notifier
     from tasks.notify.outbox import pending_count
 
     notifier = build_notifier()
-    report = notifier.flush()
+    report = notifier.flush(digests_now=digests_now)
     left = pending_count(notifier.engine)
-    typer.echo(f"sent {report.sent}; still pending {left} (via {notifier.transport.name})")
+    typer.echo(f"sent {report.sent}; still pending {left} (via {', '.join(notifier.transports.kinds())})")
     if report.auth_error:
         _fail(report.auth_error)
     if report.failed:
@@ -120,10 +123,11 @@ def outbox_flush() -> None:
 @outbox_app.command("status")
 def outbox_status() -> None:
     """Count the notifications waiting in the outbox."""
-    from tasks.notify.outbox import pending_count
+    from tasks.notify.outbox import held_count, pending_count
     from tasks.storage.engine import build_engine
 
-    typer.echo(f"pending: {pending_count(build_engine())}")
+    engine = build_engine()
+    typer.echo(f"pending: {pending_count(engine)}; held for digests: {held_count(engine)}")
 
 
 @app.command()

@@ -82,7 +82,8 @@ SPECS: tuple[DeploymentSpec, ...] = (
         "ingest"),
     DeploymentSpec(
         "outbox-flush", "通知补发", "flows.outbox:flush_outbox",
-        "通知补发：有待发通知时发送（无待发不运行）。 / Deliver pending notifications, when there are some.",
+        "通知补发：有待发通知或到点的县级每日汇总时发送（没有则不运行）。 / Deliver pending notifications and due "
+        "digests, when there are some.",
         ("notifications", "outbox", "housekeeping"),
         (),  # started by deployments/housekeeping.py when messages wait in the outbox
         "outbox"),

@@ -1,4 +1,5 @@
-"""The outbox flush: deliver the notifications left pending (after a Slack outage); scheduled often."""
+"""The outbox flush: deliver the notifications left pending (after an outage, or past a robot's per-minute
+allowance) and the counties' digests that are due; started by the housekeeping watcher when there are any."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tasks.storage.engine import build_engine
 
 @flow(name="outbox-flush", flow_run_name="outbox flush")
 def flush_outbox() -> dict:
-    """通知补发 / deliver every pending notification, oldest first."""
+    """通知补发 / deliver every pending notification, oldest first, and the digests that are due."""
     engine = build_engine()
     notifier = build_notifier(engine=engine)
     report = notifier.flush()

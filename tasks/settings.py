@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -127,6 +128,20 @@ class Settings(BaseSettings):
     )
     slack_timeout_seconds: int = Field(default=10, ge=1, description="HTTP timeout of one Slack call.")
     slack_max_retries: int = Field(default=3, ge=0, description="Retries for 429, 5xx and connection errors.")
+    # DingTalk, WeCom and Feishu robots and e-mail lists are declared as [targets] of the channels file; their
+    # secrets are named there (env:… or block:…). The mail server is one for all lists.
+    notify_timeout_seconds: int = Field(default=10, ge=1, description="Timeout of one robot or SMTP call.")
+    notify_max_retries: int = Field(default=3, ge=0, description="Retries of a robot or SMTP call for 429 / "
+                                    "rate limits, 5xx and refused connections.")
+    smtp_host: str | None = Field(default=None, description="Mail server for [targets] of kind email.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Mail server port.")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="starttls (port 587), ssl (port 465) or none (a relay on the local network).")
+    smtp_user: str | None = Field(default=None, description="Mail server login (none: no login).")
+    smtp_password: SecretStr | None = Field(default=None, description="Mail server password.")
+    smtp_password_block: str | None = Field(
+        default=None, description="Name of a Prefect Secret block holding the mail password (instead of the env).")
+    smtp_sender: str = Field(default="防返贫监测 <campaigns@localhost>", description="From address of e-mails.")
     outbox_file: Path | None = Field(
         default=None, description="JSON-lines file of the local outbox (default: OUTPUT_DIR/outbox.jsonl)."
     )

@@ -9,16 +9,18 @@ import re
 import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
+
+from fake_http import FakeHttpServer, reply
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOK_PATH = "/services/T000/B000/fake"
 
 
-class FakeSlack:
+class FakeSlack(FakeHttpServer):
     def __init__(self, token: str = "xoxb-test-token", port: int = 0) -> None:
         self.token = token
         self.messages: list[dict[str, Any]] = []  # accepted posts, in order, with their ts
@@ -29,8 +31,7 @@ class FakeSlack:
         self.lookups = 0
         self._lock = threading.Lock()
         self._counter = 0
-        self._port = port
-        self._server: ThreadingHTTPServer | None = None
+        super().__init__(port)
         self.start()
 
     # --- control -------------------------------------------------------------------------------------
@@ -41,32 +42,6 @@ class FakeSlack:
     @property
     def webhook_url(self) -> str:
         return f"http://127.0.0.1:{self._port}{WEBHOOK_PATH}"
-
-    def start(self) -> None:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
-        self._server.daemon_threads = True
-        self._port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        """Take the server down: connections are refused until `start()`."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     def fail_next(self, times: int, status: int = 500, retry_after: int | None = None,
                   error: str = "internal_error") -> None:
@@ -88,19 +63,19 @@ class FakeSlack:
             time.sleep(self.hang_seconds)
         if self._failures:
             status, headers, body = self._failures.popleft()
-            return self._reply(request, status, body, headers)
+            return reply(request, status, body, headers)
         if request.path == WEBHOOK_PATH:
             payload = json.loads(raw)
             return self._accept(request, payload, "webhook", webhook=True)
         if path not in ("/api/chat.postMessage", *READ_METHODS):
-            return self._reply(request, 404, {"ok": False, "error": "unknown_method"})
+            return reply(request, 404, {"ok": False, "error": "unknown_method"})
         if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return self._reply(request, 200, {"ok": False, "error": "invalid_auth"})
+            return reply(request, 200, {"ok": False, "error": "invalid_auth"})
         payload = json.loads(raw) if raw.startswith("{") else dict(parse_qsl(raw or query))
         if path in READ_METHODS:
-            return self._reply(request, 200, READ_METHODS[path](self, payload))
+            return reply(request, 200, READ_METHODS[path](self, payload))
         if not payload.get("channel"):
-            return self._reply(request, 200, {"ok": False, "error": "channel_not_found"})
+            return reply(request, 200, {"ok": False, "error": "channel_not_found"})
         return self._accept(request, payload, payload["channel"])
 
     def _accept(self, request, payload: dict[str, Any], channel: str, webhook: bool = False) -> None:
@@ -114,7 +89,7 @@ class FakeSlack:
             request.end_headers()
             request.wfile.write(b"ok")
             return None
-        return self._reply(request, 200, {"ok": True, "channel": channel_id(channel), "ts": ts})
+        return reply(request, 200, {"ok": True, "channel": channel_id(channel), "ts": ts})
 
     # --- reading back (what a sender uses to find a message it is unsure it posted) ------------------------
     def _list(self, _: dict[str, str]) -> dict[str, Any]:
@@ -136,17 +111,6 @@ class FakeSlack:
                   **({"metadata": m["metadata"]} if m.get("metadata") and query.get("include_all_metadata")
                      in ("1", "true", True) else {})} for m in reversed(found)]
         return {"ok": True, "messages": shown, "has_more": False}
-
-    @staticmethod
-    def _reply(request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
 
 
 def channel_id(channel: str) -> str:

@@ -3,8 +3,11 @@ grade, rank and two weakest indicators) to the province's channel."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tasks.assessment.report import AssessmentResult
 from tasks.notify import build_message
+from tasks.outputs.links import report_link
 from tasks.runs.stage import CampaignContext
 
 
@@ -23,11 +26,13 @@ def announce_results(ctx: CampaignContext, result: AssessmentResult, folder: str
                "滞后重点县 / lagging key counties": lagging,
                "全国核查 / national checks": "全部达到 / all met" if not failed_checks else "未达到: " + "、".join(
                    failed_checks)}
-    actions = [f"{p} 触及规模性返贫风险红线，请督促核查 / red line: follow up" for p in red]
+    # The provinces are named once, in the figures; the action says what to do about them.
+    actions = [f"{len(red)} 个省份触及规模性返贫风险红线，请督促核查 / red line: follow up"] if red else []
     if folder:
-        actions.append(f"报告 / report: {folder}/report.html")
+        actions.append(f"报告 / report: {report_link(Path(folder) / 'report.html', ctx.settings)}")
     ctx.notifier.notify(build_message(f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", figures, actions,
-                                      ctx.flow_run_url, campaign="leadership", campaign_run_id=ctx.run_id))
+                                      ctx.flow_run_url, campaign="leadership", campaign_run_id=ctx.run_id,
+                                      run_label=ctx.label))
     for row in ranking.itertuples(index=False):
         figures = {"综合得分 / score": f"{row.total:.1f}", "等次 / grade": row.grade,
                    "排名 / rank": f"{int(row.rank)} / {len(ranking)}",
@@ -35,4 +40,5 @@ def announce_results(ctx: CampaignContext, result: AssessmentResult, folder: str
         actions = ["触及规模性返贫风险红线 / red line reached"] if row.red_line else []
         ctx.notifier.notify(build_message(
             f"{ctx.run_id}:province:{row.province_code}", f"{ctx.label} · {row.province}", figures, actions,
-            ctx.flow_run_url, campaign="assessment", province=row.province_code, campaign_run_id=ctx.run_id))
+            ctx.flow_run_url, campaign="assessment", province=row.province_code, campaign_run_id=ctx.run_id,
+            run_label=ctx.label))

@@ -125,4 +125,6 @@ def problem_message(report: FileReport, link: str | None = None) -> Message:
     county = report.county_code
     return build_message(f"ingest:{report.sha256 or report.file}:{report.status}", title, figures, actions, link,
                          campaign="ingest", province=county[:2] if county else None, county=county,
-                         campaign_run_id=report.run_id)
+                         campaign_run_id=report.run_id,
+                         # nothing of a rejected file was loaded: its county hears at once, not in the digest
+                         severity="critical" if report.status == "rejected" else "warning")

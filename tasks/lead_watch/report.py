@@ -75,7 +75,7 @@ def announce(ctx: CampaignContext, summary: dict, trend: pd.DataFrame, watched: 
         actions.append(f"报告 / report: {folder}")
     ctx.notifier.notify(build_message(
         f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, ctx.flow_run_url,
-        campaign="lead-watch", campaign_run_id=ctx.run_id))
+        campaign="lead-watch", campaign_run_id=ctx.run_id, run_label=ctx.label))
     # The lead numbers to chase, grouped once: a filter of every watched lead per county would scan the whole
     # frame 2,850 times at national scale.
     overdue_of = watched[watched["overdue"]].groupby(["province_code", "county_code"])["lead_no"].agg(list)
@@ -92,7 +92,7 @@ def announce(ctx: CampaignContext, summary: dict, trend: pd.DataFrame, watched: 
             f"{ctx.run_id}:county:{r.province_code}:{r.county_code}",
             f"{ctx.label} · {_place(r.province_code, r.county_code, county_names)}",
             _figures(r._asdict()), [a for a in chase if a], ctx.flow_run_url, campaign="lead-watch",
-            province=r.province_code, county=r.county_code or None, campaign_run_id=ctx.run_id))
+            province=r.province_code, county=r.county_code or None, campaign_run_id=ctx.run_id, run_label=ctx.label))
 
 
 def _figures(s: dict) -> dict[str, object]:

@@ -86,20 +86,27 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status", "status"),
+        Index("ix_outbox_digest_slot", "digest_slot"),
         {"comment": "通知发件箱"},
     )
 
     id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
     dedupe_key: Mapped[str] = col("去重键", String(200), unique=True)
     campaign_run_id: Mapped[str | None] = col("运行编号", String(36))
-    channel: Mapped[str] = col("频道", String(80))
+    channel: Mapped[str] = col("频道", String(80))  # a Slack channel, or a target named in channels.toml
     thread_key: Mapped[str | None] = col("线程键", String(80))
     text: Mapped[str] = col("摘要文本", Text)
     blocks: Mapped[Any] = col("Block Kit 内容", JSONType, nullable=True)
-    status: Mapped[str] = col("状态", String(10), default="pending")  # pending / sent / failed
+    body: Mapped[Any] = col("消息内容", JSONType, nullable=True)  # rendered per platform when sent
+    severity: Mapped[str | None] = col("级别", String(10))  # info / warning / critical
+    campaign: Mapped[str | None] = col("活动", String(30))
+    digest_slot: Mapped[str | None] = col("汇总时段", String(40))  # held for the digest sent at this time
+    digest_id: Mapped[int | None] = col("并入的汇总消息编号", Integer)
+    # pending / sending / sent; held (waits for its digest) / digested (sent as part of digest_id)
+    status: Mapped[str] = col("状态", String(10), default="pending")
     attempts: Mapped[int] = col("尝试次数", Integer, default=0)
     last_error: Mapped[str | None] = col("最近错误", Text)
-    slack_ts: Mapped[str | None] = col("Slack 消息时间戳", String(40))
+    slack_ts: Mapped[str | None] = col("平台消息编号", String(200))  # Slack's ts, an e-mail's Message-ID …
     created_at: Mapped[datetime] = col("创建时间", DateTime)
     claimed_at: Mapped[datetime | None] = col("发送占用时间", DateTime)
     sent_at: Mapped[datetime | None] = col("发送时间", DateTime)

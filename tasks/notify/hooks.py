@@ -34,7 +34,7 @@ def failure_hook(campaign: str) -> Callable:
                 f"运行失败 / run {state.type.value.lower()}: {flow_run.name}",
                 {"流程 / flow": flow.name, "状态 / state": state.name, "错误 / error": error[:500]},
                 ["查看运行日志并处理后重跑 / check the run's logs, fix and rerun"],
-                flow_run_url(str(flow_run.id)), campaign=campaign,
+                flow_run_url(str(flow_run.id)), campaign=campaign, severity="critical", run_label=flow_run.name,
             )
             build_notifier().notify(message)
         except Exception:  # a broken notifier must not hide the flow's own failure

@@ -1,4 +1,5 @@
-"""The notifier every stage uses: mask, store in the outbox, try to deliver; never fail the flow."""
+"""The notifier every stage uses: route, mask, store in the outbox (or hold for a digest), try to deliver;
+never fail the flow."""
 
 from __future__ import annotations
 
@@ -6,16 +7,19 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from tasks.notify.digest import compose_due
 from tasks.notify.masking import PersonalDataMasker
-from tasks.notify.message import Message
+from tasks.notify.message import Message, content_of, plain_text
 from tasks.notify.outbox import DeliveryReport, deliver_pending, enqueue, pending_count
-from tasks.notify.routing import ChannelRouter
+from tasks.notify.routing import SHANGHAI, ChannelRouter, Route
+from tasks.notify.targets import Transports
 from tasks.notify.transports import (
     DeliveryError,
     LocalOutboxTransport,
@@ -27,65 +31,89 @@ from tasks.settings import Settings, get_settings
 from tasks.storage.engine import build_engine
 
 log = logging.getLogger(__name__)
-BACKOFF_SECONDS = 60.0  # after a failed delivery, only store messages for a while: Slack is likely down
+BACKOFF_SECONDS = 60.0  # after a failed delivery, only store a target's messages for a while: it is likely down
 
 
 @dataclass
 class NotifyOutcome:
-    outbox_id: int
-    channel: str
-    delivered: DeliveryReport | None  # None when delivery was skipped during a back-off
+    outbox_ids: list[int]
+    channels: list[str]
+    delivered: DeliveryReport | None  # None when delivery was skipped (held for a digest, or backing off)
 
 
 class Notifier:
-    def __init__(self, engine: Engine, transport: Transport, router: ChannelRouter,
+    def __init__(self, engine: Engine, transports: Transports, router: ChannelRouter,
                  masker: PersonalDataMasker | None = None) -> None:
         self.engine = engine
-        self.transport = transport
+        self.transports = transports
         self.router = router
         self.masker = masker or PersonalDataMasker(engine)
-        self._quiet_until = 0.0
-        self._auth_reported = False
+        self._quiet_until: dict[str, float] = {}  # per target, after a failed delivery: it is likely down
+        self._auth_reported: set[str] = set()
+
+    @property
+    def transport(self) -> Transport:
+        return self.transports.slack
 
     def notify(self, message: Message) -> NotifyOutcome:
-        """Store the (masked) message durably, then deliver what this run has pending. With the database
-        down (what a failure alert may be about), the message is sent straight away instead."""
-        channel = message.channel or self.router.route(message.campaign, message.province, message.county)
+        """Store the (masked) message durably for each of its targets, then deliver what this run has
+        pending. With the database down (what a failure alert may be about), it is sent straight away."""
+        route = (Route((message.channel,), "explicit") if message.channel
+                 else self.router.route(message.campaign, message.province, message.county))
         try:
-            return self._notify(message, channel)
+            return self._notify(message, route)
         except DBAPIError as exc:
             log.error("the outbox cannot be written (%s); sending the message directly", type(exc.orig).__name__)
             # Without the roster, names cannot be looked up: ID numbers are still masked by their pattern.
-            text, blocks = PersonalDataMasker(None).mask([message.text, message.blocks])
-            try:
-                self.transport.send(channel, text, blocks, None)
-            except DeliveryError as failed:
-                log.error("and the direct send failed too: %s", failed)
-                return NotifyOutcome(0, channel, DeliveryReport(failed=1, errors=[str(failed)]))
-            return NotifyOutcome(0, channel, DeliveryReport(sent=1))
+            body = PersonalDataMasker(None).mask(message.body)
+            report = DeliveryReport()
+            for channel in route.targets:
+                try:
+                    self.transports.of(channel).send(channel, body, None)
+                    report.sent += 1
+                except DeliveryError as failed:
+                    log.error("and the direct send to %s failed too: %s", channel, failed)
+                    report.failed += 1
+                    report.errors.append(str(failed))
+            return NotifyOutcome([], list(route.targets), report)
 
-    def _notify(self, message: Message, channel: str) -> NotifyOutcome:
-        text, blocks = self.masker.mask([message.text, message.blocks], keep=message.staff)
-        # A rerun that finds the same sends nothing again; one that finds something else says so. The run's
-        # link is left out of the comparison: every rerun is a new flow run with a new link.
-        digest = hashlib.sha256((message.content or text).encode("utf-8")).hexdigest()[:16]
-        outbox_id = enqueue(
-            self.engine, dedupe_key=f"{message.dedupe_key}:{digest}"[:200], channel=channel, text=text,
-            blocks=blocks,
-            campaign_run_id=message.campaign_run_id,
-            thread_key=f"{message.campaign_run_id}:{channel}" if message.campaign_run_id else None,
-        )
-        if time.monotonic() < self._quiet_until:
-            return NotifyOutcome(outbox_id, channel, None)
-        report = self.flush(campaign_run_id=message.campaign_run_id)
-        return NotifyOutcome(outbox_id, channel, report)
+    def _notify(self, message: Message, route: Route) -> NotifyOutcome:
+        body = self.masker.mask(message.body, keep=message.staff)
+        text = plain_text(body)
+        content = content_of(body)
+        held = self.router.digest.holds(route.level, message.severity)
+        ids = []
+        for channel in route.targets:
+            # A rerun that finds the same sends nothing again; one that finds something else says so. The
+            # run's link is left out of the comparison: every rerun is a new flow run with a new link.
+            digest = hashlib.sha256(f"{channel}\n{content}".encode()).hexdigest()[:16]
+            ids.append(enqueue(
+                self.engine, dedupe_key=f"{message.dedupe_key[:180]}:{digest}", channel=channel, text=text,
+                body=body, campaign_run_id=message.campaign_run_id, severity=message.severity,
+                campaign=message.campaign,
+                # A held message is never sent itself: it cannot start a thread the next one would wait for.
+                thread_key=f"{message.campaign_run_id}:{channel}" if message.campaign_run_id and not held else None,
+                digest_slot=self.router.digest.slot(datetime.now(SHANGHAI)) if held else None,
+            ))
+        now = time.monotonic()
+        if held or all(self._quiet_until.get(c, 0) > now for c in route.targets):
+            return NotifyOutcome(ids, list(route.targets), None)
+        report = self.flush(campaign_run_id=message.campaign_run_id, digests=False)
+        return NotifyOutcome(ids, list(route.targets), report)
 
-    def flush(self, campaign_run_id: str | None = None) -> DeliveryReport:
-        report = deliver_pending(self.engine, self.transport, campaign_run_id=campaign_run_id)
-        if report.auth_error or report.failed:
-            self._quiet_until = time.monotonic() + BACKOFF_SECONDS
-        if report.auth_error and not self._auth_reported:
-            self._auth_reported = True  # once per process, not once per message
+    def flush(self, campaign_run_id: str | None = None, digests: bool = True,
+              digests_now: bool = False) -> DeliveryReport:
+        """Make the digests that are due (`digests_now`: all, at once; `digests=False`: none), then send what is
+        pending."""
+        if digests or digests_now:
+            compose_due(self.engine, self.router.digest, everything=digests_now)
+        now = time.monotonic()
+        quiet = {c for c, until in self._quiet_until.items() if until > now}
+        report = deliver_pending(self.engine, self.transports, campaign_run_id=campaign_run_id, skip=quiet)
+        for channel in report.failed_targets:
+            self._quiet_until[channel] = now + BACKOFF_SECONDS
+        if report.auth_error and report.auth_error not in self._auth_reported:
+            self._auth_reported.add(report.auth_error)  # once per process and cause, not once per message
             log.error("notifications are not delivered: %s; %d message(s) wait in the outbox",
                       report.auth_error, pending_count(self.engine))
         elif report.failed:
@@ -110,7 +138,7 @@ def build_router(settings: Settings) -> ChannelRouter:
     override = settings.slack_default_channel if "slack_default_channel" in settings.model_fields_set else None
     path = settings.slack_channels_file or Path(str(files("deployments") / "channels.toml"))
     if not path.exists():
-        return ChannelRouter(settings.slack_default_channel)
+        return ChannelRouter((settings.slack_default_channel,))
     return ChannelRouter.from_file(path, default=override)
 
 
@@ -125,6 +153,9 @@ def _bot_token(settings: Settings) -> str | None:
 
 
 def build_notifier(settings: Settings | None = None, engine: Engine | None = None) -> Notifier:
-    """The notifier chosen by settings: Slack Web API, incoming webhook, or the local outbox."""
+    """The notifier chosen by settings: Slack Web API, incoming webhook, or the local outbox, and the robots
+    and mailing lists the channels file declares."""
     settings = settings or get_settings()
-    return Notifier(engine or build_engine(settings), build_transport(settings), build_router(settings))
+    router = build_router(settings)
+    return Notifier(engine or build_engine(settings), Transports(build_transport(settings), router.targets, settings),
+                    router)

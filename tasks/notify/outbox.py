@@ -1,20 +1,27 @@
 """The durable outbox: every message is stored before it is sent and marked sent only on success, so
-nothing is lost while Slack is down and a rerun or a second flusher sends nothing twice."""
+nothing is lost while a platform is down and a rerun or a second flusher sends nothing twice. Each target
+keeps its own order: a DingTalk outage holds DingTalk's messages, not the e-mails."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tasks.model import OutboxMessage
+from tasks.notify.routing import SHANGHAI, SLOT_FORMAT
 from tasks.notify.transports import AuthError, DeliveryError, Transport
 
 STALE_CLAIM = timedelta(minutes=15)  # a flusher that died mid-send frees its claim after this
+WAITING = ("pending", "sending")
+
+
+class TransportsByTarget(Protocol):
+    def of(self, channel: str) -> Transport: ...
 
 
 @dataclass
@@ -24,11 +31,14 @@ class DeliveryReport:
     waiting: int = 0  # replies whose thread parent is not delivered yet
     auth_error: str | None = None
     errors: list[str] = field(default_factory=list)
+    failed_targets: set[str] = field(default_factory=set)  # down, throttled or refused this time
 
 
-def enqueue(engine: Engine, *, dedupe_key: str, channel: str, text: str, blocks: list[dict[str, Any]],
-            campaign_run_id: str | None, thread_key: str | None) -> int:
-    """Store a message (already masked); a message with the same dedupe key is not stored again."""
+def enqueue(engine: Engine, *, dedupe_key: str, channel: str, text: str, body: dict[str, Any],
+            campaign_run_id: str | None, thread_key: str | None, severity: str | None = None,
+            campaign: str | None = None, digest_slot: str | None = None) -> int:
+    """Store a message (already masked); a message with the same dedupe key is not stored again. With a
+    `digest_slot` it is held for that digest instead of being sent."""
     with engine.begin() as conn:
         existing = conn.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).scalar()
         if existing is not None:
@@ -37,26 +47,34 @@ def enqueue(engine: Engine, *, dedupe_key: str, channel: str, text: str, blocks:
         with engine.begin() as conn:
             return conn.execute(OutboxMessage.__table__.insert().values(
                 dedupe_key=dedupe_key, campaign_run_id=campaign_run_id, channel=channel, thread_key=thread_key,
-                text=text, blocks=blocks, status="pending", attempts=0, created_at=datetime.now(),
+                text=text, body=body, severity=severity, campaign=campaign, digest_slot=digest_slot,
+                status="held" if digest_slot else "pending", attempts=0, created_at=datetime.now(),
             ).returning(OutboxMessage.id)).scalar_one()
     except IntegrityError:  # a concurrent run stored it first
         with engine.connect() as conn:
             return conn.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).scalar_one()
 
 
-def deliver_pending(engine: Engine, transport: Transport, *, campaign_run_id: str | None = None) -> DeliveryReport:
-    """Send pending messages in the order they were stored; threads start with their first message."""
+def deliver_pending(engine: Engine, transports: TransportsByTarget, *, campaign_run_id: str | None = None,
+                    skip: frozenset[str] | set[str] = frozenset()) -> DeliveryReport:
+    """Send pending messages in the order they were stored; threads start with their first message. A
+    target that fails is left for the next flush with all its later messages; the others go on."""
     report = DeliveryReport()
     now = datetime.now()
     claimable = or_(OutboxMessage.status == "pending",
                     and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM))
-    query = (select(OutboxMessage.id, OutboxMessage.thread_key, OutboxMessage.status, OutboxMessage.attempts)
-             .where(claimable).order_by(OutboxMessage.id))
+    query = (select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.thread_key, OutboxMessage.status,
+                    OutboxMessage.attempts).where(claimable).order_by(OutboxMessage.id))
     if campaign_run_id is not None:
         query = query.where(OutboxMessage.campaign_run_id == campaign_run_id)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    for message_id, thread_key, status, attempts in rows:
+    # One Slack token serves every Slack channel: when it is refused or Slack is down, all of them wait.
+    stopped = {id(transports.of(channel)) for channel in skip}
+    for message_id, channel, thread_key, status, attempts in rows:
+        transport = transports.of(channel)
+        if id(transport) in stopped:
+            continue
         thread_ts, ready = _thread_parent(engine, transport, message_id, thread_key)
         if not ready:
             report.waiting += 1
@@ -67,21 +85,39 @@ def deliver_pending(engine: Engine, transport: Transport, *, campaign_run_id: st
             # Tried before (or claimed by a flusher that died while sending): Slack may have it already.
             _send(engine, transport, message_id, thread_ts, tried=attempts > 0 or status == "sending")
             report.sent += 1
-        except AuthError as exc:
-            _release(engine, message_id, str(exc))
-            report.auth_error = str(exc)
-            break  # the same token fails every message: stop; the notifier reports it once
         except DeliveryError as exc:
             _release(engine, message_id, str(exc))
-            report.failed += 1
-            report.errors.append(str(exc))
-            break  # Slack is down or throttling: keep the order, try again at the next flush
+            stopped.add(id(transport))  # keep its order: try it again at the next flush
+            report.failed_targets.add(channel)
+            if isinstance(exc, AuthError):
+                report.auth_error = str(exc)
+            else:
+                report.failed += 1
+                report.errors.append(str(exc))
     return report
 
 
 def pending_count(engine: Engine) -> int:
+    """Messages to send now: those pending, and those held for a digest that is due."""
+    due = datetime.now(SHANGHAI).strftime(SLOT_FORMAT)
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).where(OutboxMessage.status != "sent")).scalar_one()
+        return conn.execute(select(func.count()).where(or_(
+            OutboxMessage.status.in_(WAITING),
+            and_(OutboxMessage.status == "held", OutboxMessage.digest_slot <= due)))).scalar_one()
+
+
+def held_count(engine: Engine) -> int:
+    """Messages waiting for their digest (due or not)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).where(OutboxMessage.status == "held")).scalar_one()
+
+
+def stored_body(row: Any) -> dict[str, Any]:
+    """What a stored message says; rows stored before bodies were kept only have their text."""
+    if row["body"]:
+        return row["body"]
+    title, *rest = (row["text"] or "").splitlines() or [""]
+    return {"title": title, "figures": [], "actions": rest, "link": None, "run": None, "severity": "info"}
 
 
 def _thread_parent(engine: Engine, transport: Transport, message_id: int, thread_key: str | None):
@@ -107,11 +143,11 @@ def _send(engine: Engine, transport: Transport, message_id: int, thread_ts: str 
     """Post the message, unless an earlier attempt Slack did not confirm turns out to have posted it."""
     with engine.connect() as conn:
         row = conn.execute(select(OutboxMessage.__table__).where(OutboxMessage.id == message_id)).one()._mapping
-    key = hashlib.sha256(row["dedupe_key"].encode("utf-8")).hexdigest()[:24]  # Slack sees a digest, not our key
+    key = hashlib.sha256(row["dedupe_key"].encode("utf-8")).hexdigest()[:24]  # the platform sees a digest, not our key
     find = getattr(transport, "find", None)
     ts = find(row["channel"], key, row["created_at"], thread_ts) if tried and find is not None else None
     if ts is None:
-        ts = transport.send(row["channel"], row["text"], row["blocks"] or [], thread_ts, key=key)
+        ts = transport.send(row["channel"], stored_body(row), thread_ts, key=key)
     with engine.begin() as conn:
         conn.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
             status="sent", slack_ts=ts, sent_at=datetime.now(), attempts=OutboxMessage.attempts + 1,

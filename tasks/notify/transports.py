@@ -1,4 +1,6 @@
-"""Where messages go: the Slack Web API, an incoming webhook, or the local outbox file (the default)."""
+"""Where messages go: the Slack Web API, an incoming webhook, or the local outbox file (the default); the
+robots and e-mail are in tasks.notify.robots and tasks.notify.mail. Every transport gets what a message says
+(its `body`) and renders it in its platform's format."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.webhook import WebhookClient
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+from tasks.notify import render
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +50,36 @@ class AuthError(DeliveryError):
     """The credentials are refused: retrying will not help until someone fixes the setting."""
 
 
+class Retryable(DeliveryError):
+    """Throttled (429, a robot's rate-limit code), a 5xx, or refused before the request was sent: worth
+    another try in a moment. `wait` is what the server asked for (Retry-After), when it said."""
+
+    def __init__(self, message: str, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
 class Transport(Protocol):
     name: str
     supports_threads: bool
 
-    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None,
-             key: str = "") -> str:
-        """Deliver one message; return its id (Slack `ts`) or raise DeliveryError. `key` identifies the
-        message for `find`."""
+    def send(self, channel: str, body: dict[str, Any], thread_ts: str | None, key: str = "") -> str:
+        """Deliver one message (tasks.notify.message.Message.body); return its id (Slack `ts`) or raise
+        DeliveryError. `key` identifies the message for `find`."""
         ...
+
+
+def _backoff(state) -> float:
+    asked = getattr(state.outcome.exception(), "wait", None)
+    if asked is not None:
+        return min(float(asked), 60.0)
+    return min(0.5 * 2 ** (state.attempt_number - 1), 8.0)
+
+
+def retrying(max_retries: int) -> Retrying:
+    """Retries of one robot or SMTP call: Retry-After when the server gave it, else 0.5, 1, 2 … 8 s."""
+    return Retrying(retry=retry_if_exception_type(Retryable), stop=stop_after_attempt(max_retries + 1),
+                    wait=_backoff, reraise=True)
 
 
 def retry_handlers(max_retries: int) -> list:
@@ -75,8 +101,8 @@ class SlackWebApiTransport:
                                 retry_handlers=retry_handlers(max_retries))
         self._channel_ids: dict[str, str] = {}
 
-    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None,
-             key: str = "") -> str:
+    def send(self, channel: str, body: dict[str, Any], thread_ts: str | None, key: str = "") -> str:
+        text, blocks = render.slack(body)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
         response = self._call(self.client.chat_postMessage, channel=channel, text=text, blocks=blocks or None,
                               thread_ts=thread_ts, unfurl_links=False, metadata=metadata)
@@ -151,8 +177,8 @@ class WebhookTransport:
     def __init__(self, url: str, timeout: int, max_retries: int) -> None:
         self.client = WebhookClient(url=url, timeout=timeout, retry_handlers=retry_handlers(max_retries))
 
-    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None,
-             key: str = "") -> str:
+    def send(self, channel: str, body: dict[str, Any], thread_ts: str | None, key: str = "") -> str:
+        text, blocks = render.slack(body)
         try:
             response = self.client.send(text=text, blocks=blocks or None)
         except Exception as exc:
@@ -174,11 +200,11 @@ class LocalOutboxTransport:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None,
-             key: str = "") -> str:
+    def send(self, channel: str, body: dict[str, Any], thread_ts: str | None, key: str = "") -> str:
+        text, blocks = render.slack(body)
         ts = f"local-{uuid.uuid4().hex[:12]}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        record = {"ts": ts, "channel": channel, "thread_ts": thread_ts, "text": text, "blocks": blocks,
+        record = {"ts": ts, "channel": channel, "thread_ts": thread_ts, "text": text, "blocks": blocks, "body": body,
                   "sent_at": datetime.now().astimezone().isoformat(timespec="seconds")}
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -20,7 +20,8 @@ def _send(ctx: CampaignContext, key: str, title: str, figures: dict, actions: li
           staff: tuple[str, ...] = ()) -> None:
     if ctx.notifier is not None:
         ctx.notifier.notify(build_message(f"{ctx.run_id}:{key}", title, figures, actions, ctx.flow_run_url,
-                                          campaign="release", campaign_run_id=ctx.run_id, staff=staff))
+                                          campaign="release", campaign_run_id=ctx.run_id, run_label=ctx.label,
+                                          staff=staff))
 
 
 def waiting(ctx: CampaignContext, release: ReleaseDraft, draft_link: str) -> None:
@@ -62,4 +63,6 @@ def published(ctx: CampaignContext, release: ReleaseDraft, approval: Approval, w
 
 
 def _who(approval: Approval) -> str:
+    if approval.automatic:  # the audit trail keeps the reviewer's id; the press office reads what it means
+        return "自动批准，未人工审核 / automatic"
     return f"{approval.reviewer}（{approval.unit}）" if approval.unit else approval.reviewer

@@ -257,6 +257,7 @@ def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None, a
         f"{ctx.run_id}:{outcome.stage}:{r.suite}:{province or ''}",
         f"{ctx.label} · {stage_title(outcome.stage)}{where}: {status}", stage_message_figures(outcome), actions,
         ctx.flow_run_url, campaign=audience or ctx.campaign, province=province, campaign_run_id=ctx.run_id,
+        run_label=ctx.label, severity="critical" if r.blocking else ("warning" if not r.passed else "info"),
     )
     try:
         ctx.notifier.notify(message)

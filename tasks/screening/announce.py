@@ -47,32 +47,32 @@ def announce_scope(ctx: CampaignContext, figures: dict[str, int], window: tuple[
          "农户 / households": figures["households"], "风险未消除监测户 / at risk": figures["at_risk"],
          "待核实线索 / open leads": figures["open_leads"]},
         ["按渠道汇集线索，逐户核实 / gather leads from every channel and verify each household"],
-        ctx.flow_run_url, campaign_run_id=ctx.run_id))  # no campaign: the coordinators' (default) channel
+        # no campaign: the coordinators' (default) channel
+        ctx.flow_run_url, campaign_run_id=ctx.run_id, run_label=ctx.label))
 
 
 def announce_results(ctx: CampaignContext, summary: dict, folder: str | None) -> None:
     if ctx.notifier is None:
         return
     gaps = summary.get("coverage_gaps", {})
-    actions = [f"{summary['leads']['unmatched']} 条线索涉及名单外人员，需入户核实 / leads outside the roster to visit",
-               f"{summary['leads']['overdue']} 条线索超期未核实 / overdue leads",
-               f"{sum(gaps.values())} 户帮扶措施缺口 / coverage gaps"]
+    actions = _nonzero([
+        (summary['leads']['unmatched'], "{} 条线索涉及名单外人员，需入户核实 / leads outside the roster to visit"),
+        (summary['leads']['overdue'], "{} 条线索超期未核实 / overdue leads"),
+        (sum(gaps.values()), "{} 户帮扶措施缺口 / coverage gaps")])
     if folder:
         actions.append(f"报告 / reports: {folder}")
     if summary.get("failed_provinces"):
         actions.append("未完成省份 / provinces stopped: " + ", ".join(summary["failed_provinces"]))
     ctx.notifier.notify(build_message(
         f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, ctx.flow_run_url,
-        campaign_run_id=ctx.run_id))  # the coordinators' (default) channel
+        campaign_run_id=ctx.run_id, run_label=ctx.label))  # the coordinators' (default) channel
     for code, s in summary["provinces"].items():
         if not needs_action(s):  # a province with nothing to do hears nothing: its coordinators read every one
             continue
         ctx.notifier.notify(build_message(
             f"{ctx.run_id}:province:{code}", f"{ctx.label} · {PROVINCE_BY_CODE[code].name}", _figures(s),
-            [f"有劳动能力未落实开发式措施 {s['coverage_gaps']['labour_without_development']} 户",
-             f"无劳动能力未落实兜底 {s['coverage_gaps']['no_labour_without_safety_net']} 户",
-             f"超期未核实线索 {s['leads']['overdue']} 条"],
-            ctx.flow_run_url, campaign="screening", province=code, campaign_run_id=ctx.run_id))
+            _province_actions(s),
+            ctx.flow_run_url, campaign="screening", province=code, campaign_run_id=ctx.run_id, run_label=ctx.label))
 
 
 def announce_progress(ctx: CampaignContext, changes: dict | None) -> None:
@@ -84,7 +84,7 @@ def announce_progress(ctx: CampaignContext, changes: dict | None) -> None:
     ctx.notifier.notify(build_message(
         f"{ctx.run_id}:progress", f"{ctx.label}: 较上次进展 / since {changes['previous_as_of']}", figures,
         ["关注本周新增名单 / follow up this week's new entries"], ctx.flow_run_url, campaign="screening",
-        campaign_run_id=ctx.run_id))
+        campaign_run_id=ctx.run_id, run_label=ctx.label))
 
 
 def progress_since_previous(engine: Engine, year: int, as_of: date, provinces: list[str],
@@ -123,6 +123,23 @@ def _figures(s: dict) -> dict[str, object]:
             _label(ELIMINATION_CANDIDATES): s["elimination_candidates"],
             _label(COVERAGE_GAPS): sum(s["coverage_gaps"].values()), _label(WEAK_LABOUR): s["weak_labour_to_explore"],
             "隔离 / quarantined": sum(s["quarantined"].values())}
+
+
+def _nonzero(items: list[tuple[int, str]]) -> list[str]:
+    """Only what asks something of the reader: "0 条超期线索" is no action."""
+    return [text.format(count) for count, text in items if count]
+
+
+def _province_actions(s: dict) -> list[str]:
+    gaps = s["coverage_gaps"]
+    actions = _nonzero([
+        (gaps["labour_without_development"], "有劳动能力未落实开发式措施 {} 户，请落实 / no development measure"),
+        (gaps["no_labour_without_safety_net"], "无劳动能力未落实兜底 {} 户，请落实 / no safety net"),
+        (s["leads"]["overdue"], "超期未核实线索 {} 条，请核实 / overdue leads"),
+        (s["new_candidates"]["total"], NEW_CANDIDATES.short + " {} 户，请入户核实 / to verify"),
+        (s["elimination_candidates"], ELIMINATION_CANDIDATES.short + " {} 户，请按程序核实 / to verify"),
+        (sum(s["quarantined"].values()), "{} 行数据被隔离，请更正后重报 / rows set aside to correct")])
+    return actions or ["请查看本省名单 / see the province's lists"]
 
 
 def needs_action(s: dict) -> bool:

@@ -1,9 +1,10 @@
-"""The whole demo (seed with defects, screening, assessment, release), then a lead watch, with Slack down for
-the whole run, then Slack back: the runs complete, every message waits and is then delivered once. Afterwards
-a scan of every file written, every log line, every Prefect artifact and log, the outbox, the audit trail and
-what the fake Slack received finds no valid ID number, no full name and no phone number of the roster
-(persons, and the people leads are about), not the Slack token set for the run, and, on PostgreSQL, not the
-database password."""
+"""The whole demo (seed with defects, screening, assessment, release), then a lead watch, with Slack, the
+DingTalk, WeCom and Feishu robots and the mail server down for the whole run, then back: the runs complete,
+every message waits (a county's for its digest) and is then delivered once. Afterwards a scan of every file
+written, every log line, every Prefect artifact and log, the outbox, the audit trail and what the fake Slack,
+the fake robots and the mail server received finds no valid ID number, no full name and no phone number of
+the roster (persons, and the people leads are about), not the Slack token nor the robots' token and signing
+secret set for the run, and, on PostgreSQL, not the database password."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import logging
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from fake_robots import SECRET as ROBOT_SECRET
+from fake_robots import TOKEN as ROBOT_TOKEN
+from fake_robots import FakeMailServer, FakeRobots
 from fake_slack import FakeSlack
 from ingest_files import LEAD_HEADER_ZH, lead_rows, valid_id, write_csv
 from prefect.client.orchestration import get_client
@@ -27,12 +31,39 @@ from flows.screening import concentrated_screening
 from tasks.ingest.load import ingest_file
 from tasks.lead_watch.params import LeadWatchParams
 from tasks.notify import build_notifier
+from tasks.notify.digest import compose_due
+from tasks.notify.routing import SHANGHAI
 from tasks.privacy import is_valid_id_number
 from tasks.screening.params import ScreeningParams
 from tasks.settings import get_settings
 from tasks.storage.engine import build_engine
 
 TOKEN = "xoxb-CANARY-3f9a1c7e5b2d"
+# Slack channels as shipped, and beside them every other kind of target.
+ROUTES = """default = "#fpjc-coordinators"
+[campaigns]
+screening = ["#fpjc-screening", "wc"]
+assessment = "#fpjc-assessment"
+leadership = ["#fpjc-leadership", "mail"]
+release = ["#fpjc-press-office", "mail"]
+ingest = "#fpjc-data-stewards"
+data-quality = ["#fpjc-data-stewards", "dt"]
+lead-watch = ["#fpjc-leads", "fs"]
+[targets.dt]
+kind = "dingtalk"
+url = "env:LEAK_DT_URL"
+secret = "env:LEAK_DT_SECRET"
+[targets.wc]
+kind = "wecom"
+url = "env:LEAK_WC_URL"
+[targets.fs]
+kind = "feishu"
+url = "env:LEAK_FS_URL"
+secret = "env:LEAK_FS_SECRET"
+[targets.mail]
+kind = "email"
+to = ["press@example.gov.cn"]
+"""
 PASSWORD = "pw-CANARY-7e21b9"
 SKIP_SUFFIXES = (".db", ".db-wal", ".db-shm")  # the database itself holds the data, as it must
 
@@ -85,8 +116,17 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
 
     caplog.set_level(logging.DEBUG)
     assert (PASSWORD in get_settings().database_url) == (database == "postgres")
-    slack = FakeSlack(token=TOKEN)
-    slack.stop()  # down for the whole run: connections refused
+    slack, robots, mail = FakeSlack(token=TOKEN), FakeRobots(), FakeMailServer()
+    for fake in (slack, robots, mail):
+        fake.stop()  # down for the whole run: connections refused
+    routes = tmp_path_factory.mktemp("routes") / "channels.toml"
+    routes.write_text(ROUTES, "utf-8")
+    for kind, name in (("dingtalk", "DT"), ("wecom", "WC"), ("feishu", "FS")):
+        monkeypatch.setenv(f"LEAK_{name}_URL", robots.url(kind))
+        monkeypatch.setenv(f"LEAK_{name}_SECRET", ROBOT_SECRET)
+    for key, value in {"SLACK_CHANNELS_FILE": str(routes), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail.port),
+                       "SMTP_SECURITY": "none", "NOTIFY_TIMEOUT_SECONDS": "2", "NOTIFY_MAX_RETRIES": "1"}.items():
+        monkeypatch.setenv(f"CAMPAIGNS_{key}", value)
     monkeypatch.setenv("CAMPAIGNS_SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("CAMPAIGNS_SLACK_API_URL", slack.url)
     monkeypatch.setenv("CAMPAIGNS_SLACK_TIMEOUT_SECONDS", "2")
@@ -103,6 +143,8 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
         for i, row in enumerate(rows):
             row[3], row[4] = valid_id(county, birth="19610101", seq=970 + i), ["欧阳漏名", "司马未录", "诸葛外来"][i]
         sent = tmp_path_factory.mktemp("county") / "leads.csv"  # the county's file is input, not output
+        routes.write_text(ROUTES + f'[counties]\n"{county}" = "dt"\n', "utf-8")  # its messages wait for a digest
+        get_settings.cache_clear()
         report = ingest_file(engine, write_csv(sent, LEAD_HEADER_ZH, rows),
                              output_dir=tmp_path / "outputs", today=date(2023, 6, 1))
         assert report.status == "loaded" and report.loaded == 3
@@ -111,15 +153,24 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
         assert lead_watch(LeadWatchParams(as_of=date(2023, 6, 30)))["overdue"] >= 3  # those leads, still pending
         with engine.connect() as conn:
             waiting = conn.execute(sa.text("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")).scalar()
-        assert waiting > 5 and slack.messages == []
+            held = conn.execute(sa.text("SELECT COUNT(*) FROM outbox WHERE status = 'held'")).scalar()
+        assert waiting > 5 and held >= 1 and slack.messages == []
 
-        slack.start()  # back, on the same address
-        build_notifier().flush()
-        build_notifier().flush()  # a second flush has nothing left to send
+        for fake in (slack, robots, mail):
+            fake.start()  # back, on the same address
+        compose_due(engine, build_notifier().router.digest, now=datetime.now(SHANGHAI) + timedelta(days=1))
+        for _ in range(4):  # flush runs, as the housekeeping watcher starts them (a robot takes 20 a minute)
+            build_notifier().flush()
+        assert build_notifier().flush().sent == 0  # nothing left to send
         with engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")).scalar() == 0
-        assert len(slack.messages) == waiting  # each once
-        assert len({m["ts"] for m in slack.messages}) == waiting
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND status <> 'digested'"
+                                        )).scalar() == 0
+            sent = dict(conn.execute(sa.text("SELECT CASE WHEN channel LIKE '#%' THEN 'slack' ELSE channel END, "
+                                             "COUNT(*) FROM outbox WHERE status = 'sent' GROUP BY 1")).all())
+        received = {"slack": len(slack.messages), "dt": len(robots.received["dingtalk"]),
+                    "wc": len(robots.received["wecom"]), "fs": len(robots.received["feishu"]), "mail": len(mail.mails)}
+        assert received == sent and all(received.values())  # each target got each of its messages, once
+        assert len({m["ts"] for m in slack.messages}) == len(slack.messages) and robots.refusals == []
 
         with engine.connect() as conn:
             # Everyone the roster names: members, and the people problem leads are about.
@@ -129,7 +180,7 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
                                              "SELECT name FROM leads WHERE name IS NOT NULL")).scalars())
             phones = set(conn.execute(sa.text("SELECT phone FROM households WHERE phone IS NOT NULL UNION "
                                               "SELECT phone FROM leads WHERE phone IS NOT NULL")).scalars())
-            outbox = conn.execute(sa.text("SELECT text, blocks FROM outbox")).all()
+            outbox = conn.execute(sa.text("SELECT text, body FROM outbox")).all()
             audit = conn.execute(sa.text("SELECT actor, subject, parameters, detail FROM audit_events")).all()
         ids = {i for i in ids if is_valid_id_number(i)}  # a defect injected as an invalid number is not one
         with get_client(sync_client=True) as client:
@@ -142,6 +193,8 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
             "Prefect logs": "\n".join(prefect_logs),
             "outbox": "\n".join(f"{t}\n{b}" for t, b in outbox),
             "fake Slack": json.dumps(slack.messages, ensure_ascii=False),
+            "fake robots": json.dumps(robots.received, ensure_ascii=False),
+            "mail server": "\n".join(m.as_string() + m.get_body(("html",)).get_content() for m in mail.mails),
             "audit trail": "\n".join(str(tuple(row)) for row in audit),
         }
         assert len(ids) > 1000 and len(names) > 500
@@ -156,8 +209,11 @@ def test_demo_with_slack_down_completes_delivers_once_after_recovery_and_leaks_n
         leaks = {place: sorted({i for i in ids if i in text} | {n for n in names if n in text}
                                | {f for f in phones if len(f) >= 11 and f in text}
                                | ({"<the Slack token>"} if TOKEN in text else set())
+                               | ({"<a robot's token or secret>"} if ROBOT_TOKEN in text or ROBOT_SECRET in text
+                                  else set())
                                | ({"<the database password>"} if PASSWORD in text else set()))[:5]
                  for place, text in places.items()}
         assert {place: found for place, found in leaks.items() if found} == {}
     finally:
-        slack.stop()
+        for fake in (slack, robots, mail):
+            fake.stop()

@@ -55,9 +55,12 @@ def test_demo_seeds_screens_and_reports_without_leaking(prefect_harness):
         ids = set(conn.execute(sa.text("SELECT id_number FROM persons WHERE id_number IS NOT NULL")).scalars())
         names = {n for n in conn.execute(sa.text("SELECT name FROM persons WHERE name IS NOT NULL")).scalars()}
         messages = " ".join(conn.execute(sa.text("SELECT text FROM outbox")).scalars())
+        to_press = conn.execute(sa.text("SELECT DISTINCT campaign FROM outbox WHERE channel = '#fpjc-press-office'"
+                                        )).scalars().all()
     with get_client(sync_client=True) as client:
         artifacts = " ".join(str(a.data) + str(a.description) for a in client.read_artifacts())
     assert "quarantined_rows" not in messages and "隔离行" in messages
+    assert to_press == ["release"]  # the press office hears only of releases
     for text in (artifacts, messages):
         assert text and not any(i in text for i in ids)
         assert not any(n in text for n in names)
@@ -81,3 +84,4 @@ def test_a_failing_flow_notifies_through_its_hook(prefect_harness, tmp_path):
     failure = [x for x in lines if "doomed" in x["text"]]
     assert failure and "unreadable" in failure[0]["text"] and failure[0]["channel"] == "#fpjc-screening"
     assert "11010519491231002X" not in failure[0]["text"]  # masked even in an error message
+    assert failure[0]["body"]["severity"] == "critical" and failure[0]["body"]["run"]  # never waits for a digest

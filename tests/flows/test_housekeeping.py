@@ -44,7 +44,8 @@ def test_runs_only_when_there_is_work(prefect_harness, monkeypatch, tmp_path):
 
     settled = time.time() - 120
     os.utime(copying, (settled, settled))
-    enqueue(engine, dedupe_key="k1", channel="#c", text="t", blocks=[], campaign_run_id=None, thread_key=None)
+    enqueue(engine, dedupe_key="k1", channel="#c", text="t", body={"title": "t"}, campaign_run_id=None,
+            thread_key=None)
     assert sorted(look_once(settings, engine)) == ["ingest-inbox", "outbox-flush"]
     assert look_once(settings, engine) == []  # one run each is queued: no second
     for name in ("ingest-inbox", "outbox-flush"):

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from deployments.cli import app
 from tasks.ingest.template import contract_markdown
+from tasks.notify import build_notifier
 from tasks.privacy import ID_IN_TEXT
 from tasks.settings import get_settings
 
@@ -60,6 +61,7 @@ def test_sweep_moves_every_file_out_and_tells_the_county_about_problems(prefect_
     for folder in ("var/archive", "var/rejected", f"var/archive/{day}", f"var/rejected/{day}"):
         assert Path(folder).stat().st_mode & 0o777 == 0o700  # county files: readable by the owner only
 
+    build_notifier().flush(digests_now=True)  # the county's message waited for its digest
     by_channel = {}
     for m in slack.messages:
         by_channel.setdefault(m["channel"], []).append(m["text"])

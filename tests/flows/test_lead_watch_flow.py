@@ -14,6 +14,7 @@ from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 from flows.lead_watch import lead_watch
 from tasks.ingest.load import ingest_file
 from tasks.lead_watch.params import LeadWatchParams
+from tasks.notify import build_notifier
 from tasks.privacy import ID_IN_TEXT
 from tasks.storage.engine import build_engine
 
@@ -54,9 +55,11 @@ def test_the_weekly_watch_tells_each_county_its_overdue_and_late_leads(prefect_h
     late_rows = list(book["受理迟延线索"].iter_rows(values_only=True))
     assert late in {dict(zip(late_rows[0], r, strict=True))["线索编号"] for r in late_rows[1:]}
 
+    assert not [m for m in slack.messages if m["channel"] == "#county"]  # the county's waits for its digest
+    build_notifier().flush(digests_now=True)
     to_county = [m["text"] for m in slack.messages if m["channel"] == "#county"]
     assert len(to_county) == 1 and overdue in to_county[0] and late in to_county[0]
-    assert "超期未核实 / overdue: 1" in to_county[0]
+    assert "线索核查 每日汇总" in to_county[0] and "超期未核实 / overdue: 1" in to_county[0]
     assert any("线索周报" in m["text"] for m in slack.messages if m["channel"] == "#leads")
     assert not any(ID_IN_TEXT.search(m["text"]) or "测试" in m["text"] or "13800138000" in m["text"]
                    for m in slack.messages)
@@ -64,4 +67,5 @@ def test_the_weekly_watch_tells_each_county_its_overdue_and_late_leads(prefect_h
     sent = len(slack.messages)
     assert lead_watch(LeadWatchParams(as_of=SUNDAY, provinces=["52 贵州省"])) == summary | {
         "run_id": summary["run_id"]}
+    build_notifier().flush(digests_now=True)
     assert len(slack.messages) == sent  # the same week again: same figures, nobody told twice

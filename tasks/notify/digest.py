@@ -1,0 +1,72 @@
+"""Daily digests: what a county's target was told during a day, per campaign, in one message sent at the
+digest time (Beijing time) instead of one message per stage. Critical messages never wait (routing)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tasks.model import OutboxMessage
+from tasks.notify.message import SEVERITIES, plain_text
+from tasks.notify.outbox import stored_body
+from tasks.notify.routing import AUDIENCE_TITLES, SHANGHAI, SLOT_FORMAT, DigestRule
+
+MAX_FIGURES_EACH = 4  # of each message's figures and to-dos; the digest links to the runs for the rest
+MAX_ACTIONS_EACH = 6
+
+
+def compose_due(engine: Engine, rule: DigestRule, now: datetime | None = None, everything: bool = False) -> int:
+    """Turn the held messages whose digest is due (`everything`: all held ones) into one pending digest per
+    target, campaign and day; return how many digests were made. Safe to run in several processes at once."""
+    due = "9999" if everything else (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).strftime(SLOT_FORMAT)
+    with engine.connect() as conn:
+        rows = conn.execute(select(OutboxMessage.__table__).where(
+            OutboxMessage.status == "held", OutboxMessage.digest_slot <= due).order_by(OutboxMessage.id)).all()
+    groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    for row in rows:
+        m = row._mapping
+        groups[(m["channel"], m["campaign"] or "", m["digest_slot"])].append(m)
+    made = 0
+    for (channel, campaign, slot), members in groups.items():
+        body = digest_body(campaign, slot, members)
+        try:
+            with engine.begin() as conn:
+                digest_id = conn.execute(OutboxMessage.__table__.insert().values(
+                    dedupe_key=f"digest:{channel}:{campaign}:{slot}"[:200], channel=channel, text=plain_text(body),
+                    body=body, severity=body["severity"], campaign=campaign or None, status="pending", attempts=0,
+                    created_at=datetime.now()).returning(OutboxMessage.id)).scalar_one()
+                conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_([m["id"] for m in members]),
+                                                         OutboxMessage.status == "held")
+                             .values(status="digested", digest_id=digest_id))
+            made += 1
+        except IntegrityError:
+            # That digest was made already (by another flusher, or before these arrived late): next day's.
+            with engine.begin() as conn:
+                conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_([m["id"] for m in members]),
+                                                         OutboxMessage.status == "held")
+                             .values(digest_slot=rule.slot(datetime.strptime(slot, SLOT_FORMAT)
+                                                           .replace(tzinfo=SHANGHAI))))
+    return made
+
+
+def digest_body(campaign: str, slot: str, members: list[Any]) -> dict[str, Any]:
+    bodies = [stored_body(m) for m in members]
+    severity = max((b.get("severity") or "info" for b in bodies), key=SEVERITIES.index)
+    warnings = sum(b.get("severity") == "warning" for b in bodies)
+    items = []
+    for member, body in zip(members, bodies, strict=True):
+        figures = "；".join(f"{k}: {v}" for k, v in (body.get("figures") or [])[:MAX_FIGURES_EACH])
+        items.append(f"{member['created_at']:%m-%d %H:%M} {body['title']}" + (f"（{figures}）" if figures else ""))
+        items += [f"　↳ {a}" for a in (body.get("actions") or [])[:MAX_ACTIONS_EACH]]
+    runs = list(dict.fromkeys(b["run"] for b in bodies if b.get("run")))
+    title = f"{AUDIENCE_TITLES.get(campaign, campaign or '通知')} 每日汇总 · 截至 {slot}"
+    figures = [["消息条数", str(len(bodies))], ["其中警告", str(warnings)]]
+    if runs:
+        figures.append(["涉及运行", "；".join(runs)])
+    links = [b["link"] for b in bodies if b.get("link")]
+    return {"title": title, "figures": figures, "actions": items, "link": links[-1] if links else None,
+            "run": None, "severity": severity, "actions_title": "当日消息"}
