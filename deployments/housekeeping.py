@@ -29,9 +29,9 @@ def inbox_files(settings: Settings, engine: Engine) -> int:
 
 
 def outbox_messages(settings: Settings, engine: Engine) -> int:
-    from tasks.notify.outbox import pending_count
+    from tasks.notify.outbox import due_count
 
-    return pending_count(engine)
+    return due_count(engine, settings.tz)
 
 
 @dataclass(frozen=True)

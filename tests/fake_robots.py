@@ -24,6 +24,9 @@ from fake_http import FakeHttpServer, reply
 TOKEN = "robot-token-CANARY-51c2"
 SECRET = "SEC-CANARY-8d0e3b7a"
 LIMITS = {"dingtalk": 20_000, "feishu": 20_000}  # request body bytes; WeCom: markdown content 4,096 bytes
+PER_MINUTE = {"dingtalk": (20, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}),
+              "wecom": (20, {"errcode": 45009, "errmsg": "api freq out of limit"}),
+              "feishu": (100, {"code": 11232, "msg": "frequency limited"})}
 PATHS = {"/robot/send": "dingtalk", "/cgi-bin/webhook/send": "wecom", "/open-apis/bot/v2/hook/": "feishu"}
 OK = {"dingtalk": {"errcode": 0, "errmsg": "ok"}, "wecom": {"errcode": 0, "errmsg": "ok"},
       "feishu": {"code": 0, "msg": "success"}}
@@ -35,7 +38,8 @@ class FakeRobots(FakeHttpServer):
     def __init__(self, port: int = 0) -> None:
         self.received: dict[str, list[dict[str, Any]]] = {"dingtalk": [], "wecom": [], "feishu": []}
         self.requests = 0
-        self.refusals: list[str] = []  # why requests were refused (bad signature, too long …)
+        self.refusals: list[str] = []  # why requests were refused (bad signature, too long, too many …)
+        self._times: dict[str, list[float]] = {"dingtalk": [], "wecom": [], "feishu": []}
         self._failures: deque[tuple[int, dict[str, Any] | None, dict[str, str]]] = deque()
         self._lock = threading.Lock()
         super().__init__(port)
@@ -67,13 +71,26 @@ class FakeRobots(FakeHttpServer):
             status, body, headers = self._failures.popleft()
             return reply(request, status, body or {"error": "failure"}, headers)
         payload = json.loads(raw.decode("utf-8"))
-        refused = self._refusal(kind, url.path, query, payload, len(raw))
+        refused = self._refusal(kind, url.path, query, payload, len(raw)) or self._throttled(kind)
         if refused:
             self.refusals.append(refused[1]["errmsg" if "errmsg" in refused[1] else "msg"])
             return reply(request, 200, refused[1])
         with self._lock:
             self.received[kind].append(payload)
         return reply(request, 200, OK[kind])
+
+    def next_minute(self) -> None:
+        """A minute has passed, as far as the robots' per-minute limits go."""
+        with self._lock:
+            self._times = {kind: [] for kind in self._times}
+
+    def _throttled(self, kind: str) -> tuple[int, dict[str, Any]] | None:
+        """As the platforms do: more than their number of messages in a minute are refused."""
+        limit, answer = PER_MINUTE[kind]
+        with self._lock:
+            now = time.monotonic()
+            self._times[kind] = [t for t in self._times[kind] if now - t < 60] + [now]
+            return (429, answer) if len(self._times[kind]) > limit else None
 
     def _refusal(self, kind: str, path: str, query: dict[str, str], payload: dict[str, Any],
                  size: int) -> tuple[int, dict[str, Any]] | None:

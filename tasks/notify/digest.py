@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,16 +14,21 @@ from sqlalchemy.exc import IntegrityError
 from tasks.model import OutboxMessage
 from tasks.notify.message import SEVERITIES, plain_text
 from tasks.notify.outbox import stored_body
-from tasks.notify.routing import AUDIENCE_TITLES, SHANGHAI, SLOT_FORMAT, DigestRule
+from tasks.notify.routing import AUDIENCE_TITLES, SLOT_FORMAT, DigestRule
 
 MAX_FIGURES_EACH = 4  # of each message's figures and to-dos; the digest links to the runs for the rest
-MAX_ACTIONS_EACH = 6
+MAX_ACTIONS_EACH = 4
+
+
+class ComposedElsewhere(Exception):
+    """Another flusher composed (some of) these messages' digest first."""
 
 
 def compose_due(engine: Engine, rule: DigestRule, now: datetime | None = None, everything: bool = False) -> int:
-    """Turn the held messages whose digest is due (`everything`: all held ones) into one pending digest per
-    target, campaign and day; return how many digests were made. Safe to run in several processes at once."""
-    due = "9999" if everything else (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).strftime(SLOT_FORMAT)
+    """Turn the held messages whose digest is due (`everything`: all held ones, now) into one pending digest
+    per target, campaign and slot; return how many were made. Safe to run in several processes at once."""
+    made_at = (now or datetime.now(rule.tz)).astimezone(rule.tz)
+    due = "9999" if everything else made_at.strftime(SLOT_FORMAT)
     with engine.connect() as conn:
         rows = conn.execute(select(OutboxMessage.__table__).where(
             OutboxMessage.status == "held", OutboxMessage.digest_slot <= due).order_by(OutboxMessage.id)).all()
@@ -32,41 +38,46 @@ def compose_due(engine: Engine, rule: DigestRule, now: datetime | None = None, e
         groups[(m["channel"], m["campaign"] or "", m["digest_slot"])].append(m)
     made = 0
     for (channel, campaign, slot), members in groups.items():
-        body = digest_body(campaign, slot, members)
+        body = digest_body(campaign, min(slot, made_at.strftime(SLOT_FORMAT)), members, rule.tz)
+        ids = [m["id"] for m in members]
         try:
             with engine.begin() as conn:
+                # Its first message makes the key: a second digest of a slot (sent early, then more came) is
+                # another digest; two flushers composing the same one make it once.
                 digest_id = conn.execute(OutboxMessage.__table__.insert().values(
-                    dedupe_key=f"digest:{channel}:{campaign}:{slot}"[:200], channel=channel, text=plain_text(body),
-                    body=body, severity=body["severity"], campaign=campaign or None, status="pending", attempts=0,
-                    created_at=datetime.now()).returning(OutboxMessage.id)).scalar_one()
-                conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_([m["id"] for m in members]),
-                                                         OutboxMessage.status == "held")
-                             .values(status="digested", digest_id=digest_id))
+                    dedupe_key=f"digest:{ids[0]}:{channel}:{campaign}:{slot}"[:200], channel=channel,
+                    text=plain_text(body), body=body, severity=body["severity"], campaign=campaign or None,
+                    status="pending", attempts=0, created_at=datetime.now()).returning(OutboxMessage.id)).scalar_one()
+                claimed = conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                                                   OutboxMessage.status == "held")
+                                       .values(status="digested", digest_id=digest_id)).rowcount
+                if claimed != len(ids):  # another flusher took some: let it send them
+                    raise ComposedElsewhere  # rolls the digest back
             made += 1
-        except IntegrityError:
-            # That digest was made already (by another flusher, or before these arrived late): next day's.
-            with engine.begin() as conn:
-                conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_([m["id"] for m in members]),
-                                                         OutboxMessage.status == "held")
-                             .values(digest_slot=rule.slot(datetime.strptime(slot, SLOT_FORMAT)
-                                                           .replace(tzinfo=SHANGHAI))))
+        except (IntegrityError, ComposedElsewhere):
+            continue
     return made
 
 
-def digest_body(campaign: str, slot: str, members: list[Any]) -> dict[str, Any]:
+def digest_body(campaign: str, until: str, members: list[Any], tz: ZoneInfo) -> dict[str, Any]:
+    """One line per message (its time, title, first figures and to-dos): a digest too long for a platform
+    then loses whole messages from its end, never half of one."""
     bodies = [stored_body(m) for m in members]
     severity = max((b.get("severity") or "info" for b in bodies), key=SEVERITIES.index)
     warnings = sum(b.get("severity") == "warning" for b in bodies)
     items = []
     for member, body in zip(members, bodies, strict=True):
         figures = "；".join(f"{k}: {v}" for k, v in (body.get("figures") or [])[:MAX_FIGURES_EACH])
-        items.append(f"{member['created_at']:%m-%d %H:%M} {body['title']}" + (f"（{figures}）" if figures else ""))
-        items += [f"　↳ {a}" for a in (body.get("actions") or [])[:MAX_ACTIONS_EACH]]
+        todo = "；".join((body.get("actions") or [])[:MAX_ACTIONS_EACH])
+        when = member["created_at"].astimezone(tz)  # stored in the server's local time
+        items.append(f"{when:%m-%d %H:%M} {body['title']}" + (f"（{figures}）" if figures else "")
+                     + (f"：{todo}" if todo else ""))
     runs = list(dict.fromkeys(b["run"] for b in bodies if b.get("run")))
-    title = f"{AUDIENCE_TITLES.get(campaign, campaign or '通知')} 每日汇总 · 截至 {slot}"
+    title = f"{AUDIENCE_TITLES.get(campaign, campaign or '通知')} 每日汇总 · 截至 {until}"
     figures = [["消息条数", str(len(bodies))], ["其中警告", str(warnings)]]
     if runs:
         figures.append(["涉及运行", "；".join(runs)])
     links = [b["link"] for b in bodies if b.get("link")]
+    hosts = sorted({h for b in bodies for h in b.get("own_hosts") or ()})
     return {"title": title, "figures": figures, "actions": items, "link": links[-1] if links else None,
-            "run": None, "severity": severity, "actions_title": "当日消息"}
+            "run": None, "severity": severity, "actions_title": "当日消息", "own_hosts": hosts}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -18,7 +19,7 @@ from tasks.notify.digest import compose_due
 from tasks.notify.masking import PersonalDataMasker
 from tasks.notify.message import Message, content_of, plain_text
 from tasks.notify.outbox import DeliveryReport, deliver_pending, enqueue, pending_count
-from tasks.notify.routing import SHANGHAI, ChannelRouter, Route
+from tasks.notify.routing import ChannelRouter, DigestRule, Route
 from tasks.notify.targets import Transports
 from tasks.notify.transports import (
     DeliveryError,
@@ -43,8 +44,9 @@ class NotifyOutcome:
 
 class Notifier:
     def __init__(self, engine: Engine, transports: Transports, router: ChannelRouter,
-                 masker: PersonalDataMasker | None = None) -> None:
+                 masker: PersonalDataMasker | None = None, own_hosts: frozenset[str] = frozenset()) -> None:
         self.engine = engine
+        self.own_hosts = own_hosts  # the reports server and the UI: only their addresses become links
         self.transports = transports
         self.router = router
         self.masker = masker or PersonalDataMasker(engine)
@@ -61,24 +63,38 @@ class Notifier:
         route = (Route((message.channel,), "explicit") if message.channel
                  else self.router.route(message.campaign, message.province, message.county))
         try:
-            return self._notify(message, route)
+            ids, held = self._store(message, route)
         except DBAPIError as exc:
             log.error("the outbox cannot be written (%s); sending the message directly", type(exc.orig).__name__)
-            # Without the roster, names cannot be looked up: ID numbers are still masked by their pattern.
-            body = PersonalDataMasker(None).mask(message.body)
-            report = DeliveryReport()
-            for channel in route.targets:
-                try:
-                    self.transports.of(channel).send(channel, body, None)
-                    report.sent += 1
-                except DeliveryError as failed:
-                    log.error("and the direct send to %s failed too: %s", channel, failed)
-                    report.failed += 1
-                    report.errors.append(str(failed))
-            return NotifyOutcome([], list(route.targets), report)
+            return NotifyOutcome([], list(route.targets), self._send_directly(message, route))
+        now = time.monotonic()
+        if held or all(self._quiet_until.get(c, 0) > now for c in route.targets):
+            return NotifyOutcome(ids, list(route.targets), None)
+        try:
+            report = self.flush(campaign_run_id=message.campaign_run_id, digests=False)
+        except Exception:  # stored: the next flush sends it; a notification never fails the run
+            log.exception("delivering notifications failed; they stay in the outbox for the next flush")
+            report = None
+        return NotifyOutcome(ids, list(route.targets), report)
 
-    def _notify(self, message: Message, route: Route) -> NotifyOutcome:
+    def _send_directly(self, message: Message, route: Route) -> DeliveryReport:
+        # Without the roster, names cannot be looked up: ID numbers are still masked by their pattern.
+        body = PersonalDataMasker(None).mask(message.body)
+        key = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:24]
+        report = DeliveryReport()
+        for channel in route.targets:
+            try:
+                self.transports.of(channel).send(channel, body, None, key=key)
+                report.sent += 1
+            except DeliveryError as failed:
+                log.error("and the direct send to %s failed too: %s", channel, failed)
+                report.failed += 1
+                report.errors.append(str(failed))
+        return report
+
+    def _store(self, message: Message, route: Route) -> tuple[list[int], bool]:
         body = self.masker.mask(message.body, keep=message.staff)
+        body["own_hosts"] = sorted(self.own_hosts | {urlsplit(message.link).netloc if message.link else ""} - {""})
         text = plain_text(body)
         content = content_of(body)
         held = self.router.digest.holds(route.level, message.severity)
@@ -93,13 +109,9 @@ class Notifier:
                 campaign=message.campaign,
                 # A held message is never sent itself: it cannot start a thread the next one would wait for.
                 thread_key=f"{message.campaign_run_id}:{channel}" if message.campaign_run_id and not held else None,
-                digest_slot=self.router.digest.slot(datetime.now(SHANGHAI)) if held else None,
+                digest_slot=self.router.digest.slot(datetime.now().astimezone()) if held else None,
             ))
-        now = time.monotonic()
-        if held or all(self._quiet_until.get(c, 0) > now for c in route.targets):
-            return NotifyOutcome(ids, list(route.targets), None)
-        report = self.flush(campaign_run_id=message.campaign_run_id, digests=False)
-        return NotifyOutcome(ids, list(route.targets), report)
+        return ids, held
 
     def flush(self, campaign_run_id: str | None = None, digests: bool = True,
               digests_now: bool = False) -> DeliveryReport:
@@ -112,11 +124,14 @@ class Notifier:
         report = deliver_pending(self.engine, self.transports, campaign_run_id=campaign_run_id, skip=quiet)
         for channel in report.failed_targets:
             self._quiet_until[channel] = now + BACKOFF_SECONDS
-        if report.auth_error and report.auth_error not in self._auth_reported:
-            self._auth_reported.add(report.auth_error)  # once per process and cause, not once per message
-            log.error("notifications are not delivered: %s; %d message(s) wait in the outbox",
-                      report.auth_error, pending_count(self.engine))
-        elif report.failed:
+        for refused in report.auth_errors:
+            if refused not in self._auth_reported:
+                self._auth_reported.add(refused)  # once per process and cause, not once per message
+                log.error("notifications are not delivered: %s; %d message(s) wait in the outbox",
+                          refused, pending_count(self.engine))
+        for rejected in report.rejections:
+            log.error("a notification was refused and marked failed (outbox, status failed): %s", rejected)
+        if report.failed:
             log.warning("notification delivery failed (%s); messages stay in the outbox for "
                         "`campaigns outbox flush`", report.errors[-1])
         return report
@@ -138,8 +153,8 @@ def build_router(settings: Settings) -> ChannelRouter:
     override = settings.slack_default_channel if "slack_default_channel" in settings.model_fields_set else None
     path = settings.slack_channels_file or Path(str(files("deployments") / "channels.toml"))
     if not path.exists():
-        return ChannelRouter((settings.slack_default_channel,))
-    return ChannelRouter.from_file(path, default=override)
+        return ChannelRouter((settings.slack_default_channel,), digest=DigestRule(tz=settings.tz))
+    return ChannelRouter.from_file(path, default=override, tz=settings.tz)
 
 
 def _bot_token(settings: Settings) -> str | None:
@@ -157,5 +172,9 @@ def build_notifier(settings: Settings | None = None, engine: Engine | None = Non
     and mailing lists the channels file declares."""
     settings = settings or get_settings()
     router = build_router(settings)
+    from prefect.settings import PREFECT_UI_URL
+
+    own = {urlsplit(url).netloc for url in (settings.reports_url, settings.prefect_ui_url, PREFECT_UI_URL.value())
+           if url}
     return Notifier(engine or build_engine(settings), Transports(build_transport(settings), router.targets, settings),
-                    router)
+                    router, own_hosts=frozenset(own))

@@ -8,15 +8,17 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tasks.model import OutboxMessage
 from tasks.notify.routing import SHANGHAI, SLOT_FORMAT
-from tasks.notify.transports import AuthError, DeliveryError, Transport
+from tasks.notify.transports import AuthError, DeliveryError, Rejected, Transport
 
 STALE_CLAIM = timedelta(minutes=15)  # a flusher that died mid-send frees its claim after this
+RETRY_AFTER = timedelta(minutes=10)  # a message that failed is due again (for the watcher) after this
 WAITING = ("pending", "sending")
 
 
@@ -28,10 +30,15 @@ class TransportsByTarget(Protocol):
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
-    waiting: int = 0  # replies whose thread parent is not delivered yet
-    auth_error: str | None = None
+    waiting: int = 0  # replies whose thread parent is not delivered yet, messages past a robot's allowance
+    auth_errors: list[str] = field(default_factory=list)  # one per target whose credentials were refused
+    rejections: list[str] = field(default_factory=list)  # messages the platform refused: marked failed
     errors: list[str] = field(default_factory=list)
     failed_targets: set[str] = field(default_factory=set)  # down, throttled or refused this time
+
+    @property
+    def auth_error(self) -> str | None:
+        return "; ".join(self.auth_errors) or None
 
 
 def enqueue(engine: Engine, *, dedupe_key: str, channel: str, text: str, body: dict[str, Any],
@@ -71,10 +78,19 @@ def deliver_pending(engine: Engine, transports: TransportsByTarget, *, campaign_
         rows = conn.execute(query).all()
     # One Slack token serves every Slack channel: when it is refused or Slack is down, all of them wait.
     stopped = {id(transports.of(channel)) for channel in skip}
+    allowance: dict[str, int] = {}
     for message_id, channel, thread_key, status, attempts in rows:
         transport = transports.of(channel)
         if id(transport) in stopped:
             continue
+        per_minute = getattr(transport, "per_minute", None)
+        if per_minute is not None:  # counted in the database: every process's sends count
+            if channel not in allowance:
+                allowance[channel] = per_minute - _sent_in_last_minute(engine, channel)
+            if allowance[channel] <= 0:
+                report.waiting += 1
+                continue
+            allowance[channel] -= 1
         thread_ts, ready = _thread_parent(engine, transport, message_id, thread_key)
         if not ready:
             report.waiting += 1
@@ -85,25 +101,49 @@ def deliver_pending(engine: Engine, transports: TransportsByTarget, *, campaign_
             # Tried before (or claimed by a flusher that died while sending): Slack may have it already.
             _send(engine, transport, message_id, thread_ts, tried=attempts > 0 or status == "sending")
             report.sent += 1
+        except Rejected as exc:  # this message, not the target: the others go on
+            _release(engine, message_id, str(exc), status="failed")
+            report.rejections.append(str(exc))
         except DeliveryError as exc:
             _release(engine, message_id, str(exc))
             stopped.add(id(transport))  # keep its order: try it again at the next flush
             report.failed_targets.add(channel)
             if isinstance(exc, AuthError):
-                report.auth_error = str(exc)
+                report.auth_errors.append(str(exc))
             else:
                 report.failed += 1
                 report.errors.append(str(exc))
     return report
 
 
-def pending_count(engine: Engine) -> int:
-    """Messages to send now: those pending, and those held for a digest that is due."""
-    due = datetime.now(SHANGHAI).strftime(SLOT_FORMAT)
+def _sent_in_last_minute(engine: Engine, channel: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).where(
+            OutboxMessage.channel == channel, OutboxMessage.sent_at >= datetime.now() - timedelta(minutes=1),
+            OutboxMessage.status == "sent")).scalar_one()
+
+
+def pending_count(engine: Engine, tz: ZoneInfo = SHANGHAI) -> int:
+    """Messages waiting to be sent: those pending, and those held for a digest that is due."""
     with engine.connect() as conn:
         return conn.execute(select(func.count()).where(or_(
-            OutboxMessage.status.in_(WAITING),
-            and_(OutboxMessage.status == "held", OutboxMessage.digest_slot <= due)))).scalar_one()
+            OutboxMessage.status.in_(WAITING), _digest_due(tz)))).scalar_one()
+
+
+def due_count(engine: Engine, tz: ZoneInfo = SHANGHAI) -> int:
+    """What a flush would try now (the housekeeping watcher starts one for it): new messages, due digests, and
+    failed attempts once RETRY_AFTER has passed; a target down for a day is not tried every minute."""
+    retry = datetime.now() - RETRY_AFTER
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).where(or_(
+            and_(OutboxMessage.status.in_(WAITING),
+                 or_(OutboxMessage.attempts == 0, OutboxMessage.claimed_at.is_(None),
+                     OutboxMessage.claimed_at < retry)),
+            _digest_due(tz)))).scalar_one()
+
+
+def _digest_due(tz: ZoneInfo):
+    return and_(OutboxMessage.status == "held", OutboxMessage.digest_slot <= datetime.now(tz).strftime(SLOT_FORMAT))
 
 
 def held_count(engine: Engine) -> int:
@@ -154,7 +194,7 @@ def _send(engine: Engine, transport: Transport, message_id: int, thread_ts: str 
             last_error=None))
 
 
-def _release(engine: Engine, message_id: int, error: str) -> None:
+def _release(engine: Engine, message_id: int, error: str, status: str = "pending") -> None:
     with engine.begin() as conn:
         conn.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
-            status="pending", attempts=OutboxMessage.attempts + 1, last_error=error[:2000]))
+            status=status, attempts=OutboxMessage.attempts + 1, last_error=error[:2000]))

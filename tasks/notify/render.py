@@ -8,14 +8,18 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
 from tasks.notify.message import plain_text
 
-SLACK_FIELDS = 10  # Slack's limit of fields per section
+SLACK_FIELDS = 10  # Slack's limits: fields per section, characters of a header, a field, a section; blocks
 SLACK_HEADER = 150
+SLACK_FIELD = 2000
+SLACK_SECTION = 3000
+SLACK_BLOCKS = 50
 # Limits of each platform's request, in UTF-8 bytes, with room left for the envelope: DingTalk and Feishu
 # refuse a request body over 20 KB; WeCom a markdown content over 4,096 bytes; mail servers commonly take
 # 10 MB, but nobody reads an alert that long.
@@ -26,6 +30,7 @@ FEISHU_TEMPLATES = {"info": "blue", "warning": "orange", "critical": "red"}
 WECOM_COLOURS = {"info": "info", "warning": "warning", "critical": "warning"}
 LINK_TEXT = "查看运行详情"
 BARE_URL = re.compile(r"https?://[^\s<>()（）]+")
+MARKDOWN_NEUTRAL = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞", "`": "'"})
 
 
 def fitted(body: Mapping[str, Any], render: Callable[[Mapping[str, Any]], Any], size: Callable[[Any], int],
@@ -57,10 +62,19 @@ def shortened(body: Mapping[str, Any], keep_figures: int, keep_actions: int) -> 
     return {**body, "figures": figures[:keep_figures], "actions": actions[:keep_actions], "note": note}
 
 
-def linked(text: str, link: Callable[[str, str], str]) -> str:
-    """Bare addresses in a text (a report, the rows set aside) as links named 打开: a percent-encoded path is
-    unreadable, and not every client makes a bare address clickable."""
-    return BARE_URL.sub(lambda m: link("打开", m.group(0)), text)
+def linked(text: str, link: Callable[[str, str], str], body: Mapping[str, Any]) -> str:
+    """Our own addresses in a text (a report, the rows set aside: hosts in `own_hosts`) as links named 打开: a
+    percent-encoded path is unreadable, and not every client makes a bare address clickable. Any other
+    address (one a county file carried) stays as it is written, never behind a harmless-looking name."""
+    hosts = set(body.get("own_hosts") or ())
+    return BARE_URL.sub(lambda m: link("打开", m.group(0)) if urlsplit(m.group(0)).netloc in hosts else m.group(0),
+                        text)
+
+
+def flat(value: object) -> str:
+    """A value from the data as plain text inside markdown: one line, and no brackets or angle brackets that
+    would make a link, a tag or a heading of it (a column header of a county's file is data too)."""
+    return " ".join(str(value).split()).translate(MARKDOWN_NEUTRAL)
 
 
 def _markdown_link(text: str, url: str) -> str:
@@ -70,7 +84,11 @@ def _markdown_link(text: str, url: str) -> str:
 # --- Slack ---------------------------------------------------------------------------------------------------
 def slack(body: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """Fallback text and Block Kit blocks: a header, figures as fields, what needs action, the link."""
-    return fitted(body, _slack, lambda r: len(json.dumps(r, ensure_ascii=False)), LIMITS["slack"])
+    return fitted(body, _slack, _slack_size, LIMITS["slack"])
+
+
+def _slack_size(rendered: tuple[str, list[dict[str, Any]]]) -> int:
+    return len(json.dumps(rendered, ensure_ascii=False)) if len(rendered[1]) <= SLACK_BLOCKS else 10**9
 
 
 def _slack(body: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -79,19 +97,29 @@ def _slack(body: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     items = list(body.get("figures") or [])
     for start in range(0, len(items), SLACK_FIELDS):
         blocks.append({"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*{_mrkdwn(label)}*\n{_mrkdwn(value)}"}
+            {"type": "mrkdwn", "text": _cut(f"*{_mrkdwn(label)}*\n{_mrkdwn(value)}", SLACK_FIELD)}
             for label, value in items[start:start + SLACK_FIELDS]]})
     if body.get("actions"):
-        heading = body.get("actions_title") or "需要处理 / Action needed"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{heading}*\n"
-                                                   + "\n".join(f"• {linked(_mrkdwn(a), _slack_link)}"
-                                                                for a in body["actions"])}})
+        lines = [f"*{body.get('actions_title') or '需要处理 / Action needed'}*"]
+        lines += [_cut(f"• {linked(_mrkdwn(a), _slack_link, body)}", SLACK_SECTION) for a in body["actions"]]
+        section: list[str] = []
+        for line in lines:  # sections of whole lines, each within Slack's limit
+            if section and len("\n".join([*section, line])) > SLACK_SECTION:
+                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(section)}})
+                section = []
+            section.append(line)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(section)}})
     if body.get("note"):
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": body["note"]}]})
     if body.get("link"):
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"<{body['link']}|Prefect 运行详情 / flow run>"}]})
     return plain_text(body), blocks
+
+
+def _cut(text: str, limit: int) -> str:
+    """One value longer than a block may hold (a pasted paragraph): cut, and say so."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _mrkdwn(text: object) -> str:
@@ -111,13 +139,14 @@ def dingtalk(body: Mapping[str, Any]) -> dict[str, Any]:
 
 def _dingtalk(body: Mapping[str, Any]) -> dict[str, Any]:
     severity = body.get("severity") or "info"
-    parts = [f"### {body['title']}"] + ([f"**级别**：{SEVERITY_LABELS[severity]}"] if severity != "info" else [])
-    parts += [f"- **{k}**：{v}" for k, v in body.get("figures") or []]
+    title = flat(body["title"])
+    parts = [f"### {title}"] + ([f"**级别**：{SEVERITY_LABELS[severity]}"] if severity != "info" else [])
+    parts += [f"- **{flat(k)}**：{flat(v)}" for k, v in body.get("figures") or []]
     if body.get("actions"):
-        parts += [f"**{_actions_title(body)}**", *(f"- {linked(a, _markdown_link)}" for a in body["actions"])]
+        parts += [f"**{_actions_title(body)}**", *(f"- {_action(a, body)}" for a in body["actions"])]
     parts += _footer(body, _markdown_link)
     # DingTalk needs an empty line for a line break outside lists.
-    return {"msgtype": "markdown", "markdown": {"title": body["title"][:60], "text": "\n\n".join(parts)}}
+    return {"msgtype": "markdown", "markdown": {"title": title[:60], "text": "\n\n".join(parts)}}
 
 
 def wecom(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,14 +156,18 @@ def wecom(body: Mapping[str, Any]) -> dict[str, Any]:
 
 def _wecom(body: Mapping[str, Any]) -> dict[str, Any]:
     severity = body.get("severity") or "info"
-    parts = [f"### {body['title']}"]
+    parts = [f"### {flat(body['title'])}"]
     if severity != "info":
         parts.append(f"级别：<font color=\"{WECOM_COLOURS[severity]}\">{SEVERITY_LABELS[severity]}</font>")
-    parts += [f"> **{k}**：{v}" for k, v in body.get("figures") or []]
+    parts += [f"> **{flat(k)}**：{flat(v)}" for k, v in body.get("figures") or []]
     if body.get("actions"):  # WeCom's markdown has no lists: a dash would show as a dash
-        parts += [f"**{_actions_title(body)}**", *(f"· {linked(a, _markdown_link)}" for a in body["actions"])]
+        parts += [f"**{_actions_title(body)}**", *(f"· {_action(a, body)}" for a in body["actions"])]
     parts += _footer(body, _markdown_link)
     return {"msgtype": "markdown", "markdown": {"content": "\n".join(parts)}}
+
+
+def _action(text: str, body: Mapping[str, Any]) -> str:
+    return linked(flat(text), _markdown_link, body)
 
 
 def _actions_title(body: Mapping[str, Any]) -> str:
@@ -145,7 +178,7 @@ def _footer(body: Mapping[str, Any], link: Callable[[str, str], str]) -> list[st
     """Without threads, each message names its run and links to it, so a run's messages read as one."""
     footer = [body["note"]] if body.get("note") else []
     if body.get("run"):
-        footer.append(f"运行：{body['run']}")
+        footer.append(f"运行：{flat(body['run'])}")
     if body.get("link"):
         footer.append(link(LINK_TEXT, body["link"]))
     return footer
@@ -162,9 +195,10 @@ def _feishu(body: Mapping[str, Any]) -> dict[str, Any]:
     elements: list[dict[str, Any]] = []
     if body.get("figures"):
         elements.append({"tag": "div", "fields": [
-            {"is_short": True, "text": {"tag": "lark_md", "content": f"**{k}**\n{v}"}} for k, v in body["figures"]]})
+            {"is_short": True, "text": {"tag": "lark_md", "content": f"**{flat(k)}**\n{flat(v)}"}}
+            for k, v in body["figures"]]})
     if body.get("actions"):
-        lines = "\n".join(f"• {linked(a, _markdown_link)}" for a in body["actions"])  # lark_md has no lists
+        lines = "\n".join(f"• {_action(a, body)}" for a in body["actions"])  # lark_md has no lists
         elements.append({"tag": "div", "text": {"tag": "lark_md", "content": f"**{_actions_title(body)}**\n{lines}"}})
     notes = _footer({**body, "link": None}, lambda text, url: url)
     if notes:
@@ -174,7 +208,8 @@ def _feishu(body: Mapping[str, Any]) -> dict[str, Any]:
                                                        "text": {"tag": "plain_text", "content": LINK_TEXT}}]})
     return {"msg_type": "interactive", "card": {
         "config": {"wide_screen_mode": True},
-        "header": {"template": FEISHU_TEMPLATES[severity], "title": {"tag": "plain_text", "content": body["title"]}},
+        "header": {"template": FEISHU_TEMPLATES[severity],
+                   "title": {"tag": "plain_text", "content": flat(body["title"])}},
         "elements": elements}}
 
 
@@ -189,11 +224,11 @@ def email(body: Mapping[str, Any]) -> tuple[str, str, str]:
 
 def _email(body: Mapping[str, Any]) -> tuple[str, str, str]:
     severity = body.get("severity") or "info"
-    subject = f"【{SEVERITY_LABELS[severity]}】{body['title']}"
+    subject = " ".join(f"【{SEVERITY_LABELS[severity]}】{body['title']}".split())  # a header is one line
     plain = plain_text(body) + (f"\n{body['note']}" if body.get("note") else "")
     html = _HTML.get_template("email.html.j2").render(
         title=body["title"], figures=body.get("figures") or [],
-        actions=[Markup(linked(str(escape(a)), lambda text, url: f'<a href="{url}">{text}</a>'))
+        actions=[Markup(linked(str(escape(a)), lambda text, url: f'<a href="{url}">{text}</a>', body))
                  for a in body.get("actions") or []],
         actions_title=_actions_title(body),
         note=body.get("note"), run=body.get("run"), link=body.get("link"), colour=COLOURS[severity])

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tasks.notify.message import SEVERITIES
+
 KINDS = ("dingtalk", "wecom", "feishu", "email")  # beside Slack, whose channels need no declaration
 SECRET_KEYS = ("url", "secret")  # a robot's webhook address carries its token: both are secrets
 SECRET_PREFIXES = ("env:", "block:")
@@ -37,13 +39,14 @@ class DigestRule:
     levels: frozenset[str] = frozenset({"counties"})
     at: time = time(17, 30)
     immediate: frozenset[str] = frozenset({"critical"})
+    tz: ZoneInfo = SHANGHAI  # the project's time zone (CAMPAIGNS_TIMEZONE)
 
     def holds(self, level: str, severity: str) -> bool:
         return level in self.levels and severity not in self.immediate
 
     def slot(self, now: datetime) -> str:
         """The digest a message stored at `now` joins: the next `at` after it (so at most one a day)."""
-        local = now.astimezone(SHANGHAI) if now.tzinfo else now.replace(tzinfo=SHANGHAI)
+        local = now.astimezone(self.tz)
         due = local.replace(hour=self.at.hour, minute=self.at.minute, second=0, microsecond=0)
         if due <= local:
             due += timedelta(days=1)
@@ -66,7 +69,7 @@ class ChannelRouter:
     digest: DigestRule = DigestRule()
 
     @classmethod
-    def from_file(cls, path: Path, default: str | None = None) -> ChannelRouter:
+    def from_file(cls, path: Path, default: str | None = None, tz: ZoneInfo = SHANGHAI) -> ChannelRouter:
         """Read the routing file; a missing file routes everything to `default`."""
         data: dict = {}
         if path.exists():
@@ -80,12 +83,12 @@ class ChannelRouter:
         targets = {str(name): _target(path, str(name), spec) for name, spec in (data.get("targets") or {}).items()}
         router = cls(chosen, *({str(k): _targets(v) for k, v in data.get(level, {}).items()}
                                for level in ("campaigns", "provinces", "counties")),
-                     targets=targets, digest=_digest(path, data.get("digest") or {}))
+                     targets=targets, digest=_digest(path, data.get("digest") or {}, tz))
         for level, routes in (("campaigns", router.campaigns), ("provinces", router.provinces),
                               ("counties", router.counties), ("default", {"": router.default})):
             for key, names in routes.items():
                 for name in names:
-                    if not name.startswith("#") and name not in targets and not name[:1].isupper():
+                    if name not in targets and not is_slack_channel(name):
                         raise ValueError(f"{path}: [{level}] {key} 的目标 {name!r} 既不是 Slack 频道（#名称），"
                                          "也不在 [targets] 中 / is neither a Slack channel nor a declared target")
         return router
@@ -98,6 +101,11 @@ class ChannelRouter:
         if campaign and campaign in self.campaigns:
             return Route(self.campaigns[campaign], "campaigns")
         return Route(self.default, "default")
+
+
+def is_slack_channel(name: str) -> bool:
+    """A channel by name (#fpjc-…) or by Slack's id (C0123ABCD)."""
+    return name.startswith("#") or (name[:1] in "CGD" and name[1:].isalnum() and name[1:].isupper())
 
 
 def _targets(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -120,12 +128,16 @@ def _target(path: Path, name: str, spec: dict[str, Any]) -> Target:
     return Target(name, kind, {k: v for k, v in spec.items() if k != "kind"})
 
 
-def _digest(path: Path, spec: dict[str, Any]) -> DigestRule:
+def _digest(path: Path, spec: dict[str, Any], tz: ZoneInfo) -> DigestRule:
     levels = frozenset(spec.get("levels", ["counties"]))
     if not levels <= set(LEVELS):
         raise ValueError(f"{path}: [digest] levels 只能是 {', '.join(LEVELS)}")
+    immediate = frozenset(spec.get("immediate", ["critical"]))
+    if not immediate <= set(SEVERITIES):
+        raise ValueError(f"{path}: [digest] immediate 只能是 {', '.join(SEVERITIES)}")
+    at = spec.get("at", "17:30")
     try:
-        at = time.fromisoformat(spec.get("at", "17:30"))
+        at = at if isinstance(at, time) else time.fromisoformat(str(at))  # TOML may give a time itself
     except ValueError as exc:
         raise ValueError(f"{path}: [digest] at 应为 时:分（北京时间），如 \"17:30\"") from exc
-    return DigestRule(levels, at, frozenset(spec.get("immediate", ["critical"])))
+    return DigestRule(levels, at, immediate, tz)

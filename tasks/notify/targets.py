@@ -10,8 +10,8 @@ from functools import cache
 
 from tasks.notify.mail import EmailTransport, SmtpServer
 from tasks.notify.robots import RobotTransport
-from tasks.notify.routing import Target
-from tasks.notify.transports import AuthError, Transport
+from tasks.notify.routing import Target, is_slack_channel
+from tasks.notify.transports import AuthError, Rejected, Transport
 from tasks.settings import Settings
 
 
@@ -25,7 +25,7 @@ class Transports:
     def of(self, channel: str) -> Transport:
         target = self.targets.get(channel)
         if target is None:
-            return self.slack
+            return self.slack if is_slack_channel(channel) else UNDECLARED
         if channel not in self._built:
             self._built[channel] = self._build(target)
         return self._built[channel]
@@ -41,6 +41,19 @@ class Transports:
         return RobotTransport(target.kind, secret_reader(target.options["url"], target.name),
                               secret_reader(secret, target.name) if secret else lambda: None,
                               s.notify_timeout_seconds, s.notify_max_retries)
+
+
+class _Undeclared:
+    """A stored message whose target was since removed from the channels file (or renamed)."""
+
+    name = "undeclared"
+    supports_threads = False
+
+    def send(self, channel: str, body: dict, thread_ts: str | None, key: str = "") -> str:
+        raise Rejected(f"{channel}: 目标已不在 channels.toml 中 / the target is no longer declared")
+
+
+UNDECLARED = _Undeclared()
 
 
 def smtp_server(settings: Settings) -> SmtpServer | None:
@@ -69,8 +82,10 @@ def secret_reader(reference: str, target: str) -> Callable[[], str]:
 
             try:
                 value = str(Secret.load(name).get())
-            except ValueError:
-                value = None
+            except Exception as exc:  # no such block, or the Prefect API is unreachable
+                raise AuthError(f"{target}: Prefect Secret 块 {name} 读取失败 / cannot read the Secret block "
+                                f"({type(exc).__name__})") from None
+        value = (value or "").strip()  # a value pasted with its line break
         if not value:
             raise AuthError(f"{target}: 密钥 {reference} 未设置 / the secret {reference} is not set")
         return value

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 # Slack's answers when the bot may not read a channel's history: the lookup is impossible, not failed.
 LOOKUP_REFUSALS = {"missing_scope", "not_in_channel", "channel_not_found"}
+# Slack's answers refusing a message itself (its blocks, its channel): sending it again will not help.
+MESSAGE_REFUSALS = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "is_archived",
+                    "invalid_arguments", "channel_not_found", "not_in_channel"}
 METADATA_EVENT = "campaigns_outbox_message"  # marks our posts so a lookup finds them by key
 
 
@@ -40,6 +43,11 @@ class DeliveryError(Exception):
 class Unconfirmed(DeliveryError):
     """The request reached Slack but no answer came back (a read timeout, a connection cut mid-answer): Slack
     may have posted the message. The next attempt looks for it in the channel before posting again."""
+
+
+class Rejected(DeliveryError):
+    """The platform refused this message itself (its content, size or channel): it is marked failed, with the
+    reason, and the target's other messages go on."""
 
 
 class LookupRefused(DeliveryError):
@@ -104,8 +112,11 @@ class SlackWebApiTransport:
     def send(self, channel: str, body: dict[str, Any], thread_ts: str | None, key: str = "") -> str:
         text, blocks = render.slack(body)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
-        response = self._call(self.client.chat_postMessage, channel=channel, text=text, blocks=blocks or None,
-                              thread_ts=thread_ts, unfurl_links=False, metadata=metadata)
+        try:
+            response = self._call(self.client.chat_postMessage, channel=channel, text=text, blocks=blocks or None,
+                                  thread_ts=thread_ts, unfurl_links=False, metadata=metadata)
+        except LookupRefused as exc:  # posting, a missing channel is this message's problem
+            raise Rejected(f"Slack refused the message for {channel}: {exc}") from exc
         self._channel_ids[channel] = str(response["channel"])
         return str(response["ts"])
 
@@ -160,6 +171,8 @@ class SlackWebApiTransport:
                 raise AuthError(f"Slack refused the bot token ({error}): check CAMPAIGNS_SLACK_BOT_TOKEN") from exc
             if error in LOOKUP_REFUSALS:
                 raise LookupRefused(error) from exc
+            if error in MESSAGE_REFUSALS:
+                raise Rejected(f"Slack refused the message ({error})") from exc
             status = exc.response.status_code if exc.response is not None else "?"
             raise DeliveryError(f"Slack answered {status} {error or ''}".strip()) from exc
         except URLError as exc:  # refused or cut before the request was sent, after the client's retries
@@ -186,6 +199,8 @@ class WebhookTransport:
         if response.status_code in (401, 403) or response.body in ("invalid_token", "no_service"):
             raise AuthError(f"Slack refused the webhook ({response.status_code} {response.body}): "
                             "check CAMPAIGNS_SLACK_WEBHOOK_URL")
+        if response.status_code == 400:
+            raise Rejected(f"Slack refused the message ({response.body})")
         if response.status_code != 200:
             raise DeliveryError(f"webhook answered {response.status_code} {response.body}")
         return f"webhook-{uuid.uuid4().hex[:12]}"

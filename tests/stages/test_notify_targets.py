@@ -4,8 +4,8 @@ an outage then a flush with nothing lost or sent twice, masking, and the countie
 
 from __future__ import annotations
 
+import json
 import logging
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -125,13 +125,22 @@ def test_a_runs_mails_form_one_conversation(engine, settings_for, mail):
 
 def test_throttling_and_server_errors_are_retried(engine, settings_for, robots):
     notifier = build_notifier(settings_for('[campaigns]\nscreening = ["dt", "wc"]\n', notify_max_retries=3), engine)
-    robots.fail_next(1, 200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})
     robots.fail_next(1, 429, retry_after=0)
     robots.fail_next(1, 503)
     outcome = notifier.notify(message("retried"))
     assert outcome.delivered.sent == 2 and outcome.delivered.failed == 0
     assert len(robots.received["dingtalk"]) == 1 and len(robots.received["wecom"]) == 1  # each once
-    assert robots.requests == 5
+    assert robots.requests == 4
+
+
+def test_a_throttled_robot_is_left_for_the_next_flush_not_hammered(engine, settings_for, robots):
+    notifier = build_notifier(settings_for('[campaigns]\nscreening = ["dt", "wc"]\n', notify_max_retries=3), engine)
+    robots.fail_next(1, 200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})
+    outcome = notifier.notify(message("throttled"))
+    assert outcome.delivered.failed == 1 and robots.requests == 2  # one try for DingTalk; WeCom went on
+    assert len(robots.received["wecom"]) == 1 and pending_count(engine) == 1
+    assert build_notifier(notifier.transports.settings, engine).flush().sent == 1
+    assert len(robots.received["dingtalk"]) == 1
 
 
 def test_an_outage_loses_nothing_and_sends_nothing_twice(engine, settings_for, robots, mail):
@@ -164,14 +173,14 @@ def test_a_wrong_signature_or_missing_secret_is_reported_and_kept(engine, settin
     monkeypatch.setenv("TEST_DT_SECRET", "SEC-not-the-robots")
     monkeypatch.delenv("TEST_WC_URL")
     notifier = build_notifier(settings_for('[campaigns]\nscreening = ["dt", "wc", "fs"]\n'), engine)
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.DEBUG):
         outcome = notifier.notify(message("refused"))
     assert outcome.delivered.sent == 1 and len(robots.received["feishu"]) == 1  # the others are not held up
     assert robots.refusals == ["sign not match"]
     assert pending_count(engine) == 2
     logged = caplog.text
-    assert "310000" in logged or "env:TEST_WC_URL" in logged
-    assert SECRET not in logged and TOKEN not in logged
+    assert "310000" in logged and "env:TEST_WC_URL" in logged  # each target's problem, once
+    assert SECRET not in logged and TOKEN not in logged and "SEC-not-the-robots" not in logged
 
 
 def test_secrets_are_named_not_written_in_the_file(tmp_path, db_url):
@@ -266,11 +275,81 @@ def test_a_robot_gets_no_more_than_it_takes_in_a_minute(engine, settings_for, ro
     for i in range(25):
         notifier.notify(message(f"burst-{i}", run="run-burst"))
     assert len(robots.received["wecom"]) == 20 and pending_count(engine) == 5  # not refused: waiting
-    assert robots.requests == 20
-    notifier.flush()
-    assert len(robots.received["wecom"]) == 20  # still within the same minute
-    later = build_notifier(notifier.transports.settings, engine)
-    later.transports.of("wc").window_seconds = 0.2  # a minute later, as far as the budget is concerned
-    time.sleep(0.3)
-    assert later.flush().sent == 5 and pending_count(engine) == 0
+    assert robots.requests == 20 and robots.refusals == []
+    # Another process (the watcher's flush run) counts the same minute: the database says what was sent.
+    assert build_notifier(notifier.transports.settings, engine).flush().sent == 0
+    with engine.begin() as conn:  # a minute later
+        conn.execute(sa.text("UPDATE outbox SET sent_at = :t"), {"t": datetime.now() - timedelta(minutes=2)})
+    robots.next_minute()
+    assert build_notifier(notifier.transports.settings, engine).flush().sent == 5 and pending_count(engine) == 0
     assert len(robots.received["wecom"]) == 25 and robots.requests == 25  # each once
+
+
+def test_a_message_a_platform_refuses_is_set_aside_and_the_rest_go_on(engine, settings_for, robots, caplog):
+    notifier = build_notifier(settings_for('[campaigns]\nscreening = "wc"\n'), engine)
+    robots.fail_next(1, 200, {"errcode": 40058, "errmsg": "markdown.content exceed max length 4096"})
+    with caplog.at_level(logging.ERROR):
+        notifier.notify(message("refused-content"))
+    notifier.notify(message("next", severity="info"))
+    assert len(robots.received["wecom"]) == 1 and pending_count(engine) == 0
+    with engine.connect() as conn:
+        failed = conn.execute(sa.text("SELECT last_error FROM outbox WHERE status = 'failed'")).scalars().all()
+    assert len(failed) == 1 and "40058" in failed[0] and "marked failed" in caplog.text
+
+
+def test_a_target_removed_from_the_file_does_not_block_slack(engine, settings_for, tmp_path):
+    first = build_notifier(settings_for('[counties]\n"520102" = "dt"\n'), engine)
+    first.notify(message("held-for-dt", campaign="ingest", county="520102"))
+    # The robot is removed from the file; its held message's digest is due.
+    without = tmp_path / "without-robots.toml"
+    without.write_text('default = "#all"\n[campaigns]\nscreening = "#scr"\n', "utf-8")
+    notifier = build_notifier(first.transports.settings.model_copy(update={"slack_channels_file": without}), engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE outbox SET digest_slot = '2000-01-01 17:30'"))
+    notifier.flush()
+    notifier.notify(message("to-slack"))
+    with engine.connect() as conn:
+        states = dict(conn.execute(sa.text("SELECT channel, status FROM outbox WHERE status <> 'digested'")).all())
+    assert states == {"dt": "failed", "#scr": "sent"}
+
+
+def test_a_broken_address_never_fails_the_caller(engine, settings_for, monkeypatch):
+    monkeypatch.setenv("TEST_WC_URL", "http://exa mple.invalid/\n")
+    notifier = build_notifier(settings_for('[campaigns]\nscreening = "wc"\n'), engine)
+    outcome = notifier.notify(message("broken"))
+    assert outcome.delivered.failed == 1 and pending_count(engine) == 1
+
+
+def test_data_cannot_make_links_or_headings_in_markdown(engine, settings_for, robots):
+    notifier = build_notifier(settings_for('[campaigns]\nscreening = ["dt", "wc", "fs"]\n'), engine)
+    notifier.notify(build_message(
+        "inject", "文件 x.csv\n### 紧急通知", {"未读取的列": "[系统升级请点此重新登录](http://phish.example/x)"},
+        ["隔离行见 http://phish.example/rows", f"报告见 {LINK}/report"], LINK, campaign="screening"))
+    for text in (robots.received["dingtalk"][0]["markdown"]["text"], robots.received["wecom"][0]["markdown"]["content"],
+                 json.dumps(robots.received["feishu"][0], ensure_ascii=False)):
+        assert "](http://phish" not in text and "\n### 紧急" not in text and "\\n### 紧急" not in text
+        assert "http://phish.example/rows" in text and f"[打开]({LINK}/report)" in text  # only our own become links
+
+
+def test_a_long_digest_fits_slack_blocks(engine, settings_for):
+    from tasks.notify import render
+
+    body = {"title": "报送文件 每日汇总", "figures": [["消息条数", "300"]], "severity": "warning",
+            "actions": [f"{i:03d} " + "报送文件有问题行，请更正后重新报送" * 8 for i in range(300)], "link": LINK}
+    _, blocks = render.slack(body)
+    assert len(blocks) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section" and "text" in b)
+    assert any("消息过长" in e["text"] for b in blocks if b["type"] == "context" for e in b["elements"])
+
+
+def test_digests_sent_early_leave_the_rest_of_the_day_its_own(engine, settings_for, robots):
+    notifier = build_notifier(settings_for('[counties]\n"520102" = "dt"\n'), engine)
+    notifier.notify(message("morning", campaign="ingest", county="520102", run="run-a"))
+    notifier.flush(digests_now=True)  # a coordinator sends the day's digests early
+    notifier.notify(message("afternoon", campaign="ingest", county="520102", run="run-b"))
+    with engine.connect() as conn:
+        slot = conn.execute(sa.text("SELECT digest_slot FROM outbox WHERE status = 'held'")).scalar_one()
+    due = datetime.strptime(slot, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
+    assert compose_due(engine, notifier.router.digest, now=due) == 1  # the afternoon's, at its time
+    notifier.flush()
+    assert len(robots.received["dingtalk"]) == 2 and held_count(engine) == 0
