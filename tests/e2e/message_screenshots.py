@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -280,6 +281,11 @@ def main() -> None:
                   "email": lambda m: str(m["Subject"]), "slack (outbox)": lambda r: r["blocks"][0]["text"]["text"]}
         for kind, items in received.items():
             print(f"{kind:15} {len(items):3} messages" + (f", the first: {titles[kind](items[0])}" if items else ""))
+        with sqlite3.connect(work / "campaigns.db") as db:  # past a robot's allowance, or held for a digest
+            waiting = db.execute("SELECT channel, status, COUNT(*) FROM outbox WHERE status IN "
+                                 "('pending', 'held', 'failed') GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+        for channel, status, count in waiting:
+            print(f"outbox: {count} {status} for {channel}")
         if robots.refusals:
             print(f"the robots refused {len(robots.refusals)} requests: {robots.refusals}")
         missing = [kind for kind, items in received.items() if not items]
