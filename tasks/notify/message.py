@@ -29,14 +29,15 @@ class Message:
     staff: tuple[str, ...] = ()  # staff names it gives (an approver): not masked even if a household has the name
 
     @property
+    def text(self) -> str:
+        """The message as plain lines (what a test or a log reads)."""
+        return plain_text(self.body)
+
+    @property
     def body(self) -> dict[str, Any]:
         """What the outbox stores; every renderer reads this."""
         return {"title": self.title, "figures": [list(f) for f in self.figures], "actions": list(self.actions),
                 "link": self.link, "run": self.run_label, "severity": self.severity}
-
-    @property
-    def text(self) -> str:
-        return plain_text(self.body)
 
 
 def content_of(body: Mapping[str, Any]) -> str:

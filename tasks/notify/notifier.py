@@ -53,10 +53,6 @@ class Notifier:
         self._quiet_until: dict[str, float] = {}  # per target, after a failed delivery: it is likely down
         self._auth_reported: set[str] = set()
 
-    @property
-    def transport(self) -> Transport:
-        return self.transports.slack
-
     def notify(self, message: Message) -> NotifyOutcome:
         """Store the (masked) message durably for each of its targets, then deliver what this run has
         pending. With the database down (what a failure alert may be about), it is sent straight away."""
