@@ -9,7 +9,9 @@ import io
 import json
 import os
 import resource
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -153,11 +155,45 @@ def load() -> dict:
             "share_of_raw": round(raw_seconds / ours_seconds, 2)}
 
 
-def baseline() -> dict:
+def baseline(reader: str = "native") -> dict:
     from baseline import bare_screening
 
-    figures = bare_screening(get_settings().database_url)
+    figures = bare_screening(get_settings().database_url, plain=reader == "plain")
     return {**figures, "peak_rss_mb": peak_rss_mb()}
+
+
+SCREENING_COMMAND = ["run", "screening", "--year", "2023", "--as-of", "2023-06-30", "--mode", "close_out"]
+
+
+def command() -> dict:
+    """The screening as a coordinator runs it: `campaigns run screening …` with no Prefect server set, so
+    the command starts its temporary one. Wall time and the peak of all its processes together (the
+    temporary server, one per process were there several, and the workers); the Prefect servers counted."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    provinces = os.environ.get("BENCH_PROVINCES", "")
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as log:  # not a pipe: a full one would stop the command
+        process = psutil.Popen([sys.executable, "-m", "deployments.cli", *SCREENING_COMMAND,
+                                *(["--provinces", provinces] if provinces else [])],
+                               env=env, stdout=subprocess.DEVNULL, stderr=log)
+        peak, servers = 0, set()
+        while process.poll() is None:
+            total = 0
+            for member in [process, *process.children(recursive=True)]:
+                try:
+                    total += member.memory_info().rss
+                    line = " ".join(member.cmdline())
+                    if "uvicorn" in line:  # a server's forked helpers share its port
+                        servers.add(line.split("--port ")[1].split()[0])
+                except psutil.Error:
+                    continue
+            peak = max(peak, total)
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        if process.returncode != 0:
+            log.seek(0)
+            raise SystemExit(f"the command ended with status {process.returncode}: {log.read()[-4000:]}")
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak / 1024**2), "prefect_servers": len(servers)}
 
 
 def _campaign_call(name: str):
@@ -245,7 +281,8 @@ def _stages(entries: list[dict], sampler: RssSampler) -> list[dict]:
     return stages
 
 
-STEPS = {"migrate": migrate, "count": count, "seed": seed, "load": load, "baseline": baseline, "campaign": campaign}
+STEPS = {"migrate": migrate, "count": count, "seed": seed, "load": load, "baseline": baseline, "campaign": campaign,
+         "command": command}
 
 if __name__ == "__main__":
     figures = STEPS[sys.argv[1]](*sys.argv[2:])

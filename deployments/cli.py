@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
+from deployments.temporary_api import TEMPORARY_API, api_configured
 from tasks.settings import apply_prefect_environment, get_settings
 
 app = typer.Typer(help="防止返贫监测帮扶 campaigns: screening, assessment and press releases as Prefect flows.",
@@ -28,22 +29,23 @@ app.add_typer(approvers_app, name="approvers")
 
 
 # Commands that run flows, and so start a temporary Prefect API when no server is configured.
-FLOW_COMMANDS = {"demo", "run", "ingest"}
+FLOW_COMMANDS = {"demo", "run"}
 
 
 @app.callback()
 def _prepare(ctx: typer.Context) -> None:
     # Before any command imports Prefect, which reads its settings once.
     apply_prefect_environment(get_settings())
-    if ctx.invoked_subcommand in FLOW_COMMANDS and _prefect_database_is_new():
-        typer.secho("首次运行：Prefect 正在建立本地数据库（10 秒至 1 分钟）/ first run: Prefect prepares its local "
-                    "database (10 s to a minute)", err=True)
+    if ctx.invoked_subcommand in FLOW_COMMANDS:
+        if _prefect_database_is_new():
+            typer.secho("首次运行：Prefect 正在建立本地数据库（10 秒至 1 分钟）/ first run: Prefect prepares its "
+                        "local database (10 s to a minute)", err=True)
+        TEMPORARY_API.start()
 
 
 def _prefect_database_is_new() -> bool:
     """No Prefect server is configured and the temporary one's database does not exist yet."""
-    if any(os.environ.get(name) for name in ("PREFECT_API_URL", "PREFECT_API_DATABASE_CONNECTION_URL",
-                                              "PREFECT_SERVER_DATABASE_CONNECTION_URL")):
+    if api_configured():
         return False
     home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
     return not (home / "prefect.db").exists()
@@ -59,6 +61,7 @@ def _campaign(run, params):
     run's record, log and notification hold the details), not with a traceback. The schema is brought up to
     date first, as the ingest does: a new database gets its tables instead of an SQL error; a dry run, which
     writes nothing, only says when the schema is behind."""
+    from tasks.quality.gx import gx_context
     from tasks.release.publish import AlreadyPublished
     from tasks.runs.stage import StageFailed
     from tasks.storage import db
@@ -69,7 +72,8 @@ def _campaign(run, params):
         _fail("the database's tables are not at the newest revision and a dry run writes nothing: run "
               "`campaigns db upgrade` first")
     try:
-        return run(params)
+        with TEMPORARY_API.in_use(meanwhile=gx_context):
+            return run(params)
     except (StageFailed, AlreadyPublished) as exc:
         typer.secho(f"stopped: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=1) from None
@@ -165,8 +169,10 @@ def demo(
 ) -> None:
     """Run the demo flow: migrate, seed a small dataset, run the campaigns, write the reports."""
     from flows.demo import demo_flow
+    from tasks.quality.gx import gx_context
 
-    result = demo_flow(households=households, defect_rate=defect_rate)
+    with TEMPORARY_API.in_use(meanwhile=gx_context):
+        result = demo_flow(households=households, defect_rate=defect_rate)
     typer.echo(f"demo finished; results in {result['output_dir']}:\n"
                f"  roster overview   {result['overview']}\n"
                f"  screening reports {result['screening_reports']} "
@@ -319,9 +325,7 @@ def run_release(
         params = ReleaseParams(period=period, dry_run=dry_run, as_published=as_published)
     except (ValueError, ValidationError) as exc:
         _fail(str(exc))
-    from prefect.settings import PREFECT_API_URL
-
-    if not (auto_approve or dry_run or as_published or PREFECT_API_URL.value()):
+    if not (auto_approve or dry_run or as_published) and TEMPORARY_API.started:
         # A temporary API dies with this command: nobody could open the form to approve.
         _fail("approval needs a Prefect server to open the form in: start one (`prefect server start`) and set "
               "PREFECT_API_URL, or use --auto-approve (demo) or --dry-run")

@@ -21,7 +21,7 @@ from tasks.ingest.contract import CONTRACTS
 from tasks.model import IngestedFile, QuarantinedRow, metadata
 from tasks.model.reference import County
 from tasks.notify.masking import PersonalDataMasker
-from tasks.outputs.spreadsheets import write_workbook, yes_no
+from tasks.outputs.spreadsheets import frame_rows, write_sheets, yes_no
 from tasks.privacy import mask_id_number, mask_name, mask_personal_numbers_in_text, mask_phone, private_folder
 from tasks.quality.rules import explain
 from tasks.quality.stage_titles import stage_title
@@ -137,26 +137,46 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path) -> dic
     folder.mkdir(parents=True, exist_ok=True)
     private_folder(target)  # the rows are masked, but they are still households' rows
     submitted = completeness(engine, set(rows["县代码"]))
-    for code, group in rows.groupby("县代码", sort=True):
-        name = f"{code}{group['县名称'].iloc[0]}.xlsx"
-        written[code] = write_workbook(target / name, _sheets(group, submitted[submitted["县代码"] == code]), FORMATS)
-    for code, group in rows[rows["省代码"] != ""].groupby("省代码", sort=True):
-        name = f"{code}{_province(code)}（全省）.xlsx"
-        written[code] = write_workbook(target / name, _sheets(group, submitted[submitted["省代码"] == code]), FORMATS)
+    by_source, sources = _by_source(rows), rows["来源文件"].tolist()
+    for column, name_of in ((rows["县代码"], lambda code, at: f"{code}{rows['县名称'].iat[at]}.xlsx"),
+                            (rows["省代码"], lambda code, at: f"{code}{_province(code)}（全省）.xlsx")):
+        submitted_of = {code: frame_rows(group) for code, group in submitted.groupby(column.name, sort=False)}
+        for code, positions in sorted(rows.groupby(column.to_numpy()).indices.items()):
+            if code:
+                sheets = _sheets(positions.tolist(), sources, by_source)
+                sheets["报送完整性"] = (COMPLETENESS, submitted_of.get(code, []))
+                written[code] = write_sheets(target / name_of(code, positions[0]), sheets, FORMATS)
     return written
 
 
-def _sheets(rows: pd.DataFrame, submitted: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """One sheet of set-aside rows per source (files of one kind share headers), then the completeness."""
-    sheets = {}
-    for number, (_, group) in enumerate(rows.groupby("来源文件", sort=True), start=1):
+def _by_source(rows: pd.DataFrame) -> dict[str, tuple[list[str], dict[int, list]]]:
+    """Per source, its headers and its rows as sheets show them (by position in `rows`): HEADERS, then the
+    cells as submitted. Built once for all the workbooks: a campaign writes one per county with rows set
+    aside, thousands, where a frame per workbook would cost more than the writing."""
+    tables = {}
+    for source, positions in rows.groupby("来源文件", sort=False).indices.items():
+        group = rows.iloc[positions]
         cells = pd.DataFrame(group["cells"].tolist(), index=group.index)
         # A county file's own headers as it wrote them; a row read from the roster under its column's label.
         cells.columns = [f"原表·{ZH.get(c, c)}" for c in cells.columns]
         whole = pd.concat([group[HEADERS], cells], axis=1)
-        for part, start in enumerate(range(0, len(whole), MAX_SHEET_ROWS), start=1):
-            sheets[f"隔离行{number}" + (f"-{part}" if part > 1 else "")] = whole.iloc[start:start + MAX_SHEET_ROWS]
-    sheets["报送完整性"] = submitted.reset_index(drop=True)
+        tables[source] = (list(whole.columns), dict(zip(positions.tolist(), frame_rows(whole), strict=True)))
+    return tables
+
+
+def _sheets(positions: list[int], sources: list[str],
+            by_source: dict[str, tuple[list[str], dict[int, list]]]) -> dict[str, tuple[list, list[list]]]:
+    """One sheet of set-aside rows per source (files of one kind share headers), in the order of the rows."""
+    of_source: dict[str, list[int]] = {}
+    for at in positions:
+        of_source.setdefault(sources[at], []).append(at)
+    sheets = {}
+    for number, source in enumerate(sorted(of_source), start=1):
+        headers, values = by_source[source]
+        chosen = [values[at] for at in of_source[source]]
+        for part, start in enumerate(range(0, len(chosen), MAX_SHEET_ROWS), start=1):
+            title = f"隔离行{number}" + (f"-{part}" if part > 1 else "")
+            sheets[title] = (headers, chosen[start:start + MAX_SHEET_ROWS])
     return sheets
 
 

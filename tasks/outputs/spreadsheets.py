@@ -42,38 +42,51 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=lambda c: safe_cell(c) if isinstance(c, str) else c)
 
 
+IN_MEMORY_ROWS = 20_000  # below this a workbook is built in memory: 4 times faster than through temporary files
+
+
 def write_workbook(path: Path, sheets: dict[str, pd.DataFrame],
                    number_formats: Mapping[str, str] | None = None) -> Path:
-    """An XLSX file of `sheets` (title -> frame, text neutralised by `safe_frame`), streamed row by row: a
-    national list runs to 100,000 rows, which pandas' cell-by-cell writer takes half a minute over. Text is
-    written as text, never as a formula or link, whatever it starts with; numbers as numbers, in the Excel
-    format `number_formats` gives their column (by header: `#,##0`, `0.0%` …). Every sheet has its header
-    frozen and filtered, and columns wide enough for their header."""
+    """An XLSX file of `sheets` (title -> frame): `write_sheets` of their headers and rows."""
+    return write_sheets(path, {title: (list(frame.columns), frame_rows(frame)) for title, frame in sheets.items()},
+                        number_formats)
+
+
+def write_sheets(path: Path, sheets: dict[str, tuple[list, list[list]]],
+                 number_formats: Mapping[str, str] | None = None) -> Path:
+    """An XLSX file of `sheets` (title -> headers and rows of Python values), text neutralised as `safe_cell`
+    does. A long list (a national one runs to 100,000 rows) is streamed row by row through temporary files,
+    a short one built in memory: a campaign writes a workbook per county with rows set aside, thousands of a
+    few rows each, where the fixed cost per workbook is what counts. Text is written as text, never as a
+    formula or link, whatever it starts with; numbers as numbers, in the Excel format `number_formats` gives
+    their column (by header: `#,##0`, `0.0%` …). Every sheet has its header frozen and filtered, and columns
+    wide enough for their header."""
     import xlsxwriter
 
-    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False, "nan_inf_to_errors": True, "default_date_format": "yyyy-mm-dd"}
+    small = sum(len(rows) for _, rows in sheets.values()) < IN_MEMORY_ROWS
+    options = {"constant_memory": not small, "in_memory": small, "strings_to_formulas": False,
+               "strings_to_urls": False, "strings_to_numbers": False, "nan_inf_to_errors": True,
+               "default_date_format": "yyyy-mm-dd"}
     with xlsxwriter.Workbook(str(path), options) as workbook:
         bold = workbook.add_format({"bold": True})
         formats = {header: workbook.add_format({"num_format": f}) for header, f in (number_formats or {}).items()}
-        for title, frame in sheets.items():
+        for title, (columns, rows) in sheets.items():
             sheet = workbook.add_worksheet(title[:31])
-            safe = safe_frame(frame)
-            headers = [str(c) for c in safe.columns]
+            headers = [str(safe_cell(c)) for c in columns]
             for i, header in enumerate(headers):  # before any row: constant_memory writes rows as they come
                 sheet.set_column(i, i, _width(header), formats.get(header))
             sheet.freeze_panes(1, 0)
             if headers:
-                sheet.autofilter(0, 0, len(safe), len(headers) - 1)
+                sheet.autofilter(0, 0, len(rows), len(headers) - 1)
             sheet.write_row(0, 0, headers, bold)
-            columns = [_cells(safe[c]) for c in safe.columns]
             cell_formats = [formats.get(h) for h in headers]
-            for row, values in enumerate(zip(*columns, strict=True), start=1):
-                if any(cell_formats):  # each cell carries its format: readers ignore a column's default
+            formatted = any(cell_formats)
+            for row, values in enumerate(rows, start=1):
+                if formatted:  # each cell carries its format: readers ignore a column's default
                     for column, (value, cell_format) in enumerate(zip(values, cell_formats, strict=True)):
-                        sheet.write(row, column, value, cell_format)
+                        sheet.write(row, column, safe_cell(value), cell_format)
                 else:
-                    sheet.write_row(row, 0, values)
+                    sheet.write_row(row, 0, [safe_cell(v) for v in values])
     return path
 
 
@@ -82,8 +95,13 @@ def _width(header: str) -> float:
     return min(40, max(8, sum(2 if ord(ch) > 0x2E80 else 1 for ch in header) + 2))
 
 
-def _cells(column: pd.Series) -> list:
-    """Python values for a worksheet: missing cells blank, dates as dates, NumPy scalars as Python ones."""
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return [None if pd.isna(v) else v.to_pydatetime() for v in column]
-    return column.astype(object).where(column.notna(), None).tolist()
+def frame_rows(frame: pd.DataFrame) -> list[list]:
+    """Python values for a worksheet, row by row: missing cells blank, dates as dates, NumPy scalars as
+    Python ones. One conversion of the whole frame: per column it costs more than a short sheet's writing."""
+    if frame.empty:
+        return []
+    values = frame.astype(object).where(frame.notna(), None).to_numpy()
+    for i, dtype in enumerate(frame.dtypes):
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            values[:, i] = [None if v is None else v.to_pydatetime() for v in values[:, i]]
+    return values.tolist()

@@ -68,7 +68,8 @@ def _leave_set_aside(ctx: CampaignContext) -> None:
     if ctx.dry_run:
         return
     try:
-        written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir)
+        with ctx.timed("set-aside workbooks"):
+            written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir)
     except Exception:
         log.exception("%s: the workbooks of rows set aside could not be written", ctx.label)
         return
