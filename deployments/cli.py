@@ -325,7 +325,9 @@ def run_release(
         params = ReleaseParams(period=period, dry_run=dry_run, as_published=as_published)
     except (ValueError, ValidationError) as exc:
         _fail(str(exc))
-    if not (auto_approve or dry_run or as_published) and TEMPORARY_API.started:
+    from prefect.settings import PREFECT_API_URL
+
+    if not (auto_approve or dry_run or as_published) and (TEMPORARY_API.started or not PREFECT_API_URL.value()):
         # A temporary API dies with this command: nobody could open the form to approve.
         _fail("approval needs a Prefect server to open the form in: start one (`prefect server start`) and set "
               "PREFECT_API_URL, or use --auto-approve (demo) or --dry-run")

@@ -17,6 +17,7 @@ from prefect.runtime import flow_run
 
 from flows.counting import check_national_inputs, count_partition
 from flows.fan_out import fan_out
+from flows.set_aside import leave_set_aside
 from tasks.assessment.announce import announce_results
 from tasks.assessment.config import load_config
 from tasks.assessment.evaluate import (
@@ -125,6 +126,7 @@ def annual_assessment(params: AssessmentParams) -> AssessmentSummary:
         counts = RosterCounts.combine(roster.counts())
         result = score(ctx, params, tables, counts, config)
         summary = report_and_notify(ctx, params, result)
+        leave_set_aside(ctx)
     logger.info("assessment %s: %d provinces scored; reports in %s", params.year, len(result.ranking),
                 ctx.output_dir)
     return summary

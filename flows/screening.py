@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.fan_out import fan_out
+from flows.set_aside import leave_set_aside
 from tasks.notify.hooks import failure_hook
 from tasks.outputs.links import report_link
 from tasks.partitions.plan import plan
@@ -147,6 +148,7 @@ def concentrated_screening(params: ScreeningParams) -> ScreeningSummary:
         results: list[ProvinceScreening] = [r for r in merge_parts([p for provinces in screened for p in provinces])
                                             if r.province not in failed]
         summary = report_and_notify(ctx, params, results, failed)
+        leave_set_aside(ctx)
         if failed:
             close_run(ctx, "failed", error="; ".join(dict.fromkeys(failed.values())))
     logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s",

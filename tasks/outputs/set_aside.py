@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from tasks.ingest.contract import CONTRACTS
 from tasks.model import IngestedFile, QuarantinedRow, metadata
@@ -41,13 +41,16 @@ LOOKUP_CHUNK = 500  # values per IN (…) lookup: well under SQLite's bound-para
 MASK_CHUNK = 200  # cells per name lookup: each binds its 2-4 character runs, some 30 per cell
 
 
-def set_aside_rows(engine: Engine, run_ids: Iterable[str]) -> pd.DataFrame:
-    """The runs' quarantined rows, one per row with HEADERS and `cells` (the submitted cells, masked)."""
+def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str] | None = None) -> pd.DataFrame:
+    """The runs' quarantined rows (of `provinces`, by the code each row was read or filed under), one per row
+    with HEADERS and `cells` (the submitted cells, masked)."""
     ids = sorted(set(run_ids))
     with engine.connect() as conn:
         table = QuarantinedRow.__table__
-        rows = conn.execute(select(table).where(table.c.campaign_run_id.in_(ids)).order_by(
-            table.c.source, table.c.row_number, table.c.id)).all()
+        query = select(table).where(table.c.campaign_run_id.in_(ids))
+        if provinces is not None:
+            query = query.where(table.c.province_code.in_(sorted(provinces)))
+        rows = conn.execute(query.order_by(table.c.source, table.c.row_number, table.c.id)).all()
         file_county = dict(conn.execute(select(IngestedFile.campaign_run_id, IngestedFile.county_code)
                                         .where(IngestedFile.campaign_run_id.in_(ids))).all())
         names = dict(conn.execute(select(County.code, County.name)).all())
@@ -123,15 +126,32 @@ def completeness(engine: Engine, counties: Iterable[str] | None = None) -> pd.Da
     }).sort_values(["县代码", "数据类别"], ignore_index=True)
 
 
-def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path) -> dict[str, Path]:
+def set_aside_counts(engine: Engine, run_ids: Iterable[str]) -> dict[str | None, int]:
+    """Rows the runs set aside, per province code they were read or filed under."""
+    table = QuarantinedRow.__table__
+    with engine.connect() as conn:
+        return dict(conn.execute(select(table.c.province_code, func.count()).where(
+            table.c.campaign_run_id.in_(sorted(set(run_ids)))).group_by(table.c.province_code)).all())
+
+
+def clear_set_aside(folder: Path) -> None:
+    """A rerun that sets nothing aside leaves no list of an earlier one."""
+    for old in (folder / FOLDER).glob("*.xlsx"):
+        old.unlink()
+
+
+def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path,
+                    provinces: Collection[str] | None = None) -> dict[str, Path]:
     """Per county and per province with rows set aside by the runs, a workbook in `folder`/隔离行: the
     rows with their reasons and fixes, and the completeness of the county's (the province's) submissions.
-    Returns code -> path (6 digits: a county's; 2: a province's). Rewritten whole on a rerun."""
-    rows = set_aside_rows(engine, run_ids)
+    Returns code -> path (6 digits: a county's; 2: a province's). Rewritten whole on a rerun; with
+    `provinces`, only theirs are written (a county lies in one province), and clearing the folder is the
+    caller's (`clear_set_aside`), so that several processes can share the work."""
+    if provinces is None:
+        clear_set_aside(folder)
+    rows = set_aside_rows(engine, run_ids, provinces)
     written: dict[str, Path] = {}
     target = folder / FOLDER
-    for old in target.glob("*.xlsx"):  # a rerun that sets nothing aside leaves no list of an earlier one
-        old.unlink()
     if rows.empty:
         return written
     folder.mkdir(parents=True, exist_ok=True)

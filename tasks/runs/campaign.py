@@ -65,7 +65,7 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
 def _leave_set_aside(ctx: CampaignContext) -> None:
     """The rows this run set aside, as workbooks per county and province for those who can correct them
     (also when a stage stopped the run: that is when they are needed). A failure here only logs."""
-    if ctx.dry_run:
+    if ctx.dry_run or ctx.set_aside_written:
         return
     try:
         with ctx.timed("set-aside workbooks"):

@@ -59,6 +59,7 @@ class CampaignContext:
     quality_rows: list[dict[str, Any]] = field(default_factory=list)  # every checkpoint's results, for one artifact
     timings: list[dict[str, Any]] = field(default_factory=list)  # every timed step, for one artifact
     closed: bool = False  # close_run has recorded the run's end
+    set_aside_written: bool = False  # the flow wrote the workbooks of rows set aside (flows.set_aside)
     # The settings the run started with, read once where it was launched. They hold secrets (the database
     # password, the Slack token), so they never travel: a partition on another process reads its own
     # environment's, as a Dask worker must (README: the scale path).

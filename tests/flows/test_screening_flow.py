@@ -5,9 +5,12 @@ import json
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
 from flows.screening import concentrated_screening
 from tasks.screening.params import ScreeningParams
+from tasks.settings import get_settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
 from tasks.synthetic.seed import parse_provinces, seed_database
@@ -32,7 +35,8 @@ def findings(engine) -> pd.DataFrame:
                                    "FROM screening_findings ORDER BY list_name, household_no, lead_no"), conn)
 
 
-def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_harness, seeded, tmp_path):
+def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_harness, seeded, tmp_path,
+                                                                     monkeypatch):
     engine, report = seeded
     summary = concentrated_screening(params())
     folder = tmp_path / "outputs" / "screening" / "2023" / "progress-2023-06-30"
@@ -98,8 +102,28 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
 
     first = findings(engine)
     assert len(first) > 0
-    concentrated_screening(params())
-    pd.testing.assert_frame_equal(findings(engine), first)  # same run again: same findings, no duplicates
+    books = _workbooks(folder / "隔离行")
+    # The same run again, its rows set aside now written by two worker processes, a share of the provinces
+    # each (flows.set_aside): the same findings, no duplicates, and the same workbooks.
+    monkeypatch.setenv("CAMPAIGNS_SET_ASIDE_PARALLEL_ROWS", "1")
+    monkeypatch.setenv("CAMPAIGNS_WORKERS", "2")
+    get_settings.cache_clear()
+    again = concentrated_screening(params(), return_state=True)
+    pd.testing.assert_frame_equal(findings(engine), first)
+    assert len(books) > 2 and _workbooks(folder / "隔离行") == books
+    with get_client(sync_client=True) as client:
+        names = {r.name for r in client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[again.state_details.flow_run_id])))}
+    assert {"set-aside workbooks 52", "set-aside workbooks 53"} <= names
+
+
+def _workbooks(folder) -> dict[str, list]:
+    """Each workbook's sheets and values, by file name."""
+    import openpyxl
+
+    return {path.name: [(sheet.title, list(sheet.iter_rows(values_only=True)))
+                        for sheet in openpyxl.load_workbook(path, read_only=True).worksheets]
+            for path in sorted(folder.glob("*.xlsx"))}
 
 
 def test_dry_run_writes_nothing_and_notifies_nobody(prefect_harness, seeded, tmp_path):

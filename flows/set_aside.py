@@ -1,0 +1,64 @@
+"""The workbooks of rows set aside (tasks.outputs.set_aside), shared among the task runner's workers when a
+run set many aside. Each row goes to its county's workbook and its province's: for a million households with
+2 % defects, 123,289 rows and 2,880 workbooks, about 12 million cells, 84 s in the flow's process alone. A
+county lies in one province, so provinces are dealt out to the workers, each reading and writing its own."""
+
+from __future__ import annotations
+
+import logging
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.outputs.set_aside import clear_set_aside, set_aside_counts, write_set_aside
+from tasks.partitions.runner import release_memory, worker_count
+from tasks.runs.stage import CampaignContext
+from tasks.storage.retries import TRANSIENT_RETRIES
+
+log = logging.getLogger(__name__)
+
+
+@task(name="set-aside workbooks", task_run_name="set-aside workbooks {label}", cache_policy=NO_CACHE,
+      **TRANSIENT_RETRIES)
+def write_set_aside_of(ctx: CampaignContext, codes: list[str], label: str) -> int:
+    try:
+        return len(write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir, provinces=codes))
+    finally:
+        release_memory()
+
+
+def leave_set_aside(ctx: CampaignContext) -> None:
+    """Many rows set aside (CAMPAIGNS_SET_ASIDE_PARALLEL_ROWS): their workbooks written by the workers, a share
+    of the provinces each. Else (below it a worker costs more to start than it saves), or should a worker fail
+    (which only logs), `campaign_run` writes them in the flow's process as it closes."""
+    workers = worker_count(ctx.settings)
+    if ctx.dry_run or workers < 2:
+        return
+    counts = set_aside_counts(ctx.engine, [ctx.run_id])
+    # A row of no province is for the one writer that sees them all.
+    if None in counts or sum(counts.values()) < ctx.settings.set_aside_parallel_rows:
+        return
+    try:
+        with ctx.timed("set-aside workbooks", rows=sum(counts.values())):
+            clear_set_aside(ctx.output_dir)
+            shares = [write_set_aside_of.submit(ctx, codes, ",".join(codes))
+                      for codes in dealt_out(counts, workers)]
+            for share in shares:
+                share.result()
+    except Exception:
+        log.exception("%s: the workers could not write the workbooks of rows set aside; the flow writes them",
+                      ctx.label)
+        return
+    ctx.set_aside_written = True
+
+
+def dealt_out(counts: dict[str, int], workers: int) -> list[list[str]]:
+    """Provinces in at most `workers` shares of about equal rows: the largest first, each to the share with
+    the fewest rows so far."""
+    held = [0] * min(workers, len(counts))
+    shares: list[list[str]] = [[] for _ in held]
+    for code, rows in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        fewest = held.index(min(held))
+        held[fewest] += rows
+        shares[fewest].append(code)
+    return [sorted(codes) for codes in shares if codes]
