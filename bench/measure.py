@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -234,13 +235,19 @@ def campaign(name: str) -> dict:
             raise SystemExit(f"{name} ended {state.type.value}: {state.message}")
         task_runs, timings = _run_records(state.state_details.flow_run_id, name)
     stages = _stages(timings, sampler) + _stages([
-        {"stage": f"task: {t.name.split(' ')[0] if t.name.startswith('screen') else t.name.rsplit('-', 1)[0]}",
+        {"stage": f"task: {_task_name(t.name)}",
          "rows": None, "seconds": t.total_run_time.total_seconds(),
          "started": t.start_time.timestamp(), "ended": t.end_time.timestamp()}
         for t in task_runs if t.start_time and t.end_time], sampler)
     # Peak of the flow's process and its partition workers together (sampled), and of the flow's alone.
     return {"seconds": round(seconds, 1), "peak_rss_mb": sampler.overall_peak_mb(),
             "flow_process_peak_rss_mb": peak_rss_mb(), "task_runs": len(task_runs), "stages": stages}
+
+
+def _task_name(run_name: str) -> str:
+    """`screen provinces 11..65 (31)` and `set-aside workbooks 52,53` by their task, `announce scope-d16`
+    without Prefect's suffix."""
+    return re.sub(r"(-[0-9a-f]{3}| [0-9.,()/ ]+)$", "", run_name)
 
 
 @contextmanager
