@@ -4,9 +4,9 @@ its first line, and given to everything the command runs.
 Prefect would start it when the first flow asks for a client, after the command's imports and schema check,
 and only for that process: each worker process of a partitioned campaign then started a server of its own
 (three at once were seen in a 1,000,000-household screening), each taking seconds of a busy machine. Started
-here, its start-up overlaps the command's own imports, and its address is in the environment before Prefect
-reads its settings: the flow, Prefect's background threads (which do not see settings entered in a
-context), worker processes and Dask workers all use it.
+here, its start-up overlaps the command's own imports, and its address is in the environment and Prefect's
+global settings: the flow, Prefect's background threads (which do not see settings entered in a context),
+worker processes and Dask workers all use it. A server set in a Prefect profile is used as before.
 
 The server is the one Prefect starts (`prefect.server.api.server.SubprocessASGIServer`: uvicorn serving
 `create_app`, UI off), launched without importing Prefect's server modules here: they take seconds to
@@ -52,13 +52,21 @@ class TemporaryApi:
         return f"http://127.0.0.1:{self._port}/api"
 
     def start(self) -> None:
-        """Only before Prefect is imported: it reads its settings once, from the environment (a command run
-        in a process that already has them, such as a test's, is left to Prefect's own ways)."""
+        """Unless a server is set in any of Prefect's places (the environment, the active profile, `.env`,
+        `prefect.toml`). Only in a process that has not imported Prefect yet: a command run inside another
+        program, such as a test, is left to Prefect's own ways."""
         if self._process is not None or api_configured() or "prefect" in sys.modules:
             return
+        from prefect.context import refresh_global_settings_context
+        from prefect.settings import get_current_settings
+
+        if get_current_settings().api.url:
+            return
         self._port = _free_port()
-        # Its UI is off and dies with the command: no message may link to it.
+        # Its UI is off and dies with the command: no message may link to it. Prefect read its settings on
+        # import: refreshed, every thread sees the address.
         os.environ.update({"PREFECT_API_URL": self.url, "PREFECT_UI_URL": ""})
+        refresh_global_settings_context()
         prefect = Path(importlib.util.find_spec("prefect").origin).parent  # found, not imported
         self._process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.parent), "--factory",

@@ -102,3 +102,20 @@ def test_worker_processes_use_the_commands_temporary_server(tmp_path):
     assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
                    for pid, _ in servers), "a temporary server outlived its command"
     assert json.loads(out_file.read_text().strip().splitlines()[-1])["leads"]["total"] >= 0
+
+
+def test_a_server_set_in_a_prefect_profile_is_used_not_a_temporary_one(tmp_path):
+    """`prefect config set PREFECT_API_URL=…` writes the active profile, not the environment: the command
+    must find it there and start no server of its own (its flows would be invisible in that server's UI)."""
+    probe = ("import os\nfrom deployments.temporary_api import TEMPORARY_API\nTEMPORARY_API.start()\n"
+             "print('started', TEMPORARY_API.started, os.environ.get('PREFECT_API_URL'))\n"
+             "from prefect.settings import PREFECT_API_URL\nprint('api', PREFECT_API_URL.value())")
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text('active = "office"\n[profiles.office]\nPREFECT_API_URL = "http://10.1.2.3:4200/api"\n')
+    env = _fresh_environment(tmp_path) | {"PREFECT_PROFILES_PATH": str(profiles)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["started False None", "api http://10.1.2.3:4200/api"]
+    profiles.write_text('active = "office"\n[profiles.office]\n')
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    started, api = out.stdout.splitlines()
+    assert started.startswith("started True http://127.0.0.1:") and api == "api " + started.split()[-1]
