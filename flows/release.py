@@ -66,7 +66,7 @@ def compute_figures_task(ctx: CampaignContext, params: ReleaseParams, tables: di
 def check_figures_task(ctx: CampaignContext, release: ReleaseDraft) -> ReleaseDraft:
     """Sums, signs and shares; small cells suppressed; no personal data; large changes and revisions listed."""
     return check_release(ctx, release, ctx.settings.release_min_cell_households,
-                         ctx.settings.release_min_change_households)
+                         ctx.settings.release_min_change_households, ctx.settings.release_protection)
 
 
 @task(name="render draft", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -109,7 +109,7 @@ def publish_task(ctx: CampaignContext, release: ReleaseDraft, approval: Approval
          "approval": decision, "roster": roster, **files}, ensure_ascii=False, indent=2), encoding="utf-8")
     record(ctx.engine, period=release.period, status="published", figures=release.published_figures,
            approval=approval, run_id=ctx.run_id, version=version, path=folder, files=files["files"],
-           watermark=ctx.watermark)
+           watermark=ctx.watermark, withheld=release.withheld)
     return {"version": version, "path": str(folder.resolve())}
 
 

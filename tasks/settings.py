@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     release_min_cell_households: int = Field(
         default=10, ge=1, description="Small-cell suppression: no published figure from fewer households."
     )
+    release_protection: float = Field(
+        default=0.20, gt=0, le=1,
+        description="Complementary suppression: an attacker's interval on a withheld cell must reach this share "
+                    "of its value on each side.",
+    )
     release_min_change_households: int = Field(
         default=100, ge=1, description="A change on the year is flagged for the approver only in a published "
         "cell from at least this many households (smaller ones swing by chance)."

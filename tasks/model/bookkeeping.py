@@ -135,6 +135,9 @@ class Release(Base):
     decided_at: Mapped[datetime | None] = col("审核时间", DateTime)
     published_at: Mapped[datetime | None] = col("发布时间", DateTime)
     watermark: Mapped[int | None] = col("名单水位(登记批次)", Integer)  # the roster batches its figures read
+    # "<province_code>:<figure>" of the cells not published (small and complementary); None: recorded before
+    # releases kept them.
+    withheld: Mapped[Any] = col("不予公布的单元格", JSONType, nullable=True)
 
 
 class ScreeningFinding(Base):

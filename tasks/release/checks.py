@@ -34,6 +34,7 @@ class Suppression(NamedTuple):
     province: str | None
     figure: str
     households: int
+    complementary: bool = False  # withheld so that a small cell cannot be worked out (tasks.release.disclosure)
 
 
 def sum_check(figures: pd.DataFrame, tolerance: float = SUM_TOLERANCE) -> pd.DataFrame:
@@ -151,8 +152,8 @@ def suppress_small_cells(figures: pd.DataFrame, min_households: int = MIN_HOUSEH
     households (employment, funds: count None) are never suppressed.
 
     A suppressed province is still counted in the national total: suppression hides a cell, it does not
-    change the data. Caveat: when a single province is suppressed for a figure, its value can be recovered as
-    the national total minus the published provinces; no complementary suppression is done here.
+    change the data. This is the primary suppression only: the cells that must be withheld with these, so
+    that none of them can be worked out from the others, are `tasks.release.disclosure`'s.
     The `<key>_households` columns are for checking, not for publishing (for monitored households the count
     is the figure itself)."""
     out = figures.copy()

@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tasks.outputs.charts import chart_text
 from tasks.release.approval import Approval, Decision
+from tasks.release.attacker import tabulation
 from tasks.release.checks import (
     Suppression,
     large_changes,
@@ -19,6 +21,7 @@ from tasks.release.checks import (
     sum_check,
     suppress_small_cells,
 )
+from tasks.release.disclosure import PROTECTION, Audit, protect
 from tasks.release.figures import (
     FIGURE_BY_KEY,
     FIGURES,
@@ -26,10 +29,11 @@ from tasks.release.figures import (
     compare,
     figure_values,
     figures_from_counts,
+    province_name,
     register_counts,
 )
 from tasks.release.period import Period
-from tasks.release.publish import latest_published, previous_release_figures, record
+from tasks.release.publish import latest_published, previous_release_figures, published_this_year, record
 from tasks.release.render import DIGITS, Draft, show, table_header
 from tasks.runs.as_of import describe_changes
 from tasks.runs.stage import CampaignContext, Check, StageFailed, checkpoint
@@ -50,6 +54,9 @@ class ReleaseDraft:
     national_warnings: int = 0  # how many of `warnings` are national
     revisions: list[str] = field(default_factory=list)
     suppressed: list[Suppression] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)  # "<code>:<figure>" not published, small or complementary
+    # Withheld cells of the year's earlier releases that those releases already gave away between them.
+    exposed_before: list[str] = field(default_factory=list)
     draft: Draft | None = None
     last_year_source: str = ""  # where "same period last year" comes from: the published release, or computed
     # The roster rows behind a revision: per province, those recorded late (补报) and corrected (更正) since
@@ -93,7 +100,9 @@ class ReleaseDraft:
     def summary_markdown(self, draft: str) -> str:
         lines = [f"# {self.period.title}", "", *[f"- {k}: {v}" for k, v in self.headline()], "",
                  f"- 大幅变化 large changes: {len(self.warnings)}", f"- 修订 revisions: {len(self.revisions)}",
-                 f"- 小单元格隐去 suppressed cells: {len(self.suppressed)}",
+                 f"- 小单元格隐去 suppressed cells: {sum(not s.complementary for s in self.suppressed)}",
+                 f"- 防推算一并隐去 complementary cells: {sum(s.complementary for s in self.suppressed)}",
+                 *[f"- 此前发布已可推算 given away by earlier releases: {c}" for c in self.exposed_before],
                  *[f"- 修订涉及记录 records behind the revision: {c}" for c in self.record_changes],
                  f"- 上年同期 same period last year: {self.last_year_source}", f"- 草稿 draft: `{draft}`"]
         return "\n".join(lines)
@@ -149,16 +158,18 @@ def compute_release(ctx: CampaignContext, period: Period, tables: dict[str, pd.D
 FIGURES_CHECK = Check("check figures", "release_figures", key="province_code", announce="problems")
 SUMS_CHECK = Check("check sums", "release_sums", key="figure", announce="problems")
 CELLS_CHECK = Check("check small cells", "release_cells", key="cell", announce="problems")
+DISCLOSURE_CHECK = Check("check disclosure", "release_disclosure", key="cell", announce="problems")
 PUBLICATION_CHECK = Check("check publication", "release_publication", key="source", announce="problems")
 APPROVAL_CHECK = Check("check approval", "release_approval", key="item", announce="problems")
 
 
 def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: int,
-                  min_change_households: int) -> ReleaseDraft:
+                  min_change_households: int, protection: float = PROTECTION) -> ReleaseDraft:
     checkpoint(ctx, FIGURES_CHECK, release.figures)
     checkpoint(ctx, SUMS_CHECK, sum_check(release.figures))
     release.revisions = revisions(release.long, release.published_values)["message"].tolist()
     shown, release.suppressed = suppress_small_cells(release.figures, min_households)
+    shown = withhold_complementary(ctx, release, shown, protection)
     flagged = large_changes(release.long, published=_published_mask(release.long, shown),
                             min_households=min_change_households).sort_values("national", ascending=False,
                                                                                  kind="stable")
@@ -169,8 +180,39 @@ def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: i
     national = _national_for_text(release, shown)
     release.draft = Draft(release.period, national, province_table(shown),
                           [f"{s.province}:{s.figure}" for s in release.suppressed], min_households,
-                          comparison=comparison_table(national))
+                          comparison=comparison_table(national),
+                          complementary=sum(s.complementary for s in release.suppressed))
     return release
+
+
+def withhold_complementary(ctx: CampaignContext, release: ReleaseDraft, shown: pd.DataFrame,
+                           protection: float) -> pd.DataFrame:
+    """`shown` with the complementary cells withheld too: those without which a small cell could be worked
+    out from this release and the year's published ones (tasks.release.disclosure). The checkpoint then
+    proves every withheld cell of the year protected, or stops the release."""
+    current = tabulation(release.period.label, release.period.quarter, release.published_figures,
+                         [f"{s.province_code}:{s.figure}" for s in release.suppressed], current=True)
+    audit = protect([*published_this_year(ctx.engine, release.period), current], protection)
+    shown = shown.copy()
+    for code, figure in audit.complementary:
+        row = shown.index[shown["province_code"] == code]
+        shown.loc[row, figure] = None
+        households = release.figures.loc[row, FIGURE_BY_KEY[figure].cells].iloc[0]
+        release.suppressed.append(Suppression(code, province_name(code), figure, int(households), complementary=True))
+    release.withheld = sorted(f"{code}:{figure}" for code, figure in audit.withheld)
+    release.exposed_before = [f"{r.release} {r.province} {r.name}" for r in audit.exposed.itertuples()
+                              if r.exposed_before]
+    checkpoint(ctx, DISCLOSURE_CHECK, disclosure_frame(audit))
+    return shown
+
+
+def disclosure_frame(audit: Audit) -> pd.DataFrame:
+    """What the disclosure checkpoint validates: per withheld cell the attacker's bounds (what anyone can
+    work out, no withheld value), and `holds`."""
+    frame = audit.frame[["cell", "province", "name", "lower", "upper", "protected", "exposed_before"]].copy()
+    frame[["lower", "upper"]] = frame[["lower", "upper"]].replace([np.inf, -np.inf], np.nan)
+    frame["holds"] = audit.holds
+    return frame
 
 
 def _published_mask(long: pd.DataFrame, shown: pd.DataFrame) -> pd.Series:

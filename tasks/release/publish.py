@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from tasks.model import Release
 from tasks.release.approval import Approval
+from tasks.release.attacker import Tabulation, tabulation
 from tasks.release.period import Period
 from tasks.runs.audit import record_event
 
@@ -62,6 +63,19 @@ def previous_release_figures(engine: Engine, period: Period) -> dict[str, Any] |
     return found.figures if found else None
 
 
+def published_this_year(engine: Engine, period: Period) -> list[Tabulation]:
+    """Every published version of the year's releases, as the public has them: what an attacker combines
+    with the release being drafted (tasks.release.disclosure). A version recorded before releases kept their
+    withheld cells counts as fully published: its cells are then taken as known, which can only make the new
+    release withhold more."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Release.period, Release.version, Release.figures, Release.withheld)
+                            .where(Release.status == "published", Release.period.like(f"{period.year}Q%"))
+                            .order_by(Release.period, Release.version)).all()
+    return [tabulation(f"{label} v{version}", Period.parse(label).quarter, figures or {}, withheld or [])
+            for label, version, figures, withheld in rows]
+
+
 def manifest(folder: Path) -> dict[str, Any]:
     files = {}
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"):
@@ -82,7 +96,8 @@ def version_folder(root: Path, period: Period, engine: Engine) -> tuple[int, Pat
 
 def record(engine: Engine, *, period: Period, status: str, figures: dict[str, Any], approval: Approval | None,
            run_id: str, version: int | None = None, path: Path | None = None,
-           files: dict[str, Any] | None = None, reason: str | None = None, watermark: int | None = None) -> None:
+           files: dict[str, Any] | None = None, reason: str | None = None, watermark: int | None = None,
+           withheld: list[str] | None = None) -> None:
     """One record per decision (published, rejected, blocked, expired), appended: the release table is the
     audit trail of who decided what, so no record replaces another."""
     now = datetime.now()
@@ -96,7 +111,7 @@ def record(engine: Engine, *, period: Period, status: str, figures: dict[str, An
             reviewer=approval.reviewer if approval else None,
             comment=comment,
             revision_note=(approval.revision_note or None) if approval else None,
-            path=str(path) if path else None, manifest=files, created_at=now, watermark=watermark,
+            path=str(path) if path else None, manifest=files, created_at=now, watermark=watermark, withheld=withheld,
             decided_at=now if approval else None, published_at=now if status == "published" else None))
         actor = (approval.reviewer or ("automatic approval" if approval.automatic else None)) if approval else None
         record_event(conn, f"release.{status}", actor or "approval timeout",

@@ -28,6 +28,7 @@ class Draft:
     suppressed: list[str]
     min_households: int
     comparison: pd.DataFrame | None = None  # national figures against last year and the previous release
+    complementary: int = 0  # of `suppressed`, those withheld so that the small ones cannot be worked out
     issuer: str = "国家乡村振兴局"
 
 
@@ -104,6 +105,7 @@ def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, publish
     env = environment(templates_dir)
     context = {"period": draft.period, "f": draft.national, "issuer": draft.issuer, "published_on": published_on,
                "suppressed": draft.suppressed, "min_households": draft.min_households,
+               "complementary": draft.complementary,
                "table_markdown": _markdown_table(draft.table)}
     text = env.get_template("release.md.j2").render(**context)
     charts = _charts(draft)
