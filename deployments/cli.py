@@ -269,6 +269,38 @@ def run_lead_watch(
                                                    "late", "late_change", "counties_to_chase")}, ensure_ascii=False))
 
 
+@run_app.command("threshold-what-if")
+def run_threshold_what_if(
+    threshold: Annotated[list[int], typer.Option(help="A candidate threshold in yuan (repeat: --threshold 7000 "
+                                                      "--threshold 8000).")] = [],  # noqa: B006 (typer's way)
+    change: Annotated[list[float], typer.Option(help="A change in per cent on each province's current threshold "
+                                                     "(repeat; -5 lowers it).")] = [],  # noqa: B006
+    year: Annotated[int, typer.Option(help="The year whose threshold is compared.")] = 2023,
+    as_of: Annotated[str, typer.Option(help="The roster as it stood that day, YYYY-MM-DD (default today).")] = "",
+    provinces: Annotated[str, typer.Option(help="Province codes, e.g. 52,53; empty for all 31.")] = "",
+    dry_run: Annotated[bool, typer.Option(help="Compute and show; no workbook, no message.")] = False,
+) -> None:
+    """The monitoring threshold what-if (监测范围测算): candidates entering and leaving at each threshold."""
+    from pydantic import ValidationError
+
+    from flows.what_if import threshold_what_if
+    from tasks.synthetic.seed import parse_provinces
+    from tasks.whatif.params import ThresholdWhatIfParams
+
+    try:
+        chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
+        params = ThresholdWhatIfParams(year=year, as_of=as_of or None, provinces=chosen, thresholds=threshold,
+                                       changes_pct=change, dry_run=dry_run)
+    except (ValueError, ValidationError) as exc:
+        _fail(str(exc))
+    summary = _campaign(threshold_what_if, params)
+    for name, s in summary["scenarios"].items():
+        typer.echo(f"{name}: 新增 {s['entering_households']:,} 户 {s['entering_persons']:,} 人，"
+                   f"退出 {s['leaving_households']:,} 户 {s['leaving_persons']:,} 人")
+    if summary["folder"]:
+        typer.echo(f"测算表 / workbook: {summary['folder']}/what-if.xlsx")
+
+
 @approvers_app.command("add")
 def approvers_add(
     name: Annotated[str, typer.Argument(help="审核人姓名 / the approver's name, as typed in the form.")],

@@ -74,6 +74,14 @@ SPECS: tuple[DeploymentSpec, ...] = (
         (ScheduleSpec("0 9 * * 1", "lead-watch-weekly"),),
         "lead-watch"),
     DeploymentSpec(
+        "threshold-what-if", "监测范围测算", "flows.what_if:threshold_what_if",
+        "监测范围测算：按候选监测范围（绝对值或在现行标准上调整的比例）测算各省、县新增和退出的建议监测户数、人数，"
+        "由协调员按需运行。 / Threshold what-if: households and persons entering and leaving the monitoring "
+        "candidates at candidate thresholds, run on demand.",
+        ("what-if", "threshold", "监测范围"),
+        (),  # launched from the UI's form when a province weighs next year's threshold
+        "what-if"),
+    DeploymentSpec(
         "ingest-inbox", "报送文件接收", "flows.ingest:ingest_inbox",
         "报送文件接收：收件箱有县级报送文件时处理（无文件不运行）。"
         " / Ingest the county files in the inbox, when there are some (no run for an empty inbox).",

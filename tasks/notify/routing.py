@@ -19,7 +19,8 @@ SECRET_PREFIXES = ("env:", "block:")
 LEVELS = ("counties", "provinces", "campaigns")
 # Who a message is for, as the digest's title names it.
 AUDIENCE_TITLES = {"screening": "集中排查", "assessment": "考核评估", "leadership": "考核评估（领导）",
-                   "release": "数据发布", "ingest": "报送文件", "data-quality": "数据质量", "lead-watch": "线索核查"}
+                   "release": "数据发布", "ingest": "报送文件", "data-quality": "数据质量", "lead-watch": "线索核查",
+                   "what-if": "监测范围测算"}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SLOT_FORMAT = "%Y-%m-%d %H:%M"  # in Beijing time: slots compare as text
 

@@ -57,12 +57,11 @@ def unmatched_leads(leads: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return out
 
 
-def screen_risks(households: pd.DataFrame, leads: pd.DataFrame, threshold: pd.Series,
-                 rules: ScreeningRules) -> pd.DataFrame:
-    """Every rule each household meets, and the new monitoring candidates among those not yet monitored."""
+def risk_evidence(households: pd.DataFrame, leads: pd.DataFrame, rules: ScreeningRules) -> pd.DataFrame:
+    """Per household, what the rules read that does not depend on the threshold: `rigid_expenditure`,
+    `security_gap`, `verified_lead`, and `hard_lead` (a verified disaster, accident or illness: a new
+    candidate is then 突发严重困难户). Computed once when several thresholds are tried (tasks.whatif)."""
     h = households
-    pc, prev = h["per_capita_net_income"].astype(float), h["prev_per_capita_net_income"].astype(float)
-    t = threshold.astype(float)
     # 家庭纯收入 left blank: per-capita income × household size, as the per-capita figure itself implies.
     net = h["net_income"].astype(float).fillna(
         h["per_capita_net_income"].astype(float) * h["household_size"].astype(float)
@@ -74,31 +73,58 @@ def screen_risks(households: pd.DataFrame, leads: pd.DataFrame, threshold: pd.Se
     has_lead = np.bincount(lead_at[lead_at >= 0], minlength=len(h)) > 0
     hard_lead = verified["risk_code"].map(is_disaster_or_accident_or_illness).to_numpy(dtype=bool)
     has_hard_lead = np.bincount(lead_at[(lead_at >= 0) & hard_lead], minlength=len(h)) > 0
-
-    met = pd.DataFrame({
-        "income_below_threshold": (pc < t).fillna(False).to_numpy(dtype=bool),
-        # Missing last-year income cannot show a drop.
-        "sharp_income_drop": ((prev > 0) & ((prev - pc) / prev >= rules.income_drop_share)
-                              & (pc < rules.income_drop_ceiling * t)).fillna(False).to_numpy(dtype=bool),
+    return pd.DataFrame({
         "rigid_expenditure": ((oop > 0) & (oop >= rules.rigid_expenditure_share * net.clip(lower=0)))
         .fillna(False).to_numpy(dtype=bool),
         "security_gap": h[SECURITY].eq(False).any(axis=1).to_numpy(dtype=bool),
         "verified_lead": has_lead,
+        "hard_lead": has_hard_lead,
     }, index=h.index)
+
+
+def rules_met(households: pd.DataFrame, evidence: pd.DataFrame, threshold: pd.Series,
+              rules: ScreeningRules) -> pd.DataFrame:
+    """Every rule of RULE_LABELS each household meets at `threshold` (T, per household)."""
+    h = households
+    pc, prev = h["per_capita_net_income"].astype(float), h["prev_per_capita_net_income"].astype(float)
+    t = threshold.astype(float)
+    return pd.DataFrame({
+        "income_below_threshold": (pc < t).fillna(False).to_numpy(dtype=bool),
+        # Missing last-year income cannot show a drop.
+        "sharp_income_drop": ((prev > 0) & ((prev - pc) / prev >= rules.income_drop_share)
+                              & (pc < rules.income_drop_ceiling * t)).fillna(False).to_numpy(dtype=bool),
+        "rigid_expenditure": evidence["rigid_expenditure"].to_numpy(),
+        "security_gap": evidence["security_gap"].to_numpy(),
+        "verified_lead": evidence["verified_lead"].to_numpy(),
+    }, index=h.index)
+
+
+def candidate_types(households: pd.DataFrame, met: pd.DataFrame, evidence: pd.DataFrame) -> np.ndarray:
+    """The monitoring type a candidate would have: 脱贫不稳定户 (unstable) for a 脱贫户, else 突发严重困难户
+    (sudden) after a sharp drop, a rigid expenditure or a hard lead, else 边缘易致贫户 (marginal)."""
+    sudden = (met["sharp_income_drop"] | met["rigid_expenditure"]).to_numpy() | evidence["hard_lead"].to_numpy()
+    return np.where(households["is_poverty_alleviated"].fillna(False).astype(bool), "unstable",
+                    np.where(sudden, "sudden", "marginal"))
+
+
+def screen_risks(households: pd.DataFrame, leads: pd.DataFrame, threshold: pd.Series,
+                 rules: ScreeningRules) -> pd.DataFrame:
+    """Every rule each household meets, and the new monitoring candidates among those not yet monitored."""
+    h = households
+    evidence = risk_evidence(h, leads, rules)
+    met = rules_met(h, evidence, threshold, rules)
     monitored = h["monitoring_type"].notna().to_numpy()
     candidate = met.any(axis=1).to_numpy() & ~monitored
-    sudden = met["sharp_income_drop"] | met["rigid_expenditure"] | has_hard_lead
-    kind = np.where(h["is_poverty_alleviated"].fillna(False).astype(bool), "unstable",
-                    np.where(sudden, "sudden", "marginal"))
+    kind = candidate_types(h, met, evidence)
     chosen = met[candidate]
-    rules_met = np.full(len(chosen), "", dtype=object)
+    rules_listed = np.full(len(chosen), "", dtype=object)
     for rule in met.columns:  # vectorised per rule: candidates are many in a big province
-        rules_met = rules_met + np.where(chosen[rule].to_numpy(), rule + ",", "")
+        rules_listed = rules_listed + np.where(chosen[rule].to_numpy(), rule + ",", "")
     out = h.loc[candidate, ["household_no", "county_code", "is_poverty_alleviated", "per_capita_net_income",
                             "prev_per_capita_net_income", "compliant_oop_expenditure"]].copy()
-    out["threshold"] = t[candidate].to_numpy()
+    out["threshold"] = threshold.astype(float)[candidate].to_numpy()
     out["candidate_type"] = kind[candidate]
-    out["rules_met"] = [r.rstrip(",") for r in rules_met]
+    out["rules_met"] = [r.rstrip(",") for r in rules_listed]
     return out.reset_index(drop=True)
 
 

@@ -1,0 +1,108 @@
+"""What the threshold what-if gives the coordinators: a workbook (by province, by county, by type, what was
+tried), a chart of the households entering and leaving per candidate threshold, a summary, and one message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.notify import build_message
+from tasks.outputs.charts import Label, bar_chart
+from tasks.outputs.spreadsheets import write_workbook
+from tasks.reference.codes import MONITORING_TYPE
+from tasks.reference.provinces import PROVINCE_BY_CODE
+from tasks.runs.stage import CampaignContext, Check
+from tasks.whatif.threshold import COUNTS, by
+
+INPUT_CHECK = Check("validate households for the what-if", "what_if_households", key="household_no",
+                    source="households", announce="problems", audience="data-quality")
+OUTPUT_CHECK = Check("check what-if results", "what_if_results", key="key", announce="problems")
+HEADERS = {
+    "scenario": "测算方案", "province_code": "省代码", "province": "省份", "county_code": "县代码", "county": "县名称",
+    "candidate_type": "建议监测对象类别", "threshold_now": "现行监测范围(元)", "threshold_then": "测算监测范围(元)",
+    "candidates_now": "现行标准下建议监测户数", "candidates_then": "测算标准下建议监测户数",
+    "entering_households": "新增建议监测户数", "entering_persons": "新增建议监测人数",
+    "leaving_households": "退出建议监测户数", "leaving_persons": "退出建议监测人数",
+}
+FORMATS = {HEADERS[k]: "#,##0" for k in ("threshold_now", "threshold_then", *COUNTS)}
+SHEETS = ("分省", "分县", "分类别")
+
+
+def sheets(results: pd.DataFrame, county_names: dict[str, str], tried: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets, Chinese headers, numbers as numbers."""
+    keys = ["scenario", "province_code"]
+    thresholds = results.drop_duplicates(keys)[[*keys, "threshold_now", "threshold_then"]]
+    provinces = by(results, keys).merge(thresholds, on=keys, how="left")
+    counties = by(results, [*keys, "county_code"])
+    types = by(results, ["scenario", "candidate_type"])
+    for frame in (provinces, counties):
+        frame.insert(2, "province", frame["province_code"].map(province_name))
+    counties.insert(4, "county", counties["county_code"].map(lambda c: county_names.get(c, c)))
+    types["candidate_type"] = types["candidate_type"].map(lambda t: MONITORING_TYPE.codes.get(t, t))
+    order = ["scenario", "province_code", "province", "threshold_now", "threshold_then", *COUNTS]
+    return {"分省": _headed(provinces[order]), "分县": _headed(counties), "分类别": _headed(types),
+            "测算说明": tried}
+
+
+def _headed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns=HEADERS)
+
+
+def province_name(code: str) -> str:
+    return PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
+
+
+def chart(results: pd.DataFrame) -> bytes:
+    """Per scenario, the households entering and leaving the candidates (leaving in red)."""
+    totals = by(results, ["scenario"])
+    labels, values, leaving = [], [], []
+    for row in totals.itertuples(index=False):
+        ascii_name = row.scenario.replace("元", " yuan").replace("现行", "current ")
+        labels += [Label(f"{row.scenario} 新增", f"{ascii_name} in"),
+                   Label(f"{row.scenario} 退出", f"{ascii_name} out")]
+        values += [row.entering_households, row.leaving_households]
+        leaving += [False, True]
+    title = Label("监测范围测算：新增与退出建议监测户数", "Threshold what-if: households in and out")
+    return bar_chart(labels, values, title, unit="户", highlight=leaving)
+
+
+def write_reports(folder: Path, summary: dict, workbook: dict[str, pd.DataFrame], png: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    (folder / "what-if.png").write_bytes(png)
+    return write_workbook(folder / "what-if.xlsx", workbook, FORMATS)
+
+
+def summary_of(results: pd.DataFrame, params_label: str, set_aside: int, households: int) -> dict:
+    totals = by(results, ["scenario"])
+    return {"campaign": "what-if", "label": params_label, "households": households, "set_aside": set_aside,
+            "scenarios": {r.scenario: {k: int(getattr(r, k)) for k in COUNTS} for r in totals.itertuples()}}
+
+
+def announce(ctx: CampaignContext, summary: dict, folder: str | None) -> None:
+    """One message to the coordinators: each scenario's households entering and leaving."""
+    if ctx.notifier is None:
+        return
+    figures = {name: f"新增{s['entering_households']:,}户{s['entering_persons']:,}人，"
+                     f"退出{s['leaving_households']:,}户{s['leaving_persons']:,}人"
+               for name, s in summary["scenarios"].items()}
+    actions = [f"未纳入测算 {summary['set_aside']:,} 户（缺收入等，见数据质量通知）"] if summary["set_aside"] else []
+    if folder:
+        actions.append(f"测算表 / workbook: {folder}/what-if.xlsx")
+    ctx.notifier.notify(build_message(f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", figures, actions,
+                                      ctx.flow_run_url, campaign="what-if", campaign_run_id=ctx.run_id,
+                                      run_label=ctx.label))
+
+
+def summary_markdown(label: str, summary: dict, folder: str | None) -> str:
+    lines = [f"# {label}", "", f"测算农户 {summary['households']:,} 户；未纳入测算 {summary['set_aside']:,} 户", "",
+             "| 测算方案 | 现行标准下建议监测户数 | 测算标准下 | 新增户数 | 新增人数 | 退出户数 | 退出人数 |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, s in summary["scenarios"].items():
+        lines.append(f"| {name} | {s['candidates_now']:,} | {s['candidates_then']:,} | {s['entering_households']:,} "
+                     f"| {s['entering_persons']:,} | {s['leaving_households']:,} | {s['leaving_persons']:,} |")
+    if folder:
+        lines += ["", f"测算表 / workbook: `{folder}/what-if.xlsx`，图 / chart: `{folder}/what-if.png`"]
+    return "\n".join(lines) + "\n"
