@@ -168,14 +168,19 @@ SCREENING_COMMAND = ["run", "screening", "--year", "2023", "--as-of", "2023-06-3
 
 def command() -> dict:
     """The screening as a coordinator runs it: `campaigns run screening …` with no Prefect server set, so
-    the command starts its temporary one. Wall time and the peak of all its processes together (the
-    temporary server, one per process were there several, and the workers); the Prefect servers counted."""
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    the command starts its temporary one."""
     provinces = os.environ.get("BENCH_PROVINCES", "")
+    return run_command([*SCREENING_COMMAND, *(["--provinces", provinces] if provinces else [])])
+
+
+def run_command(arguments: list[str]) -> dict:
+    """`campaigns <arguments>` with no Prefect server set: wall time and the peak of all its processes
+    together (the temporary server, one per process were there several, and the workers); the Prefect
+    servers counted."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as log:  # not a pipe: a full one would stop the command
-        process = psutil.Popen([sys.executable, "-m", "deployments.cli", *SCREENING_COMMAND,
-                                *(["--provinces", provinces] if provinces else [])],
+        process = psutil.Popen([sys.executable, "-m", "deployments.cli", *arguments],
                                env=env, stdout=subprocess.DEVNULL, stderr=log)
         peak, servers = 0, set()
         while process.poll() is None:
