@@ -16,10 +16,13 @@ FIXED = {
     "check figures": "发布数据核查",
     "check sums": "合计一致性核查",
     "check small cells": "小单元格隐去核查",
+    "check disclosure": "防推算核查（不予公布的数据不能被推算）",
     "check publication": "发布文件核查",
     "check approval": "审核意见核查",
     "check lead watch outputs": "线索周报输出核查",
     "account for watched leads": "关注线索逐条核查",
+    "check what-if households": "测算输入检查（农户）",
+    "check what-if results": "测算结果核查",
 }
 PATTERNS = {"validate": "运行输入检查", "validated": "入库后复核", "ingest": "报送入库检查",
             "reference": "参考数据检查"}

@@ -16,7 +16,7 @@ from tasks.reference.provinces import PROVINCE_BY_CODE
 from tasks.runs.stage import CampaignContext, Check
 from tasks.whatif.threshold import COUNTS, by
 
-INPUT_CHECK = Check("validate households for the what-if", "what_if_households", key="household_no",
+INPUT_CHECK = Check("check what-if households", "what_if_households", key="household_no",
                     source="households", announce="problems", audience="data-quality")
 OUTPUT_CHECK = Check("check what-if results", "what_if_results", key="key", announce="problems")
 HEADERS = {
