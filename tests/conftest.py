@@ -97,3 +97,15 @@ def last_resort_font() -> str:
     path = Path(matplotlib.get_data_path(), "fonts", "ttf", "LastResortHE-Regular.ttf")
     assert path.exists()
     return str(path)
+
+
+@pytest.fixture
+def seeded(tmp_path) -> Engine:
+    """800 households over the 31 provinces (seed 5): most of a province's cells are small. Test modules
+    that need another roster define their own `seeded`."""
+    from tasks.synthetic.seed import seed_database
+
+    engine = build_engine()
+    db.upgrade(engine)
+    seed_database(engine, 800, year=2023, seed=5)
+    return engine

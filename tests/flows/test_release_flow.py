@@ -25,17 +25,6 @@ from tasks.release.params import PREVIOUS_QUARTER, ReleaseParams
 from tasks.release.prepare import check_publication
 from tasks.runs.stage import CampaignContext, StageFailed
 from tasks.settings import get_settings
-from tasks.storage import db
-from tasks.storage.engine import build_engine
-from tasks.synthetic.seed import seed_database
-
-
-@pytest.fixture
-def seeded(tmp_path):
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 800, year=2023, seed=5)
-    return engine
 
 
 def _releases(engine) -> list[tuple]:

@@ -15,23 +15,12 @@ from pydantic import ValidationError
 from flows.what_if import threshold_what_if
 from tasks.screening.core import new_candidates
 from tasks.screening.rules import ScreeningRules
-from tasks.storage import db
-from tasks.storage.engine import build_engine
 from tasks.storage.reads import read_tables
 from tasks.storage.versions import RosterView, latest_batch
-from tasks.synthetic.seed import seed_database
 from tasks.whatif.params import ThresholdWhatIfParams
 from tasks.whatif.threshold import monotone
 
 AS_OF = date(2023, 6, 30)
-
-
-@pytest.fixture
-def seeded(tmp_path):
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 800, year=2023, seed=5)
-    return engine
 
 
 def _screened(engine, change: float = 0.0, amount: float | None = None) -> int:
