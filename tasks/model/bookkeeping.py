@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped
 
 from tasks.model.base import Base, JSONType, col
@@ -210,3 +210,23 @@ class ColumnMapping(Base):
     column: Mapped[str] = col("标准列名", String(40))
     saved_by: Mapped[str | None] = col("保存人", String(100))
     saved_at: Mapped[datetime] = col("保存时间", DateTime)
+
+
+class CountyIndicator(Base):
+    __tablename__ = "county_indicators"
+    __table_args__ = (
+        UniqueConstraint("source", "as_of", "county_code", "indicator", name="uq_county_indicators_period"),
+        Index("ix_county_indicators_county", "county_code", "indicator"),
+        {"comment": "县级指标 (各期，供异常值比较)"},
+    )
+
+    id: Mapped[int] = col("编号", Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = col("来源", String(20))  # the campaign whose input stage computed it: screening
+    as_of: Mapped[date] = col("截止日期", Date)
+    province_code: Mapped[str] = col("省代码", String(2))
+    county_code: Mapped[str] = col("县代码", String(6))
+    indicator: Mapped[str] = col("指标", String(40))  # tasks.quality.county_indicators.INDICATORS
+    value: Mapped[float | None] = col("数值", Float, nullable=True)
+    outlier: Mapped[str | None] = col("异常值提示", Text, nullable=True)  # why it is flagged, in Chinese; None: not
+    campaign_run_id: Mapped[str | None] = col("运行编号", String(80), nullable=True)
+    recorded_at: Mapped[datetime] = col("记录时间", DateTime)

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from tasks.ingest.contract import CONTRACTS
-from tasks.model import IngestedFile, QuarantinedRow, metadata
+from tasks.model import CountyIndicator, IngestedFile, QuarantinedRow, metadata
 from tasks.model.reference import County
 from tasks.notify.masking import PersonalDataMasker
 from tasks.outputs.spreadsheets import frame_rows, write_sheets, yes_no
@@ -31,12 +31,15 @@ FOLDER = "隔离行"
 HEADERS = ["省代码", "省份", "县代码", "县名称", "来源文件", "文件行号", "检查阶段", "问题", "说明", "如何更正"]
 COMPLETENESS = ["省代码", "省份", "县代码", "县名称", "数据类别", "收到文件数", "拒收文件数", "读取行数", "入库行数",
                 "隔离行数", "隔离占比"]
-FORMATS = {"文件行号": "0", "收到文件数": "#,##0", "拒收文件数": "#,##0", "读取行数": "#,##0", "入库行数": "#,##0",
+FORMATS = {"本期数值": "#,##0.00",
+           "文件行号": "0", "收到文件数": "#,##0", "拒收文件数": "#,##0", "读取行数": "#,##0", "入库行数": "#,##0",
            "隔离行数": "#,##0", "隔离占比": "0.0%"}
 MASKS = {"id_number": mask_id_number, "name": mask_name, "phone": mask_phone}
 ZH = {c.name: c.zh for contract in CONTRACTS.values() for c in contract.columns}  # person_no -> 成员编号
 UNKNOWN_COUNTY = "县代码不明"
 MAX_SHEET_ROWS = 1_000_000  # Excel's limit is 1,048,576: a longer list goes on as 隔离行1-2, 隔离行1-3 …
+OUTLIER_SHEET = "异常值提示"
+OUTLIER_HEADERS = ["省份", "县代码", "县名称", "指标", "本期数值", "单位", "说明"]
 LOOKUP_CHUNK = 500  # values per IN (…) lookup: well under SQLite's bound-parameter limit
 MASK_CHUNK = 200  # cells per name lookup: each binds its 2-4 character runs, some 30 per cell
 
@@ -127,11 +130,17 @@ def completeness(engine: Engine, counties: Iterable[str] | None = None) -> pd.Da
 
 
 def set_aside_counts(engine: Engine, run_ids: Iterable[str]) -> dict[str | None, int]:
-    """Rows the runs set aside, per province code they were read or filed under."""
-    table = QuarantinedRow.__table__
+    """Rows the runs set aside, per province code they were read or filed under; and the county indicators
+    they flagged, which the same workbooks list."""
+    ids = sorted(set(run_ids))
+    table, flagged = QuarantinedRow.__table__, CountyIndicator.__table__
     with engine.connect() as conn:
-        return dict(conn.execute(select(table.c.province_code, func.count()).where(
-            table.c.campaign_run_id.in_(sorted(set(run_ids)))).group_by(table.c.province_code)).all())
+        counts = dict(conn.execute(select(table.c.province_code, func.count()).where(
+            table.c.campaign_run_id.in_(ids)).group_by(table.c.province_code)).all())
+        for code, n in conn.execute(select(flagged.c.province_code, func.count()).where(
+                flagged.c.campaign_run_id.in_(ids), flagged.c.outlier.is_not(None)).group_by(flagged.c.province_code)):
+            counts[code] = counts.get(code, 0) + n
+    return counts
 
 
 def clear_set_aside(folder: Path) -> None:
@@ -150,23 +159,54 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path,
     if provinces is None:
         clear_set_aside(folder)
     rows = set_aside_rows(engine, run_ids, provinces)
+    flags = outlier_rows(engine, run_ids, provinces)
     written: dict[str, Path] = {}
     target = folder / FOLDER
-    if rows.empty:
+    if rows.empty and flags.empty:
         return written
     folder.mkdir(parents=True, exist_ok=True)
     private_folder(target)  # the rows are masked, but they are still households' rows
-    submitted = completeness(engine, set(rows["县代码"]))
+    submitted = completeness(engine, set(rows["县代码"]) | set(flags["县代码"]))
     by_source, sources = _by_source(rows), rows["来源文件"].tolist()
-    for column, name_of in ((rows["县代码"], lambda code, at: f"{code}{rows['县名称'].iat[at]}.xlsx"),
-                            (rows["省代码"], lambda code, at: f"{code}{_province(code)}（全省）.xlsx")):
-        submitted_of = {code: frame_rows(group) for code, group in submitted.groupby(column.name, sort=False)}
-        for code, positions in sorted(rows.groupby(column.to_numpy()).indices.items()):
+    names = dict(zip(rows["县代码"], rows["县名称"], strict=True)) | dict(zip(flags["县代码"], flags["县名称"],
+                                                                              strict=True))
+    for level, name_of in (("县代码", lambda code: f"{code}{names.get(code, '')}.xlsx"),
+                           ("省代码", lambda code: f"{code}{_province(code)}（全省）.xlsx")):
+        submitted_of = {code: frame_rows(group) for code, group in submitted.groupby(level, sort=False)}
+        positions_of = rows.groupby(rows[level].to_numpy()).indices
+        flags_of = {code: frame_rows(group[OUTLIER_HEADERS]) for code, group in flags.groupby(level, sort=False)}
+        for code in sorted(set(positions_of) | set(flags_of)):
             if code:
-                sheets = _sheets(positions.tolist(), sources, by_source)
+                positions = positions_of.get(code)
+                sheets = _sheets(positions.tolist(), sources, by_source) if positions is not None else {}
                 sheets["报送完整性"] = (COMPLETENESS, submitted_of.get(code, []))
-                written[code] = write_sheets(target / name_of(code, positions[0]), sheets, FORMATS)
+                if code in flags_of:
+                    sheets[OUTLIER_SHEET] = (OUTLIER_HEADERS, flags_of[code])
+                written[code] = write_sheets(target / name_of(code), sheets, FORMATS)
     return written
+
+
+def outlier_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str] | None = None) -> pd.DataFrame:
+    """The county indicators the runs flagged (tasks.quality.county_indicators), as the county's workbook
+    lists them: OUTLIER_HEADERS, and 省代码."""
+    from tasks.quality.county_indicators import INDICATORS
+
+    table = CountyIndicator.__table__
+    query = select(table).where(table.c.campaign_run_id.in_(sorted(set(run_ids))), table.c.outlier.is_not(None))
+    if provinces is not None:
+        query = query.where(table.c.province_code.in_(sorted(provinces)))
+    with engine.connect() as conn:
+        found = conn.execute(query.order_by(table.c.county_code, table.c.indicator)).all()
+        names = dict(conn.execute(select(County.code, County.name)).all()) if found else {}
+    records = []
+    for row in found:
+        name, unit = INDICATORS[row.indicator][:2] if row.indicator in INDICATORS else (row.indicator, "")
+        scale = 100 if unit == "%" else 1
+        records.append({"省代码": row.province_code, "省份": _province(row.province_code), "县代码": row.county_code,
+                        "县名称": names.get(row.county_code, ""), "指标": name,
+                        "本期数值": None if row.value is None else round(row.value * scale, 2), "单位": unit,
+                        "说明": row.outlier})
+    return pd.DataFrame(records, columns=["省代码", *OUTLIER_HEADERS])
 
 
 def _by_source(rows: pd.DataFrame) -> dict[str, tuple[list[str], dict[int, list]]]:

@@ -38,6 +38,8 @@ class ValidatedInputs:
     thresholds: pd.DataFrame
     outcomes: dict[str, StageOutcome]
     provinces_read: dict[str, np.ndarray] = field(default_factory=dict)  # table -> each row read: its province
+    # Each households row read, kept or set aside: its province and county (the county's share set aside).
+    households_read: pd.DataFrame | None = None
 
     def reconciliation(self, province: str | None = None) -> dict[str, dict[str, int]]:
         """Per table: rows read, loaded, quarantined (of one province, or all); loaded + quarantined = read."""
@@ -101,6 +103,8 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
     for table in KEYS:
         frame = facts.pop(table)
         provinces_read[table] = frame["province_code"].to_numpy(dtype=object)
+        if table == "households":
+            households_read = frame[["province_code", "county_code"]].copy()
         # Rules of scope "file" (a key repeated) are for county files: the primary key keeps them here.
         outcome = checkpoint(ctx, replace(RAW_CHECKS[table], announce=announce), frame, province=province_label,
                              scope=scope, submitted=Submitted(columns=columns[table]))
@@ -110,7 +114,7 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
         outcomes[table] = outcome
         kept[table] = outcome.frame
     return ValidatedInputs(kept["households"], kept["persons"], kept["measures"], kept["leads"], thresholds,
-                           outcomes, provinces_read)
+                           outcomes, provinces_read, households_read)
 
 
 PROGRAMME_CHECKS = {table: Check(f"validate {table}", suite, key=key, source=table, announce="problems",

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
+from tasks.quality.outliers import OutlierRules
 from tasks.reference.provinces import ProvinceOption, codes_of
 from tasks.runs.form import (
     dry_run_field,
@@ -58,6 +59,7 @@ class ScreeningParams(BaseModel):
     mode: ModeChoice = Field(ScreeningMode.progress,
                              json_schema_extra={"default": ScreeningMode.progress.option})
     rules: ScreeningRules = Field(default_factory=ScreeningRules, title="规则参数 / rule settings")
+    outliers: OutlierRules = Field(default_factory=OutlierRules, title="县级指标异常值规则 / county outlier rules")
     dry_run: bool = dry_run_field()
 
     @model_validator(mode="after")

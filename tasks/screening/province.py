@@ -15,7 +15,8 @@ from sqlalchemy import Engine, delete, insert
 from tasks.model import ScreeningFinding
 from tasks.partitions.province_cut import Partition
 from tasks.privacy import PERSONAL_COLUMNS
-from tasks.runs.inputs import validate_inputs
+from tasks.quality.county_indicators import county_sums
+from tasks.runs.inputs import NO_ROWS, validate_inputs
 from tasks.runs.stage import CampaignContext, Check, checkpoint
 from tasks.screening.core import screen_province
 from tasks.screening.lists import BY_NAME, ELIMINATION_CANDIDATES, NEW_CANDIDATES
@@ -29,6 +30,7 @@ class ProvinceScreening:
     leads: pd.DataFrame  # every lead of the window: its channel and how it is accounted for
     quarantined: dict[str, int] = field(default_factory=dict)
     reconciliation: dict[str, dict[str, int]] = field(default_factory=dict)
+    county_sums: pd.DataFrame | None = None  # what its counties' indicators are made of (county_indicators)
 
 
 class PartitionScreening(NamedTuple):
@@ -51,6 +53,8 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
     inputs = validate_inputs(ctx, codes, as_of=stamp, province_label=codes[0] if len(codes) == 1 else None,
                              announce="blocking", scope=scope, part=part if part.is_part else None)
     screened = []
+    read = inputs.households_read
+    read_rows = read.groupby("province_code", sort=False).indices
     for province in codes:
         with ctx.timed("screen rules", scope=province) as timing:
             roster = inputs.of_province(province)
@@ -58,7 +62,9 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
             lists, leads = screen_province(roster, window_start, stamp, rules)
         counts = inputs.reconciliation(province)
         quarantined = {f"validate {t}": f["quarantined"] for t, f in counts.items()}
-        screened.append(ProvinceScreening(province, lists, leads, quarantined, counts))
+        sums = county_sums(roster["households"], leads, roster["measures"],
+                           read.take(read_rows.get(province, NO_ROWS)))
+        screened.append(ProvinceScreening(province, lists, leads, quarantined, counts, sums))
     _check_outputs(ctx, scope, screened)
     if not ctx.dry_run:
         for result in screened:
@@ -145,7 +151,8 @@ def merge_parts(results: list[ProvinceScreening]) -> list[ProvinceScreening]:
         lists = {name: pd.concat([p.lists[name] for p in parts], ignore_index=True) for name in parts[0].lists}
         leads = pd.concat([p.leads for p in parts], ignore_index=True)
         merged.append(ProvinceScreening(province, lists, leads, sum_dicts([p.quarantined for p in parts]),
-                                        sum_dicts([p.reconciliation for p in parts])))
+                                        sum_dicts([p.reconciliation for p in parts]),
+                                        pd.concat([p.county_sums for p in parts], ignore_index=True)))
     return merged
 
 

@@ -80,6 +80,8 @@ class ScreeningSummary(ProvinceSummary):
     roster_watermark: int | None  # the last roster batch read: to read the roster as this run saw it
     provinces: dict[str, ProvinceSummary]
     progress: NotRequired[dict | None]  # progress runs: entries new since the previous one
+    # County indicators far from their history or their province's other counties: "<county>:<indicator>"
+    county_outliers: NotRequired[list[str]]
 
 
 def province_summary(result: ProvinceScreening) -> ProvinceSummary:

@@ -1,0 +1,195 @@
+"""Each county's indicators at a campaign's input stage, kept per period so that the next period's can be
+compared with them (tasks.quality.outliers): what a county steward would notice if the numbers were typed in
+the wrong unit, submitted twice or lost.
+
+The sums are additive (a province screened in parts adds its parts' sums); the indicators are ratios of
+them, computed once the parts are put together."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, delete, insert, select
+
+from tasks.model import County, CountyIndicator
+from tasks.notify import build_message
+from tasks.quality.derive import household_positions
+from tasks.quality.outliers import OutlierRules, detect
+from tasks.reference.provinces import province_name
+from tasks.runs.stage import CampaignContext, Check, checkpoint
+
+# key: (name as people say it, unit, the least move worth a question: relative to the county's usual
+# value, and absolute). A year's income moves by a tenth, a share by a couple of points, without anything
+# being wrong; typed per month, submitted twice or lost, it moves by far more.
+INDICATORS = {
+    "share_monitored": ("监测户占农户比例", "%", 0.25, 0.02),
+    "income_per_capita": ("户均家庭人均纯收入", "元", 0.25, 500.0),
+    "income_change": ("家庭人均纯收入较上年变化", "%", 0.0, 0.15),
+    "leads_per_1000": ("每千户问题线索数", "条", 0.30, 5.0),
+    "measures_per_monitored": ("监测户户均帮扶措施数", "项", 0.30, 0.3),
+    "share_set_aside": ("农户数据搁置比例", "%", 0.0, 0.05),
+}
+SUMS = ("households", "monitored", "income_sum", "income_n", "prev_income_sum", "prev_income_n", "leads",
+        "monitored_measures", "rows_read", "rows_set_aside")
+
+
+def county_sums(households: pd.DataFrame, leads: pd.DataFrame, measures: pd.DataFrame,
+                households_read: pd.DataFrame) -> pd.DataFrame:
+    """Per province and county, the SUMS behind the indicators: `households` are the rows kept,
+    `households_read` the province and county of every households row read (kept or set aside); `leads`
+    the period's."""
+    h = households
+    monitored = h["monitoring_type"].notna().to_numpy()
+    income = h["per_capita_net_income"].astype(float)
+    prev = h["prev_per_capita_net_income"].astype(float)
+    at = household_positions(h, measures)
+    measures_of = np.bincount(at[at >= 0], minlength=len(h))
+    keys = ["province_code", "county_code"]
+    per_household = pd.DataFrame({
+        "province_code": h["province_code"].to_numpy(), "county_code": h["county_code"].to_numpy(),
+        "households": 1, "monitored": monitored.astype(np.int64),
+        "income_sum": income.fillna(0).to_numpy(), "income_n": income.notna().to_numpy(dtype=np.int64),
+        "prev_income_sum": prev.fillna(0).to_numpy(), "prev_income_n": prev.notna().to_numpy(dtype=np.int64),
+        "monitored_measures": np.where(monitored, measures_of, 0)})
+    read = households_read.groupby(keys, dropna=True).size()
+    # A county whose every row was set aside is still a county: its share set aside is the news.
+    sums = per_household.groupby(keys, dropna=True).sum().reindex(read.index.union(
+        pd.MultiIndex.from_frame(per_household[keys].dropna().drop_duplicates())), fill_value=0)
+    sums["leads"] = leads.groupby(keys, dropna=True).size().reindex(sums.index, fill_value=0)
+    sums["rows_read"] = read.reindex(sums.index, fill_value=0)
+    sums["rows_set_aside"] = (sums["rows_read"] - sums["households"]).clip(lower=0)
+    return sums.reset_index()[[*keys, *SUMS]]
+
+
+def indicators(sums: pd.DataFrame) -> pd.DataFrame:
+    """Long: `province_code`, `county_code`, `indicator`, `value` (NaN where a denominator is 0), and the
+    county's `households` (rows read, kept or set aside: its size)."""
+    s = sums.groupby(["province_code", "county_code"], sort=True)[list(SUMS)].sum()
+
+    def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+        return num.astype(float) / den.astype(float).where(den > 0)
+
+    mean_income = ratio(s["income_sum"], s["income_n"])
+    values = pd.DataFrame({
+        "share_monitored": ratio(s["monitored"], s["households"]),
+        "income_per_capita": mean_income,
+        "income_change": mean_income / ratio(s["prev_income_sum"], s["prev_income_n"]) - 1,
+        "leads_per_1000": 1000 * ratio(s["leads"], s["households"]),
+        "measures_per_monitored": ratio(s["monitored_measures"], s["monitored"]),
+        "share_set_aside": ratio(s["rows_set_aside"], s["rows_read"]),
+    }, index=s.index)
+    long = values.stack(future_stack=True).rename("value").reset_index()
+    long = long.rename(columns={"level_2": "indicator"})
+    long["households"] = s["rows_read"].reindex(pd.MultiIndex.from_frame(long[["province_code", "county_code"]])
+                                                ).to_numpy()
+    return long
+
+
+def record(engine: Engine, source: str, as_of: date, values: pd.DataFrame, run_id: str) -> None:
+    """Keep the period's indicators, with the reason of those flagged (`reason`, when judged); a rerun of
+    the period replaces them."""
+    provinces = values["province_code"].dropna().unique().tolist()
+    rows = [{"source": source, "as_of": as_of, "province_code": r.province_code, "county_code": r.county_code,
+             "indicator": r.indicator, "value": None if pd.isna(r.value) else float(r.value),
+             "outlier": getattr(r, "reason", None) or None,
+             "campaign_run_id": run_id, "recorded_at": datetime.now()}
+            for r in values.itertuples(index=False)]
+    with engine.begin() as conn:  # the provinces' counties of the period, whether they have values now or not
+        conn.execute(delete(CountyIndicator).where(CountyIndicator.source == source, CountyIndicator.as_of == as_of,
+                                                   CountyIndicator.province_code.in_(provinces)))
+        if rows:
+            conn.execute(insert(CountyIndicator), rows)
+
+
+def history(engine: Engine, source: str, before: date, counties: list[str]) -> pd.DataFrame:
+    """The counties' indicators of earlier periods of `source` (`unit` is the county)."""
+    columns = [CountyIndicator.county_code, CountyIndicator.indicator, CountyIndicator.value]
+    parts = []
+    with engine.connect() as conn:
+        for start in range(0, len(counties), 500):
+            parts.append(pd.DataFrame(conn.execute(select(*columns).where(
+                CountyIndicator.source == source, CountyIndicator.as_of < before,
+                CountyIndicator.county_code.in_(counties[start:start + 500]))).all(),
+                columns=["unit", "indicator", "value"]))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["unit", "indicator", "value"])
+
+
+def outliers(engine: Engine, source: str, as_of: date, values: pd.DataFrame, rules: OutlierRules) -> pd.DataFrame:
+    """The period's indicators judged against each county's history and the province's other counties, with
+    `reason` in Chinese for the flagged ones."""
+    current = values.rename(columns={"county_code": "unit", "province_code": "group"}).dropna(subset=["unit"])
+    # A county of a few households swings by chance (one lead in 3 households is 333 per 1,000): it is kept
+    # for the history, not judged, and not a peer.
+    judged = current.assign(value=current["value"].where(current["households"] >= rules.min_households),
+                            relative_floor=current["indicator"].map(lambda k: INDICATORS[k][2]),
+                            absolute_floor=current["indicator"].map(lambda k: INDICATORS[k][3]))
+    found = detect(judged, history(engine, source, as_of, current["unit"].unique().tolist()), rules)
+    found["value"] = current["value"].to_numpy()
+    found["reason"] = [reason(r) if r.outlier else "" for r in found.itertuples(index=False)]
+    found["key"] = found["unit"].astype(str) + ":" + found["indicator"]
+    return found.rename(columns={"unit": "county_code", "group": "province_code"})
+
+
+def reason(row) -> str:
+    name, unit = INDICATORS[row.indicator][:2]
+    shown = _show(row.value, unit)
+    parts = []
+    if row.history_n and not np.isnan(row.history_median):
+        parts.append(f"本县以往{int(row.history_n)}期中位数{_show(row.history_median, unit)}"
+                     f"（正常范围约{_show(row.low, unit)}至{_show(row.high, unit)}）")
+    if not np.isnan(row.peer_median) and row.far_from_peers:
+        parts.append(f"本省各县中位数{_show(row.peer_median, unit)}")
+    return f"{name}为{shown}，" + "，".join(parts) + "，请核实是否录入单位有误、重复报送或数据缺失"
+
+
+def _show(value: float, unit: str) -> str:
+    if value is None or np.isnan(value):
+        return "—"
+    if unit == "%":
+        return f"{100 * value:.1f}%"
+    return f"{value:,.0f}{unit}" if abs(value) >= 100 else f"{value:,.1f}{unit}"
+
+
+OUTLIERS_CHECK = Check("check county indicators", "county_outliers", key="key", announce="blocking",
+                       audience="data-quality")
+
+
+def check_counties(ctx: CampaignContext, source: str, as_of: date, sums: pd.DataFrame,
+                   rules: OutlierRules) -> pd.DataFrame:
+    """The input stage's outlier check: the period's county indicators judged (warnings in the checkpoint),
+    kept with their reasons (not in a dry run), and each flagged county told, and its province."""
+    found = outliers(ctx.engine, source, as_of, indicators(sums), rules)
+    checkpoint(ctx, OUTLIERS_CHECK, found[["key", "province_code", "county_code", "indicator", "value", "outlier"]])
+    if not ctx.dry_run:
+        record(ctx.engine, source, as_of, found, ctx.run_id)
+    announce(ctx, found)
+    return found[found["outlier"]]
+
+
+def announce(ctx: CampaignContext, found: pd.DataFrame) -> None:
+    """One message per county with outliers (to the county's channel, where one is listed), and one per
+    province listing its counties'."""
+    flagged = found[found["outlier"]]
+    if ctx.notifier is None or flagged.empty:
+        return
+    names = county_names(ctx.engine)
+    for (province, county), rows in flagged.groupby(["province_code", "county_code"], sort=True):
+        ctx.notifier.notify(build_message(
+            f"{ctx.run_id}:outliers:{county}", f"{ctx.label} · {names.get(county, county)} 异常值提示",
+            {INDICATORS[r.indicator][0]: _show(r.value, INDICATORS[r.indicator][1]) for r in rows.itertuples()},
+            rows["reason"].tolist(), ctx.flow_run_url, campaign=ctx.campaign, province=province, county=county,
+            severity="warning", campaign_run_id=ctx.run_id, run_label=ctx.label))
+    for province, rows in flagged.groupby("province_code", sort=True):
+        lines = [f"{names.get(r.county_code, r.county_code)}：{r.reason}" for r in rows.itertuples()]
+        ctx.notifier.notify(build_message(
+            f"{ctx.run_id}:outliers:{province}", f"{ctx.label} · {province_name(province)} 县级指标异常值提示",
+            {"异常县数": rows["county_code"].nunique(), "异常指标数": len(rows)}, lines, ctx.flow_run_url,
+            campaign=ctx.campaign, province=province, severity="warning", campaign_run_id=ctx.run_id,
+            run_label=ctx.label))
+
+
+def county_names(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(County.code, County.name)).all())
