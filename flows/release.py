@@ -155,7 +155,7 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
         description = form_description(release.period.title, release.headline(),
                                         release.warnings[:release.national_warnings],
                                         len(release.warnings) - release.national_warnings, release.revisions,
-                                        link, published.version if published else None, note)
+                                        link, published.version if published else None, note, release.outliers)
         key = f"approval-{attempt}"
         try:
             form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description),

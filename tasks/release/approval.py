@@ -113,7 +113,7 @@ def automatic_approval() -> Approval | None:
 
 def form_description(title: str, headline: list[tuple[str, str]], national_warnings: list[str],
                      other_warnings: int, revisions: list[str], draft_link: str, published: int | None,
-                     note: str = "") -> str:
+                     note: str = "", outliers: list[str] = ()) -> str:
     """The short markdown the UI shows above the form: what must be answered first, then the headline
     figures and the national warnings; the provinces' warnings and everything else are behind the link."""
     lines = [f"**{note}**", ""] if note else []
@@ -126,5 +126,8 @@ def form_description(title: str, headline: list[tuple[str, str]], national_warni
     if national_warnings or other_warnings:
         lines += [f"**同比大幅变化（须说明）：** 全国 {len(national_warnings)} 项，分省 {other_warnings} 项",
                   *[f"- {w}" for w in national_warnings], ""]
+    if outliers:  # listed for a look, not asked about (tasks.release.outliers)
+        lines += [f"**异常值提示（请核对）：** {len(outliers)} 项", *[f"- {o}" for o in outliers[:5]],
+                  *(["- ……其余见草稿摘要"] if len(outliers) > 5 else []), ""]
     lines += ["| 指标 | 本期 |", "|---|---|", *[f"| {k} | {v} |" for k, v in headline]]
     return "\n".join(lines)

@@ -32,6 +32,7 @@ from tasks.release.figures import (
     province_name,
     register_counts,
 )
+from tasks.release.outliers import figure_outliers
 from tasks.release.period import Period
 from tasks.release.publish import latest_published, previous_release_figures, published_this_year, record
 from tasks.release.render import DIGITS, Draft, show, table_header
@@ -57,6 +58,7 @@ class ReleaseDraft:
     withheld: list[str] = field(default_factory=list)  # "<code>:<figure>" not published, small or complementary
     # Withheld cells of the year's earlier releases that those releases already gave away between them.
     exposed_before: list[str] = field(default_factory=list)
+    outliers: list[str] = field(default_factory=list)  # provinces' changes far from their peers' or history
     draft: Draft | None = None
     last_year_source: str = ""  # where "same period last year" comes from: the published release, or computed
     # The roster rows behind a revision: per province, those recorded late (补报) and corrected (更正) since
@@ -175,6 +177,8 @@ def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: i
                                                                                  kind="stable")
     release.warnings = flagged["warning"].tolist()
     release.national_warnings = int(flagged["national"].sum())
+    release.outliers = figure_outliers(ctx.engine, release.period, release.long,
+                                       _published_mask(release.long, shown))["reason"].tolist()
     ctx.suite_parameters["min_cell_households"] = min_households
     checkpoint(ctx, CELLS_CHECK, published_cells(shown, release.figures))
     national = _national_for_text(release, shown)

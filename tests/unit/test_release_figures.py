@@ -398,3 +398,26 @@ def test_personal_data_check_catches_id_and_phone_numbers():
     # The check's own output carries no personal data.
     assert flagged["excerpt"].tolist() == ["138****5678", "联系人 110105********002X", "咨询电话：138****5678。"]
     assert not result.loc[~result["has_personal_data"], "excerpt"].str.contains("X").any()
+
+
+def test_a_province_whose_change_differs_from_every_other_is_listed_for_the_approver():
+    """Twelve provinces' loans grew by 4–6 % on the year, 贵州省's fell by 25 %: under the 30 % of a large change,
+    but far from its peers. It is listed (in the approval form: never blocking); the others are not."""
+    from tasks.release.approval import form_description
+    from tasks.release.outliers import figure_outliers
+
+    codes = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "52"]
+    growth = [0.04, 0.05, 0.06, 0.045, 0.055, 0.05, 0.04, 0.06, 0.052, 0.048, 0.05, -0.25]
+    long = pd.DataFrame({"key": [f"{c}:microcredit_amount" for c in codes], "province_code": codes,
+                         "province": [f"省{c}" for c in codes[:-1]] + ["贵州省"], "figure": "microcredit_amount",
+                         "name": "脱贫人口小额信贷发放金额", "unit": "万元", "kind": "amount",
+                         "value": [100 * (1 + g) for g in growth], "households": 500,
+                         "same_period_last_year": 100.0, "change": [100 * g for g in growth], "change_pct": growth,
+                         "previous_release": None})
+    flagged = figure_outliers(None, Q2, long, pd.Series(True, index=long.index),
+                              history=pd.DataFrame(columns=["unit", "indicator", "value"]))
+    assert flagged["province_code"].tolist() == ["52"]
+    reason = flagged["reason"].iloc[0]
+    assert reason.startswith("贵州省 脱贫人口小额信贷发放金额: 同比-25.0%") and "各省中位数+5.0%" in reason
+    text = form_description("2023年上半年", [], [], 0, [], "http://x", None, outliers=[reason])
+    assert "异常值提示（请核对）：** 1 项" in text and reason in text
