@@ -59,7 +59,9 @@ class ScreeningParams(BaseModel):
     mode: ModeChoice = Field(ScreeningMode.progress,
                              json_schema_extra={"default": ScreeningMode.progress.option})
     rules: ScreeningRules = Field(default_factory=ScreeningRules, title="规则参数 / rule settings")
-    outliers: OutlierRules = Field(default_factory=OutlierRules, title="县级指标异常值规则 / county outlier rules")
+    outliers: OutlierRules = Field(default_factory=OutlierRules, title="县级指标异常值规则 / county outlier rules",
+                                   description="各县指标与本县以往各期、本省其他县比较，只提示不阻断 / each county's "
+                                               "indicators against its history and its province; warnings only")
     dry_run: bool = dry_run_field()
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from tasks.lead_watch.params import LeadWatchParams
 from tasks.release.params import ReleaseParams
 from tasks.release.period import default_period
 from tasks.screening.params import ScreeningParams
+from tasks.whatif.params import ThresholdWhatIfParams
 
 SHANGHAI = ZoneInfo(TIMEZONE)
 
@@ -25,7 +26,9 @@ def test_every_deployment_loads_with_its_schedules_in_shanghai_time():
     assert [d.name for d in runner_deployments()] == [s.title for s in SPECS]
     assert all(any("\u4e00" <= c <= "\u9fff" for c in s.title) for s in SPECS)
     deployments = {s.name: d for s, d in zip(SPECS, runner_deployments(), strict=True)}
-    assert set(deployments) == {"screening", "assessment", "release", "lead-watch", "ingest-inbox", "outbox-flush"}
+    assert set(deployments) == {"screening", "assessment", "release", "lead-watch", "threshold-what-if",
+                                "ingest-inbox", "outbox-flush"}
+    assert not deployments["threshold-what-if"].schedules  # a coordinator launches it from the form
     crons = {d: [(s.schedule.cron, s.schedule.timezone) for s in dep.schedules] for d, dep in deployments.items()}
     assert crons["screening"] == [("0 9 1 4 *", TIMEZONE), ("0 9 * 4-6 1", TIMEZONE), ("0 9 1 7 *", TIMEZONE)]
     assert crons["release"] == [("0 9 15 1,4,7,10 *", TIMEZONE)]
@@ -71,7 +74,7 @@ def test_calendar_periods_follow_the_schedules():
 
 
 def test_parameter_forms_carry_titles_descriptions_and_choices():
-    for model in (ScreeningParams, AssessmentParams, ReleaseParams, LeadWatchParams):
+    for model in (ScreeningParams, AssessmentParams, ReleaseParams, LeadWatchParams, ThresholdWhatIfParams):
         schema = model.model_json_schema()
         for name, prop in schema["properties"].items():
             assert prop.get("title") and (prop.get("description") or name == "rules"), (model.__name__, name)
