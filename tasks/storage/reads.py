@@ -172,6 +172,9 @@ def typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             frame[column] = frame[column].astype("boolean")
         elif isinstance(kind, Integer) and frame[column].isna().any():
             frame[column] = frame[column].astype("Int64")
+        elif isinstance(kind, Integer | Float) and frame.empty:
+            # No rows: the Python driver gives objects, the fast readers the column's type.
+            frame[column] = frame[column].astype("int64" if isinstance(kind, Integer) else "float64")
         elif isinstance(kind, String) and frame[column].dtype == object:
             # A chunk of NULLs and a chunk of text concatenate to objects; text is text whatever the chunks.
             frame[column] = frame[column].astype("str")
