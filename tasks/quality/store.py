@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, insert, select
 from tasks.model import QualityResult, QuarantinedRow
 from tasks.quality.results import CheckpointResult
 from tasks.storage.bulk import insert_frame
+from tasks.storage.retries import with_retries
 
 
 def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, frame: pd.DataFrame,
@@ -50,12 +51,18 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
         "notes": o.notes if o.error is None else f"{o.notes} (could not run: {o.error})", "checked_at": now,
     } for o in result.outcomes]
     replaced = {"campaign_run_id": run_id, "stage": stage, "suite": result.suite, "scope": scope}
-    with engine.begin() as conn:
-        conn.execute(delete(QualityResult).filter_by(**replaced))
-        conn.execute(delete(QuarantinedRow).filter_by(**replaced))
-        if outcomes:
-            conn.execute(insert(QualityResult), outcomes)
-        insert_frame(conn, QuarantinedRow.__table__, quarantined)
+
+    def write() -> None:  # one transaction, replacing: safe to run again
+        with engine.begin() as conn:
+            conn.execute(delete(QualityResult).filter_by(**replaced))
+            conn.execute(delete(QuarantinedRow).filter_by(**replaced))
+            if outcomes:
+                conn.execute(insert(QualityResult), outcomes)
+            insert_frame(conn, QuarantinedRow.__table__, quarantined)
+
+    # A server that drops the session at COMMIT (a restart) would otherwise fail the whole partition, whose
+    # task retry reads and checks everything again, and may be dropped again.
+    with_retries(write, f"record the checks of {stage}")
     return len(quarantined)
 
 
