@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 
 from tasks.notify.hooks import failure_hook
 from tasks.quality.derive import threshold_of
-from tasks.reference.provinces import PROVINCES
+from tasks.reference.provinces import PROVINCES, province_name
 from tasks.runs.as_of import households_as_of, period_end
 from tasks.runs.campaign import campaign_run
 from tasks.runs.stage import CampaignContext, checkpoint
@@ -85,8 +85,8 @@ def report_and_notify(ctx: CampaignContext, params: ThresholdWhatIfParams, resul
     summary = report.summary_of(results, ctx.label, roster["set_aside"], roster["read"])
     tried = pd.DataFrame({"项目": ["年度", "名册截止日期", "省份", "候选监测范围(元)", "调整比例(%)", "测算农户(户)",
                                    "未纳入测算(户)"],
-                          "内容": [params.year, str(params.as_of), "、".join(report.province_name(c)
-                                                                            for c in params.province_codes) or "全部",
+                          "内容": [params.year, str(params.as_of),
+                                 "、".join(province_name(c) for c in params.province_codes) or "全部",
                                  "、".join(f"{t:,}" for t in params.thresholds) or "—",
                                  "、".join(f"{c:+g}" for c in params.changes_pct) or "—", roster["read"],
                                  roster["set_aside"]]})

@@ -12,9 +12,9 @@ from tasks.notify import build_message
 from tasks.outputs.charts import Label, bar_chart
 from tasks.outputs.spreadsheets import write_workbook
 from tasks.reference.codes import MONITORING_TYPE
-from tasks.reference.provinces import PROVINCE_BY_CODE
+from tasks.reference.provinces import province_name
 from tasks.runs.stage import CampaignContext, Check
-from tasks.whatif.threshold import COUNTS, by
+from tasks.whatif.threshold import COUNTS, by, by_province
 
 INPUT_CHECK = Check("check what-if households", "what_if_households", key="household_no",
                     source="households", announce="problems", audience="data-quality")
@@ -32,13 +32,11 @@ SHEETS = ("分省", "分县", "分类别")
 
 def sheets(results: pd.DataFrame, county_names: dict[str, str], tried: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The workbook's sheets, Chinese headers, numbers as numbers."""
-    keys = ["scenario", "province_code"]
-    thresholds = results.drop_duplicates(keys)[[*keys, "threshold_now", "threshold_then"]]
-    provinces = by(results, keys).merge(thresholds, on=keys, how="left")
-    counties = by(results, [*keys, "county_code"])
+    provinces = by_province(results)
+    counties = by(results, ["scenario", "province_code", "county_code"])
     types = by(results, ["scenario", "candidate_type"])
     for frame in (provinces, counties):
-        frame.insert(2, "province", frame["province_code"].map(province_name))
+        frame.insert(2, "province", frame["province_code"].map(lambda c: province_name(c, missing=c)))
     counties.insert(4, "county", counties["county_code"].map(lambda c: county_names.get(c, c)))
     types["candidate_type"] = types["candidate_type"].map(lambda t: MONITORING_TYPE.codes.get(t, t))
     order = ["scenario", "province_code", "province", "threshold_now", "threshold_then", *COUNTS]
@@ -48,10 +46,6 @@ def sheets(results: pd.DataFrame, county_names: dict[str, str], tried: pd.DataFr
 
 def _headed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=HEADERS)
-
-
-def province_name(code: str) -> str:
-    return PROVINCE_BY_CODE[code].name if code in PROVINCE_BY_CODE else code
 
 
 def chart(results: pd.DataFrame) -> bytes:

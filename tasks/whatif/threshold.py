@@ -95,14 +95,19 @@ def by(results: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.sort_values(["_order", *keys[1:]], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
+def by_province(results: pd.DataFrame) -> pd.DataFrame:
+    """COUNTS per scenario and province, with the province's current and tried threshold."""
+    keys = ["scenario", "province_code"]
+    thresholds = results.drop_duplicates(keys)[[*keys, "threshold_now", "threshold_then"]]
+    return by(results, keys).merge(thresholds, on=keys, how="left")
+
+
 def monotone(results: pd.DataFrame) -> pd.DataFrame:
     """Per scenario and province: whether its candidates are at least those of every lower threshold tried
     for the province, the current one included (the output check). Both rules that read the threshold hold
     for more households as it rises, so fewer candidates at a higher threshold means a threshold was applied
     to the wrong province or households were lost."""
-    keys = ["scenario", "province_code"]
-    thresholds = results.drop_duplicates(keys)[[*keys, "threshold_now", "threshold_then"]]
-    totals = by(results, keys).merge(thresholds, on=keys, how="left")
+    totals = by_province(results)
     rows = []
     for code, group in totals.groupby("province_code", sort=True):
         points = [(float(group["threshold_now"].iloc[0]), int(group["candidates_now"].iloc[0]))]
