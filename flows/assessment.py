@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.counting import check_national_inputs, count_partition
+from flows.county_checks import check_county_indicators
 from flows.fan_out import fan_out
 from flows.set_aside import leave_set_aside
 from tasks.assessment.announce import announce_results
@@ -123,9 +124,12 @@ def annual_assessment(params: AssessmentParams) -> AssessmentSummary:
             return check_national_inputs(ctx, params.province_codes)
 
         tables = roster.alongside(configuration_and_national_inputs)
-        counts = RosterCounts.combine(roster.counts())
-        result = score(ctx, params, tables, counts, config)
+        parts = roster.counts()
+        outliers = check_county_indicators(ctx, "assessment", date(params.year, 12, 31),
+                                           [p.county_sums for p in parts], params.outliers)
+        result = score(ctx, params, tables, RosterCounts.combine([p.counted for p in parts]), config)
         summary = report_and_notify(ctx, params, result)
+        summary["county_outliers"] = outliers
         leave_set_aside(ctx)
     logger.info("assessment %s: %d provinces scored; reports in %s", params.year, len(result.ranking),
                 ctx.output_dir)

@@ -9,7 +9,7 @@ are most of their memory; what crosses back to the flow is a few hundred numbers
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from prefect import task
@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.partitions.province_cut import Partition
 from tasks.partitions.runner import release_memory
+from tasks.quality.county_indicators import county_sums
 from tasks.runs.inputs import national_inputs, roster_inputs
 from tasks.runs.stage import CampaignContext
 from tasks.storage.retries import TRANSIENT_RETRIES
@@ -25,18 +26,26 @@ from tasks.storage.retries import TRANSIENT_RETRIES
 Counter = Callable[..., Any]
 
 
+class PartitionCounts(NamedTuple):
+    counted: Any  # what the campaign's counter made of the partition's tables
+    county_sums: pd.DataFrame  # what its counties' indicators are made of (tasks.quality.county_indicators)
+
+
 @task(name="check and count roster", task_run_name="roster {label}", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def count_partition(ctx: CampaignContext, part: Partition, label: str, as_of: pd.Timestamp,
-                    counter: Counter, options: dict[str, Any]) -> tuple[Any, CampaignContext]:
+                    counter: Counter, options: dict[str, Any]) -> tuple[PartitionCounts, CampaignContext]:
     """Roster and per-household programme tables of the partition's provinces, checked →
-    `counter(tables, **options)`."""
+    `counter(tables, **options)`, and the counties' sums (the leads of the year to `as_of`)."""
     work = ctx.fork()
     try:
-        tables = roster_inputs(work, part.codes, as_of, scope=label)
+        tables, households_read = roster_inputs(work, part.codes, as_of, scope=label)
         with work.timed("count", rows=len(tables["households"]) + len(tables["persons"]), scope=label):
             counted = counter(tables, **options)
+            leads = tables["leads"]
+            sums = county_sums(tables["households"], leads[leads["reported_at"] >= pd.Timestamp(as_of.year, 1, 1)],
+                               tables["measures"], households_read)
         del tables
-        return counted, work
+        return PartitionCounts(counted, sums), work
     finally:
         release_memory()
 

@@ -12,11 +12,14 @@ from prefect.runtime import flow_run
 from tasks.ingest.inbox import sweep
 from tasks.notify import build_notifier
 from tasks.notify.hooks import failure_hook, flow_run_url
+from tasks.quality.outliers import OutlierRules
 from tasks.runs.record import launched_by as run_launcher
 from tasks.settings import get_settings
 from tasks.storage.engine import build_engine
 
-ARTIFACT_COLUMNS = ("file", "status", "kind", "rows_read", "loaded", "quarantined", "county_code", "problem")
+ARTIFACT_COLUMNS = ("file", "status", "kind", "rows_read", "loaded", "quarantined", "county_code", "problem",
+                    "outliers")
+DEFAULT_RULES = OutlierRules()  # a module-level default: Prefect builds the form from the signature
 
 
 def _run_name() -> str:
@@ -25,20 +28,22 @@ def _run_name() -> str:
 
 @flow(name="ingest-inbox", flow_run_name=_run_name, on_failure=[failure_hook("ingest")],
       on_crashed=[failure_hook("ingest")])
-def ingest_inbox() -> dict:
+def ingest_inbox(outliers: OutlierRules = DEFAULT_RULES) -> dict:
     """报送文件接收: ingest every file in the inbox (CAMPAIGNS_INBOX_DIR) and move it to the archive or,
-    refused, to the rejected folder with an error report; the county hears of any problem."""
+    refused, to the rejected folder with an error report; the county hears of any problem, and of its
+    indicators far from usual once a file is loaded (`outliers`: tasks.ingest.outliers)."""
     logger = get_run_logger()
     settings = get_settings()
     engine = build_engine(settings)
     launched_by = run_launcher()
     result = sweep(engine, settings, build_notifier(settings, engine), today=datetime.now(settings.tz).date(),
-                   launched_by=launched_by, link=flow_run_url(flow_run.get_id()))
+                   launched_by=launched_by, link=flow_run_url(flow_run.get_id()), outlier_rules=outliers)
     for report in result.reports:
         logger.info(report.summary_line())
     if result.waiting:
         logger.info("left for the next sweep (still being copied?): %s", ", ".join(result.waiting))
     if result.reports:
-        create_table_artifact([{k: r.as_dict()[k] for k in ARTIFACT_COLUMNS} for r in result.reports],
+        create_table_artifact([{k: r.as_dict()[k] for k in ARTIFACT_COLUMNS} | {"outliers": "；".join(r.outliers)}
+                               for r in result.reports],
                               key="ingest-files", description="报送文件处理结果 / files ingested")
     return {"totals": result.totals(), "files": [r.as_dict() for r in result.reports]}

@@ -20,12 +20,14 @@ from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
 from flows.counting import check_national_inputs, count_partition
+from flows.county_checks import check_county_indicators
 from flows.fan_out import fan_out
 from tasks.notify.hooks import failure_hook
 from tasks.notify.masking import PersonalDataMasker
 from tasks.outputs.links import report_link
 from tasks.partitions.plan import plan
 from tasks.partitions.runner import SettingsTaskRunner
+from tasks.quality.outliers import OutlierRules
 from tasks.reference.provinces import PROVINCES
 from tasks.release import announce
 from tasks.release.approval import Approval, ApprovalForm, Decision, automatic_approval, form_description
@@ -220,7 +222,10 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
         roster = fan_out(ctx, partitions, count_partition, pd.Timestamp(period.end), release_counts,
                          {"period": period})
         tables = roster.alongside(lambda: check_national_inputs(ctx, provinces))
-        release = check_figures_task(ctx, compute_figures_task(ctx, params, tables, roster.counts()))
+        parts = roster.counts()
+        if not checking:  # a published version read again tells the counties nothing new
+            check_county_indicators(ctx, "release", period.end, [p.county_sums for p in parts], OutlierRules())
+        release = check_figures_task(ctx, compute_figures_task(ctx, params, tables, [p.counted for p in parts]))
         draft = render_draft_task(ctx, release)
         create_markdown_artifact(release.summary_markdown(draft), key="release-draft", description=ctx.label)
         create_table_artifact(release.headline_rows(), key="release-figures", description=ctx.label)

@@ -5,7 +5,6 @@ stored → reports → notifications. One Prefect task per province and stage gr
 
 from __future__ import annotations
 
-import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_markdown_artifact,
@@ -16,6 +15,7 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.county_checks import check_county_indicators
 from flows.fan_out import fan_out
 from flows.set_aside import leave_set_aside
 from tasks.notify.hooks import failure_hook
@@ -23,7 +23,6 @@ from tasks.outputs.links import report_link
 from tasks.partitions.plan import plan
 from tasks.partitions.province_cut import Partition
 from tasks.partitions.runner import SettingsTaskRunner, release_memory
-from tasks.quality.county_indicators import check_counties
 from tasks.runs.campaign import campaign_run
 from tasks.runs.stage import CampaignContext, StageFailed, checkpoint, close_run
 from tasks.screening import announce
@@ -91,18 +90,6 @@ def screen_one_partition(ctx: CampaignContext, part: Partition, label: str,
         release_memory()
 
 
-@task(name="check county indicators", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
-def check_county_indicators(ctx: CampaignContext, params: ScreeningParams,
-                            results: list[ProvinceScreening]) -> list[str]:
-    """Each county's indicators against its earlier periods and its province's other counties: warnings to
-    the county and the province, kept for the next period."""
-    sums = [r.county_sums for r in results if r.county_sums is not None]
-    if not sums:
-        return []
-    flagged = check_counties(ctx, "screening", params.as_of, pd.concat(sums, ignore_index=True), params.outliers)
-    return flagged["key"].tolist()
-
-
 @task(name="report and notify", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: list[ProvinceScreening],
                       failed: dict[str, str]) -> ScreeningSummary:
@@ -161,7 +148,8 @@ def concentrated_screening(params: ScreeningParams) -> ScreeningSummary:
         # A province stopped in one of its parts is reported as stopped, not with the figures of its other parts.
         results: list[ProvinceScreening] = [r for r in merge_parts([p for provinces in screened for p in provinces])
                                             if r.province not in failed]
-        outliers = check_county_indicators(ctx, params, results)
+        outliers = check_county_indicators(ctx, "screening", params.as_of, [r.county_sums for r in results],
+                                           params.outliers)
         summary = report_and_notify(ctx, params, results, failed)
         summary["county_outliers"] = outliers
         leave_set_aside(ctx)

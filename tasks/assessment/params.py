@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from tasks.quality.outliers import OutlierRules
 from tasks.reference.provinces import ProvinceOption, codes_of
 from tasks.runs.form import dry_run_field, provinces_field, year_field
 from tasks.runs.record import scheduled_now
@@ -25,6 +26,9 @@ class AssessmentParams(BaseModel):
     config_file: str | None = Field(
         None, title="指标配置文件 / indicator configuration",
         description="默认为仓库中的 deployments/assessment.toml / default: the one in the repository")
+    outliers: OutlierRules = Field(default_factory=OutlierRules, title="县级指标异常值规则 / county outlier rules",
+                                   description="各县指标与本县以往年度、本省其他县比较，只提示不阻断 / each county's "
+                                               "indicators against its earlier years and its province; warnings only")
     dry_run: bool = dry_run_field()
 
     @property

@@ -17,6 +17,7 @@ from tasks.ingest.load import ingest_file
 from tasks.ingest.report import FileReport, error_report, problem_message, report_json
 from tasks.notify import Notifier
 from tasks.privacy import private_folder
+from tasks.quality.outliers import OutlierRules
 from tasks.settings import Settings
 
 TEMPORARY = re.compile(r"^(\.|~\$)|\.(tmp|part|crdownload|swp)$", re.IGNORECASE)
@@ -40,7 +41,8 @@ class SweepResult:
 
 
 def sweep(engine: Engine, settings: Settings, notifier: Notifier | None, *, today: date,
-          launched_by: str = "inbox sweep", link: str | None = None) -> SweepResult:
+          launched_by: str = "inbox sweep", link: str | None = None,
+          outlier_rules: OutlierRules | None = None) -> SweepResult:
     inbox = settings.inbox_dir
     files, waiting = settled_files(settings)
     reports = []
@@ -55,7 +57,7 @@ def sweep(engine: Engine, settings: Settings, notifier: Notifier | None, *, toda
         else:
             report = ingest_file(engine, path, notifier=notifier, output_dir=settings.output_dir / "ingest",
                                  launched_by=launched_by, today=today, max_bytes=settings.ingest_max_bytes,
-                                 county_hint=hint, link=link)
+                                 county_hint=hint, link=link, outlier_rules=outlier_rules)
         _move(path, report, settings, today)
         reports.append(report)
     return SweepResult(reports, waiting)

@@ -21,6 +21,7 @@ from tasks.ingest.derive import county_of, fill_derived
 from tasks.ingest.frame import submitted_rows
 from tasks.ingest.header import locate
 from tasks.ingest.mapping import saved_maps
+from tasks.ingest.outliers import check_submission
 from tasks.ingest.read import FileRejected, ReadLimits, read_file
 from tasks.ingest.recheck import recheck_waiting
 from tasks.ingest.report import FileReport, count_reasons, problem_message
@@ -29,6 +30,7 @@ from tasks.notify import Notifier
 from tasks.outputs.links import report_link
 from tasks.outputs.set_aside import write_set_aside
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
+from tasks.quality.outliers import OutlierRules
 from tasks.runs.audit import record_event
 from tasks.runs.record import RunRefused, finish_run, start_run
 from tasks.runs.stage import CampaignContext, Check, StageFailed, Submitted, checkpoint
@@ -50,10 +52,12 @@ def file_sha256(path: Path) -> str:
 def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier: Notifier | None = None,
                 output_dir: Path, launched_by: str = "cli", today: date | None = None,
                 max_bytes: int | None = None, county_hint: str | None = None,
-                link: str | None = None, renames: dict[str, str] | None = None) -> FileReport:
+                link: str | None = None, renames: dict[str, str] | None = None,
+                outlier_rules: OutlierRules | None = None) -> FileReport:
     """Load `path` (kind detected from its header unless given); never raises for a bad file. Column names are
     the contract's, the mappings saved for the county (`county_hint`), its province or everyone, and
-    `renames` (tasks.ingest.mapping)."""
+    `renames` (tasks.ingest.mapping). Its counties' indicators once it is loaded are judged with
+    `outlier_rules` (tasks.ingest.outliers)."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
     name = path.name
@@ -73,7 +77,8 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
     report = FileReport(name, sha, "loaded", kind=kind, run_id=run_id, county_code=county_hint)
     try:
         renames = saved_maps(engine, county_hint) | (renames or {})
-        _load(engine, path, report, notifier, output_dir, today or date.today(), max_bytes, renames)
+        _load(engine, path, report, notifier, output_dir, today or date.today(), max_bytes, renames,
+              outlier_rules or OutlierRules())
     except FileRejected as exc:
         report.status, report.problem = "rejected", str(exc)
     except StageFailed as exc:  # a table-level rule of the suite failed: the file as a whole is wrong
@@ -96,7 +101,7 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
                              "quarantined": report.quarantined})
     finish_run(engine, run_id, "completed" if report.status == "loaded" else "rejected",
                error=report.problem)
-    if report.quarantined:
+    if report.quarantined or report.outliers:  # the county's workbook lists both
         written = write_set_aside(engine, [run_id], output_dir / f"{Path(name).stem}-{sha[:8]}")
         chosen = written.get(report.county_code or "") or next(iter(written.values()), None)
         report.set_aside = report_link(chosen) if chosen else None
@@ -108,12 +113,12 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
     if report.status == "loaded" and report.kind == "households" and report.loaded:
         report.rechecked = recheck_waiting(engine, lambda again, again_kind: ingest_file(
             engine, again, kind=again_kind, notifier=notifier, output_dir=output_dir, launched_by=launched_by,
-            today=today, county_hint=county_hint, link=link), launched_by)
+            today=today, county_hint=county_hint, link=link, outlier_rules=outlier_rules), launched_by)
     return report
 
 
 def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | None, output_dir: Path,
-          today: date, max_bytes: int | None, renames: dict[str, str]) -> None:
+          today: date, max_bytes: int | None, renames: dict[str, str], rules: OutlierRules) -> None:
     wanted_sheets = (report.kind, KIND_LABELS[report.kind]) if report.kind else \
         tuple(n for k in KINDS for n in (k, KIND_LABELS[k]))
     sheet = read_file(path, wanted_sheets, max_bytes, ReadLimits.from_settings())
@@ -141,6 +146,8 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     report.loaded, report.quarantined = len(kept), outcome.quarantined
     report.reasons = count_reasons(outcome.reasons)
     report.warnings = {w.reason: len(w.failing_rows) for w in outcome.result.warnings if w.row_level} | rows.notes
+    set_aside = ~rows.frame.index.isin(outcome.frame.index)
+    report.outliers = check_submission(ctx, kind, rows.frame, set_aside, rules)
     assert report.loaded + report.quarantined == report.rows_read, "every row is loaded or quarantined"
 
 

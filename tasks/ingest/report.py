@@ -36,6 +36,7 @@ class FileReport:
     note: str | None = None  # e.g. when a duplicate was first ingested
     rechecked: list[FileReport] = field(default_factory=list)  # rows set aside earlier, loaded once this arrived
     set_aside: str | None = None  # the workbook of the rows set aside, with reasons and fixes (tasks.outputs)
+    outliers: list[str] = field(default_factory=list)  # its counties' indicators far from usual, with why
 
     @property
     def has_problems(self) -> bool:
@@ -65,6 +66,7 @@ class FileReport:
         return (f"{self.file}: {self.kind}, {self.rows_read} rows read, {self.loaded} loaded, "
                 f"{self.quarantined} quarantined" + (f" ({top})" if top else "")
                 + (f"; loaded with warnings: {warned}" if warned else "")
+                + "".join(f"\n  异常值提示 / outlier: {line}" for line in self.outliers)
                 + "".join(f"\n  {note}" for note in self.column_notes())
                 + "".join(f"\n  补充核验 / checked again once their households arrived: {again.summary_line()}"
                           for again in self.rechecked))

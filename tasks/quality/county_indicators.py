@@ -87,45 +87,62 @@ def indicators(sums: pd.DataFrame) -> pd.DataFrame:
     return long
 
 
-def record(engine: Engine, source: str, as_of: date, values: pd.DataFrame, run_id: str) -> None:
+def record(engine: Engine, source: str, as_of: date, values: pd.DataFrame, run_id: str, *,
+           counties_only: bool = False) -> None:
     """Keep the period's indicators, with the reason of those flagged (`reason`, when judged); a rerun of
-    the period replaces them."""
+    the period replaces them: those of its provinces' counties, or (`counties_only`: a county's submission)
+    those of its counties and indicators."""
     provinces = values["province_code"].dropna().unique().tolist()
+    scope = [CountyIndicator.source == source, CountyIndicator.as_of == as_of]
+    if counties_only:
+        scope += [CountyIndicator.county_code.in_(values["county_code"].dropna().unique().tolist()),
+                  CountyIndicator.indicator.in_(values["indicator"].unique().tolist())]
+    else:  # the provinces' counties of the period, whether they have values now or not
+        scope.append(CountyIndicator.province_code.in_(provinces))
     rows = [{"source": source, "as_of": as_of, "province_code": r.province_code, "county_code": r.county_code,
              "indicator": r.indicator, "value": None if pd.isna(r.value) else float(r.value),
              "outlier": getattr(r, "reason", None) or None,
              "campaign_run_id": run_id, "recorded_at": datetime.now()}
             for r in values.itertuples(index=False)]
-    with engine.begin() as conn:  # the provinces' counties of the period, whether they have values now or not
-        conn.execute(delete(CountyIndicator).where(CountyIndicator.source == source, CountyIndicator.as_of == as_of,
-                                                   CountyIndicator.province_code.in_(provinces)))
+    with engine.begin() as conn:
+        conn.execute(delete(CountyIndicator).where(*scope))
         if rows:
             conn.execute(insert(CountyIndicator), rows)
 
 
-def history(engine: Engine, source: str, before: date, counties: list[str]) -> pd.DataFrame:
-    """The counties' indicators of earlier periods of `source` (`unit` is the county)."""
-    columns = [CountyIndicator.county_code, CountyIndicator.indicator, CountyIndicator.value]
-    parts = []
+def history(engine: Engine, source: str, before: date, counties: list[str], *,
+            same_day_of_year: bool = True) -> pd.DataFrame:
+    """The counties' indicators of earlier periods of `source` (`unit` is the county): those ending on the
+    same day of an earlier year, as a period's leads and events count from the start of its window or year
+    (a progress run of 15 May sees fewer leads than a close-out of 30 June, without anything being wrong);
+    or, for indicators of the roster as it stands (`same_day_of_year=False`), every earlier day's."""
+    columns = [CountyIndicator.county_code, CountyIndicator.indicator, CountyIndicator.value, CountyIndicator.as_of]
+    parts = [pd.DataFrame(columns=["unit", "indicator", "value", "as_of"])]
     with engine.connect() as conn:
         for start in range(0, len(counties), 500):
             parts.append(pd.DataFrame(conn.execute(select(*columns).where(
                 CountyIndicator.source == source, CountyIndicator.as_of < before,
                 CountyIndicator.county_code.in_(counties[start:start + 500]))).all(),
-                columns=["unit", "indicator", "value"]))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["unit", "indicator", "value"])
+                columns=["unit", "indicator", "value", "as_of"]))
+    earlier = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    if same_day_of_year:
+        days = pd.to_datetime(earlier["as_of"])
+        earlier = earlier[(days.dt.month == before.month).to_numpy() & (days.dt.day == before.day).to_numpy()]
+    return earlier.drop(columns="as_of").reset_index(drop=True)
 
 
-def outliers(engine: Engine, source: str, as_of: date, values: pd.DataFrame, rules: OutlierRules) -> pd.DataFrame:
-    """The period's indicators judged against each county's history and the province's other counties, with
-    `reason` in Chinese for the flagged ones."""
+def outliers(engine: Engine, source: str, as_of: date, values: pd.DataFrame, rules: OutlierRules, *,
+             same_day_of_year: bool = True) -> pd.DataFrame:
+    """The period's indicators judged against each county's history (`history`) and the province's other
+    counties, with `reason` in Chinese for the flagged ones."""
     current = values.rename(columns={"county_code": "unit", "province_code": "group"}).dropna(subset=["unit"])
     # A county of a few households swings by chance (one lead in 3 households is 333 per 1,000): it is kept
     # for the history, not judged, and not a peer.
     judged = current.assign(value=current["value"].where(current["households"] >= rules.min_households),
                             relative_floor=current["indicator"].map(lambda k: INDICATORS[k][2]),
                             absolute_floor=current["indicator"].map(lambda k: INDICATORS[k][3]))
-    found = detect(judged, history(engine, source, as_of, current["unit"].unique().tolist()), rules)
+    earlier = history(engine, source, as_of, current["unit"].unique().tolist(), same_day_of_year=same_day_of_year)
+    found = detect(judged, earlier, rules)
     found["value"] = current["value"].to_numpy()
     found["reason"] = [reason(r) if r.outlier else "" for r in found.itertuples(index=False)]
     found["key"] = found["unit"].astype(str) + ":" + found["indicator"]

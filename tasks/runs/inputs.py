@@ -132,15 +132,16 @@ NATIONAL_PROGRAMME = ("linkage_funds", "employment", "relocation_sites", "rural_
 
 
 def roster_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestamp,
-                  scope: str | None = None) -> dict[str, pd.DataFrame]:
+                  scope: str | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The roster of `provinces` (monitoring) and its per-household programme tables (credit, training),
-    each through its suite; rows that failed a critical check left out."""
+    each through its suite, rows that failed a critical check left out; and the province and county of
+    every households row read (`ValidatedInputs.households_read`)."""
     ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
     roster = validate_inputs(ctx, provinces, as_of=as_of, announce="problems", scope=scope)
     tables = {"households": roster.households, "persons": roster.persons, "measures": roster.measures,
               "leads": roster.leads, "monitoring_thresholds": roster.thresholds}
     tables.update(_checked_programme(ctx, ROSTER_PROGRAMME, provinces, scope))
-    return tables
+    return tables, roster.households_read
 
 
 def national_inputs(ctx: CampaignContext, provinces: list[str]) -> dict[str, pd.DataFrame]:

@@ -13,7 +13,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from flows.assessment import annual_assessment
 from flows.screening import concentrated_screening
+from tasks.assessment.params import AssessmentParams
+from tasks.model import CountyIndicator
+from tasks.quality.county_indicators import history
 from tasks.quality.outliers import OutlierRules, detect
 from tasks.screening.params import ScreeningParams
 from tasks.storage import db
@@ -24,6 +28,8 @@ from tasks.storage.versions import open_batch
 from tasks.synthetic.seed import parse_provinces, seed_database
 
 AS_OF = date(2023, 6, 30)
+MONTHLY = ["wage_income", "business_income", "property_income", "transfer_income", "business_expenses", "net_income",
+           "per_capita_net_income"]  # every amount of the year
 
 
 @pytest.fixture
@@ -39,17 +45,29 @@ def _screen() -> dict:
     return concentrated_screening(ScreeningParams(year=2023, as_of=AS_OF, mode="close_out"))
 
 
-def _earlier_years(engine, noise: float = 0.05) -> None:
-    """Five earlier years' indicators as those years' screenings would have kept them: this year's clean
-    values, each moved by a few per cent."""
-    current = pd.read_sql(sa.text("SELECT * FROM county_indicators WHERE as_of = :d"), engine, params={"d": AS_OF})
+def _earlier_years(engine, noise: float = 0.05, source: str = "screening", day: date = AS_OF) -> None:
+    """Five earlier years' indicators as those years' runs of `source` would have kept them: this year's
+    clean values, each moved by a few per cent."""
+    current = pd.read_sql(sa.text("SELECT * FROM county_indicators WHERE source = :s AND as_of = :d"), engine,
+                          params={"s": source, "d": day})
     rng = np.random.default_rng(1)
-    rows = [{"source": "screening", "as_of": date(year, 6, 30), "province_code": r.province_code,
+    rows = [{"source": source, "as_of": day.replace(year=year), "province_code": r.province_code,
              "county_code": r.county_code, "indicator": r.indicator,
              "value": r.value * (1 + rng.normal(0, noise)), "campaign_run_id": None,
-             "recorded_at": datetime(year, 7, 1)}
-            for year in range(2018, 2023) for r in current.itertuples() if pd.notna(r.value)]
+             "recorded_at": datetime(year + 1, 1, 1)}
+            for year in range(day.year - 5, day.year) for r in current.itertuples() if pd.notna(r.value)]
     pd.DataFrame(rows).to_sql("county_indicators", engine, if_exists="append", index=False)
+
+
+def _type_per_month(engine, county: str, day: date) -> None:
+    """The county's incomes of the year typed per month, recorded on `day` as the ingest records a file
+    (incomes are news from the day recorded)."""
+    households = read_table(engine, "households")
+    typed = households[households["county_code"] == county].copy()
+    typed[MONTHLY] = typed[MONTHLY] / 12
+    with engine.begin() as conn:
+        batch = open_batch(conn, "test: a month's incomes", datetime.combine(day, datetime.min.time()))
+        write_versions(conn, "households", typed, batch_id=batch, recorded_on=day)
 
 
 def _county_with_most_leads(engine, but: tuple[str, ...] = ()) -> str:
@@ -71,16 +89,11 @@ def test_typed_per_month_submitted_twice_and_vanished_are_flagged_and_nothing_el
     with roster.connect() as conn:
         monthly = conn.execute(sa.text("SELECT county_code FROM households GROUP BY county_code HAVING COUNT(*) >= 40 "
                                        "ORDER BY county_code LIMIT 1")).scalar_one()
-    households, leads = read_table(roster, "households"), read_table(roster, "leads")
-    typed = households[households["county_code"] == monthly].copy()
-    monthly_columns = ["wage_income", "business_income", "property_income", "transfer_income", "business_expenses",
-                       "net_income", "per_capita_net_income"]  # every amount of the year, typed per month
-    typed[monthly_columns] = typed[monthly_columns] / 12
+    _type_per_month(roster, monthly, date(2023, 6, 20))
+    leads = read_table(roster, "leads")
     again = leads[leads["county_code"] == twice].assign(lead_no=lambda f: f["lead_no"] + "B")
-    # As the ingest records a county's file (tasks.ingest.load): incomes are news from the day recorded.
-    with roster.begin() as conn:
-        batch = open_batch(conn, "test: a month's incomes, leads sent twice", datetime(2023, 6, 20))
-        write_versions(conn, "households", typed, batch_id=batch, recorded_on=date(2023, 6, 20))
+    with roster.begin() as conn:  # as the ingest records a county's file (tasks.ingest.load)
+        batch = open_batch(conn, "test: leads sent twice", datetime(2023, 6, 20))
         write_versions(conn, "leads", again, batch_id=batch, recorded_on=date(2023, 6, 20))
         for table in ("leads", "leads_history"):  # never sent: the county's leads are not in the roster
             conn.execute(sa.text(f"DELETE FROM {table} WHERE county_code = :c"), {"c": vanished})
@@ -112,6 +125,42 @@ def test_typed_per_month_submitted_twice_and_vanished_are_flagged_and_nothing_el
     book = openpyxl.load_workbook(next(folder.glob(f"{monthly}*.xlsx")))
     rows = list(book["异常值提示"].iter_rows(values_only=True))
     assert rows[0][:4] == ("省份", "县代码", "县名称", "指标") and any("户均家庭人均纯收入" in r for r in rows[1:])
+
+
+def test_the_assessment_judges_each_county_against_its_earlier_years(prefect_harness, roster):
+    year_end = date(2023, 12, 31)
+    params = AssessmentParams(year=2023, provinces=["11 北京市", "12 天津市"])
+    first = annual_assessment(params)
+    kept = pd.read_sql(sa.text("SELECT * FROM county_indicators WHERE source = 'assessment'"), roster)
+    assert set(kept["as_of"].astype(str)) == {str(year_end)} and kept["county_code"].nunique() == 32
+    assert len(first["county_outliers"]) <= 0.01 * 32 * 6
+    _earlier_years(roster, source="assessment", day=year_end)
+    monthly = kept.groupby("county_code").size().index[3]
+    _type_per_month(roster, monthly, date(2023, 12, 20))
+
+    flagged = annual_assessment(params)["county_outliers"]
+    assert f"{monthly}:income_per_capita" in flagged
+    assert {key.split(":")[0] for key in flagged} == {monthly}  # and no other county
+    with roster.connect() as conn:  # the rerun replaced the year's record
+        rows = conn.execute(sa.text("SELECT COUNT(*) FROM county_indicators WHERE source = 'assessment' "
+                                    "AND as_of = :d"), {"d": year_end}).scalar_one()
+    assert rows == len(kept)
+
+
+def test_a_period_is_compared_with_the_same_day_of_earlier_years(engine):
+    """Leads and events count from the start of a window or year: a progress run of 15 May is not compared
+    with the close-outs of 30 June."""
+    table = CountyIndicator.__table__
+    rows = [{"source": "screening", "as_of": day, "province_code": "11", "county_code": "110101",
+             "indicator": "leads_per_1000", "value": value, "recorded_at": datetime(2023, 1, 1)}
+            for day, value in ((date(2021, 6, 30), 40.0), (date(2022, 6, 30), 42.0), (date(2022, 5, 15), 20.0),
+                               (date(2023, 5, 15), 21.0))]
+    with engine.begin() as conn:
+        conn.execute(table.insert(), rows)
+    assert history(engine, "screening", date(2023, 5, 15), ["110101"])["value"].tolist() == [20.0]
+    assert sorted(history(engine, "screening", date(2023, 6, 30), ["110101"])["value"]) == [40.0, 42.0]
+    everything = history(engine, "screening", date(2023, 6, 30), ["110101"], same_day_of_year=False)
+    assert sorted(everything["value"]) == [20.0, 21.0, 40.0, 42.0]
 
 
 def test_the_false_alarm_rate_on_clean_counties_stays_under_one_per_cent():

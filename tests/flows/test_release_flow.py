@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,7 @@ from prefect.states import State
 from release_helpers import auto_approved
 
 from flows.release import press_release
+from tasks.model import CountyIndicator
 from tasks.outputs.charts import cjk_font
 from tasks.release.approvers import add_approver
 from tasks.release.params import PREVIOUS_QUARTER, ReleaseParams
@@ -249,6 +251,11 @@ def test_small_cells_are_suppressed_in_the_published_tables(prefect_harness, see
     comparison = book["全国数据对比"]
     first = {h.value: c for h, c in zip(comparison[1], comparison[2], strict=True)}
     assert first["单位"].value == "人" and isinstance(first["本期"].value, int | float)
+
+    # The counties' indicators at the quarter's end, kept for the same quarter of the next year's release.
+    with seeded.connect() as conn:
+        kept = conn.execute(sa.select(CountyIndicator.source, CountyIndicator.as_of).distinct()).all()
+    assert [tuple(k) for k in kept] == [("release", date(2023, 6, 30))]
 
 
 def test_dry_run_drafts_without_publishing(prefect_harness, seeded, tmp_path):

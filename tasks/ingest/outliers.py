@@ -1,0 +1,109 @@
+"""What a county's submission does to its counties' indicators (tasks.quality.county_indicators), judged as it
+is loaded: a county steward hears the same day that the incomes just sent look typed per month, or the leads
+sent twice.
+
+A file is often a part of the county's roster (corrections, the month's new leads), whose own ratios say
+nothing; so the indicators judged are the county's as its roster stands once the file is loaded. They are
+compared with the county's own after each of its earlier submissions (kept under source "ingest", per
+county, indicator and day: a later file of the same day replaces) and with its province's other counties as
+their rosters stand now. Leads count over the last 365 days, so that any two days compare. The share set
+aside is the file's own, judged once the file holds enough of the county's households to mean something.
+Warnings only: the rows are loaded whatever this finds."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from tasks.ingest.derive import households_of
+from tasks.quality.county_indicators import (
+    INDICATORS,
+    OUTLIERS_CHECK,
+    announce,
+    county_names,
+    county_sums,
+    indicators,
+    outliers,
+    record,
+)
+from tasks.quality.outliers import OutlierRules
+from tasks.runs.stage import CampaignContext, checkpoint
+from tasks.storage.reads import read_tables
+
+log = logging.getLogger(__name__)
+
+SOURCE = "ingest"
+LEADS_DAYS = 365
+# The indicators a kind of file can move: a file of measures does not change a county's incomes.
+MOVED_BY = {"households": tuple(INDICATORS), "measures": ("measures_per_monitored",),
+            "leads": ("leads_per_1000",)}
+ROSTER_COLUMNS = {
+    "households": ["household_no", "province_code", "county_code", "monitoring_type", "per_capita_net_income",
+                   "prev_per_capita_net_income"],
+    "measures": ["measure_no", "household_no", "province_code"],
+    "leads": ["lead_no", "province_code", "county_code", "reported_at"],
+}
+
+
+def row_counties(engine: Engine, frame: pd.DataFrame) -> pd.Series:
+    """Each submitted row's county: its own county code, else its household's."""
+    own = frame["county_code"] if "county_code" in frame else pd.Series(None, index=frame.index, dtype=object)
+    missing = own.isna()
+    if missing.any() and "household_no" in frame:
+        found = households_of(engine, frame.loc[missing, "household_no"])["county_code"]
+        own = own.where(~missing, frame["household_no"].map(found))
+    return own
+
+
+def check_submission(ctx: CampaignContext, kind: str, frame: pd.DataFrame, set_aside: np.ndarray,
+                     rules: OutlierRules) -> list[str]:
+    """The counties of the submission's rows (`frame`, every row read; `set_aside`: which of them were) judged
+    on the indicators its kind moves; the flagged ones told to the county and its province, kept with their
+    reason, and returned as '县名：reason'. Any failure here is logged: the file is loaded already."""
+    if kind not in MOVED_BY:
+        return []
+    try:
+        counties = row_counties(ctx.engine, frame)
+        if counties.dropna().empty:
+            return []
+        found = _judge(ctx, kind, counties, set_aside, rules)
+    except Exception:
+        log.exception("%s: the counties' indicators could not be judged; the file is loaded", ctx.label)
+        return []
+    flagged = found[found["outlier"]]
+    names = county_names(ctx.engine) if len(flagged) else {}
+    return [f"{names.get(r.county_code, r.county_code)}：{r.reason}" for r in flagged.itertuples()]
+
+
+def roster_indicators(engine: Engine, provinces: list[str], today: date) -> pd.DataFrame:
+    """The provinces' counties' indicators as their rosters stand (tasks.quality.county_indicators.indicators),
+    with the leads reported in the LEADS_DAYS to the end of `today`."""
+    roster = read_tables(engine, list(ROSTER_COLUMNS), provinces, columns=ROSTER_COLUMNS)
+    households, leads = roster["households"], roster["leads"]
+    end = pd.Timestamp(today) + pd.Timedelta(days=1)
+    recent = leads[(leads["reported_at"] >= end - pd.Timedelta(days=LEADS_DAYS)) & (leads["reported_at"] < end)]
+    return indicators(county_sums(households, recent, roster["measures"], households[["province_code", "county_code"]]))
+
+
+def _judge(ctx: CampaignContext, kind: str, counties: pd.Series, set_aside: np.ndarray,
+           rules: OutlierRules) -> pd.DataFrame:
+    mine = sorted(counties.dropna().unique().tolist())
+    values = roster_indicators(ctx.engine, sorted({code[:2] for code in mine}), ctx.today)
+    values = values[values["indicator"].isin(MOVED_BY[kind])]
+    aside = values["indicator"] == "share_set_aside"
+    if aside.any():  # the file's own share, where it holds enough rows of the county to mean something
+        read = counties.value_counts()
+        share = pd.Series(set_aside, index=counties.index).groupby(counties).mean()
+        share = share.where(read.reindex(share.index) >= rules.min_households)
+        values.loc[aside, "value"] = values.loc[aside, "county_code"].map(share).astype(float).to_numpy()
+    found = outliers(ctx.engine, SOURCE, ctx.today, values, rules, same_day_of_year=False)
+    found = found[found["county_code"].isin(mine)].reset_index(drop=True)
+    checkpoint(ctx, OUTLIERS_CHECK, found[["key", "province_code", "county_code", "indicator", "value", "outlier"]])
+    if not ctx.dry_run:
+        record(ctx.engine, SOURCE, ctx.today, found, ctx.run_id, counties_only=True)
+    announce(ctx, found)
+    return found

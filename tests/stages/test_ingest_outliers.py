@@ -1,0 +1,133 @@
+"""Outliers on each county submission (issue 23, part 2): once a file is loaded, its county's indicators as
+the roster then stands are judged against the county's earlier submissions and the province's other
+counties. A county whose incomes were typed per month and one that sent its leads twice are flagged, with
+the reason in Chinese, to the county and the province, and in the county's workbook; a clean resubmission
+and a file of measures are not."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from tasks.ingest.load import ingest_file
+from tasks.ingest.outliers import SOURCE, roster_indicators
+from tasks.model import metadata
+from tasks.model.history import VERSION_COLUMNS
+from tasks.notify import build_notifier
+from tasks.settings import get_settings
+from tasks.storage.reads import read_table
+from tasks.synthetic.seed import parse_provinces, seed_database
+
+TODAY = date(2023, 6, 20)
+MONTHLY = ["wage_income", "business_income", "property_income", "transfer_income", "business_expenses", "net_income",
+           "per_capita_net_income"]  # every amount of the year
+
+
+@pytest.fixture
+def roster(engine):
+    # 16 counties of about 125 households: a real county is larger still, a toy one's ratios swing.
+    seed_database(engine, 2000, parse_provinces("11"), year=2023, seed=7)
+    return engine
+
+
+def _file(tmp_path: Path, name: str, table: str, frame: pd.DataFrame) -> Path:
+    columns = [c.name for c in metadata.tables[table].columns if c.name not in VERSION_COLUMNS]
+    path = tmp_path / name
+    frame[columns].to_csv(path, index=False)
+    return path
+
+
+def _ingest(engine, path: Path, day: date = TODAY):
+    report = ingest_file(engine, path, output_dir=path.parent / "out", today=day,
+                         notifier=build_notifier(get_settings(), engine))
+    assert report.status == "loaded", report.problem
+    return report
+
+
+def _earlier_submissions(engine, days: int = 4, noise: float = 0.05) -> None:
+    """The counties' indicators after each of four earlier submissions: today's clean values, each moved
+    by a few per cent."""
+    clean = roster_indicators(engine, ["11"], TODAY).dropna(subset=["value"])
+    rng = np.random.default_rng(3)
+    rows = [{"source": SOURCE, "as_of": TODAY - timedelta(days=30 * k), "province_code": r.province_code,
+             "county_code": r.county_code, "indicator": r.indicator,
+             "value": (r.value if r.indicator != "share_set_aside" else 0.01) * (1 + rng.normal(0, noise)),
+             "campaign_run_id": None, "recorded_at": datetime(2023, 1, 1)}
+            for k in range(1, days + 1) for r in clean.itertuples()]
+    with engine.begin() as conn:
+        conn.execute(metadata.tables["county_indicators"].insert(), rows)
+
+
+def _flagged(engine, county: str) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.text(
+            "SELECT indicator, outlier FROM county_indicators WHERE source = :s AND county_code = :c AND as_of = :d "
+            "AND outlier IS NOT NULL"), {"s": SOURCE, "c": county, "d": TODAY}).all())
+
+
+def test_a_month_of_incomes_and_leads_sent_twice_are_flagged_and_clean_files_are_not(roster, tmp_path):
+    _earlier_submissions(roster)
+    households, leads = read_table(roster, "households"), read_table(roster, "leads")
+    sizes = households.groupby("county_code").size()
+    counties = sizes[sizes >= 60].index.tolist()
+    monthly, clean = counties[0], counties[1]
+    twice = leads[leads["county_code"].isin(counties[2:])].groupby("county_code").size().idxmax()
+
+    typed = households[households["county_code"] == monthly].copy()
+    typed[MONTHLY] = typed[MONTHLY] / 12
+    report = _ingest(roster, _file(tmp_path, "农户_按月.csv", "households", typed))
+    assert any("户均家庭人均纯收入" in line for line in report.outliers), report.outliers
+    assert "本县以往4期中位数" in _flagged(roster, monthly)["income_per_capita"]
+
+    again = leads[leads["county_code"] == twice].assign(lead_no=lambda f: f["lead_no"] + "B")
+    report = _ingest(roster, _file(tmp_path, "线索_重复.csv", "leads", again))
+    assert [line for line in report.outliers if "每千户问题线索数" in line], report.outliers
+    assert set(_flagged(roster, twice)) == {"leads_per_1000"}  # a file of leads moves nothing else
+
+    # The same county's roster sent again as it is, and a file of measures: nothing to question.
+    report = _ingest(roster, _file(tmp_path, "农户_原样.csv", "households",
+                                   households[households["county_code"] == clean]))
+    assert report.outliers == [] and _flagged(roster, clean) == {}
+    measures = read_table(roster, "measures")
+    of_clean = measures[measures["household_no"].isin(households.loc[households["county_code"] == clean,
+                                                                     "household_no"])]
+    assert _ingest(roster, _file(tmp_path, "措施.csv", "measures", of_clean)).outliers == []
+
+    with roster.connect() as conn:
+        messages = dict(conn.execute(sa.text("SELECT dedupe_key, text FROM outbox WHERE dedupe_key LIKE "
+                                             "'%:outliers:%'")).all())
+        kept = conn.execute(sa.text("SELECT COUNT(*) FROM county_indicators WHERE source = :s AND as_of = :d"),
+                            {"s": SOURCE, "d": TODAY}).scalar_one()
+    to_county = next(text for key, text in messages.items() if f":outliers:{monthly}:" in key)
+    assert "异常值提示" in to_county and "请核实" in to_county  # to the county, the reason in Chinese
+    assert any(f":outliers:{monthly[:2]}:" in key for key in messages)  # and to its province
+    assert not any(f":outliers:{clean}:" in key for key in messages)
+    # Per county, the indicators its files moved, as they stood after its last file of the day: the file of
+    # measures replaced the clean county's measures per monitored household.
+    assert kept == 6 + 1 + 6
+
+    # The county's workbook lists them, though no row of the file was set aside.
+    book = openpyxl.load_workbook(next((tmp_path / "out").rglob(f"{monthly}*.xlsx")))
+    rows = list(book["异常值提示"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("省份", "县代码", "县名称", "指标") and any("户均家庭人均纯收入" in r for r in rows[1:])
+
+
+def test_a_file_sent_again_later_the_same_day_replaces_its_counties_record(roster, tmp_path):
+    households = read_table(roster, "households")
+    county = households["county_code"].value_counts().index[0]
+    own = households[households["county_code"] == county]
+    _ingest(roster, _file(tmp_path, "农户1.csv", "households", own))
+    typed = own.copy()
+    typed[MONTHLY] = typed[MONTHLY] / 12  # a different file (another hash), the same day
+    _ingest(roster, _file(tmp_path, "农户2.csv", "households", typed))
+    with roster.connect() as conn:
+        rows = conn.execute(sa.text("SELECT indicator, value FROM county_indicators WHERE source = :s AND "
+                                    "county_code = :c"), {"s": SOURCE, "c": county}).all()
+    income = dict(rows)["income_per_capita"]
+    assert len(rows) == 6 and income == pytest.approx(own["per_capita_net_income"].mean() / 12, rel=1e-6)
