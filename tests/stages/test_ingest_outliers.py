@@ -131,3 +131,20 @@ def test_a_file_sent_again_later_the_same_day_replaces_its_counties_record(roste
                                     "county_code = :c"), {"s": SOURCE, "c": county}).all()
     income = dict(rows)["income_per_capita"]
     assert len(rows) == 6 and income == pytest.approx(own["per_capita_net_income"].mean() / 12, rel=1e-6)
+
+
+def test_the_database_sums_a_county_as_the_campaigns_sum_its_rows(roster):
+    """The submission's sums come from the database (a province at a time); they are the campaigns'
+    (`county_sums` of the rows), so that one definition holds."""
+    from tasks.quality.county_indicators import county_sums, indicators
+
+    h, m, leads = (read_table(roster, t) for t in ("households", "measures", "leads"))
+    end = pd.Timestamp(TODAY) + pd.Timedelta(days=1)
+    recent = leads[(leads["reported_at"] >= end - pd.Timedelta(days=365)) & (leads["reported_at"] < end)]
+    expected = indicators(county_sums(h, recent, m, h[["province_code", "county_code"]]))
+    got = roster_indicators(roster, ["11"], TODAY)
+    keys = ["province_code", "county_code", "indicator"]
+    both = expected.merge(got, on=keys, suffixes=("_rows", "_db"), validate="one_to_one")
+    assert len(both) == len(expected) == len(got) == 16 * 6
+    assert np.allclose(both["value_rows"].astype(float), both["value_db"].astype(float), rtol=1e-9, equal_nan=True)
+    assert (both["households_rows"] == both["households_db"]).all()
