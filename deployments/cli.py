@@ -143,6 +143,7 @@ def seed(
     defect_rate: Annotated[float, typer.Option(help="Share of roster rows given a realistic defect.")] = 0.0,
 ) -> None:
     """Generate a deterministic synthetic dataset and write it, replacing the same provinces' data."""
+    from tasks.storage import db
     from tasks.storage.engine import build_engine
     from tasks.synthetic.seed import parse_provinces, seed_database
 
@@ -151,8 +152,10 @@ def seed(
         chosen = parse_provinces(provinces)
     except ValueError as exc:
         _fail(str(exc))
+    engine = build_engine(settings)
+    db.upgrade(engine)  # a new database gets its tables, as the ingest and the campaigns do
     try:
-        report = seed_database(build_engine(settings), households, chosen, year, seed, defect_rate,
+        report = seed_database(engine, households, chosen, year, seed, defect_rate,
                                output_dir=settings.output_dir, batch_rows=settings.db_batch_rows)
     except ValueError as exc:
         _fail(str(exc))

@@ -8,7 +8,8 @@ compared with the county's own after each of its earlier submissions (kept under
 county, indicator and day: a later file of the same day replaces) and with its province's other counties as
 their rosters stand now. Leads count over the last 365 days, so that any two days compare. The share set
 aside is the file's own, judged once the file holds enough of the county's households to mean something.
-Warnings only: the rows are loaded whatever this finds."""
+The county hears of them in the file's one message, which names its workbook. Warnings only: the rows are
+loaded whatever this finds."""
 
 from __future__ import annotations
 
@@ -22,10 +23,9 @@ from sqlalchemy import Engine, case, func, select
 from tasks.ingest.derive import households_of
 from tasks.model import Household, Lead, Measure
 from tasks.quality.county_indicators import (
-    INDICATORS,
     OUTLIERS_CHECK,
     SUMS,
-    announce,
+    county_label,
     county_names,
     indicators,
     outliers,
@@ -38,9 +38,11 @@ log = logging.getLogger(__name__)
 
 SOURCE = "ingest"
 LEADS_DAYS = 365
-# The indicators a kind of file can move: a file of measures does not change a county's incomes.
-MOVED_BY = {"households": tuple(INDICATORS), "measures": ("measures_per_monitored",),
-            "leads": ("leads_per_1000",)}
+# The indicators a kind of file is judged on: those of its own rows. A file of households also changes the
+# denominators of leads and measures per household, but an outlier there is the leads' or measures' own
+# (judged with their next file): told again with every file of households, it would be noise.
+MOVED_BY = {"households": ("share_monitored", "income_per_capita", "income_change", "share_set_aside"),
+            "measures": ("measures_per_monitored",), "leads": ("leads_per_1000",)}
 
 
 def row_counties(engine: Engine, frame: pd.DataFrame) -> pd.Series:
@@ -56,8 +58,9 @@ def row_counties(engine: Engine, frame: pd.DataFrame) -> pd.Series:
 def check_submission(ctx: CampaignContext, kind: str, frame: pd.DataFrame, set_aside: np.ndarray,
                      rules: OutlierRules) -> list[str]:
     """The counties of the submission's rows (`frame`, every row read; `set_aside`: which of them were) judged
-    on the indicators its kind moves; the flagged ones told to the county and its province, kept with their
-    reason, and returned as '县名：reason'. Any failure here is logged: the file is loaded already."""
+    on the indicators its kind moves; the flagged ones kept with their reason and returned as
+    '北京市密云区（110118）：reason', for the file's report and its one message (tasks.ingest.report), which
+    names the county's workbook. Any failure here is logged: the file is loaded already."""
     if kind not in MOVED_BY:
         return []
     try:
@@ -70,7 +73,7 @@ def check_submission(ctx: CampaignContext, kind: str, frame: pd.DataFrame, set_a
         return []
     flagged = found[found["outlier"]]
     names = county_names(ctx.engine) if len(flagged) else {}
-    return [f"{names.get(r.county_code, r.county_code)}：{r.reason}" for r in flagged.itertuples()]
+    return [f"{county_label(r.county_code, names)}：{r.reason}" for r in flagged.itertuples()]
 
 
 def roster_indicators(engine: Engine, provinces: list[str], today: date) -> pd.DataFrame:
@@ -120,5 +123,4 @@ def _judge(ctx: CampaignContext, kind: str, counties: pd.Series, set_aside: np.n
     checkpoint(ctx, OUTLIERS_CHECK, found[["key", "province_code", "county_code", "indicator", "value", "outlier"]])
     if not ctx.dry_run:
         record(ctx.engine, SOURCE, ctx.today, found, ctx.run_id, counties_only=True)
-    announce(ctx, found)
     return found

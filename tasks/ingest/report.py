@@ -40,9 +40,10 @@ class FileReport:
 
     @property
     def has_problems(self) -> bool:
-        """Something the county should hear of: a refused file, rows set aside, or a column left unread that
-        looks like one of ours (its values were not loaded)."""
-        return self.status == "rejected" or self.quarantined > 0 or bool(self.column_suggestions)
+        """Something the county should hear of: a refused file, rows set aside, a column left unread that
+        looks like one of ours (its values were not loaded), or its indicators far from usual once loaded."""
+        return self.status == "rejected" or self.quarantined > 0 or bool(self.column_suggestions) \
+            or bool(self.outliers)
 
     def column_notes(self) -> list[str]:
         """Each column left unread, with the known column it resembles (headers are not personal data)."""
@@ -111,7 +112,8 @@ def problem_message(report: FileReport, link: str | None = None) -> Message:
         actions = [report.problem or "", "修改后重新报送 / correct it and send it again"]
     else:
         title = (f"报送文件有问题行 / rows quarantined: {report.file}" if report.quarantined else
-                 f"报送文件有未读取的列 / columns not read: {report.file}")
+                 f"报送文件有未读取的列 / columns not read: {report.file}" if report.column_suggestions else
+                 f"报送数据异常值提示 / indicators far from usual: {report.file}")
         figures |= {"读取 / read": report.rows_read, "入库 / loaded": report.loaded,
                     "隔离 / quarantined": report.quarantined}
         actions = report.column_notes()[:MAX_ACTIONS]
@@ -119,9 +121,10 @@ def problem_message(report: FileReport, link: str | None = None) -> Message:
             actions.append("请改用标准列名重新报送，或由协调员保存列名对应 / rename the column and resend, or ask "
                            "a coordinator to save the mapping (campaigns ingest --map 原列名=标准列名 --save)")
         actions += [f"{n} 行 / rows: {_said(reason)}" for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
+        actions += [f"异常值提示（已入库，请核实）：{line}" for line in report.outliers[:MAX_ACTIONS]]
         if report.set_aside:
-            actions.append(f"隔离行及原因、更正方法见 / the rows set aside, why and how to fix them: "
-                           f"{report.set_aside}")
+            actions.append(f"隔离行及原因、更正方法、异常值提示见 / the rows set aside, why and how to fix them, "
+                           f"outliers: {report.set_aside}")
         actions += [f"{n} 行已入库，请核实 / rows loaded, to review: {_said(reason)}"
                     for reason, n in list(report.warnings.items())[:MAX_ACTIONS]]
     county = report.county_code

@@ -8,6 +8,7 @@ them, computed once the parts are put together."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,16 +21,31 @@ from tasks.quality.outliers import OutlierRules, detect
 from tasks.reference.provinces import province_name
 from tasks.runs.stage import CampaignContext, Check, checkpoint
 
-# key: (name as people say it, unit, the least move worth a question: relative to the county's usual
-# value, and absolute). A year's income moves by a tenth, a share by a couple of points, without anything
-# being wrong; typed per month, submitted twice or lost, it moves by far more.
+
+class Indicator(NamedTuple):
+    name: str  # as people say it
+    unit: str
+    # The least move worth a question, relative to the county's usual value and absolute: a year's income
+    # moves by a tenth, a share by a couple of points, without anything being wrong; typed per month,
+    # submitted twice or lost, it moves by far more.
+    relative_floor: float
+    absolute_floor: float
+    hint: str  # what the county should look at
+    lowest: float  # the values it can take: a learnt bound outside them is shown at the limit
+    highest: float
+
+
 INDICATORS = {
-    "share_monitored": ("监测户占农户比例", "%", 0.25, 0.02),
-    "income_per_capita": ("户均家庭人均纯收入", "元", 0.25, 500.0),
-    "income_change": ("家庭人均纯收入较上年变化", "%", 0.0, 0.15),
-    "leads_per_1000": ("每千户问题线索数", "条", 0.30, 5.0),
-    "measures_per_monitored": ("监测户户均帮扶措施数", "项", 0.30, 0.3),
-    "share_set_aside": ("农户数据搁置比例", "%", 0.0, 0.05),
+    "share_monitored": Indicator("监测户占农户比例", "%", 0.25, 0.02,
+                                 "请核实监测对象标识（监测对象类别）是否漏填或多填", 0.0, 1.0),
+    "income_per_capita": Indicator("家庭人均纯收入平均值", "元", 0.25, 500.0,
+                                   "请核实收入是否按月填报或单位有误（应为全年收入，单位元）", 0.0, np.inf),
+    "income_change": Indicator("家庭人均纯收入较上年变化", "%", 0.0, 0.15,
+                               "请核实本年或上年收入是否按月填报、单位有误或漏填", -1.0, np.inf),
+    "leads_per_1000": Indicator("每千户问题线索数", "条", 0.30, 5.0, "请核实问题线索是否重复报送或漏报", 0.0, np.inf),
+    "measures_per_monitored": Indicator("监测户户均帮扶措施数", "项", 0.30, 0.3,
+                                        "请核实帮扶措施是否重复报送或漏报", 0.0, np.inf),
+    "share_set_aside": Indicator("农户数据隔离比例", "%", 0.0, 0.05, "请查看隔离行清单，更正后重新报送", 0.0, 1.0),
 }
 SUMS = ("households", "monitored", "income_sum", "income_n", "prev_income_sum", "prev_income_n", "leads",
         "monitored_measures", "rows_read", "rows_set_aside")
@@ -112,23 +128,25 @@ def record(engine: Engine, source: str, as_of: date, values: pd.DataFrame, run_i
 
 def history(engine: Engine, source: str, before: date, counties: list[str], *,
             same_day_of_year: bool = True) -> pd.DataFrame:
-    """The counties' indicators of earlier periods of `source` (`unit` is the county): those ending on the
-    same day of an earlier year, as a period's leads and events count from the start of its window or year
-    (a progress run of 15 May sees fewer leads than a close-out of 30 June, without anything being wrong);
-    or, for indicators of the roster as it stands (`same_day_of_year=False`), every earlier day's."""
-    columns = [CountyIndicator.county_code, CountyIndicator.indicator, CountyIndicator.value, CountyIndicator.as_of]
-    parts = [pd.DataFrame(columns=["unit", "indicator", "value", "as_of"])]
+    """The counties' indicators of earlier periods of `source` (`unit` is the county; `flagged`: it was an
+    outlier then): those ending on the same day of an earlier year, as a period's leads and events count
+    from the start of its window or year (a progress run of 15 May sees fewer leads than a close-out of 30
+    June, without anything being wrong); or, for indicators of the roster as it stands
+    (`same_day_of_year=False`), every earlier day's."""
+    columns = [CountyIndicator.county_code, CountyIndicator.indicator, CountyIndicator.value,
+               CountyIndicator.outlier.is_not(None), CountyIndicator.as_of]
+    names = ["unit", "indicator", "value", "flagged", "as_of"]
+    parts = [pd.DataFrame(columns=names)]
     with engine.connect() as conn:
         for start in range(0, len(counties), 500):
             parts.append(pd.DataFrame(conn.execute(select(*columns).where(
                 CountyIndicator.source == source, CountyIndicator.as_of < before,
-                CountyIndicator.county_code.in_(counties[start:start + 500]))).all(),
-                columns=["unit", "indicator", "value", "as_of"]))
+                CountyIndicator.county_code.in_(counties[start:start + 500]))).all(), columns=names))
     earlier = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     if same_day_of_year:
         days = pd.to_datetime(earlier["as_of"])
         earlier = earlier[(days.dt.month == before.month).to_numpy() & (days.dt.day == before.day).to_numpy()]
-    return earlier.drop(columns="as_of").reset_index(drop=True)
+    return earlier.drop(columns="as_of").astype({"flagged": bool}).reset_index(drop=True)
 
 
 def outliers(engine: Engine, source: str, as_of: date, values: pd.DataFrame, rules: OutlierRules, *,
@@ -139,26 +157,29 @@ def outliers(engine: Engine, source: str, as_of: date, values: pd.DataFrame, rul
     # A county of a few households swings by chance (one lead in 3 households is 333 per 1,000): it is kept
     # for the history, not judged, and not a peer.
     judged = current.assign(value=current["value"].where(current["households"] >= rules.min_households),
-                            relative_floor=current["indicator"].map(lambda k: INDICATORS[k][2]),
-                            absolute_floor=current["indicator"].map(lambda k: INDICATORS[k][3]))
+                            relative_floor=current["indicator"].map(lambda k: INDICATORS[k].relative_floor),
+                            absolute_floor=current["indicator"].map(lambda k: INDICATORS[k].absolute_floor))
     earlier = history(engine, source, as_of, current["unit"].unique().tolist(), same_day_of_year=same_day_of_year)
     found = detect(judged, earlier, rules)
     found["value"] = current["value"].to_numpy()
+    # Bounds past what the indicator can be (a share under 0) are shown at its limit.
+    found["low"] = found["low"].clip(lower=found["indicator"].map(lambda k: INDICATORS[k].lowest))
+    found["high"] = found["high"].clip(upper=found["indicator"].map(lambda k: INDICATORS[k].highest))
     found["reason"] = [reason(r) if r.outlier else "" for r in found.itertuples(index=False)]
     found["key"] = found["unit"].astype(str) + ":" + found["indicator"]
     return found.rename(columns={"unit": "county_code", "group": "province_code"})
 
 
 def reason(row) -> str:
-    name, unit = INDICATORS[row.indicator][:2]
-    shown = _show(row.value, unit)
+    indicator = INDICATORS[row.indicator]
+    unit = indicator.unit
     parts = []
     if row.history_n and not np.isnan(row.history_median):
         parts.append(f"本县以往{int(row.history_n)}期中位数{_show(row.history_median, unit)}"
                      f"（正常范围约{_show(row.low, unit)}至{_show(row.high, unit)}）")
     if not np.isnan(row.peer_median) and row.far_from_peers:
         parts.append(f"本省各县中位数{_show(row.peer_median, unit)}")
-    return f"{name}为{shown}，" + "，".join(parts) + "，请核实是否录入单位有误、重复报送或数据缺失"
+    return f"{indicator.name}为{_show(row.value, unit)}，" + "，".join(parts) + f"。{indicator.hint}"
 
 
 def _show(value: float, unit: str) -> str:
@@ -194,8 +215,8 @@ def announce(ctx: CampaignContext, found: pd.DataFrame) -> None:
     names = county_names(ctx.engine)
     for (province, county), rows in flagged.groupby(["province_code", "county_code"], sort=True):
         ctx.notifier.notify(build_message(
-            f"{ctx.run_id}:outliers:{county}", f"{ctx.label} · {names.get(county, county)} 异常值提示",
-            {INDICATORS[r.indicator][0]: _show(r.value, INDICATORS[r.indicator][1]) for r in rows.itertuples()},
+            f"{ctx.run_id}:outliers:{county}", f"{ctx.label} · {county_label(county, names)} 异常值提示",
+            {INDICATORS[r.indicator].name: _show(r.value, INDICATORS[r.indicator].unit) for r in rows.itertuples()},
             rows["reason"].tolist(), ctx.flow_run_url, campaign=ctx.campaign, province=province, county=county,
             severity="warning", campaign_run_id=ctx.run_id, run_label=ctx.label))
     for province, rows in flagged.groupby("province_code", sort=True):
@@ -210,3 +231,8 @@ def announce(ctx: CampaignContext, found: pd.DataFrame) -> None:
 def county_names(engine: Engine) -> dict[str, str]:
     with engine.connect() as conn:
         return dict(conn.execute(select(County.code, County.name)).all())
+
+
+def county_label(code: str, names: dict[str, str]) -> str:
+    """How a county is named outside its province: 北京市密云区（110118）; 鼓楼区 alone names four."""
+    return f"{province_name(code[:2])}{names.get(code, '')}（{code}）"

@@ -59,26 +59,33 @@ def modified_z(value: float, reference: np.ndarray) -> float:
 def detect(current: pd.DataFrame, history: pd.DataFrame, rules: OutlierRules) -> pd.DataFrame:
     """`current`: one row per `unit`, `group` and `indicator` with its `value` (and optionally the least
     move that counts, `relative_floor` of the history's median and `absolute_floor`); `history`: the units'
-    earlier values (`unit`, `indicator`, `value`, one row per earlier period). Returns `current` with
+    earlier values (`unit`, `indicator`, `value`, one row per earlier period, and optionally `flagged`: an
+    outlier then). Returns `current` with
     `history_n`, `history_median`, `low`, `high` (the learnt bounds), `z` (own history), `peer_median`,
     `peer_z`, `far_from_history`, `far_from_peers` and `outlier`."""
     out = current.reset_index(drop=True).copy()
     relative = out["relative_floor"].to_numpy(dtype=float) if "relative_floor" in out else np.zeros(len(out))
     absolute = out["absolute_floor"].to_numpy(dtype=float) if "absolute_floor" in out else np.zeros(len(out))
-    earlier = {key: frame["value"].to_numpy(dtype=float)
+    flagged = history["flagged"] if "flagged" in history else pd.Series(False, index=history.index)
+    earlier = {key: (frame["value"].to_numpy(dtype=float), flagged.loc[frame.index].to_numpy(dtype=bool))
                for key, frame in history.groupby(["unit", "indicator"], sort=False)}
     n, median, low, high, z = (np.full(len(out), np.nan) for _ in range(5))
     for i, (unit, indicator, value) in enumerate(zip(out["unit"], out["indicator"], out["value"].astype(float),
                                                      strict=True)):
-        values = earlier.get((unit, indicator), np.empty(0))
-        values = values[~np.isnan(values)]
+        values, was_flagged = earlier.get((unit, indicator), (np.empty(0), np.empty(0, dtype=bool)))
+        known = ~np.isnan(values)
+        values, was_flagged = values[known], was_flagged[known]
         n[i] = len(values)
         if len(values) >= rules.min_history:
             median[i] = float(np.median(values))
-            spread = float(values.max() - values.min())
+            # The bounds are learnt from the values that were not outliers themselves: a mistake flagged once
+            # must not widen them so that the same mistake passes next time. The median and MAD are robust
+            # to it, and a real change of level, once most of the history, stops being flagged.
+            usual = values[~was_flagged] if (~was_flagged).sum() >= rules.min_history else values
+            spread = float(usual.max() - usual.min())
             # However steady its history, a unit may move by its floor: less is not worth anyone's question.
             slack = max(rules.margin * spread, relative[i] * abs(median[i]), absolute[i])
-            low[i], high[i] = float(values.min()) - slack, float(values.max()) + slack
+            low[i], high[i] = float(usual.min()) - slack, float(usual.max()) + slack
             z[i] = modified_z(value, values)
     out["history_n"], out["history_median"], out["low"], out["high"], out["z"] = n.astype(int), median, low, high, z
     peer_median, peer_z = np.full(len(out), np.nan), np.full(len(out), np.nan)

@@ -23,6 +23,7 @@ FIXED = {
     "account for watched leads": "关注线索逐条核查",
     "check what-if households": "测算输入检查（农户）",
     "check what-if results": "测算结果核查",
+    "check county indicators": "县级指标异常值核查（只提示不阻断）",
 }
 PATTERNS = {"validate": "运行输入检查", "validated": "入库后复核", "ingest": "报送入库检查",
             "reference": "参考数据检查"}

@@ -17,7 +17,7 @@ from flows.assessment import annual_assessment
 from flows.screening import concentrated_screening
 from tasks.assessment.params import AssessmentParams
 from tasks.model import CountyIndicator
-from tasks.quality.county_indicators import history
+from tasks.quality.county_indicators import history, outliers
 from tasks.quality.outliers import OutlierRules, detect
 from tasks.screening.params import ScreeningParams
 from tasks.storage import db
@@ -115,7 +115,8 @@ def test_typed_per_month_submitted_twice_and_vanished_are_flagged_and_nothing_el
             "AND outlier IS NOT NULL"), {"c": monthly, "d": AS_OF}).all())
         messages = dict(conn.execute(sa.text("SELECT dedupe_key, text FROM outbox WHERE dedupe_key LIKE "
                                              "'%:outliers:%'")).all())
-    assert "户均家庭人均纯收入" in reasons["income_per_capita"] and "本县以往5期中位数" in reasons["income_per_capita"]
+    income = reasons["income_per_capita"]
+    assert "家庭人均纯收入平均值" in income and "本县以往5期中位数" in income and "请核实收入是否按月填报" in income
     to_county = next(text for key, text in messages.items() if f":outliers:{monthly}:" in key)
     assert "异常值提示" in to_county and "请核实" in to_county  # to the county, the reason in Chinese
     assert any(f":outliers:{monthly[:2]}:" in key for key in messages)  # and to its province
@@ -124,7 +125,7 @@ def test_typed_per_month_submitted_twice_and_vanished_are_flagged_and_nothing_el
     folder = tmp_path / "outputs" / "screening" / "2023" / f"close_out-{AS_OF}" / "隔离行"
     book = openpyxl.load_workbook(next(folder.glob(f"{monthly}*.xlsx")))
     rows = list(book["异常值提示"].iter_rows(values_only=True))
-    assert rows[0][:4] == ("省份", "县代码", "县名称", "指标") and any("户均家庭人均纯收入" in r for r in rows[1:])
+    assert rows[0][:4] == ("省份", "县代码", "县名称", "指标") and any("家庭人均纯收入平均值" in r for r in rows[1:])
 
 
 def test_the_assessment_judges_each_county_against_its_earlier_years(prefect_harness, roster):
@@ -161,6 +162,19 @@ def test_a_period_is_compared_with_the_same_day_of_earlier_years(engine):
     assert sorted(history(engine, "screening", date(2023, 6, 30), ["110101"])["value"]) == [40.0, 42.0]
     everything = history(engine, "screening", date(2023, 6, 30), ["110101"], same_day_of_year=False)
     assert sorted(everything["value"]) == [20.0, 21.0, 40.0, 42.0]
+
+
+def test_the_usual_range_of_a_share_is_shown_within_what_a_share_can_be(engine):
+    table = CountyIndicator.__table__
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [{"source": "ingest", "as_of": date(2023, 5, day), "province_code": "11",
+                                       "county_code": "110115", "indicator": "share_set_aside", "value": 0.0,
+                                       "recorded_at": datetime(2023, 5, day)} for day in (1, 8, 15)])
+    values = pd.DataFrame([{"province_code": "11", "county_code": "110115", "indicator": "share_set_aside",
+                            "value": 0.288, "households": 400}])
+    found = outliers(engine, "ingest", date(2023, 6, 1), values, OutlierRules(), same_day_of_year=False)
+    assert found.loc[0, "outlier"]
+    assert "正常范围约0.0%至5.0%" in found.loc[0, "reason"] and "-" not in found.loc[0, "reason"]
 
 
 def test_the_false_alarm_rate_on_clean_counties_stays_under_one_per_cent():

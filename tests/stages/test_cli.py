@@ -29,6 +29,14 @@ def test_upgrade_then_seed_fills_the_configured_database(tmp_path):
     assert current.startswith("current: ") and current.split()[1] == current.split()[3]  # at head
 
 
+def test_seed_on_a_new_database_creates_its_tables_first(tmp_path):
+    result = runner.invoke(app, ["seed", "--households", "200", "--provinces", "52"])
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'campaigns.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM households")).scalar() == 200
+
+
 def test_unknown_province_is_a_clear_error_not_a_traceback():
     runner.invoke(app, ["db", "upgrade"])
     result = runner.invoke(app, ["seed", "--provinces", "52,77"])

@@ -64,6 +64,11 @@ def _earlier_submissions(engine, days: int = 4, noise: float = 0.05) -> None:
         conn.execute(metadata.tables["county_indicators"].insert(), rows)
 
 
+def _name(engine, county: str) -> str:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT name FROM counties WHERE code = :c"), {"c": county}).scalar_one()
+
+
 def _flagged(engine, county: str) -> dict[str, str]:
     with engine.connect() as conn:
         return dict(conn.execute(sa.text(
@@ -81,41 +86,44 @@ def test_a_month_of_incomes_and_leads_sent_twice_are_flagged_and_clean_files_are
 
     typed = households[households["county_code"] == monthly].copy()
     typed[MONTHLY] = typed[MONTHLY] / 12
-    report = _ingest(roster, _file(tmp_path, "农户_按月.csv", "households", typed))
-    assert any("户均家庭人均纯收入" in line for line in report.outliers), report.outliers
+    typed_report = _ingest(roster, _file(tmp_path, "农户_按月.csv", "households", typed))
+    assert any("家庭人均纯收入平均值" in line for line in typed_report.outliers), typed_report.outliers
     assert "本县以往4期中位数" in _flagged(roster, monthly)["income_per_capita"]
 
     again = leads[leads["county_code"] == twice].assign(lead_no=lambda f: f["lead_no"] + "B")
     report = _ingest(roster, _file(tmp_path, "线索_重复.csv", "leads", again))
     assert [line for line in report.outliers if "每千户问题线索数" in line], report.outliers
-    assert set(_flagged(roster, twice)) == {"leads_per_1000"}  # a file of leads moves nothing else
+    assert set(_flagged(roster, twice)) == {"leads_per_1000"}  # a file of leads is judged on its leads
 
     # The same county's roster sent again as it is, and a file of measures: nothing to question.
-    report = _ingest(roster, _file(tmp_path, "农户_原样.csv", "households",
-                                   households[households["county_code"] == clean]))
-    assert report.outliers == [] and _flagged(roster, clean) == {}
+    clean_report = _ingest(roster, _file(tmp_path, "农户_原样.csv", "households",
+                                         households[households["county_code"] == clean]))
+    assert clean_report.outliers == [] and _flagged(roster, clean) == {}
     measures = read_table(roster, "measures")
     of_clean = measures[measures["household_no"].isin(households.loc[households["county_code"] == clean,
                                                                      "household_no"])]
     assert _ingest(roster, _file(tmp_path, "措施.csv", "measures", of_clean)).outliers == []
 
     with roster.connect() as conn:
-        messages = dict(conn.execute(sa.text("SELECT dedupe_key, text FROM outbox WHERE dedupe_key LIKE "
-                                             "'%:outliers:%'")).all())
+        messages = dict(conn.execute(sa.text("SELECT dedupe_key, text FROM outbox")).all())
         kept = conn.execute(sa.text("SELECT COUNT(*) FROM county_indicators WHERE source = :s AND as_of = :d"),
                             {"s": SOURCE, "d": TODAY}).scalar_one()
-    to_county = next(text for key, text in messages.items() if f":outliers:{monthly}:" in key)
-    assert "异常值提示" in to_county and "请核实" in to_county  # to the county, the reason in Chinese
-    assert any(f":outliers:{monthly[:2]}:" in key for key in messages)  # and to its province
-    assert not any(f":outliers:{clean}:" in key for key in messages)
-    # Per county, the indicators its files moved, as they stood after its last file of the day: the file of
-    # measures replaced the clean county's measures per monitored household.
-    assert kept == 6 + 1 + 6
+    # One message per file, to the county (else its province): the reason in Chinese, the county named with
+    # its province and code, and the workbook that lists it.
+    about = {report.sha256: [text for key, text in messages.items() if key.startswith(f"ingest:{report.sha256}:")]
+             for report in (typed_report, clean_report)}
+    [to_county] = about[typed_report.sha256]
+    assert "异常值提示" in to_county and "请核实收入是否按月填报" in to_county and typed_report.set_aside in to_county
+    assert f"北京市{_name(roster, monthly)}（{monthly}）" in to_county
+    assert not any(":outliers:" in key for key in messages)  # no second message about the same file
+    assert not any("异常值提示" in text for text in about[clean_report.sha256])
+    # Per county, the indicators its files are judged on, as they stood after its last file of the day.
+    assert kept == 4 + 1 + 4 + 1
 
     # The county's workbook lists them, though no row of the file was set aside.
     book = openpyxl.load_workbook(next((tmp_path / "out").rglob(f"{monthly}*.xlsx")))
     rows = list(book["异常值提示"].iter_rows(values_only=True))
-    assert rows[0][:4] == ("省份", "县代码", "县名称", "指标") and any("户均家庭人均纯收入" in r for r in rows[1:])
+    assert rows[0][:4] == ("省份", "县代码", "县名称", "指标") and any("家庭人均纯收入平均值" in r for r in rows[1:])
 
 
 def test_a_file_sent_again_later_the_same_day_replaces_its_counties_record(roster, tmp_path):
@@ -130,7 +138,7 @@ def test_a_file_sent_again_later_the_same_day_replaces_its_counties_record(roste
         rows = conn.execute(sa.text("SELECT indicator, value FROM county_indicators WHERE source = :s AND "
                                     "county_code = :c"), {"s": SOURCE, "c": county}).all()
     income = dict(rows)["income_per_capita"]
-    assert len(rows) == 6 and income == pytest.approx(own["per_capita_net_income"].mean() / 12, rel=1e-6)
+    assert len(rows) == 4 and income == pytest.approx(own["per_capita_net_income"].mean() / 12, rel=1e-6)
 
 
 def test_the_database_sums_a_county_as_the_campaigns_sum_its_rows(roster):

@@ -1,0 +1,1 @@
+"""Data quality: the Great Expectations checkpoints, their records, and the outlier tests."""
