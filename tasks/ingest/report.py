@@ -73,9 +73,10 @@ class FileReport:
                           for again in self.rechecked))
 
 
-def _said(reason: str) -> str:
-    """A reason as county staff read it: the rule's Chinese name, then what it found."""
-    title, detail, _ = explain(reason)
+def _said(reason: str, kind: str | None) -> str:
+    """A reason of a file of `kind` as county staff read it: the rule's Chinese name (as the kind's suite
+    says it), then what it found."""
+    title, detail, _ = explain(reason, f"{kind}_raw" if kind else None)
     return f"{title}（{detail}）" if detail else title
 
 
@@ -120,12 +121,13 @@ def problem_message(report: FileReport, link: str | None = None) -> Message:
         if report.column_suggestions:
             actions.append("请改用标准列名重新报送，或由协调员保存列名对应 / rename the column and resend, or ask "
                            "a coordinator to save the mapping (campaigns ingest --map 原列名=标准列名 --save)")
-        actions += [f"{n} 行 / rows: {_said(reason)}" for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
+        actions += [f"{n} 行 / rows: {_said(reason, report.kind)}"
+                    for reason, n in list(report.reasons.items())[:MAX_ACTIONS]]
         actions += [f"异常值提示（已入库，请核实）：{line}" for line in report.outliers[:MAX_ACTIONS]]
         if report.set_aside:
             actions.append(f"隔离行及原因、更正方法、异常值提示见 / the rows set aside, why and how to fix them, "
                            f"outliers: {report.set_aside}")
-        actions += [f"{n} 行已入库，请核实 / rows loaded, to review: {_said(reason)}"
+        actions += [f"{n} 行已入库，请核实 / rows loaded, to review: {_said(reason, report.kind)}"
                     for reason, n in list(report.warnings.items())[:MAX_ACTIONS]]
     county = report.county_code
     return build_message(f"ingest:{report.sha256 or report.file}:{report.status}", title, figures, actions, link,

@@ -66,7 +66,7 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection
         # A person's or measure's row has no county of its own: its household's, else the file's.
         county = row.county_code or home.get(household) or file_county.get(row.campaign_run_id)
         province = row.province_code or (county[:2] if county else None)
-        explained = [explain(reason) for reason in _listed(row.reasons)]
+        explained = [explain(reason, row.suite) for reason in _listed(row.reasons)]
         records.append({
             "省代码": province or "", "省份": _province(province),
             "县代码": county or UNKNOWN_COUNTY, "县名称": names.get(county, "") if county else "",

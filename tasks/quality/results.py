@@ -78,8 +78,8 @@ class CheckpointResult:
         """One JSON-safe row per expectation, for artifacts and messages (keys, no values), with the rule's
         Chinese name."""
         return [{
-            "title": title(o.rule), "rule": o.rule, "severity": o.severity, "success": o.success, "column": o.column,
-            "observed": o.observed, "threshold": o.threshold, "unexpected": o.unexpected_count,
+            "title": title(o.rule, self.suite), "rule": o.rule, "severity": o.severity, "success": o.success,
+            "column": o.column, "observed": o.observed, "threshold": o.threshold, "unexpected": o.unexpected_count,
             "of": o.element_count, "example_keys": [mask_id_numbers_in_text(k) for k in o.failing_keys[:5]],
             "error": o.error,
         } for o in self.outcomes]

@@ -31,24 +31,42 @@ READING = {
 
 
 @cache
-def rule_texts() -> dict[str, RuleText]:
-    """Every suite's rules: rule id -> its title and fix."""
+def suite_rule_texts() -> dict[tuple[str, str], RuleText]:
+    """Every suite's rules: (suite, rule id) -> its title and fix. The same rule id can mean other things in
+    other suites: an unknown county code in a county's leads is a row to correct, in the key-county list a
+    reason to refuse the file."""
     texts = {}
     for path in sorted(files("expectations").iterdir(), key=lambda p: p.name):
         if not path.name.endswith(".json"):
             continue
-        for expectation in json.loads(path.read_text("utf-8")).get("expectations", []):
+        suite = json.loads(path.read_text("utf-8"))
+        for expectation in suite.get("expectations", []):
             meta = expectation.get("meta") or {}
             if meta.get("rule") and meta.get("title"):
-                texts[meta["rule"]] = RuleText(meta["title"], meta.get("fix") or GENERIC_FIX)
+                texts[suite.get("name", path.name[:-5]), meta["rule"]] = RuleText(meta["title"],
+                                                                                  meta.get("fix") or GENERIC_FIX)
     return texts
 
 
-def explain(reason: str) -> tuple[str, str, str]:
-    """A stored reason ("rule: text") as (title, detail, fix): the rule's Chinese name, the reason's own
-    words when they add something (which value was near, which column), and what to do."""
+@cache
+def rule_texts() -> dict[str, RuleText]:
+    """Rule id -> its title and fix, for a reason whose suite is not known: the first suite's (by name) that
+    declares it, the roster's suites coming before the reference lists'."""
+    texts: dict[str, RuleText] = {}
+    for (_, rule), text in suite_rule_texts().items():
+        texts.setdefault(rule, text)
+    return texts
+
+
+def _known(rule: str, suite: str | None) -> RuleText | None:
+    return (suite_rule_texts().get((suite, rule)) if suite else None) or rule_texts().get(rule)
+
+
+def explain(reason: str, suite: str | None = None) -> tuple[str, str, str]:
+    """A stored reason ("rule: text") of `suite` as (title, detail, fix): the rule's Chinese name, the
+    reason's own words when they add something (which value was near, which column), and what to do."""
     rule, _, detail = reason.partition(": ")
-    known = rule_texts().get(rule)
+    known = _known(rule, suite)
     if known is not None:
         return known.title, "", known.fix
     reading = READING.get(rule.rsplit(".", 1)[-1])
@@ -57,7 +75,7 @@ def explain(reason: str) -> tuple[str, str, str]:
     return (detail.split(" / ")[0] or rule), "", GENERIC_FIX
 
 
-def title(rule: str) -> str:
-    """The rule's Chinese name, or its id when it has none."""
-    known = rule_texts().get(rule)
+def title(rule: str, suite: str | None = None) -> str:
+    """The rule's Chinese name (as `suite` declares it), or its id when it has none."""
+    known = _known(rule, suite)
     return known.title if known is not None else rule

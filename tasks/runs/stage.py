@@ -220,7 +220,7 @@ def checkpoint(ctx: CampaignContext, check: Check, frame: pd.DataFrame, *, provi
         _notify(ctx, outcome, province, check.audience)
     if result.blocking:
         publish_data_docs(ctx)  # the run may end here: leave its docs behind
-        rules = "、".join(f"{title(o.rule)}（{o.rule}）" for o in result.blocking)
+        rules = "、".join(f"{title(o.rule, suite)}（{o.rule}）" for o in result.blocking)
         raise StageFailed(f"{ctx.label}: {stage_title(stage)}未通过，已停止 / stage {stage!r} stopped by critical "
                           f"check(s) of {suite}: {rules}")
     return outcome
@@ -249,7 +249,7 @@ def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None, a
     where = f" · {province}" if province else ""
     failing = sorted((o for o in r.outcomes if not o.success), key=lambda o: (o.severity != "critical",
                                                                              -(o.unexpected_count or 0)))
-    actions = [f"{'严重' if o.severity == 'critical' else '警告'}: {title(o.rule)} — "
+    actions = [f"{'严重' if o.severity == 'critical' else '警告'}: {title(o.rule, r.suite)} — "
                f"{o.unexpected_count if o.unexpected_count is not None else '表级'} 行" for o in failing[:MAX_ACTIONS]]
     if outcome.quarantined:
         actions.append(f"{outcome.quarantined} 行已隔离，各县的隔离行、原因和更正方法见 / rows set aside, by county "

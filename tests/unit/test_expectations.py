@@ -65,3 +65,15 @@ def test_every_stage_has_a_chinese_title():
     untitled = sorted(s for s in found if stage_title(s) == s or not any("\u4e00" <= ch <= "\u9fff"
                                                                          for ch in stage_title(s)))
     assert untitled == []
+
+
+def test_a_rule_reads_as_its_own_suite_says_it():
+    """county_code.known is a row to correct in a county's leads and a reason to refuse the whole key-county
+    list: a lead's row must not be told that its file was not imported."""
+    from tasks.quality.rules import explain
+
+    for suite in ("leads_raw", "households_raw"):
+        _, _, fix = explain("county_code.known: 990101", suite)
+        assert "重新报送" in fix and "整个文件未导入" not in fix, suite
+    assert "整个文件未导入" in explain("county_code.known: 990101", "reference_key_counties")[2]
+    assert "整个文件未导入" not in explain("county_code.known: 990101")[2]  # suite unknown: the roster's words
