@@ -457,12 +457,14 @@ def ingest(
         if result.waiting:
             typer.echo(f"left for the next sweep (still being copied?): {', '.join(result.waiting)}")
     else:
+        from tasks.ingest.inbox import tell_provinces
         from tasks.ingest.load import ingest_file
 
         reports = [ingest_file(engine, path, kind=kind, notifier=notifier, output_dir=settings.output_dir / "ingest",
                                launched_by="cli", today=today, max_bytes=settings.ingest_max_bytes,
                                county_hint=county, renames=renames)
                    for path in paths or []]
+        tell_provinces(notifier, reports)
     for report in reports:
         typer.secho(report.summary_line(), fg=typer.colors.RED if report.status == "rejected" else None,
                     err=report.status == "rejected")

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tasks.ingest.load import ingest_file
-from tasks.ingest.report import FileReport, error_report, problem_message, report_json
+from tasks.ingest.report import FileReport, error_report, problem_message, province_outliers, report_json
 from tasks.notify import Notifier
 from tasks.privacy import private_folder
 from tasks.quality.outliers import OutlierRules
@@ -60,7 +60,14 @@ def sweep(engine: Engine, settings: Settings, notifier: Notifier | None, *, toda
                                  county_hint=hint, link=link, outlier_rules=outlier_rules)
         _move(path, report, settings, today)
         reports.append(report)
+    tell_provinces(notifier, reports, link)
     return SweepResult(reports, waiting)
+
+
+def tell_provinces(notifier: Notifier | None, reports: list[FileReport], link: str | None = None) -> None:
+    """The provinces' summary of the outliers in the files just handled (tasks.ingest.report)."""
+    for message in province_outliers(reports, link) if notifier is not None else []:
+        notifier.notify(message)
 
 
 def settled_files(settings: Settings) -> tuple[list[Path], list[str]]:

@@ -3,12 +3,14 @@ left next to a rejected file. No cell values: only counts, columns, rows and rul
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from tasks.notify import Message, build_message
 from tasks.quality.rules import explain
+from tasks.reference.provinces import province_name
 
 MAX_ACTIONS = 6
 
@@ -135,3 +137,21 @@ def problem_message(report: FileReport, link: str | None = None) -> Message:
                          campaign_run_id=report.run_id,
                          # nothing of a rejected file was loaded: its county hears at once, not in the digest
                          severity="critical" if report.status == "rejected" else "warning")
+
+
+def province_outliers(reports: list[FileReport], link: str | None = None) -> list[Message]:
+    """Per province, one message listing the outliers found in the files handled together (a sweep, one
+    command), for its coordinator: each file's own message went to its county's channel."""
+    by_province: dict[str, list[FileReport]] = {}
+    for report in reports:
+        if report.outliers and report.county_code:
+            by_province.setdefault(report.county_code[:2], []).append(report)
+    messages = []
+    for province, files in sorted(by_province.items()):
+        lines = [f"{r.file}：{line}" for r in files for line in r.outliers]
+        key = hashlib.sha256("".join(r.sha256 for r in files).encode()).hexdigest()[:16]
+        messages.append(build_message(
+            f"ingest-outliers:{province}:{key}", f"报送数据异常值提示（本次接收汇总） · {province_name(province)}",
+            {"有异常值的文件数": len(files), "异常指标数": len(lines)}, lines[:MAX_ACTIONS * 2], link,
+            campaign="ingest", province=province, severity="warning"))
+    return messages

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from tasks.ingest.inbox import tell_provinces
 from tasks.ingest.load import ingest_file
 from tasks.ingest.outliers import SOURCE, roster_indicators
 from tasks.model import metadata
@@ -91,8 +92,8 @@ def test_a_month_of_incomes_and_leads_sent_twice_are_flagged_and_clean_files_are
     assert "本县以往4期中位数" in _flagged(roster, monthly)["income_per_capita"]
 
     again = leads[leads["county_code"] == twice].assign(lead_no=lambda f: f["lead_no"] + "B")
-    report = _ingest(roster, _file(tmp_path, "线索_重复.csv", "leads", again))
-    assert [line for line in report.outliers if "每千户问题线索数" in line], report.outliers
+    twice_report = _ingest(roster, _file(tmp_path, "线索_重复.csv", "leads", again))
+    assert [line for line in twice_report.outliers if "每千户问题线索数" in line], twice_report.outliers
     assert set(_flagged(roster, twice)) == {"leads_per_1000"}  # a file of leads is judged on its leads
 
     # The same county's roster sent again as it is, and a file of measures: nothing to question.
@@ -104,10 +105,15 @@ def test_a_month_of_incomes_and_leads_sent_twice_are_flagged_and_clean_files_are
                                                                      "household_no"])]
     assert _ingest(roster, _file(tmp_path, "措施.csv", "measures", of_clean)).outliers == []
 
+    # The province's coordinator gets one summary of the files handled together (a sweep, a command).
+    tell_provinces(build_notifier(get_settings(), roster), [typed_report, twice_report, clean_report])
     with roster.connect() as conn:
         messages = dict(conn.execute(sa.text("SELECT dedupe_key, text FROM outbox")).all())
         kept = conn.execute(sa.text("SELECT COUNT(*) FROM county_indicators WHERE source = :s AND as_of = :d"),
                             {"s": SOURCE, "d": TODAY}).scalar_one()
+    [summary] = [text for key, text in messages.items() if key.startswith("ingest-outliers:11:")]
+    assert "北京市" in summary and "农户_按月.csv" in summary and "线索_重复.csv" in summary
+    assert "农户_原样.csv" not in summary
     # One message per file, to the county (else its province): the reason in Chinese, the county named with
     # its province and code, and the workbook that lists it.
     about = {report.sha256: [text for key, text in messages.items() if key.startswith(f"ingest:{report.sha256}:")]
@@ -115,7 +121,7 @@ def test_a_month_of_incomes_and_leads_sent_twice_are_flagged_and_clean_files_are
     [to_county] = about[typed_report.sha256]
     assert "异常值提示" in to_county and "请核实收入是否按月填报" in to_county and typed_report.set_aside in to_county
     assert f"北京市{_name(roster, monthly)}（{monthly}）" in to_county
-    assert not any(":outliers:" in key for key in messages)  # no second message about the same file
+    assert not any(":outliers:" in key for key in messages)  # no second message of the county's
     assert not any("异常值提示" in text for text in about[clean_report.sha256])
     # Per county, the indicators its files are judged on, as they stood after its last file of the day.
     assert kept == 4 + 1 + 4 + 1
