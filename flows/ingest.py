@@ -10,6 +10,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
 from tasks.ingest.inbox import sweep
+from tasks.ingest.report import FileReport
 from tasks.notify import build_notifier
 from tasks.notify.hooks import failure_hook, flow_run_url
 from tasks.quality.outliers import OutlierRules
@@ -17,9 +18,14 @@ from tasks.runs.record import launched_by as run_launcher
 from tasks.settings import get_settings
 from tasks.storage.engine import build_engine
 
-ARTIFACT_COLUMNS = ("file", "status", "kind", "rows_read", "loaded", "quarantined", "county_code", "problem",
-                    "outliers")
+ARTIFACT_COLUMNS = ("file", "status", "kind", "rows_read", "loaded", "quarantined", "county_code", "problem")
 DEFAULT_RULES = OutlierRules()  # a module-level default: Prefect builds the form from the signature
+
+
+def _artifact_row(report: FileReport) -> dict:
+    """A file's line in the sweep's artifact: its figures, and its outliers as one text cell."""
+    figures = report.as_dict()
+    return {k: figures[k] for k in ARTIFACT_COLUMNS} | {"outliers": "；".join(report.outliers)}
 
 
 def _run_name() -> str:
@@ -43,7 +49,6 @@ def ingest_inbox(outliers: OutlierRules = DEFAULT_RULES) -> dict:
     if result.waiting:
         logger.info("left for the next sweep (still being copied?): %s", ", ".join(result.waiting))
     if result.reports:
-        create_table_artifact([{k: r.as_dict()[k] for k in ARTIFACT_COLUMNS} | {"outliers": "；".join(r.outliers)}
-                               for r in result.reports],
+        create_table_artifact([_artifact_row(r) for r in result.reports],
                               key="ingest-files", description="报送文件处理结果 / files ingested")
     return {"totals": result.totals(), "files": [r.as_dict() for r in result.reports]}
