@@ -28,6 +28,11 @@ class DeploymentSpec:
     tags: tuple[str, ...]
     schedules: tuple[ScheduleSpec, ...]
     campaign: str  # for the calendar and backfills
+    # One run at a time (Prefect's deployment concurrency limit): two runs of a campaign for the same period
+    # must not interleave their writes. Not for a flow that pauses for a person: a paused run gives the slot
+    # back and is then killed by its own lease renewal; such a flow holds its period's slot itself
+    # (tasks.runs.period_slot).
+    one_at_a_time: bool = True
 
     @property
     def entrypoint(self) -> str:
@@ -65,7 +70,7 @@ SPECS: tuple[DeploymentSpec, ...] = (
         " / Press data release on the 15th after each quarter, published after a person approves it.",
         ("release", "quarterly", "数据发布"),
         (ScheduleSpec("0 9 15 1,4,7,10 *", "release-quarterly"),),
-        "release"),
+        "release", one_at_a_time=False),
     DeploymentSpec(
         "lead-watch", "问题线索常态化核查", "flows.lead_watch:lead_watch",
         "问题线索常态化核查：全年每周一通报各县超期未核实和受理迟延的线索及较上周变化。"
@@ -112,11 +117,14 @@ def schedules_of(spec: DeploymentSpec):
 
 
 def runner_deployments() -> list:
-    """The deployments as Prefect RunnerDeployments, for `serve` (one run at a time per deployment: two runs
-    of a campaign for the same period must not interleave their writes)."""
+    """The deployments as Prefect RunnerDeployments, for `serve`."""
     return [spec.load_flow().to_deployment(
         spec.title, description=spec.description, tags=list(spec.tags), schedules=schedules_of(spec),
-        concurrency_limit=1) for spec in SPECS]
+        concurrency_limit=concurrency_limit(spec)) for spec in SPECS]
+
+
+def concurrency_limit(spec: DeploymentSpec) -> int | None:
+    return 1 if spec.one_at_a_time else None
 
 
 def prefect_yaml(work_pool: str = "campaigns", directory: str = "/opt/campaigns") -> str:
@@ -130,7 +138,7 @@ def prefect_yaml(work_pool: str = "campaigns", directory: str = "/opt/campaigns"
         "pull": [{"prefect.deployments.steps.set_working_directory": {"directory": directory}}],
         "deployments": [{
             "name": spec.title, "entrypoint": spec.entrypoint, "description": spec.description,
-            "tags": list(spec.tags), "concurrency_limit": 1,
+            "tags": list(spec.tags), "concurrency_limit": concurrency_limit(spec),
             "work_pool": {"name": work_pool, "work_queue_name": "default"},
             "schedules": [{"cron": s.cron, "timezone": TIMEZONE, "slug": s.slug, "active": True,
                            **({"parameters": s.parameters} if s.parameters else {})} for s in spec.schedules],

@@ -46,6 +46,7 @@ from tasks.release.publish import ReleaseOutcome, latest_published, record
 from tasks.release.render import render_draft
 from tasks.runs.audit import record_event
 from tasks.runs.campaign import campaign_run
+from tasks.runs.period_slot import period_slot
 from tasks.runs.stage import CampaignContext, StageFailed, close_run
 from tasks.settings import get_settings
 from tasks.storage.retries import TRANSIENT_RETRIES
@@ -208,9 +209,12 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
     logger = get_run_logger()
     settings = get_settings()
     checking = params.as_published is not None  # a published version read again: to compare, never to publish
-    with campaign_run("release", period.label, label=f"数据发布 {period.label} {period.release_type}",
-                      params=params, dry_run=params.dry_run or checking, settings=settings,
-                      output_dir=settings.output_dir / "releases" / period.label) as ctx:
+    # Every run of the period, dry runs included (they write the draft the approver reads), holds its slot.
+    with (period_slot("release", period.label, flow_name=press_release.name, run_prefix=f"release {period.label} ",
+                      lease_seconds=settings.release_slot_lease_seconds, flow_run_id=flow_run.get_id()),
+          campaign_run("release", period.label, label=f"数据发布 {period.label} {period.release_type}",
+                       params=params, dry_run=params.dry_run or checking, settings=settings,
+                       output_dir=settings.output_dir / "releases" / period.label) as ctx):
         engine, run_id = ctx.engine, ctx.run_id
         check_period_ended(ctx, period)
         if checking:

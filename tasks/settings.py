@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     release_approval_timeout_seconds: int = Field(
         default=7 * 24 * 3600, ge=1, description="How long a release waits for approval before it expires."
     )
+    release_slot_lease_seconds: int = Field(
+        default=300, ge=60, le=86_400, description="A release holds its period's slot (one run of a period at a "
+        "time) on a lease its process renews; once the process is gone, the period is free again after this.")
     release_min_cell_households: int = Field(
         default=10, ge=1, description="Small-cell suppression: no published figure from fewer households."
     )

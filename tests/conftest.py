@@ -109,3 +109,18 @@ def seeded(tmp_path) -> Engine:
     db.upgrade(engine)
     seed_database(engine, 800, year=2023, seed=5)
     return engine
+
+
+@pytest.fixture
+def approvers(tmp_path, monkeypatch) -> Path:
+    """Two approvers on a list of the test's own, with the codes in release_helpers."""
+    from release_helpers import LI_CODE, WANG_CODE
+
+    from tasks.release.approvers import add_approver
+
+    path = tmp_path / "approvers.toml"
+    add_approver(path, "王审核", "新闻办", WANG_CODE)
+    add_approver(path, "李审核", "统计处", LI_CODE)
+    monkeypatch.setenv("CAMPAIGNS_RELEASE_APPROVERS_FILE", str(path))
+    get_settings.cache_clear()
+    return path

@@ -7,6 +7,8 @@ from flows.release import press_release
 from tasks.release.approval import approved_automatically
 from tasks.release.params import ReleaseParams
 
+WANG_CODE, LI_CODE = "wang-2023-审核码", "li-approval-7788"  # the approvers' codes in the `approvers` fixture
+
 
 def auto_approved(period: str, revision_note: str = "") -> dict:
     with approved_automatically("pytest", revision_note):

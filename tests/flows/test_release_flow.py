@@ -17,12 +17,11 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from prefect.flow_runs import resume_flow_run
 from prefect.states import State
-from release_helpers import auto_approved
+from release_helpers import LI_CODE, WANG_CODE, auto_approved
 
 from flows.release import press_release
 from tasks.model import CountyIndicator
 from tasks.outputs.charts import cjk_font
-from tasks.release.approvers import add_approver
 from tasks.release.params import PREVIOUS_QUARTER, ReleaseParams
 from tasks.release.prepare import check_publication
 from tasks.runs.stage import CampaignContext, StageFailed
@@ -70,19 +69,6 @@ def _wait_paused(run_id: str, attempt: int) -> str:
                 return client.read_flow_run_input(run_id, state.state_details.run_input_keyset["description"])
             time.sleep(0.5)
     raise AssertionError(f"the flow did not pause for answer {attempt}")
-
-
-WANG_CODE, LI_CODE = "wang-2023-审核码", "li-approval-7788"
-
-
-@pytest.fixture
-def approvers(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "approvers.toml"
-    add_approver(path, "王审核", "新闻办", WANG_CODE)
-    add_approver(path, "李审核", "统计处", LI_CODE)
-    monkeypatch.setenv("CAMPAIGNS_RELEASE_APPROVERS_FILE", str(path))
-    get_settings.cache_clear()
-    return path
 
 
 def _press_office(engine) -> list[str]:
