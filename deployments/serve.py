@@ -67,12 +67,15 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path = Path("var/p
 
     from deployments.definitions import runner_deployments
     from deployments.housekeeping import watch
-    from tasks.settings import get_settings
+    from tasks.settings import REPORTS_URL_FILE, get_settings
 
     api = f"http://{host}:{port}/api"
     reports = serve_reports(host, port + 1, get_settings().output_dir)
-    # The served flows run in child processes: they read the reports' address from the environment.
+    # The served flows run in child processes: they read the reports' address from the environment; a
+    # command run by hand meanwhile reads it from the folder (tasks.settings.get_settings).
     os.environ.setdefault("CAMPAIGNS_REPORTS_URL", f"http://{host}:{port + 1}/")
+    marker = get_settings().output_dir / REPORTS_URL_FILE
+    marker.write_text(os.environ["CAMPAIGNS_REPORTS_URL"], encoding="utf-8")
     get_settings.cache_clear()
     server = start_server(host, port, log)
     stopping = threading.Event()
@@ -91,3 +94,4 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path = Path("var/p
         stopping.set()
         stop(server)
         reports.shutdown()
+        marker.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from tasks.outputs.links import report_link
 from tasks.lead_watch import report
 from tasks.lead_watch.params import LeadWatchParams
 from tasks.lead_watch.watch import county_figures, watched_leads, with_trend
@@ -69,15 +70,14 @@ def report_and_notify(ctx: CampaignContext, params: LeadWatchParams, watched: pd
     counties = report.county_table(trend, county_names)
     sheets = {report.COUNTIES_SHEET: counties, **report.lead_sheets(watched)}
     checkpoint(ctx, report.OUTPUTS_CHECK, unmasked_id_check(sheets))
-    folder = None
+    workbook = None
     if not params.dry_run:
-        report.write_reports(ctx.output_dir, summary, sheets)
-        folder = str(ctx.output_dir.resolve())
-    report.announce(ctx, summary, trend, watched, county_names, folder)
+        workbook = report_link(report.write_reports(ctx.output_dir, summary, sheets), ctx.settings)
+    report.announce(ctx, summary, trend, watched, county_names, workbook)
     create_table_artifact(counties.to_dict("records"), key="lead-watch-counties",
                           description=f"{ctx.label}: 各县 / per county")
     create_markdown_artifact(key="lead-watch-summary", description=ctx.label,
-                             markdown=report.summary_markdown(ctx.label, summary, folder))
+                             markdown=report.summary_markdown(ctx.label, summary, workbook))
     return summary
 
 

@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from tasks.outputs.links import report_link
 from tasks.notify.hooks import failure_hook
 from tasks.quality.derive import threshold_of
 from tasks.reference.provinces import PROVINCES, province_name
@@ -92,15 +93,17 @@ def report_and_notify(ctx: CampaignContext, params: ThresholdWhatIfParams, resul
                                  roster["set_aside"]]})
     workbook = report.sheets(results, county_names, tried)
     png = report.chart(results)
-    folder = None
+    folder = links = None
     if not params.dry_run:
-        report.write_reports(ctx.output_dir, summary, workbook, png)
+        written = report.write_reports(ctx.output_dir, summary, workbook, png)
         folder = str(ctx.output_dir.resolve())
-    report.announce(ctx, summary, folder)
+        links = {"workbook": report_link(written, ctx.settings),
+                 "chart": report_link(ctx.output_dir / "what-if.png", ctx.settings)}
+    report.announce(ctx, summary, links)
     create_table_artifact(workbook["分省"].to_dict("records"), key="threshold-what-if-provinces",
                           description=f"{ctx.label}: 分省 / per province")
     create_markdown_artifact(key="threshold-what-if", description=ctx.label,
-                             markdown=report.summary_markdown(ctx.label, summary, folder))
+                             markdown=report.summary_markdown(ctx.label, summary, links))
     return summary | {"folder": folder}
 
 

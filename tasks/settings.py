@@ -208,5 +208,15 @@ def apply_prefect_environment(settings: Settings) -> None:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings of this process, read once; tests call `get_settings.cache_clear()` after changing env."""
-    return Settings()
+    """Settings of this process, read once; tests call `get_settings.cache_clear()` after changing env. A
+    command run beside `campaigns serve` links into the output folder that server serves (REPORTS_URL_FILE)."""
+    settings = Settings()
+    if settings.reports_url is None:
+        served = settings.output_dir / REPORTS_URL_FILE
+        if served.is_file():
+            settings = settings.model_copy(update={"reports_url": served.read_text("utf-8").strip() or None})
+    return settings
+
+
+# Written by `campaigns serve` into the output folder it serves, removed when it stops.
+REPORTS_URL_FILE = ".reports-url"

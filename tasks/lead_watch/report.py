@@ -63,7 +63,7 @@ def summary_of(as_of: str, run_id: str, trend: pd.DataFrame, watched: int) -> di
 
 
 def announce(ctx: CampaignContext, summary: dict, trend: pd.DataFrame, watched: pd.DataFrame,
-             county_names: dict[str, str], folder: str | None) -> None:
+             county_names: dict[str, str], workbook: str | None) -> None:
     """The coordinators' summary, then one message per county with overdue or late leads, or fewer than last
     week (good news is news too), to the county's channel where one is configured."""
     if ctx.notifier is None:
@@ -71,8 +71,8 @@ def announce(ctx: CampaignContext, summary: dict, trend: pd.DataFrame, watched: 
     worst = trend.sort_values(["overdue", "late"], ascending=False).head(5)
     actions = [f"{_place(r.province_code, r.county_code, county_names)}：超期 {r.overdue}"
                f"（{_change(r.overdue_change)}），受理迟延 {r.late}" for r in worst.itertuples() if r.overdue or r.late]
-    if folder:
-        actions.append(f"报告 / report: {folder}")
+    if workbook:
+        actions.append(f"报告 / report: {workbook}")
     ctx.notifier.notify(build_message(
         f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, ctx.flow_run_url,
         campaign="lead-watch", campaign_run_id=ctx.run_id, run_label=ctx.label))
@@ -118,13 +118,13 @@ def _some(leads: list[str]) -> str:
     return "、".join(leads[:MAX_LEADS_NAMED]) + (f" 等{len(leads)}条" if more > 0 else "")
 
 
-def summary_markdown(label: str, summary: dict, folder: str | None) -> str:
+def summary_markdown(label: str, summary: dict, workbook: str | None) -> str:
     """The run's summary artifact in the Prefect UI."""
     lines = [f"# {label}", "", "| 指标 | 本周 | 较上周 |", "| --- | ---: | ---: |"]
     for figure, title in (("pending", "待核实线索"), ("overdue", "超期未核实"), ("late", "受理迟延")):
         lines.append(f"| {title} | {summary[figure]:,} | {summary[f'{figure}_change']:+,} |")
     lines += ["", f"需督办的县 / counties to chase: {summary['counties_to_chase']:,}；"
               f"本周关注线索 / leads watched: {summary['leads_watched']:,}"]
-    if folder:
-        lines += ["", f"报告 / report: `{folder}/lead-watch.xlsx`"]
+    if workbook:
+        lines += ["", f"报告 / report: {workbook}"]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from tasks.model import OutboxMessage
 from tasks.notify.message import SEVERITIES, plain_text
 from tasks.notify.outbox import stored_body
+from tasks.notify.render import BARE_URL
 from tasks.notify.routing import AUDIENCE_TITLES, SLOT_FORMAT, DigestRule
 
 MAX_FIGURES_EACH = 4  # of each message's figures and to-dos; the digest links to the runs for the rest
@@ -68,16 +69,19 @@ def digest_body(campaign: str, until: str, members: list[Any], tz: ZoneInfo) -> 
     items = []
     for member, body in zip(members, bodies, strict=True):
         figures = "；".join(f"{k}: {v}" for k, v in (body.get("figures") or [])[:MAX_FIGURES_EACH])
-        todo = "；".join((body.get("actions") or [])[:MAX_ACTIONS_EACH])
+        actions = body.get("actions") or []
+        # What a county must open (its workbook of rows set aside, a report) is kept beyond the first to-dos.
+        kept = actions[:MAX_ACTIONS_EACH] + [a for a in actions[MAX_ACTIONS_EACH:] if BARE_URL.search(a)]
+        todo = "；".join(kept)
         when = member["created_at"].astimezone(tz)  # stored in the server's local time
         items.append(f"{when:%m-%d %H:%M} {body['title']}" + (f"（{figures}）" if figures else "")
-                     + (f"：{todo}" if todo else ""))
+                     + (f"：{todo}" if todo else "") + (f" {body['link']}" if body.get("link") else ""))
     runs = list(dict.fromkeys(b["run"] for b in bodies if b.get("run")))
     title = f"{AUDIENCE_TITLES.get(campaign, campaign or '通知')} 每日汇总 · 截至 {until}"
     figures = [["消息条数", str(len(bodies))], ["其中警告", str(warnings)]]
     if runs:
         figures.append(["涉及运行", "；".join(runs)])
-    links = [b["link"] for b in bodies if b.get("link")]
     hosts = sorted({h for b in bodies for h in b.get("own_hosts") or ()})
-    return {"title": title, "figures": figures, "actions": items, "link": links[-1] if links else None,
+    # Each message's own link is on its line: a digest of several runs has no one link to give.
+    return {"title": title, "figures": figures, "actions": items, "link": None,
             "run": None, "severity": severity, "actions_title": "当日消息", "own_hosts": hosts}

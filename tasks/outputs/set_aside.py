@@ -36,6 +36,10 @@ FORMATS = {"本期数值": "#,##0.00",
            "隔离行数": "#,##0", "隔离占比": "0.0%"}
 MASKS = {"id_number": mask_id_number, "name": mask_name, "phone": mask_phone}
 ZH = {c.name: c.zh for contract in CONTRACTS.values() for c in contract.columns}  # person_no -> 成员编号
+# A roster row (a campaign read it) holds codes where the county wrote labels: shown as the county wrote them.
+LABELS = {c.name: c.codes.codes for contract in CONTRACTS.values() for c in contract.columns if c.codes}
+SHEET_OTHER = "其他隔离行"
+SHEET_ORDER = {contract.label: n for n, contract in enumerate(CONTRACTS.values())}
 UNKNOWN_COUNTY = "县代码不明"
 MAX_SHEET_ROWS = 1_000_000  # Excel's limit is 1,048,576: a longer list goes on as 隔离行1-2, 隔离行1-3 …
 OUTLIER_SHEET = "异常值提示"
@@ -66,18 +70,44 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection
         # A person's or measure's row has no county of its own: its household's, else the file's.
         county = row.county_code or home.get(household) or file_county.get(row.campaign_run_id)
         province = row.province_code or (county[:2] if county else None)
-        explained = [explain(reason, row.suite) for reason in _listed(row.reasons)]
+        reasons = _listed(row.reasons)
+        explained = [explain(reason, row.suite) for reason in reasons]
+        shown = _masked_cells(data, decode=row.source in CONTRACTS)
         records.append({
             "省代码": province or "", "省份": _province(province),
             "县代码": county or UNKNOWN_COUNTY, "县名称": names.get(county, "") if county else "",
             "来源文件": row.source, "文件行号": row.row_number, "检查阶段": stage_title(row.stage),
             "问题": "；".join(dict.fromkeys(t for t, _, _ in explained)),
-            "说明": "；".join(dict.fromkeys(re.split(r"\s*/\s*(?=[A-Za-z])", d)[0] for _, d, _ in explained if d)),
+            "说明": [(re.split(r"\s*/\s*(?=[A-Za-z])", d)[0], reason)
+                     for reason, (_, d, _) in zip(reasons, explained, strict=True)],
             "如何更正": " ".join(dict.fromkeys(f for _, _, f in explained)),
-            "cells": _masked_cells(data),
+            "cells": shown, "kind": _kind(row.suite, row.source),
         })
     _mask_names(engine, records)
-    return pd.DataFrame(records, columns=[*HEADERS, "cells"])
+    for record in records:  # once masked: the cell a rule is about may hold a name
+        record["说明"] = "；".join(dict.fromkeys(
+            said for said in (detail or _what_the_row_says(reason, record["cells"])
+                              for detail, reason in record["说明"]) if said))
+    return pd.DataFrame(records, columns=[*HEADERS, "cells", "kind"])
+
+
+def _kind(suite: str | None, source: str) -> str:
+    """The kind of row, as a sheet is named after it (农户, 家庭成员, 帮扶措施, 问题线索)."""
+    for kind, contract in CONTRACTS.items():
+        if source == kind or (suite or "").startswith(kind) or (suite or "").endswith(kind):
+            return contract.label
+    return SHEET_OTHER
+
+
+def _what_the_row_says(reason: str, cells: dict) -> str:
+    """The cell a rule is about, as this row has it (masked): `证件号码：本行填写 520102********001X`, so
+    that the county sees which value to look at; nothing when the rule is about several cells."""
+    column = reason.partition(": ")[0].split(".")[0]
+    label = ZH.get(column)
+    if label is None:
+        return ""
+    value = next((v for h, v in cells.items() if _column(h) == column), None)
+    return f"{label}：本行未填写" if value in (None, "") else f"{label}：本行填写 {value}"
 
 
 def _household(data: dict) -> str | None:
@@ -167,7 +197,7 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path,
     folder.mkdir(parents=True, exist_ok=True)
     private_folder(target)  # the rows are masked, but they are still households' rows
     submitted = completeness(engine, set(rows["县代码"]) | set(flags["县代码"]))
-    by_source, sources = _by_source(rows), rows["来源文件"].tolist()
+    by_source, sources, kinds = _by_source(rows), rows["来源文件"].tolist(), rows["kind"].tolist()
     names = dict(zip(rows["县代码"], rows["县名称"], strict=True)) | dict(zip(flags["县代码"], flags["县名称"],
                                                                               strict=True))
     for level, name_of in (("县代码", lambda code: f"{code}{names.get(code, '')}.xlsx"),
@@ -178,7 +208,7 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path,
         for code in sorted(set(positions_of) | set(flags_of)):
             if code:
                 positions = positions_of.get(code)
-                sheets = _sheets(positions.tolist(), sources, by_source) if positions is not None else {}
+                sheets = _sheets(positions.tolist(), sources, kinds, by_source) if positions is not None else {}
                 sheets["报送完整性"] = (COMPLETENESS, submitted_of.get(code, []))
                 if code in flags_of:
                     sheets[OUTLIER_SHEET] = (OUTLIER_HEADERS, flags_of[code])
@@ -224,19 +254,22 @@ def _by_source(rows: pd.DataFrame) -> dict[str, tuple[list[str], dict[int, list]
     return tables
 
 
-def _sheets(positions: list[int], sources: list[str],
+def _sheets(positions: list[int], sources: list[str], kinds: list[str],
             by_source: dict[str, tuple[list[str], dict[int, list]]]) -> dict[str, tuple[list, list[list]]]:
-    """One sheet of set-aside rows per source (files of one kind share headers), in the order of the rows."""
+    """One sheet of set-aside rows per source (each file has its own headers), named by what it holds (农户,
+    家庭成员 …; 农户2 for a second file of households), in the order of the rows."""
     of_source: dict[str, list[int]] = {}
     for at in positions:
         of_source.setdefault(sources[at], []).append(at)
-    sheets = {}
-    for number, source in enumerate(sorted(of_source), start=1):
+    sheets, seen = {}, {}
+    for source in sorted(of_source, key=lambda s: (SHEET_ORDER.get(kinds[of_source[s][0]], 9), s)):
+        kind = kinds[of_source[source][0]]
+        seen[kind] = seen.get(kind, 0) + 1
+        name = kind + (str(seen[kind]) if seen[kind] > 1 else "")
         headers, values = by_source[source]
         chosen = [values[at] for at in of_source[source]]
         for part, start in enumerate(range(0, len(chosen), MAX_SHEET_ROWS), start=1):
-            title = f"隔离行{number}" + (f"-{part}" if part > 1 else "")
-            sheets[title] = (headers, chosen[start:start + MAX_SHEET_ROWS])
+            sheets[name + (f"-{part}" if part > 1 else "")] = (headers, chosen[start:start + MAX_SHEET_ROWS])
     return sheets
 
 
@@ -263,14 +296,17 @@ def _column(header: str) -> str:
     return next((c.match(header) for c in CONTRACTS.values() if c.match(header)), header)
 
 
-def _masked_cells(cells: dict) -> dict:
+def _masked_cells(cells: dict, decode: bool = False) -> dict:
     """The row as submitted, with household members' ID numbers, names and phones masked: by the column a
-    header names (a county's own header included), and any ID or phone number in any other cell."""
+    header names (a county's own header included), and any ID or phone number in any other cell. `decode`:
+    a roster row's codes as their labels (子女, not child)."""
     out = {}
     for header, value in cells.items():
         column = _column(header)
         if value is None or value == "":
             out[header] = value
+        elif decode and isinstance(value, str) and value in LABELS.get(header, {}):
+            out[header] = LABELS[header][value]
         elif column in MASKS:
             out[header] = MASKS[column](value)
         elif isinstance(value, bool):

@@ -60,7 +60,8 @@ def write_sheets(path: Path, sheets: dict[str, tuple[list, list[list]]],
     few rows each, where the fixed cost per workbook is what counts. Text is written as text, never as a
     formula or link, whatever it starts with; numbers as numbers, in the Excel format `number_formats` gives
     their column (by header: `#,##0`, `0.0%` …). Every sheet has its header frozen and filtered, and columns
-    wide enough for their header."""
+    as wide as their header and their first rows' values (an 18-character ID number is read whole); a column
+    of long text (a reason, how to fix it) is capped and its cells wrapped."""
     import xlsxwriter
 
     small = sum(len(rows) for _, rows in sheets.values()) < IN_MEMORY_ROWS
@@ -70,16 +71,20 @@ def write_sheets(path: Path, sheets: dict[str, tuple[list, list[list]]],
     with xlsxwriter.Workbook(str(path), options) as workbook:
         bold = workbook.add_format({"bold": True})
         formats = {header: workbook.add_format({"num_format": f}) for header, f in (number_formats or {}).items()}
+        wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
         for title, (columns, rows) in sheets.items():
             sheet = workbook.add_worksheet(title[:31])
             headers = [str(safe_cell(c)) for c in columns]
+            cell_formats = [formats.get(h) for h in headers]
             for i, header in enumerate(headers):  # before any row: constant_memory writes rows as they come
-                sheet.set_column(i, i, _width(header), formats.get(header))
+                width = _width(header, (r[i] for r in rows[:WIDTH_SAMPLE]))
+                if width > MAX_WIDTH and cell_formats[i] is None:
+                    width, cell_formats[i] = MAX_WIDTH, wrapped
+                sheet.set_column(i, i, min(width, MAX_WIDTH), cell_formats[i])
             sheet.freeze_panes(1, 0)
             if headers:
                 sheet.autofilter(0, 0, len(rows), len(headers) - 1)
             sheet.write_row(0, 0, headers, bold)
-            cell_formats = [formats.get(h) for h in headers]
             formatted = any(cell_formats)
             for row, values in enumerate(rows, start=1):
                 if formatted:  # each cell carries its format: readers ignore a column's default
@@ -90,9 +95,19 @@ def write_sheets(path: Path, sheets: dict[str, tuple[list, list[list]]],
     return path
 
 
-def _width(header: str) -> float:
-    """Characters wide: a Chinese character takes two; at least 8 for the numbers below, at most 40."""
-    return min(40, max(8, sum(2 if ord(ch) > 0x2E80 else 1 for ch in header) + 2))
+WIDTH_SAMPLE = 200  # rows whose values size a column: enough to see its usual width, cheap for a long list
+MAX_WIDTH = 50  # characters: a wider column (long text) is wrapped instead
+
+
+def _width(header: str, values) -> float:
+    """Characters wide for the header and the values: a Chinese character takes two; at least 8 for the
+    numbers below, the filter button and a margin."""
+    return max(8, *(_chars(v) + 3 for v in (header, *values) if v is not None))
+
+
+def _chars(value: Any) -> int:
+    text = f"{value:,}" if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def frame_rows(frame: pd.DataFrame) -> list[list]:

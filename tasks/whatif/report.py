@@ -75,7 +75,7 @@ def summary_of(results: pd.DataFrame, params_label: str, set_aside: int, househo
             "scenarios": {r.scenario: {k: int(getattr(r, k)) for k in COUNTS} for r in totals.itertuples()}}
 
 
-def announce(ctx: CampaignContext, summary: dict, folder: str | None) -> None:
+def announce(ctx: CampaignContext, summary: dict, links: dict[str, str] | None) -> None:
     """One message to the coordinators: each scenario's households entering and leaving."""
     if ctx.notifier is None:
         return
@@ -83,20 +83,20 @@ def announce(ctx: CampaignContext, summary: dict, folder: str | None) -> None:
                      f"退出{s['leaving_households']:,}户{s['leaving_persons']:,}人"
                for name, s in summary["scenarios"].items()}
     actions = [f"未纳入测算 {summary['set_aside']:,} 户（缺收入等，见数据质量通知）"] if summary["set_aside"] else []
-    if folder:
-        actions.append(f"测算表 / workbook: {folder}/what-if.xlsx")
+    if links:
+        actions.append(f"测算表 / workbook: {links['workbook']}")
     ctx.notifier.notify(build_message(f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", figures, actions,
                                       ctx.flow_run_url, campaign="what-if", campaign_run_id=ctx.run_id,
                                       run_label=ctx.label))
 
 
-def summary_markdown(label: str, summary: dict, folder: str | None) -> str:
+def summary_markdown(label: str, summary: dict, links: dict[str, str] | None) -> str:
     lines = [f"# {label}", "", f"测算农户 {summary['households']:,} 户；未纳入测算 {summary['set_aside']:,} 户", "",
              "| 测算方案 | 现行标准下建议监测户数 | 测算标准下 | 新增户数 | 新增人数 | 退出户数 | 退出人数 |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, s in summary["scenarios"].items():
         lines.append(f"| {name} | {s['candidates_now']:,} | {s['candidates_then']:,} | {s['entering_households']:,} "
                      f"| {s['entering_persons']:,} | {s['leaving_households']:,} | {s['leaving_persons']:,} |")
-    if folder:
-        lines += ["", f"测算表 / workbook: `{folder}/what-if.xlsx`，图 / chart: `{folder}/what-if.png`"]
+    if links:
+        lines += ["", f"测算表 / workbook: {links['workbook']}，图 / chart: {links['chart']}"]
     return "\n".join(lines) + "\n"

@@ -93,12 +93,20 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
     assert len(persons) and (persons["县代码"] != UNKNOWN_COUNTY).mean() > 0.5
     assert (folder / "隔离行").stat().st_mode & 0o777 == 0o700
     county_book = next(p for p in sorted((folder / "隔离行").glob("*.xlsx")) if p.name[:6].isdigit())
-    sheet = openpyxl.load_workbook(county_book).worksheets[0]
+    book = openpyxl.load_workbook(county_book)
+    assert set(book.sheetnames) <= {"农户", "家庭成员", "帮扶措施", "问题线索", "报送完整性", "异常值提示"}
+    sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
     assert "原表·户编号" in header and not any(h.isascii() for h in header)  # the roster's rows in Chinese too
     values = [c.value for row in sheet.iter_rows(min_row=2) for c in row]
     assert not any(isinstance(v, str) and "T00:00:00" in v for v in values)
     assert not any(v is True or v is False for v in values)  # 是/否, not TRUE/FALSE
+    from tasks.outputs.set_aside import LABELS
+
+    stored_codes = {code for labels in LABELS.values() for code in labels if not code.isdigit()}
+    every_book = [openpyxl.load_workbook(p) for p in sorted((folder / "隔离行").glob("*.xlsx"))[:40]]
+    cells = {c.value for b in every_book for ws in b.worksheets for row in ws.iter_rows(min_row=2) for c in row}
+    assert not cells & stored_codes  # 子女 and 社会帮扶 as the county wrote them, not child and social
 
     first = findings(engine)
     assert len(first) > 0

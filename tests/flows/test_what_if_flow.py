@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from flows.what_if import threshold_what_if
 from tasks.screening.core import new_candidates
 from tasks.screening.rules import ScreeningRules
+from tasks.settings import get_settings
 from tasks.storage.reads import read_tables
 from tasks.storage.versions import RosterView, latest_batch
 from tasks.whatif.params import ThresholdWhatIfParams
@@ -37,7 +38,10 @@ def _screened(engine, change: float = 0.0, amount: float | None = None) -> int:
     return len(new_candidates(tables, date(2023, 1, 1), pd.Timestamp(AS_OF), ScreeningRules()))
 
 
-def test_the_what_if_counts_what_the_screening_would_find_at_each_threshold(prefect_harness, seeded, tmp_path):
+def test_the_what_if_counts_what_the_screening_would_find_at_each_threshold(prefect_harness, seeded, tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.setenv("CAMPAIGNS_REPORTS_URL", "http://127.0.0.1:4201/")  # as `campaigns serve` sets it
+    get_settings.cache_clear()
     summary = threshold_what_if(ThresholdWhatIfParams(year=2023, as_of=AS_OF, thresholds=[8000],
                                                       changes_pct=[10, -10]))
     scenarios = summary["scenarios"]
@@ -65,6 +69,10 @@ def test_the_what_if_counts_what_the_screening_would_find_at_each_threshold(pref
     types = {r[1] for r in list(book["分类别"].iter_rows(values_only=True))[1:]}
     assert types <= {"脱贫不稳定户", "边缘易致贫户", "突发严重困难户"} and types
     assert (folder / "what-if.png").stat().st_size > 1000
+    with seeded.connect() as conn:  # the coordinators' message links the workbook, not a path on the server
+        told = conn.execute(sa.text("SELECT text FROM outbox WHERE campaign = 'what-if'")).scalars().all()
+    assert any("http://127.0.0.1:4201/what-if/2023/" in t and t.rstrip().find("what-if.xlsx") > 0 for t in told)
+    assert not any(str(tmp_path) in t for t in told)
 
 
 def test_households_it_cannot_test_are_set_aside_and_counted(prefect_harness, seeded):

@@ -436,8 +436,8 @@ def test_a_county_gets_a_workbook_of_its_rows_set_aside_with_reasons_and_fixes(r
     assert report.quarantined == 3 and report.set_aside and report.set_aside.endswith(".xlsx")
     assert (Path(report.set_aside).parent / "990101.xlsx").exists()
     book = openpyxl.load_workbook(report.set_aside)
-    assert book.sheetnames == ["隔离行1", "报送完整性"]
-    sheet = book["隔离行1"]
+    assert book.sheetnames == ["问题线索", "报送完整性"]  # sheets named by what they hold
+    sheet = book["问题线索"]
     header = [c.value for c in sheet[1]]
     assert header[:10] == ["省代码", "省份", "县代码", "县名称", "来源文件", "文件行号", "检查阶段", "问题", "说明",
                            "如何更正"]
@@ -448,6 +448,10 @@ def test_a_county_gets_a_workbook_of_its_rows_set_aside_with_reasons_and_fixes(r
     reasons = " ".join(r["问题"] for r in found)
     assert "channel" not in reasons and "reported_at" not in reasons  # Chinese names, not rule ids
     assert all(r["如何更正"] and "重新报送" in r["如何更正"] for r in found)
+    said = {r["文件行号"]: r["说明"] for r in found}
+    # The cells to look at, as the county wrote them, masked (a name where the risk code belongs).
+    assert said[3] == "线索来源渠道：本行填写 微信群；风险类型：本行填写 欧***"
+    assert "2023-02-30" in said[4]
     cells = " ".join(str(v) for r in found for v in r.values())
     assert rows[1][3] not in cells and "13800138000" not in cells and "测试2" not in cells  # masked
     assert "欧阳娜娜" not in cells and "欧***" in cells and "原表·户主姓名" in header  # the county's own column

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -251,6 +252,26 @@ def test_a_county_gets_one_digest_a_day_unless_critical(engine, settings_for, ro
     assert "报送文件 每日汇总 · 截至" in digest and "**消息条数**：3" in digest and "**当日消息**" in digest
     assert digest.count("集中排查 2023 收尾 · 贵州省") == 3 and held_count(engine) == 0
     assert len(robots.received["dingtalk"]) == 2 and pending_count(engine) == 0
+
+
+def test_a_county_digest_keeps_the_link_to_its_workbook_and_each_run(engine, settings_for, robots):
+    """A file's message lists its problems first and its workbook of rows set aside last: the digest keeps
+    the workbook's link beyond the first to-dos, and each message's run link on its line."""
+    from tasks.ingest.report import FileReport, problem_message
+
+    route = '[counties]\n"520102" = "dt"\n[digest]\nat = "17:30"\n'
+    notifier = build_notifier(settings_for(route, reports_url="http://127.0.0.1:4201/"), engine)
+    workbook = "http://127.0.0.1:4201/%E9%9A%94%E7%A6%BB%E8%A1%8C/520102.xlsx"
+    report = FileReport(file="520102_households.xlsx", kind="households", status="loaded", rows_read=40,
+                        loaded=34, quarantined=6, county_code="520102", sha256="ab" * 32, set_aside=workbook,
+                        reasons={f"rule.{i}": 1 for i in range(6)})
+    for n, link in enumerate(("http://127.0.0.1:4200/runs/flow-run/one", "http://127.0.0.1:4200/runs/flow-run/two")):
+        notifier.notify(problem_message(replace(report, sha256=f"{n}" * 64), link))
+    notifier.flush(digests_now=True)
+    digest = robots.received["dingtalk"][0]["markdown"]["text"]
+    assert f"[打开]({workbook})" in digest
+    assert "[打开](http://127.0.0.1:4200/runs/flow-run/one)" in digest
+    assert "[打开](http://127.0.0.1:4200/runs/flow-run/two)" in digest
 
 
 def test_a_critical_message_after_held_ones_of_its_run_is_not_kept_waiting(engine, settings_for, tmp_path):
