@@ -15,11 +15,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from tasks.outputs.links import report_link
 from tasks.lead_watch import report
 from tasks.lead_watch.params import LeadWatchParams
 from tasks.lead_watch.watch import county_figures, watched_leads, with_trend
 from tasks.notify.hooks import failure_hook
+from tasks.outputs.links import report_link
 from tasks.quality.derive import lead_facts
 from tasks.runs.campaign import campaign_run
 from tasks.runs.inputs import RAW_CHECKS

@@ -13,8 +13,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from tasks.outputs.links import report_link
 from tasks.notify.hooks import failure_hook
+from tasks.outputs.links import report_link
 from tasks.quality.derive import threshold_of
 from tasks.reference.provinces import PROVINCES, province_name
 from tasks.runs.as_of import households_as_of, period_end
