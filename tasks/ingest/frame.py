@@ -31,6 +31,8 @@ class SubmittedRows:
     reasons: dict[int, list[str]]  # row position -> why it cannot be loaded as it stands
     present: list[str]  # the table columns the file carried
     notes: dict[str, int] = field(default_factory=dict)  # what was adjusted on rows that load: note -> rows
+    # Per row, the file row an exact repeat repeats (missing for every other row): the first copy is loaded.
+    repeat_of: pd.Series | None = None
 
     def add_note(self, mask: np.ndarray, note: str) -> None:
         if mask.any():
@@ -57,6 +59,8 @@ def submitted_rows(sheet: RawSheet, layout: Layout) -> SubmittedRows:
                                          f"/ fewer fields than the header's {width}")
     rows.add_reason(overflow, f"row.fields: 本行的列数多于表头的 {width} 列（多了分隔符或错列？）/ more fields "
                               f"than the header's {width}")
+    rows.repeat_of = _repeats(raw, numbers)
+    rows.add_reason(rows.repeat_of.notna().to_numpy(), DUPLICATE_ROW)
     for position, name in layout.columns.items():
         column = layout.contract.column(name)
         text = normalise_text(raw.iloc[:, position])
@@ -75,6 +79,22 @@ def submitted_rows(sheet: RawSheet, layout: Layout) -> SubmittedRows:
         values.setdefault(c.name, pd.Series(None, index=raw.index, dtype=object))
     rows.frame = typed(pd.DataFrame(values, index=raw.index)[[c.name for c in table.columns]], layout.kind)
     return rows
+
+
+DUPLICATE_ROW = ("row.duplicate: 与文件中前面的一行完全相同（重复录入），前一行已入库，本行未重复入库 "
+                 "/ an exact repeat of an earlier row, which was loaded")
+
+
+def _repeats(raw: pd.DataFrame, numbers: pd.Series) -> pd.Series:
+    """The file row each exact repeat repeats (every cell the same), missing elsewhere: a row typed or
+    pasted twice loads once, where the uniqueness rules would set both copies aside."""
+    repeat = raw.duplicated(keep="first").to_numpy()
+    out = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    if repeat.any():
+        group = raw.groupby(list(raw.columns), sort=False, dropna=False).ngroup().to_numpy()
+        first = pd.Series(np.arange(len(raw))).groupby(group).transform("first").to_numpy()
+        out[repeat] = numbers.to_numpy()[first[repeat]]
+    return out
 
 
 def _unique_headers(headers: list[str]) -> list[str]:

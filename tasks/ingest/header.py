@@ -52,9 +52,12 @@ def locate(sheet: RawSheet, file: str, kind: str | None = None, renames: Mapping
         examples = candidates[0].columns[:4] if kind else ()
         expected = "、".join(c.zh for c in examples) or "户编号、证件号码、线索编号、措施编号"
         what = f"a {kind} header" if kind else "a header of a known kind (households, persons, measures, leads)"
-        raise FileRejected(file, f"unknown layout: no row among the first {HEADER_SCAN_ROWS} is {what} "
-                                 f"(at least {MIN_MATCHES} known column names, such as {expected}); "
-                                 "see the data contract or `campaigns ingest --template KIND`")
+        what_zh = candidates[0].label if kind else "农户、家庭成员、帮扶措施或问题线索"
+        raise FileRejected(file, f"找不到表头：前 {HEADER_SCAN_ROWS} 行中没有一行像{what_zh}的表头（至少 {MIN_MATCHES} "
+                                 f"个标准列名，如 {expected}），"
+                                 f"请使用报送模板（可向协调员索取）/ unknown layout: no row "
+                                 f"among the first {HEADER_SCAN_ROWS} is {what} (at least {MIN_MATCHES} known column "
+                                 f"names, such as {expected})")
     contract, index = best[3], -best[2]
     cells = sheet.rows[index]
     row = sheet.row_numbers[index]
@@ -63,8 +66,10 @@ def locate(sheet: RawSheet, file: str, kind: str | None = None, renames: Mapping
     for position, name in columns.items():
         if name in seen:
             column = contract.column(name)
-            raise FileRejected(file, f"two columns, {cells[seen[name]].strip()!r} and {cells[position].strip()!r}, "
-                                     f"both mean {column.zh} ({name}); keep one", column=column.zh, row=row)
+            raise FileRejected(file, f"“{cells[seen[name]].strip()}”和“{cells[position].strip()}”两列都是{column.zh}，"
+                                     f"请只保留一列 / two columns, {cells[seen[name]].strip()!r} and "
+                                     f"{cells[position].strip()!r}, both mean {column.zh} ({name}); keep one",
+                               column=column.zh, row=row)
         seen[name] = position
     ignored = [c.strip() for i, c in enumerate(cells) if i not in columns and c.strip()]
     taken = set(columns.values())
@@ -75,8 +80,11 @@ def locate(sheet: RawSheet, file: str, kind: str | None = None, renames: Mapping
         hint = _better_kind(cells, contract)
         resembling = "".join(f"; the file has “{h}”: 是否为“{near}”？ / did you mean {near}?"
                              for h, near in suggestions.items() if near in {c.zh for c in missing})
-        raise FileRejected(file, f"missing required column(s) for {contract.kind} ({contract.label}): {names}"
-                                 + resembling + (f"; the header looks like {hint}" if hint else ""),
+        said = (f"{contract.label}表缺少必需的列：{'、'.join(c.zh for c in missing)}"
+                + (f"（表头看起来是{CONTRACTS[hint].label}表，是否报错了类别？）" if hint else "") + " / ")
+        raise FileRejected(file, said + f"missing required column(s) for {contract.kind} ({contract.label}): {names}"
+                                 + resembling + (f"; the header looks like {hint} ({CONTRACTS[hint].label})"
+                                                 if hint else ""),
                            column=missing[0].zh, row=row)
     return Layout(contract, index, row, columns, cells, ignored, suggestions)
 
@@ -95,5 +103,5 @@ def _better_kind(cells: list[str], chosen: Contract) -> str | None:
         contract = CONTRACTS[kind]
         found = set(_matches(contract, cells).values())
         if kind != chosen.kind and all(n in found for n in contract.required):
-            return f"{kind} ({contract.label})"
+            return kind
     return None

@@ -130,7 +130,7 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     rows = submitted_rows(sheet, layout)
     report.rows_read = len(rows.frame)
     if report.rows_read == 0:
-        raise FileRejected(report.file, "no data rows under the header", row=layout.header_row)
+        raise FileRejected(report.file, "表头下面没有数据行 / no data rows under the header", row=layout.header_row)
     fill_derived(engine, kind, rows)
     report.county_code = county_of(engine, rows) or report.county_code
     ctx = CampaignContext(run_id=report.run_id or "", campaign="ingest", label=f"报送 {report.file}",
@@ -139,7 +139,9 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     # The kind's raw suite, less its `roster` rules (they need the other tables: each campaign's input stage).
     check = Check(f"ingest {kind}", f"{kind}_raw", key=PRIMARY_KEYS[kind], announce="blocking", source=report.file,
                   skip_scope="roster")
-    outcome = checkpoint(ctx, check, _facts(engine, kind, rows.frame, today), submitted=Submitted(
+    facts = _facts(engine, kind, rows.frame, today)
+    facts["repeat_of"] = rows.repeat_of  # the uniqueness rules leave exact repeats to their own reason
+    outcome = checkpoint(ctx, check, facts, submitted=Submitted(
         row_numbers=rows.row_numbers, raw_rows=rows.raw, earlier_reasons=rows.reasons))
     kept = rows.frame.loc[outcome.frame.index]
     _upsert(engine, kind, kept, source=report.file, run_id=report.run_id, today=today)

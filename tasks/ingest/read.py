@@ -25,8 +25,8 @@ class FileRejected(Exception):
 
     def __init__(self, file: str, problem: str, *, column: str | None = None, row: int | None = None):
         self.file, self.problem, self.column, self.row = file, problem, column, row
-        where = "".join([f", row {row}" if row else "", f", column {column}" if column else ""])
-        super().__init__(f"{file}{where}: {problem}")
+        where = "".join([f"，第 {row} 行" if row else "", f"，“{column}”列" if column else ""])
+        super().__init__(f"{file}{where}：{problem}")
 
 
 @dataclass(frozen=True)
@@ -64,18 +64,20 @@ def read_file(path: Path, sheet_names: tuple[str, ...] = (), max_bytes: int | No
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            raise FileRejected(name, f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes "
-                                     "(split it, or raise CAMPAIGNS_INGEST_MAX_BYTES)")
+            raise FileRejected(name, f"文件有 {size:,} 字节，超过上限 {max_bytes:,} 字节，请拆分后分别报送 "
+                                     f"/ file is {size:,} bytes, over the limit of {max_bytes:,} (split it, or "
+                                     "raise CAMPAIGNS_INGEST_MAX_BYTES)")
         data = path.read_bytes()
     except OSError as exc:
-        raise FileRejected(name, f"cannot be read: {exc.strerror or exc}") from exc
+        raise FileRejected(name, f"文件无法读取 / cannot be read: {exc.strerror or exc}") from exc
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise FileRejected(name, "the file is empty")
+        raise FileRejected(name, "文件是空的，请确认导出了数据后重新报送 / the file is empty")
     if data.startswith(XLSX_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
         _refuse_bomb(name, data, limits)
         return _read_xlsx(name, data, sheet_names, limits)
     if data.startswith(OLE_MAGIC):
-        raise FileRejected(name, "an old binary Excel file (.xls): save it as .xlsx or CSV and send it again")
+        raise FileRejected(name, "这是旧版 Excel 文件（.xls），请另存为 .xlsx 或 CSV 后重新报送 "
+                                 "/ an old binary Excel file (.xls): save it as .xlsx or CSV and send it again")
     return _read_csv(name, data, limits)
 
 
@@ -87,12 +89,14 @@ def _refuse_bomb(name: str, data: bytes, limits: ReadLimits) -> None:
         return  # not a readable archive: _read_xlsx says so
     unpacked = sum(e.file_size for e in entries)
     if unpacked > limits.max_unzipped_bytes:
-        raise FileRejected(name, f"the workbook unpacks to {unpacked:,} bytes, over the limit of "
+        raise FileRejected(name, f"工作簿解压后有 {unpacked:,} 字节，超过上限，请拆分后分别报送 "
+                                 f"/ the workbook unpacks to {unpacked:,} bytes, over the limit of "
                                  f"{limits.max_unzipped_bytes:,} (a decompression bomb, or split it)")
     for entry in entries:
         ratio = entry.file_size // max(entry.compress_size, 1)
         if entry.file_size > 1_000_000 and ratio > limits.max_compression_ratio:
-            raise FileRejected(name, f"part {entry.filename} unpacks {ratio:,} times its size: refused as a "
+            raise FileRejected(name, f"工作簿内部异常（{entry.filename} 解压后放大 {ratio:,} 倍），不能接收 / part "
+                                     f"{entry.filename} unpacks {ratio:,} times its size: refused as a "
                                      "decompression bomb")
 
 
@@ -100,12 +104,14 @@ def _check_row(name: str, cells: list[str], line: int, before: int, limits: Read
                header: list[str] | None) -> None:
     """`before`: the non-empty rows above this one; the first of them is the header (or a title)."""
     if before > limits.max_rows:
-        raise FileRejected(name, f"more than {limits.max_rows:,} rows (split the file, or raise "
-                                 "CAMPAIGNS_INGEST_MAX_ROWS)", row=line)
+        raise FileRejected(name, f"超过 {limits.max_rows:,} 行，请拆分后分别报送 / more than {limits.max_rows:,} rows "
+                                 "(split the file, or raise CAMPAIGNS_INGEST_MAX_ROWS)", row=line)
     for index, cell in enumerate(cells):
         if len(cell) > limits.max_cell_chars:
             column = (header[index].strip() if header and index < len(header) else "") or f"#{index + 1}"
-            raise FileRejected(name, f"a cell of {len(cell):,} characters, over the limit of "
+            raise FileRejected(name, f"单元格有 {len(cell):,} 个字，"
+                                     f"超过上限 {limits.max_cell_chars:,}（是否把多列写进了一个"
+                                     f"单元格？）/ a cell of {len(cell):,} characters, over the limit of "
                                      f"{limits.max_cell_chars:,}", row=line, column=column)
 
 
@@ -117,10 +123,13 @@ def decode(name: str, data: bytes) -> tuple[str, str]:
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
-                raise FileRejected(name, f"declares {encoding} with a byte-order mark but byte {exc.start} "
-                                         "is not valid in it (damaged file?)") from exc
+                raise FileRejected(name, f"文件已损坏（声明为 {encoding} 编码，但第 {exc.start} 字节不符），请重新导出 "
+                                         f"/ declares {encoding} with a byte-order mark but byte {exc.start} is "
+                                         "not valid in it (damaged file?)") from exc
     if b"\x00" in data:
-        raise FileRejected(name, "binary content (NUL bytes): not a CSV or XLSX file")
+        raise FileRejected(name, "不是 CSV 或 XLSX 文件（含二进制内容），请按报送模板导出 "
+                                 "/ binary content (NUL bytes): not a "
+                                 "CSV or XLSX file")
     error = None
     for encoding in ("utf-8", "gb18030"):
         try:
@@ -135,14 +144,17 @@ def decode(name: str, data: bytes) -> tuple[str, str]:
                     pass
             error = exc
     line = data.count(b"\n", 0, error.start if error else 0) + 1
-    raise FileRejected(name, "not text in UTF-8, GBK or GB18030 (binary content or another encoding)", row=line)
+    raise FileRejected(name, "文字编码无法识别（应为 UTF-8 或 GBK），请另存为 UTF-8 或 GBK 编码的 CSV，或 XLSX / "
+                                 "not text in UTF-8, GBK or GB18030 (binary content or another encoding)", row=line)
 
 
 def _read_csv(name: str, data: bytes, limits: ReadLimits) -> RawSheet:
     text, encoding = decode(name, data)
     sample = text[:100_000]
     if sample and sum(ch in CONTROL for ch in sample) > MAX_CONTROL_SHARE * len(sample) + 1:
-        raise FileRejected(name, "binary content (control characters): not a CSV or XLSX file")
+        raise FileRejected(name, "不是 CSV 或 XLSX 文件（含控制字符），请按报送模板导出 "
+                                 "/ binary content (control characters): "
+                                 "not a CSV or XLSX file")
     delimiter = _delimiter(sample)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows, numbers = [], []
@@ -156,9 +168,11 @@ def _read_csv(name: str, data: bytes, limits: ReadLimits) -> RawSheet:
             line = reader.line_num + 1
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise FileRejected(name, f"a cell over {csv.field_size_limit():,} characters, over the limit of "
+            raise FileRejected(name, f"单元格超过 {csv.field_size_limit():,} 个字（是否有未闭合的引号？）/ a cell over "
+                                     f"{csv.field_size_limit():,} characters, over the limit of "
                                      f"{limits.max_cell_chars:,}", row=line) from None
-        raise FileRejected(name, f"not valid CSV ({exc}); an unclosed quote or a truncated file?",
+        raise FileRejected(name, f"CSV 格式有误（引号未闭合或文件不完整？），请重新导出 / not valid CSV ({exc}); an "
+                           "unclosed quote or a truncated file?",
                            row=line) from None
     return RawSheet(rows, numbers, "csv", encoding=encoding)
 
@@ -176,7 +190,8 @@ def _read_xlsx(name: str, data: bytes, sheet_names: tuple[str, ...], limits: Rea
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
         # (zipfile, zlib, XML parser, KeyError for a missing part … found by tests/faults/test_ingest_hostile.py)
-        raise FileRejected(name, f"not a readable XLSX workbook (damaged or truncated?): {type(exc).__name__}") \
+        raise FileRejected(name, f"XLSX 工作簿无法打开（文件损坏或不完整？），请重新导出 / not a readable XLSX "
+                                 f"workbook (damaged or truncated?): {type(exc).__name__}") \
             from None
     try:
         wanted = {s.strip() for s in sheet_names}
@@ -193,7 +208,8 @@ def _read_xlsx(name: str, data: bytes, sheet_names: tuple[str, ...], limits: Rea
         except FileRejected:
             raise
         except Exception as exc:
-            raise FileRejected(name, f"the workbook is damaged or truncated ({type(exc).__name__})",
+            raise FileRejected(name, f"工作簿已损坏或不完整，请重新导出 / the workbook is damaged or truncated "
+                           f"({type(exc).__name__})",
                                row=len(numbers) + 1 if numbers else None) from None
     finally:
         book.close()

@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from tasks.model.history import LABELS as KIND_LABELS
 from tasks.notify import Message, build_message
 from tasks.quality.rules import explain
 from tasks.reference.provinces import province_name
@@ -52,27 +53,29 @@ class FileReport:
         notes = []
         for header in self.ignored_columns:
             near = self.column_suggestions.get(header)
-            notes.append(f"未识别的列“{header}”未读取，是否为“{near}”？ / column {header!r} not read; did you mean "
-                         f"{near}?" if near else f"未识别的列“{header}”未读取 / column {header!r} not read")
+            notes.append(f"未识别的列“{header}”未读取，该列的值未入库，是否为“{near}”？ / column {header!r} not "
+                         f"read, its values not loaded; did you mean {near}?" if near else
+                         f"未识别的列“{header}”未读取，该列的值未入库 / column {header!r} not read, its values "
+                         "not loaded")
         return notes
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def summary_line(self) -> str:
+        """The file's outcome as county staff read it: in Chinese, each reason by its rule's name."""
         if self.status == "rejected":
-            return f"REJECTED {self.problem}"
+            return f"拒收 {self.problem}"  # the problem names the file, row and column
         if self.status == "duplicate":
-            return f"{self.file}: already ingested ({self.note}); nothing loaded"
-        top = "; ".join(f"{n} × {r}" for r, n in list(self.reasons.items())[:3])
-        warned = "; ".join(f"{n} × {r}" for r, n in list(self.warnings.items())[:3])
-        return (f"{self.file}: {self.kind}, {self.rows_read} rows read, {self.loaded} loaded, "
-                f"{self.quarantined} quarantined" + (f" ({top})" if top else "")
-                + (f"; loaded with warnings: {warned}" if warned else "")
-                + "".join(f"\n  异常值提示 / outlier: {line}" for line in self.outliers)
-                + "".join(f"\n  {note}" for note in self.column_notes())
-                + "".join(f"\n  补充核验 / checked again once their households arrived: {again.summary_line()}"
-                          for again in self.rechecked))
+            return f"{self.file}：此前已接收同样内容的文件（{self.note}），本次未重复入库"
+        top = "；".join(f"{_said(r, self.kind)} {n} 行" for r, n in list(self.reasons.items())[:3])
+        warned = "；".join(f"{_said(r, self.kind)} {n} 行" for r, n in list(self.warnings.items())[:3])
+        label = KIND_LABELS.get(self.kind or "", "未识别类别")
+        return (f"{self.file}：{label}，读取 {self.rows_read} 行，入库 {self.loaded} 行，隔离 {self.quarantined} 行"
+                + (f"（{top}）" if top else "") + (f"；已入库但请核实：{warned}" if warned else "")
+                + "".join(f"\n  异常值提示：{line}" for line in self.outliers)
+                + "".join(f"\n  {note.split(' / ')[0]}" for note in self.column_notes())
+                + "".join(f"\n  补充核验（其农户已报送）：{again.summary_line()}" for again in self.rechecked))
 
 
 def _said(reason: str, kind: str | None) -> str:
@@ -96,9 +99,9 @@ def error_report(report: FileReport) -> str:
         f"SHA-256: {report.sha256}",
         f"原因 / problem: {report.problem}",
         "",
-        "请按数据规范修改后重新报送；修改后的文件会被重新处理。",
-        "Correct the file as the data contract says and send it again; a corrected file is processed anew.",
-        "Data contract: expectations/data_contract.md; templates: `campaigns ingest --template KIND`.",
+        "请按报送模板（含说明页，可向本省协调员索取）修改后重新报送；修改后的文件会被重新处理。",
+        "Correct the file as the submission template says (ask your province's coordinator for it) and send it "
+        "again; a corrected file is processed anew.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -87,6 +87,7 @@ def person_facts(persons: pd.DataFrame, households: pd.DataFrame, today: date,
     p["sex_matches_id"] = ((parity % 2 == 1) == (p["sex"] == "1")) | p["id_number_problem"].notna()
     p["household_known"] = household_positions(households, p) >= 0
     p["id_number_in_other_part"] = in_other_part if in_other_part is not None else np.zeros(len(p), dtype=bool)
+    p["repeat_of"] = pd.Series(pd.NA, index=p.index, dtype="Int64")  # a roster has no exact repeats (ingest's)
     return p
 
 

@@ -138,11 +138,21 @@ LEAD_STATUS = CodeTable("lead_status", "线索状态", {
     "pending": "待核实",
     "verified": "已核实",
     "closed": "已办结",
+}, aliases={  # as counties and the platform write them; a dismissed lead (已排除) was verified, without risk
+    **dict.fromkeys(("未核实", "待核查", "核实中", "核查中", "待处理", "处理中", "未办结", "待办", "已受理"),
+                    "pending"),
+    **dict.fromkeys(("已核查", "核实完毕", "核实完成", "已入户核实", "已排除", "排除", "不予纳入", "已研判"),
+                    "verified"),
+    **dict.fromkeys(("办结", "已完成", "完成", "已处理", "已销号", "销号", "完结", "已结案", "已反馈"), "closed"),
 })
 LEAD_OUTCOME = CodeTable("lead_outcome", "核实结果", {
     "identified": "纳入监测",
     "assisted": "落实帮扶",
     "no_risk": "无返贫致贫风险",
+}, aliases={
+    **dict.fromkeys(("纳入", "已纳入监测", "新识别为监测对象", "识别为监测对象"), "identified"),
+    **dict.fromkeys(("已落实帮扶", "帮扶", "落实帮扶措施"), "assisted"),
+    **dict.fromkeys(("无风险", "无返贫风险", "无致贫风险", "排除", "已排除", "不纳入", "不予纳入"), "no_risk"),
 })
 
 SEX = CodeTable("sex", "性别", {"1": "男", "2": "女"})  # GB/T 2261.1

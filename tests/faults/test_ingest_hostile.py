@@ -61,7 +61,7 @@ def test_too_many_rows_is_refused_naming_the_row(roster, tmp_path, monkeypatch):
     get_settings.cache_clear()
     report = ingest(engine, write_csv(tmp_path / "many.csv", LEAD_HEADER_ZH, lead_rows(county, 12)))
     assert report.status == "rejected"
-    assert "many.csv, row 12: more than 10 rows" in report.problem
+    assert "many.csv，第 12 行：超过 10 行" in report.problem and "more than 10 rows" in report.problem
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
@@ -72,8 +72,8 @@ def test_a_huge_cell_is_refused_naming_row_and_column(roster, tmp_path, suffix):
     writer = write_csv if suffix == "csv" else write_xlsx
     report = ingest(engine, writer(tmp_path / f"huge.{suffix}", LEAD_HEADER_ZH, rows))
     assert report.status == "rejected"
-    assert f"huge.{suffix}, row 3, column 姓名: a cell of 5,000 characters, over the limit of 2,000" \
-        in report.problem
+    assert report.problem.startswith(f"huge.{suffix}，第 3 行，“姓名”列：单元格有 5,000 个字，超过上限 2,000")
+    assert "a cell of 5,000 characters, over the limit of 2,000" in report.problem
 
 
 def test_xlsx_decompression_bomb_is_refused_before_it_is_unpacked(roster, tmp_path):

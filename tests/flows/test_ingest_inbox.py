@@ -101,8 +101,8 @@ def test_cli_reports_per_file_and_fails_on_a_rejected_one(county, tmp_path):
     bad.write_bytes(b"")
     result = runner.invoke(app, ["ingest", str(good), str(bad)])
     assert result.exit_code == 1
-    assert "good.csv: leads, 3 rows read, 3 loaded, 0 quarantined" in result.output
-    assert "REJECTED empty.csv: the file is empty" in result.output
+    assert "good.csv：问题线索，读取 3 行，入库 3 行，隔离 0 行" in result.output
+    assert "拒收 empty.csv：" in result.output and "the file is empty" in result.output
     assert "Traceback" not in result.output
     assert good.exists() and bad.exists()  # files named on the command line stay where they are
     unknown = runner.invoke(app, ["ingest", str(good), "--kind", "people"])
@@ -122,7 +122,7 @@ def test_template_filled_in_is_accepted(county, tmp_path):
     book.save(path)
     result = runner.invoke(app, ["ingest", str(path)])
     assert result.exit_code == 0, result.output
-    assert "leads.xlsx: leads, 1 rows read, 1 loaded, 0 quarantined" in result.output
+    assert "leads.xlsx：问题线索，读取 1 行，入库 1 行，隔离 0 行" in result.output
 
 
 def test_contract_document_is_generated_from_the_contract():

@@ -76,10 +76,10 @@ def test_a_coordinator_maps_a_countys_own_column_name_once_and_later_files_use_i
     assert bad.exit_code == 2 and "not a column of the data contract" in bad.output
     saved = runner.invoke(app, ["ingest", str(first), "--map", "县区编号=县代码", "--save", "--scope", "52"])
     assert saved.exit_code == 0 and "saved 1 column name(s) for 52" in saved.output
-    assert "1 rows read, 1 loaded" in saved.output
+    assert "读取 1 行，入库 1 行" in saved.output
 
     later = write_csv(tmp_path / "b.csv", header, [["52010290000002", "520102", "2"]])
-    assert "1 loaded" in runner.invoke(app, ["ingest", str(later), "--county", "520102"]).output
+    assert "入库 1 行" in runner.invoke(app, ["ingest", str(later), "--county", "520102"]).output
     elsewhere = write_csv(tmp_path / "c.csv", header, [["53010290000003", "530102", "2"]])
     assert runner.invoke(app, ["ingest", str(elsewhere), "--county", "530102"]).exit_code == 1
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'campaigns.db'}")

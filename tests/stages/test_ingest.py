@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -195,8 +196,8 @@ def test_missing_required_column_names_column_and_row(roster, county, tmp_path):
     rows = [[c for h, c in zip(LEAD_HEADER_ZH, r, strict=True) if h != "反映时间"] for r in lead_rows(county, 2)]
     report = ingest(roster, write_csv(tmp_path / "no-date.csv", header, rows, title_rows=["线索台账"]))
     assert report.status == "rejected"
-    assert report.problem == ("no-date.csv, row 2, column 反映时间: missing required column(s) for leads (问题线索): "
-                              "反映时间 (reported_at)")
+    assert report.problem == ("no-date.csv，第 2 行，“反映时间”列：问题线索表缺少必需的列：反映时间 / missing required "
+                              "column(s) for leads (问题线索): 反映时间 (reported_at)")
 
 
 def test_wrong_kind_says_what_the_file_looks_like(roster, tmp_path):
@@ -224,7 +225,8 @@ def test_truncated_xlsx_is_rejected(roster, county, tmp_path):
     path.write_bytes(whole[: len(whole) // 2])
     report = ingest(roster, path)
     assert report.status == "rejected"
-    assert report.problem.startswith("cut.xlsx: not a readable XLSX workbook (damaged or truncated?)")
+    assert report.problem.startswith("cut.xlsx：XLSX 工作簿无法打开（文件损坏或不完整？），请重新导出 / not a readable "
+                                     "XLSX workbook (damaged or truncated?)")
 
 
 def test_same_file_twice_loads_nothing_the_second_time(roster, county, tmp_path):
@@ -356,11 +358,13 @@ def test_county_column_under_an_official_name_and_an_unknown_one(roster, county,
     unread = ingest(roster, write_csv(tmp_path / "c.csv", ["户编号", "县代码", "家庭人口数", "户主电话", "序号"], rows))
     assert (unread.loaded, unread.ignored_columns) == (1, ["户主电话", "序号"])
     assert unread.column_suggestions == {"户主电话": "联系电话"} and unread.has_problems
-    assert "未识别的列“户主电话”未读取，是否为“联系电话”？" in unread.summary_line()
+    assert "未识别的列“户主电话”未读取，该列的值未入库，是否为“联系电话”？" in unread.summary_line()
     from tasks.ingest.report import problem_message
 
     text = problem_message(unread).text
     assert "是否为“联系电话”" in text and "序号" in text and "13912345678" not in text
+    line = unread.summary_line()  # what county staff read: Chinese, no rule ids
+    assert line.startswith("c.csv：农户，读取 1 行，入库 1 行，隔离 0 行") and not re.search(r"[a-z_]+\.[a-z_]+:", line)
 
 
 def test_an_unknown_code_value_is_set_aside_naming_the_closest_allowed_value(roster, tmp_path):
@@ -465,3 +469,31 @@ def test_a_county_gets_a_workbook_of_its_rows_set_aside_with_reasons_and_fixes(r
     assert report.set_aside in text and "quarantined_rows" not in text
     write_set_aside(roster, ["a rerun that set nothing aside"], Path(report.set_aside).parent.parent)
     assert not list(Path(report.set_aside).parent.glob("*.xlsx"))  # no list of an earlier run stays
+
+
+def test_an_exact_repeat_loads_once_and_a_clash_sets_both_aside(roster, tmp_path):
+    """A row typed or pasted twice (every cell the same) loads once and its repeat is set aside saying so;
+    two different rows under one 户编号 are both set aside, for the county to say which is right."""
+    rows = [["52010290000001", "520102", "3"], ["52010290000001", "520102", "3"],  # pasted twice
+            ["52010290000002", "520102", "2"], ["52010290000002", "520102", "4"],  # which one holds?
+            ["52010290000003", "520102", "5"]]
+    report = ingest(roster, write_csv(tmp_path / "hh.csv", ["户编号", "县代码", "家庭人口数"], rows))
+    assert (report.rows_read, report.loaded, report.quarantined) == (5, 2, 3), report.reasons
+    loaded = set(read_table(roster, "households")["household_no"])
+    assert {"52010290000001", "52010290000003"} <= loaded and "52010290000002" not in loaded
+    assert sum(n for r, n in report.reasons.items() if r.startswith("row.duplicate")) == 1
+    assert sum(n for r, n in report.reasons.items() if r.startswith("household_no.unique")) == 2
+
+
+def test_lead_states_are_read_as_counties_write_them(roster, county, tmp_path):
+    """已排除, 办结 and 核实中 are what the platform and counties write for a dismissed (verified, no risk), a
+    closed and a pending lead: read as the code table's values, like the measure categories' short names."""
+    rows = lead_rows(county, 3)
+    for row, (status, outcome) in zip(rows, (("已排除", "无风险"), ("办结", "已纳入监测"), ("核实中", "")), strict=True):
+        row[9] = "" if status == "核实中" else "2023-04-08"
+        row[10], row[11] = status, outcome
+    report = ingest(roster, write_csv(tmp_path / "leads.csv", LEAD_HEADER_ZH, rows))
+    assert (report.loaded, report.quarantined) == (3, 0), report.reasons
+    leads = read_table(roster, "leads").set_index("lead_no").loc[[r[0] for r in rows]]
+    assert list(zip(leads["status"], leads["outcome"].fillna(""))) == [
+        ("verified", "no_risk"), ("closed", "identified"), ("pending", "")]
