@@ -52,7 +52,7 @@ def _prefect_database_is_new() -> bool:
 
 
 def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    typer.secho(f"错误 / error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
 
 
@@ -312,7 +312,10 @@ def approvers_add(
     """Add an approver, or give one a new approval code (asked twice, not echoed; only its hash is kept)."""
     from tasks.release.approvers import ApproversFileError, add_approver
 
-    code = typer.prompt("审核码 / approval code", hide_input=True, confirmation_prompt=True)
+    # Asked twice here rather than by click's confirmation, whose prompt and mismatch error are English.
+    code = typer.prompt("审核码（输入时不显示）/ approval code", hide_input=True)
+    if typer.prompt("再次输入审核码 / the approval code again", hide_input=True) != code:
+        _fail("两次输入的审核码不一致，未保存 / the two codes differ; nothing was saved")
     path = get_settings().approvers_path()
     try:
         add_approver(path, name, unit, code)

@@ -30,7 +30,14 @@ from tasks.partitions.runner import SettingsTaskRunner
 from tasks.quality.outliers import OutlierRules
 from tasks.reference.provinces import PROVINCES
 from tasks.release import announce
-from tasks.release.approval import Approval, ApprovalForm, Decision, automatic_approval, form_description
+from tasks.release.approval import (
+    Approval,
+    ApprovalForm,
+    Decision,
+    DraftLinks,
+    automatic_approval,
+    form_description,
+)
 from tasks.release.approvers import load_approvers, verified
 from tasks.release.params import ReleaseParams
 from tasks.release.prepare import (
@@ -151,14 +158,14 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
         raise StageFailed(f"{ctx.label}: 没有审核人，无法审核：请先用 `campaigns approvers add 姓名 --unit 单位` "
                           f"添加 / nobody is on the approvers' list {ctx.settings.approvers_path()}")
     published = latest_published(ctx.engine, release.period)
-    link = f"{ctx.flow_run_url}?tab=Artifacts" if ctx.flow_run_url else report_link(draft, ctx.settings)
-    announce.waiting(ctx, release, link)
+    links = draft_links(ctx, draft)
+    announce.waiting(ctx, release, links.draft)
     note, attempt, refused = "", 0, 0
     while True:
         description = form_description(release.period.title, release.headline(),
                                         release.warnings[:release.national_warnings],
                                         len(release.warnings) - release.national_warnings, release.revisions,
-                                        link, published.version if published else None, note, release.outliers)
+                                        links, published.version if published else None, note, release.outliers)
         key = f"approval-{attempt}"
         try:
             form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description),
@@ -190,6 +197,13 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
             note = "请补充后重新提交 / answer and submit again: " + "；".join(problems)
             continue
         return approval
+
+
+def draft_links(ctx: CampaignContext, draft: str) -> DraftLinks:
+    """The draft's page and table where a browser opens them (the UI's own Artifacts tab cannot be linked:
+    it rewrites ?tab=Artifacts to its Logs tab)."""
+    return DraftLinks(report_link(Path(draft) / "release.html", ctx.settings),
+                      report_link(Path(draft) / "tables.xlsx", ctx.settings), ctx.flow_run_url or "")
 
 
 def forget_answer(key: str) -> None:
@@ -231,7 +245,8 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
             check_county_indicators(ctx, "release", period.end, [p.county_sums for p in parts], OutlierRules())
         release = check_figures_task(ctx, compute_figures_task(ctx, params, tables, [p.counted for p in parts]))
         draft = render_draft_task(ctx, release)
-        create_markdown_artifact(release.summary_markdown(draft), key="release-draft", description=ctx.label)
+        create_markdown_artifact(release.summary_markdown(draft_links(ctx, draft)), key="release-draft",
+                                 description=ctx.label)
         create_table_artifact(release.headline_rows(), key="release-figures", description=ctx.label)
         if checking:
             return reproduced(ctx, release, params.as_published)

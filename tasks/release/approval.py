@@ -32,7 +32,9 @@ class ApprovalForm(RunInput):
     decision: Decision = Field(title="审核决定 / decision")
     reviewer: str = Field(min_length=1, max_length=60, title="审核人姓名 / approver",
                           description="须在审核人名单中 / as on the approvers' list")
-    approval_code: SecretStr = Field(SecretStr(""), title="审核码 / approval code",
+    # Required, so that the UI does not label it optional. Prefect's UI shows it as it is typed (its form has
+    # no password field); the answer is deleted from the server once read (flows.release.forget_answer).
+    approval_code: SecretStr = Field(title="审核码 / approval code", min_length=1,
                                      description="本人审核码，批准和退回都须填写 / your personal code")
     comment: str = Field("", max_length=2000, title="审核意见 / comment",
                          description="退回时必填 / required when rejecting")
@@ -111,13 +113,24 @@ def automatic_approval() -> Approval | None:
     return _AUTOMATIC.get()
 
 
+@dataclass(frozen=True)
+class DraftLinks:
+    """What an approver opens: the draft as it will be published and the provinces' table (served by
+    `campaigns serve`, else paths on the server), and the run in the Prefect UI."""
+
+    draft: str
+    tables: str
+    run: str
+
+
 def form_description(title: str, headline: list[tuple[str, str]], national_warnings: list[str],
-                     other_warnings: int, revisions: list[str], draft_link: str, published: int | None,
+                     other_warnings: int, revisions: list[str], links: DraftLinks, published: int | None,
                      note: str = "", outliers: list[str] = ()) -> str:
     """The short markdown the UI shows above the form: what must be answered first, then the headline
     figures and the national warnings; the provinces' warnings and everything else are behind the link."""
     lines = [f"**{note}**", ""] if note else []
-    lines += [f"### {title}", f"[草稿、全部数字和分省变化 / the draft and every figure]({draft_link})", ""]
+    lines += [f"### {title}", f"[发布稿 / the draft]({links.draft}) · [分省数据表 / the 31 provinces' table]"
+                              f"({links.tables}) · [运行详情 / the run]({links.run})", ""]
     if published:
         lines += [f"已发布 v{published}：再次发布为 v{published + 1}，须填写修订说明。", ""]
     if revisions:

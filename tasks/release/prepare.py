@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.outputs.charts import chart_text
-from tasks.release.approval import Approval, Decision
+from tasks.release.approval import Approval, Decision, DraftLinks
 from tasks.release.attacker import tabulation
 from tasks.release.checks import (
     Suppression,
@@ -99,14 +99,15 @@ class ReleaseDraft:
                          "同比": "—" if change is None else f"{100 * change:+.1f}%"})
         return rows
 
-    def summary_markdown(self, draft: str) -> str:
+    def summary_markdown(self, links: DraftLinks) -> str:
         lines = [f"# {self.period.title}", "", *[f"- {k}: {v}" for k, v in self.headline()], "",
                  f"- 大幅变化 large changes: {len(self.warnings)}", f"- 修订 revisions: {len(self.revisions)}",
                  f"- 小单元格隐去 suppressed cells: {sum(not s.complementary for s in self.suppressed)}",
                  f"- 防推算一并隐去 complementary cells: {sum(s.complementary for s in self.suppressed)}",
                  *[f"- 此前发布已可推算 given away by earlier releases: {c}" for c in self.exposed_before],
                  *[f"- 修订涉及记录 records behind the revision: {c}" for c in self.record_changes],
-                 f"- 上年同期 same period last year: {self.last_year_source}", f"- 草稿 draft: `{draft}`"]
+                 f"- 上年同期 same period last year: {self.last_year_source}",
+                 f"- 发布稿 draft: {links.draft}", f"- 分省数据表 the provinces' table: {links.tables}"]
         return "\n".join(lines)
 
 

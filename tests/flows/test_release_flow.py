@@ -77,12 +77,17 @@ def _press_office(engine) -> list[str]:
                             ).scalars().all()
 
 
-def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path, approvers):
+def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path, approvers, monkeypatch):
+    monkeypatch.setenv("CAMPAIGNS_REPORTS_URL", "http://127.0.0.1:4201/")  # as `campaigns serve` sets it
+    get_settings.cache_clear()
     with seeded.begin() as conn:  # national employment doubled on the year: a large change to answer
         conn.execute(sa.text("UPDATE employment SET employed = employed * 2 WHERE year = 2023 AND quarter = 2"))
     thread, outcome, run_id = _run_until_paused(ReleaseParams(period="2023Q2"))
     description = _wait_paused(run_id, 0)
-    assert len(description) < 2_500 and "?tab=Artifacts" in description  # short, with the link to the rest
+    # Short, with links that open: the draft as it will be published and the provinces' table.
+    draft = "http://127.0.0.1:4201/releases/2023Q2/draft/"
+    assert len(description) < 2_500 and f"({draft}release.html)" in description
+    assert f"({draft}tables.xlsx)" in description and "?tab=Artifacts" not in description
     assert "全国 脱贫人口务工就业规模: 同比增长" in description
 
     # Someone not on the list, then an approver with a wrong code: refused, reported, asked again.

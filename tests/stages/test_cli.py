@@ -1,4 +1,5 @@
 import json
+import re
 
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -101,6 +102,9 @@ def test_approvers_are_added_with_a_code_only_its_hash_kept(tmp_path, monkeypatc
     assert added.exit_code == 0, added.output
     short = runner.invoke(app, ["approvers", "add", "李审核", "--unit", "统计处"], input="123\n123\n")
     assert short.exit_code == 2 and "审核码至少 8 位" in short.output
+    mistyped = runner.invoke(app, ["approvers", "add", "李审核", "--unit", "统计处"], input="li-code-12\nli-code-21\n")
+    assert mistyped.exit_code == 2 and "两次输入的审核码不一致" in mistyped.output
+    assert not re.search(r"\b(Error|Repeat|confirmation)\b", added.output + short.output + mistyped.output)
     text = path.read_text("utf-8")
     assert "wang-code-1" not in text and 'name = "王审核"' in text and "scrypt$" in text
     approvers = load_approvers(path)

@@ -489,11 +489,12 @@ def test_lead_states_are_read_as_counties_write_them(roster, county, tmp_path):
     """已排除, 办结 and 核实中 are what the platform and counties write for a dismissed (verified, no risk), a
     closed and a pending lead: read as the code table's values, like the measure categories' short names."""
     rows = lead_rows(county, 3)
-    for row, (status, outcome) in zip(rows, (("已排除", "无风险"), ("办结", "已纳入监测"), ("核实中", "")), strict=True):
+    written = (("已排除", "无风险"), ("办结", "已纳入监测"), ("核实中", ""))
+    for row, (status, outcome) in zip(rows, written, strict=True):
         row[9] = "" if status == "核实中" else "2023-04-08"
         row[10], row[11] = status, outcome
     report = ingest(roster, write_csv(tmp_path / "leads.csv", LEAD_HEADER_ZH, rows))
     assert (report.loaded, report.quarantined) == (3, 0), report.reasons
     leads = read_table(roster, "leads").set_index("lead_no").loc[[r[0] for r in rows]]
-    assert list(zip(leads["status"], leads["outcome"].fillna(""))) == [
+    assert list(zip(leads["status"], leads["outcome"].fillna(""), strict=True)) == [
         ("verified", "no_risk"), ("closed", "identified"), ("pending", "")]
