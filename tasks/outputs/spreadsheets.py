@@ -45,21 +45,24 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 IN_MEMORY_ROWS = 20_000  # below this a workbook is built in memory: 4 times faster than through temporary files
 
 
-def write_workbook(path: Path, sheets: dict[str, pd.DataFrame],
-                   number_formats: Mapping[str, str] | None = None) -> Path:
+def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], number_formats: Mapping[str, str] | None = None,
+                   formats_by: Mapping[str, tuple[str, Mapping[str, str]]] | None = None) -> Path:
     """An XLSX file of `sheets` (title -> frame): `write_sheets` of their headers and rows."""
     return write_sheets(path, {title: (list(frame.columns), frame_rows(frame)) for title, frame in sheets.items()},
-                        number_formats)
+                        number_formats, formats_by)
 
 
 def write_sheets(path: Path, sheets: dict[str, tuple[list, list[list]]],
-                 number_formats: Mapping[str, str] | None = None) -> Path:
+                 number_formats: Mapping[str, str] | None = None,
+                 formats_by: Mapping[str, tuple[str, Mapping[str, str]]] | None = None) -> Path:
     """An XLSX file of `sheets` (title -> headers and rows of Python values), text neutralised as `safe_cell`
     does. A long list (a national one runs to 100,000 rows) is streamed row by row through temporary files,
     a short one built in memory: a campaign writes a workbook per county with rows set aside, thousands of a
     few rows each, where the fixed cost per workbook is what counts. Text is written as text, never as a
     formula or link, whatever it starts with; numbers as numbers, in the Excel format `number_formats` gives
-    their column (by header: `#,##0`, `0.0%` …). Every sheet has its header frozen and filtered, and columns
+    their column (by header: `#,##0`, `0.0%` …), or where a column mixes units, by another column of the row
+    (`formats_by`: header -> (the unit's header, unit -> format): a count `#,##0` beside an amount
+    `#,##0.00`). Every sheet has its header frozen and filtered, and columns
     as wide as their header and their first rows' values (an 18-character ID number is read whole); a column
     of long text (a reason, how to fix it) is capped and its cells wrapped."""
     import xlsxwriter
@@ -71,6 +74,8 @@ def write_sheets(path: Path, sheets: dict[str, tuple[list, list[list]]],
     with xlsxwriter.Workbook(str(path), options) as workbook:
         bold = workbook.add_format({"bold": True})
         formats = {header: workbook.add_format({"num_format": f}) for header, f in (number_formats or {}).items()}
+        by_unit = {f: workbook.add_format({"num_format": f}) for _, units in (formats_by or {}).values()
+                   for f in units.values()}
         wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
         for title, (columns, rows) in sheets.items():
             sheet = workbook.add_worksheet(title[:31])
@@ -85,10 +90,15 @@ def write_sheets(path: Path, sheets: dict[str, tuple[list, list[list]]],
             if headers:
                 sheet.autofilter(0, 0, len(rows), len(headers) - 1)
             sheet.write_row(0, 0, headers, bold)
-            formatted = any(cell_formats)
+            mixed = {i: (headers.index(formats_by[h][0]), formats_by[h][1]) for i, h in enumerate(headers)
+                     if h in (formats_by or {}) and formats_by[h][0] in headers}
+            formatted = any(cell_formats) or bool(mixed)
             for row, values in enumerate(rows, start=1):
                 if formatted:  # each cell carries its format: readers ignore a column's default
                     for column, (value, cell_format) in enumerate(zip(values, cell_formats, strict=True)):
+                        if column in mixed:
+                            key, units = mixed[column]
+                            cell_format = by_unit.get(units.get(values[key]), cell_format)
                         sheet.write(row, column, safe_cell(value), cell_format)
                 else:
                     sheet.write_row(row, 0, [safe_cell(v) for v in values])

@@ -35,7 +35,7 @@ from tasks.release.figures import (
 from tasks.release.outliers import figure_outliers
 from tasks.release.period import Period
 from tasks.release.publish import latest_published, previous_release_figures, published_this_year, record
-from tasks.release.render import DIGITS, Draft, show, table_header
+from tasks.release.render import CHANGE_PCT, CHANGE_POINTS, DIGITS, Draft, change, show, table_header
 from tasks.runs.as_of import describe_changes
 from tasks.runs.stage import CampaignContext, Check, StageFailed, checkpoint
 from tasks.storage.changes import changed_since
@@ -93,10 +93,9 @@ class ReleaseDraft:
         rows = []
         for key, values in self.national.items():
             figure = FIGURE_BY_KEY[key]
-            change = values["change_pct"]
             rows.append({"指标": figure.name, "本期": _display(values["value"], figure.unit),
                          "上年同期": _display(values["same_period_last_year"], figure.unit),
-                         "同比": "—" if change is None else f"{100 * change:+.1f}%"})
+                         "同比": change({**values, "unit": figure.unit})})
         return rows
 
     def summary_markdown(self, links: DraftLinks) -> str:
@@ -237,10 +236,14 @@ def comparison_table(national: dict[str, dict[str, Any]]) -> pd.DataFrame:
         def number(value: Any, scale: int = scale) -> Any:
             return "—" if value is None else round(value * scale, 2)
 
-        change = f["change_pct"]
+        share, last_year = f["unit"] == "%", f["same_period_last_year"]
+        moved = None if f["value"] is None or last_year is None else \
+            round(100 * (f["value"] - last_year), 1) if share else \
+            None if f["change_pct"] is None else round(100 * f["change_pct"], 1)
         rows.append({"指标": f["name"], "单位": f["unit"], "本期": number(f["value"]),
-                     "上年同期": number(f["same_period_last_year"]),
-                     "同比变化(%)": "—" if change is None or f["value"] is None else round(100 * change, 1),
+                     "上年同期": number(last_year),
+                     CHANGE_PCT: "" if share else "—" if moved is None else moved,
+                     CHANGE_POINTS: ("—" if moved is None else moved) if share else "",
                      "上期发布": number(f["previous_release"]), "代码": key})
     return pd.DataFrame(rows)
 

@@ -44,7 +44,18 @@ def table_formats() -> dict[str, tuple[int, str]]:
     formats = {table_header(f): (d := DIGITS.get(f.unit, 2), "#,##0" if d == 0 else "#,##0." + "0" * d)
                for f in FIGURES}
     return formats | {"本期": (2, "#,##0.00"), "上年同期": (2, "#,##0.00"), "上期发布": (2, "#,##0.00"),
-                      "同比变化(%)": (1, "0.0")}
+                      CHANGE_PCT: (1, "0.0"), CHANGE_POINTS: (1, "0.0")}
+
+
+# The comparison's change on the year: relative for counts and amounts, in percentage points for shares.
+CHANGE_PCT, CHANGE_POINTS = "同比增减(%)", "同比增减(百分点)"
+# The comparison's values, one row per figure in its own unit: formatted by that unit.
+BY_UNIT = {"本期", "上年同期", "上期发布"}
+
+
+def unit_formats() -> dict[str, str]:
+    """Excel's number format per unit, as figures are published (DIGITS)."""
+    return {unit: "#,##0" if digits == 0 else "#,##0." + "0" * digits for unit, digits in DIGITS.items()}
 
 
 def _short(name: str) -> str:
@@ -70,8 +81,20 @@ def show(figure: dict[str, Any]) -> str:
 
 
 def change(figure: dict[str, Any]) -> str:
-    """The figure's change on the same period last year as published: 同比增长3.1%."""
+    """The figure's change on the same period last year as published: 同比增长3.1%; a share's in percentage
+    points (62.1% against 27.6% is 上升34.5个百分点, not 增长125.2%)."""
+    if figure.get("unit") == "%":
+        return points(figure.get("value"), figure.get("same_period_last_year"))
     return _rate(figure.get("change_pct"), "同比")
+
+
+def points(value: Any, last_year: Any) -> str:
+    if _missing(value) or _missing(last_year):
+        return "上年同期无可比数据"
+    moved = 100 * (value - last_year)
+    if abs(moved) < 0.05:
+        return "与上年同期持平"
+    return f"同比{'上升' if moved > 0 else '下降'}{abs(moved):.1f}个百分点"
 
 
 def growth(figure: dict[str, Any]) -> str:
@@ -121,7 +144,7 @@ def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, publish
     comparison = safe_frame(draft.comparison) if draft.comparison is not None else None
     excel = {header: number_format for header, (_, number_format) in table_formats().items()}
     write_workbook(paths[3], {"分省数据": safe} | ({"全国数据对比": comparison} if comparison is not None else {}),
-                   number_formats=excel)
+                   number_formats=excel, formats_by={h: ("单位", unit_formats()) for h in BY_UNIT})
     if comparison is not None:
         paths.append(folder / "comparison.csv")
         comparison.to_csv(paths[-1], index=False, encoding="utf-8-sig")

@@ -403,7 +403,7 @@ def test_personal_data_check_catches_id_and_phone_numbers():
 def test_a_province_whose_change_differs_from_every_other_is_listed_for_the_approver():
     """Twelve provinces' loans grew by 4–6 % on the year, 贵州省's fell by 25 %: under the 30 % of a large change,
     but far from its peers. It is listed (in the approval form: never blocking); the others are not."""
-    from tasks.release.approval import form_description
+    from tasks.release.approval import DraftLinks, form_description
     from tasks.release.outliers import figure_outliers
 
     codes = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "52"]
@@ -419,5 +419,32 @@ def test_a_province_whose_change_differs_from_every_other_is_listed_for_the_appr
     assert flagged["province_code"].tolist() == ["52"]
     reason = flagged["reason"].iloc[0]
     assert reason.startswith("贵州省 脱贫人口小额信贷发放金额: 同比-25.0%") and "各省中位数+5.0%" in reason
-    text = form_description("2023年上半年", [], [], 0, [], "http://x", None, outliers=[reason])
+    links = DraftLinks("http://x/release.html", "http://x/tables.xlsx", "http://ui/runs/flow-run/1")
+    text = form_description("2023年上半年", [], [], 0, [], links, None, outliers=[reason])
     assert "异常值提示（请核对）：** 1 项" in text and reason in text
+
+
+def test_a_share_changes_in_percentage_points_and_each_value_keeps_its_units_format(tmp_path):
+    """62.11 % against 27.58 % is up 34.5 points, not 125.2 %; a count is written #,##0, an amount #,##0.00."""
+    import openpyxl
+
+    from tasks.outputs.spreadsheets import write_workbook
+    from tasks.release.prepare import comparison_table
+    from tasks.release.render import BY_UNIT, CHANGE_PCT, CHANGE_POINTS, change, unit_formats
+
+    share = {"name": "衔接资金用于产业比例", "unit": "%", "value": 0.6211, "same_period_last_year": 0.2758,
+             "change_pct": 1.252, "previous_release": None}
+    count = {"name": "脱贫人口务工就业规模", "unit": "人", "value": 32_982_500.0, "same_period_last_year": 31_000_000.0,
+             "change_pct": 0.0639, "previous_release": None}
+    assert change(share) == "同比上升34.5个百分点" and change(count) == "同比增长6.4%"
+    table = comparison_table({"funds_industry_share": share, "employed": count})
+    rows = table.set_index("代码")
+    shares = rows.loc["funds_industry_share"]
+    assert shares[CHANGE_POINTS] == 34.5 and shares[CHANGE_PCT] == ""
+    assert rows.loc["employed", CHANGE_PCT] == 6.4 and rows.loc["employed", CHANGE_POINTS] == ""
+    path = write_workbook(tmp_path / "t.xlsx", {"全国数据对比": table},
+                          formats_by={h: ("单位", unit_formats()) for h in BY_UNIT})
+    sheet = openpyxl.load_workbook(path)["全国数据对比"]
+    header = [c.value for c in sheet[1]]
+    formats = {r[header.index("代码")].value: r[header.index("本期")].number_format for r in sheet.iter_rows(min_row=2)}
+    assert formats == {"funds_industry_share": "#,##0.0", "employed": "#,##0"}
