@@ -115,6 +115,9 @@ class Settings(BaseSettings):
         default=None, description="The allow-list of release approvers with their approval codes' hashes "
         "(default: the shipped deployments/approvers.toml; `campaigns approvers add`)."
     )
+    release_issuer: str = Field(
+        default="农业农村部", min_length=1, max_length=60, description="Who signs the press release (the "
+        "national administration's duties passed to 农业农村部 in 2023).")
     release_templates_dir: Path | None = Field(
         default=None, description="Folder of the press office's release templates (default: the shipped "
         "tasks/release/templates)."

@@ -185,7 +185,8 @@ def check_release(ctx: CampaignContext, release: ReleaseDraft, min_households: i
     release.draft = Draft(release.period, national, province_table(shown),
                           [f"{s.province}:{s.figure}" for s in release.suppressed], min_households,
                           comparison=comparison_table(national),
-                          complementary=sum(s.complementary for s in release.suppressed))
+                          complementary=sum(s.complementary for s in release.suppressed),
+                          issuer=ctx.settings.release_issuer)
     return release
 
 

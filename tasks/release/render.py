@@ -29,7 +29,7 @@ class Draft:
     min_households: int
     comparison: pd.DataFrame | None = None  # national figures against last year and the previous release
     complementary: int = 0  # of `suppressed`, those withheld so that the small ones cannot be worked out
-    issuer: str = "国家乡村振兴局"
+    issuer: str = "农业农村部"  # the release_issuer setting
 
 
 DIGITS = {"人": 0, "户": 0, "元": 0, "万元": 2, "%": 1}  # as figures are published, per unit
