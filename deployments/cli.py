@@ -28,8 +28,9 @@ approvers_app = typer.Typer(help="发布审核人名单 / who may approve a pres
 app.add_typer(approvers_app, name="approvers")
 
 
-# Commands that run flows, and so start a temporary Prefect API when no server is configured.
-FLOW_COMMANDS = {"demo", "run"}
+# Commands that run flows, and so start a temporary Prefect API when no server is configured; and the board,
+# which asks the API (over the same Prefect database) whether a run still open waits for approval or crashed.
+FLOW_COMMANDS = {"demo", "run", "board"}
 
 
 @app.callback()
@@ -522,7 +523,7 @@ def board(
     from deployments.board import publish as publish_board
     from tasks.storage.engine import build_engine
 
-    rows = period_board(build_engine(), periods_per_campaign=periods, live=publish)
+    rows = period_board(build_engine(), periods_per_campaign=periods)
     for cells in (HEADERS[:-1], *(row.cells()[:-1] for row in rows)):  # links are for the UI
         typer.echo(" | ".join(cells))
     if publish:

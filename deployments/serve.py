@@ -59,9 +59,13 @@ def serve_reports(host: str, port: int, folder: Path):
     return server
 
 
-def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path = Path("var/prefect/server.log")) -> None:
+def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path | None = None) -> None:
     """Start the server and the reports' server (the UI's port + 1), register and serve every deployment
-    until interrupted."""
+    until interrupted. The server's log goes to `log`, by default beside Prefect's own database in
+    PREFECT_HOME (where `prefect server start` keeps its state), not into the folder the command runs in."""
+    from prefect.settings import PREFECT_HOME
+
+    log = log or Path(PREFECT_HOME.value()).expanduser() / "server.log"
     from prefect import serve
     from prefect.settings import PREFECT_API_URL, temporary_settings
 

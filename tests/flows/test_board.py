@@ -53,6 +53,13 @@ def test_the_board_says_where_each_period_stands(prefect_harness):
     assert {r.campaign for r in planned} == {"screening", "assessment", "release", "lead-watch"}
     # Without the server, a run the database calls running reads 运行中.
     assert {(r.campaign, r.period): r for r in board(engine, live=False)}[("release", "2023Q3")].state == "运行中"
+    # The command asks the server too, without --publish (it printed 运行中 for a paused release).
+    from typer.testing import CliRunner
+
+    from deployments.cli import app
+
+    printed = CliRunner().invoke(app, ["board"])
+    assert printed.exit_code == 0 and "例行数据发布 | 2023Q3 | 待审核" in printed.output, printed.output
 
     with get_client(sync_client=True) as client:  # the session's server is shared: leave nothing paused
         client.set_flow_run_state(paused.id, Cancelled(), force=True)
