@@ -52,7 +52,7 @@ def upcoming(days: int = 120, start: datetime | None = None) -> list[Upcoming]:
     found = []
     for spec in SPECS:
         for schedule in spec.schedules:
-            cron = CronSchedule(cron=schedule.cron, timezone=TIMEZONE)
+            cron = CronSchedule(cron=schedule.cron, timezone=TIMEZONE, day_or=schedule.day_or)
             for at in asyncio.run(cron.get_dates(start=start, end=end)):
                 local = at.astimezone(tz)
                 found.append(Upcoming(local, spec.name, schedule.slug, period_of(spec, schedule, local)))

@@ -17,6 +17,7 @@ class ScheduleSpec:
     cron: str
     slug: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    day_or: bool = True  # False: a day must match both the day of the month and the day of the week
 
 
 @dataclass(frozen=True)
@@ -50,30 +51,35 @@ class DeploymentSpec:
 SPECS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
         "screening", "防止返贫集中排查", "flows.screening:concentrated_screening",
-        "防止返贫监测帮扶集中排查：4月1日启动，4至6月每周一进展，7月1日收尾。"
+        "防止返贫监测帮扶集中排查。计划（北京时间）：每年4月1日9:00启动；4至6月每周一9:00进展（4月1日逢周一时当天只启动）；"
+        "7月1日9:00收尾。"
         " / Q2 concentrated screening: launch 1 April, weekly progress April–June, close-out 1 July.",
         ("screening", "q2", "集中排查"),
         (ScheduleSpec("0 9 1 4 *", "screening-launch", {"params": {"mode": ScreeningMode.launch.option}}),
-         ScheduleSpec("0 9 * 4-6 1", "screening-progress", {"params": {"mode": ScreeningMode.progress.option}}),
+         # Mondays from 2 April: when 1 April is a Monday, the launch is that day's run, not a second one.
+         ScheduleSpec("0 9 2-31 4 1", "screening-progress-april", {"params": {"mode": ScreeningMode.progress.option}},
+                      day_or=False),
+         ScheduleSpec("0 9 * 5-6 1", "screening-progress", {"params": {"mode": ScreeningMode.progress.option}}),
          ScheduleSpec("0 9 1 7 *", "screening-close-out", {"params": {"mode": ScreeningMode.close_out.option}})),
         "screening"),
     DeploymentSpec(
         "assessment", "考核评估", "flows.assessment:annual_assessment",
-        "巩固拓展脱贫攻坚成果考核评估及重点帮扶县监测评价：每年1月20日评估上一年。"
+        "巩固拓展脱贫攻坚成果考核评估及重点帮扶县监测评价。计划（北京时间）：每年1月20日9:00评估上一年。"
         " / Annual assessment and key-county evaluation: 20 January, for the previous year.",
         ("assessment", "annual", "考核评估"),
         (ScheduleSpec("0 9 20 1 *", "assessment-annual"),),
         "assessment"),
     DeploymentSpec(
         "release", "例行数据发布", "flows.release:press_release",
-        "例行数据发布：1、4、7、10月15日发布上一季度（一季度、上半年、前三季度、全年），人工审核后发布。"
+        "例行数据发布。计划（北京时间）：1、4、7、10月15日9:00起草上一季度（一季度、上半年、前三季度、全年），"
+        "人工审核后发布。"
         " / Press data release on the 15th after each quarter, published after a person approves it.",
         ("release", "quarterly", "数据发布"),
         (ScheduleSpec("0 9 15 1,4,7,10 *", "release-quarterly"),),
         "release", one_at_a_time=False),
     DeploymentSpec(
         "lead-watch", "问题线索常态化核查", "flows.lead_watch:lead_watch",
-        "问题线索常态化核查：全年每周一通报各县超期未核实和受理迟延的线索及较上周变化。"
+        "问题线索常态化核查。计划（北京时间）：全年每周一9:00通报各县超期未核实和受理迟延的线索及较上周变化。"
         " / Year-round lead watch: every Monday, each county's overdue and late leads and the change on the week.",
         ("leads", "weekly", "常态化"),
         (ScheduleSpec("0 9 * * 1", "lead-watch-weekly"),),
@@ -113,7 +119,8 @@ def deployment_path(name: str) -> str:
 def schedules_of(spec: DeploymentSpec):
     from prefect.schedules import Cron
 
-    return [Cron(s.cron, timezone=TIMEZONE, slug=s.slug, parameters=s.parameters) for s in spec.schedules]
+    return [Cron(s.cron, timezone=TIMEZONE, slug=s.slug, parameters=s.parameters, day_or=s.day_or)
+            for s in spec.schedules]
 
 
 def runner_deployments() -> list:
@@ -141,6 +148,7 @@ def prefect_yaml(work_pool: str = "campaigns", directory: str = "/opt/campaigns"
             "tags": list(spec.tags), "concurrency_limit": concurrency_limit(spec),
             "work_pool": {"name": work_pool, "work_queue_name": "default"},
             "schedules": [{"cron": s.cron, "timezone": TIMEZONE, "slug": s.slug, "active": True,
+                           **({"day_or": False} if not s.day_or else {}),
                            **({"parameters": s.parameters} if s.parameters else {})} for s in spec.schedules],
         } for spec in SPECS],
     }

@@ -30,7 +30,8 @@ def test_every_deployment_loads_with_its_schedules_in_shanghai_time():
                                 "ingest-inbox", "outbox-flush"}
     assert not deployments["threshold-what-if"].schedules  # a coordinator launches it from the form
     crons = {d: [(s.schedule.cron, s.schedule.timezone) for s in dep.schedules] for d, dep in deployments.items()}
-    assert crons["screening"] == [("0 9 1 4 *", TIMEZONE), ("0 9 * 4-6 1", TIMEZONE), ("0 9 1 7 *", TIMEZONE)]
+    assert crons["screening"] == [("0 9 1 4 *", TIMEZONE), ("0 9 2-31 4 1", TIMEZONE), ("0 9 * 5-6 1", TIMEZONE),
+                                  ("0 9 1 7 *", TIMEZONE)]
     assert crons["release"] == [("0 9 15 1,4,7,10 *", TIMEZONE)]
     assert crons["assessment"] == [("0 9 20 1 *", TIMEZONE)]
     assert crons["lead-watch"] == [("0 9 * * 1", TIMEZONE)]  # every Monday, all year
@@ -41,7 +42,8 @@ def test_every_deployment_loads_with_its_schedules_in_shanghai_time():
     assert {n: d.concurrency_limit for n, d in deployments.items()} == {
         n: None if n == "release" else 1 for n in deployments}
     modes = [s.parameters for s in deployments["screening"].schedules]
-    assert modes == [{"params": {"mode": m}} for m in ("启动 launch", "每周进展 progress", "收尾 close_out")]
+    assert modes == [{"params": {"mode": m}} for m in ("启动 launch", "每周进展 progress", "每周进展 progress",
+                                                    "收尾 close_out")]
 
 
 @pytest.mark.parametrize(("scheduled", "expected"), [
@@ -63,10 +65,13 @@ def test_calendar_periods_follow_the_schedules():
     assert first[("release", "release-quarterly")].period == "2023Q4 全年"
     assert first[("assessment", "assessment-annual")].period == "2023"
     assert first[("screening", "screening-launch")].period == "2024 启动 截至 2024-04-01"
-    assert first[("screening", "screening-progress")].at.date() == date(2024, 4, 1)  # a Monday
+    # 1 April 2024 is a Monday: the launch is that day's only run; the weekly progress starts on 8 April.
+    assert first[("screening", "screening-progress-april")].at.date() == date(2024, 4, 8)
     assert first[("screening", "screening-close-out")].period == "2024 收尾 截至 2024-06-30"
-    progress = [r for r in runs if r.schedule == "screening-progress"]
-    assert len(progress) == 13 and all(r.at.weekday() == 0 and 4 <= r.at.month <= 6 for r in progress)
+    progress = [r for r in runs if r.schedule.startswith("screening-progress")]
+    assert len(progress) == 12 and all(r.at.weekday() == 0 and 4 <= r.at.month <= 6 for r in progress)
+    screening_days = [r.at.date() for r in runs if r.deployment == "screening"]
+    assert len(screening_days) == len(set(screening_days))  # never two screenings on one day
     assert all(r.at.tzinfo is not None and r.at.utcoffset().total_seconds() == 8 * 3600 for r in runs)
     assert not any(r.deployment in ("ingest-inbox", "outbox-flush") for r in runs)
     weekly = [r for r in runs if r.deployment == "lead-watch"]
@@ -108,7 +113,8 @@ def test_deployments_register_with_their_schedules_through_the_api(prefect_harne
         registered = {d.name: d for d in client.read_deployments()}
     assert {"防止返贫集中排查", "考核评估", "例行数据发布", "报送文件接收", "通知补发"} <= set(registered)
     screening = registered["防止返贫集中排查"]
-    assert sorted(s.schedule.cron for s in screening.schedules) == ["0 9 * 4-6 1", "0 9 1 4 *", "0 9 1 7 *"]
+    assert sorted((s.schedule.cron, s.schedule.day_or) for s in screening.schedules) == [
+        ("0 9 * 5-6 1", True), ("0 9 1 4 *", True), ("0 9 1 7 *", True), ("0 9 2-31 4 1", False)]
     assert all(s.schedule.timezone == TIMEZONE for d in registered.values() for s in d.schedules)
     assert registered["例行数据发布"].parameter_openapi_schema["definitions"]["ReleaseParams"]["properties"]["period"][
         "title"] == "发布期间 / period"
