@@ -23,7 +23,7 @@ INDICATOR_PARAMS: dict[str, dict[str, float]] = {
     "microcredit_training": {"credit_target": 0.30, "yulu_target": 0.80},
 }
 YEAR_TABLES = ("targets", "floors", "weights")
-YEAR_SCALARS = ("red_line_share", "national_employment_min")
+YEAR_SCALARS = ("red_line_share", "poverty_line", "national_employment_min")
 WEIGHT_TOLERANCE = 1e-6
 
 
@@ -47,6 +47,7 @@ class AssessmentConfig:
     red_line_share: float
     national_employment_min: float
     year: int | None = None
+    poverty_line: float = 4_500.0  # yuan per person and year: below it a 脱贫户 has returned to poverty
     source: str = ""
 
     @property
@@ -78,6 +79,7 @@ class AssessmentConfig:
     def as_dict(self) -> dict[str, Any]:
         """Plain values for summary.json: what the scores were computed with."""
         return {"year": self.year, "source": self.source, "red_line_share": self.red_line_share,
+                "poverty_line": self.poverty_line,
                 "national_employment_min": self.national_employment_min, "grades": dict(self.grades),
                 "indicators": {i.key: {"name_zh": i.name_zh, "name_en": i.name_en, "weight": i.weight,
                                        "target": i.target, "floor": i.floor, "direction": i.direction,
@@ -110,12 +112,16 @@ def parse_config(data: dict[str, Any], year: int | None, source: str = "assessme
         raise fail("indicators", "no indicators configured")
     indicators = [_indicator(key, table, fail) for key, table in tables.items()]
     grades = _grades(data.get("grades"), fail)
-    red_line = _number(data.get("red_line", {}).get("share", 0.05), "red_line.share", fail)
+    red_line = _number(data.get("red_line", {}).get("share", 0.01), "red_line.share", fail)
     if not 0 <= red_line <= 1:
         raise fail("red_line.share", f"must lie within 0–1, not {red_line}")
+    poverty_line = _number(data.get("red_line", {}).get("poverty_line", 4_500), "red_line.poverty_line", fail)
+    if set(data.get("red_line", {})) - {"share", "poverty_line"}:
+        raise fail("red_line", f"unknown key(s) {', '.join(sorted(set(data['red_line']) - {'share', 'poverty_line'}))}")
     national = _number(data.get("national", {}).get("national_employment_min", 30_000_000),
                        "national.national_employment_min", fail)
-    config = AssessmentConfig(tuple(indicators), grades, red_line, national, year, source)
+    config = AssessmentConfig(tuple(indicators), grades, red_line, national, year=year, source=source,
+                              poverty_line=poverty_line)
     overrides = data.get("years", {}).get(str(year)) if year is not None else None
     if overrides:
         config = _apply_year(config, overrides, year, fail)

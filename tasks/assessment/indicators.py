@@ -27,10 +27,10 @@ Population rules (why each count is what it is):
   all such members (`yulu_target`). Both numerators count only members of their denominator, so each share is
   in 0–1. A part whose denominator is 0 is left out; numerator = sum of the attainments, denominator = the
   number of parts present.
-- new_candidates_share (red line input): 脱贫户 not monitored whose per-capita net income is below the
-  province's threshold for the year, divided by all 脱贫户 households: a proxy for new monitoring candidates
-  (the screening campaign's income rule alone). NaN for a province without a threshold for the year. The
-  flow replaces it with the screening's full candidate rules (tasks.assessment.evaluate).
+- returned_share (red line input): 脱贫户 whose per-capita net income of the year is below the poverty line
+  (`red_line.poverty_line`), monitored or not, divided by all 脱贫户 households: the share that returned to
+  poverty. Not the monitoring candidates: a household under the province's monitoring threshold is at risk,
+  which the monitoring is there to catch, not poor again.
 """
 
 from __future__ import annotations
@@ -61,8 +61,6 @@ class RosterCounts:
     households: pd.DataFrame  # index (province_code, county_code): sums of household_flags
     persons: pd.DataFrame  # index (province_code, county_code): sums of person_flags
     timeliness: pd.DataFrame  # index province_code: num (timely), den (identified in the year)
-    thresholds: pd.DataFrame  # monitoring_thresholds rows
-    candidates: pd.Series | None = None  # province_code -> new candidates by the screening's rules
 
     @classmethod
     def combine(cls, parts: list[RosterCounts]) -> RosterCounts:
@@ -70,10 +68,8 @@ class RosterCounts:
             whole = pd.concat(frames)
             return whole.groupby(level=list(range(whole.index.nlevels)), dropna=False).sum()
 
-        candidates = [p.candidates for p in parts if p.candidates is not None]
         return cls(add([p.households for p in parts]), add([p.persons for p in parts]),
-                   add([p.timeliness for p in parts]), pd.concat([p.thresholds for p in parts], ignore_index=True),
-                   add(candidates) if candidates else None)
+                   add([p.timeliness for p in parts]))
 
     def of(self, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Household and person sums per `by` (province_code or county_code); rows without it left out."""
@@ -92,14 +88,13 @@ def roster_counts(tables: dict[str, pd.DataFrame], year: int, config: Assessment
     keys = ["province_code", "county_code"]
     return RosterCounts(h.drop(columns="household_no").groupby(keys, dropna=False).sum(),
                         p.groupby(keys, dropna=False).sum(),
-                        _timely(tables["leads"], year, config.param("identification_timeliness", "max_days")),
-                        tables["monitoring_thresholds"])
+                        _timely(tables["leads"], year, config.param("identification_timeliness", "max_days")))
 
 
 def compute_indicators(tables: dict[str, pd.DataFrame], year: int, config: AssessmentConfig,
                        provinces: list[str] | None = None) -> pd.DataFrame:
     """One row per province (`province_code` column, sorted): numerator, denominator and value per
-    indicator, the two parts of microcredit_training, and `new_candidates_share` for the red line.
+    indicator, the two parts of microcredit_training, and `returned_share` for the red line.
     `provinces` fixes the rows (a province without data gets NaN values); by default every province that
     appears in households, linkage_funds or employment."""
     return indicators_from_counts(roster_counts(tables, year, config), tables, year, config, provinces)
@@ -121,7 +116,7 @@ def indicators_from_counts(counts: RosterCounts, tables: dict[str, pd.DataFrame]
         ratio_columns(p, "reloc_employed", "reloc_full", "relocation_employment"),
         ratio_columns(h, "credit_reached", "credit_eligible", "credit"),
         ratio_columns(p, "yulu_enrolled", "yulu_eligible", "yulu"),
-        ratio_columns(h, "new_candidate", "poverty_alleviated", "new_candidates_share"),
+        ratio_columns(h, "returned", "poverty_alleviated", "returned_share"),
     ]
     by = "province_code"
     if provinces is None:
@@ -132,12 +127,10 @@ def indicators_from_counts(counts: RosterCounts, tables: dict[str, pd.DataFrame]
                and not c.startswith(("employment_change", "industry_fund_share"))]
     out[counted] = out[counted].fillna(0)  # a province with no rows in a table has no one to count
     for name in ("development_coverage", "safety_net_coverage", "risk_elimination", "relocation_employment",
-                 "credit", "yulu", "new_candidates_share"):
+                 "credit", "yulu", "returned_share"):
         out[name] = _divide(out[f"{name}_numerator"], out[f"{name}_denominator"])
     out["income_growth"] = _divide(out["income_growth_numerator"], out["income_growth_denominator"]) - 1
     _combine_credit_and_training(out, config)
-    no_threshold = ~out.index.isin(_thresholds(counts.thresholds, year).index)
-    out.loc[no_threshold, "new_candidates_share"] = np.nan
     out = out.reset_index()
     out.insert(1, "province", out[by].map(province_label))
     return out
@@ -161,9 +154,8 @@ def household_flags(tables: dict[str, pd.DataFrame], year: int, config: Assessme
     income = h["per_capita_net_income"].astype(float).to_numpy()
     prev = h["prev_per_capita_net_income"].astype(float).to_numpy()
     paired = pa & this_year & ~np.isnan(income) & ~np.isnan(prev)
-    threshold = h["province_code"].map(_thresholds(tables["monitoring_thresholds"], year)).astype(float).to_numpy()
     with np.errstate(invalid="ignore"):
-        below = income < threshold  # NaN income or threshold compares False: not counted
+        poor = income < config.poverty_line  # a NaN income compares False: not counted
     loans = tables["microcredit_loans"]
     credit = _has_row(h, loans[pd.to_datetime(loans["issued_on"]).dt.year.eq(year).fillna(False)])
     dev_eligible = monitored & ~eliminated & (labour == "full")
@@ -182,7 +174,7 @@ def household_flags(tables: dict[str, pd.DataFrame], year: int, config: Assessme
         "net_covered": net_eligible & safety_net,
         "income_now": np.where(paired, income, 0.0),
         "income_prev": np.where(paired, prev, 0.0),
-        "new_candidate": pa & this_year & ~monitored & below,
+        "returned": pa & this_year & poor,
         "credit_eligible": credit_eligible,
         "credit_reached": credit_eligible & credit,
     }, index=h.index)
@@ -283,11 +275,6 @@ def _combine_credit_and_training(out: pd.DataFrame, config: AssessmentConfig) ->
     out[f"{key}_numerator"] = parts.sum(axis=1, min_count=1).fillna(0)
     out[f"{key}_denominator"] = parts.notna().sum(axis=1).astype(float)
     out[key] = _divide(out[f"{key}_numerator"], out[f"{key}_denominator"])
-
-
-def _thresholds(thresholds: pd.DataFrame, year: int) -> pd.Series:
-    rows = thresholds[thresholds["year"].eq(year)].drop_duplicates("province_code")
-    return rows.set_index("province_code")["threshold"].astype(float)
 
 
 def _has_row(households: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:

@@ -23,7 +23,7 @@ from tasks.outputs.charts import Label, bar_chart, cjk_font
 from tasks.outputs.spreadsheets import safe_frame, write_workbook, yes_no
 
 RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省份", "total": "综合得分", "grade": "等次",
-              "red_line": "规模性返贫风险", "new_candidates_share": "新增风险户占脱贫户比例(%)", "weakest": "最弱指标"}
+              "red_line": "规模性返贫风险", "returned_share": "返贫户占脱贫户比例(%)", "weakest": "最弱指标"}
 INDICATORS_ZH = {"province_code": "省代码", "province": "省份", "indicator": "指标代码", "indicator_zh": "指标",
                  "value": "指标值", "target": "目标值", "floor": "零分线", "score": "得分", "weight": "权重",
                  "numerator": "分子", "denominator": "分母"}
@@ -67,7 +67,7 @@ class AssessmentResult:
             mine = self.indicators[self.indicators["province_code"] == row.province_code]
             provinces[row.province_code] = {
                 "province": row.province, "total": _num(row.total), "grade": row.grade, "rank": int(row.rank),
-                "red_line": bool(row.red_line), "new_candidates_share": _num(row.new_candidates_share),
+                "red_line": bool(row.red_line), "returned_share": _num(row.returned_share),
                 "weakest": list(row.weakest),
                 "indicators": {r.indicator: {"value": _num(r.value), "target": _num(r.target),
                                              "score": _num(r.score), "weight": _num(r.weight)}
@@ -96,7 +96,7 @@ def ranking_table(result: AssessmentResult) -> pd.DataFrame:
         "rank": r["rank"].astype("Int64"), "province_code": r["province_code"], "province": r["province"],
         "total": r["total"].astype(float).round(2), "grade": r["grade"],
         "red_line": r["red_line"].fillna(False).map(yes_no),
-        "new_candidates_share": (100 * r["new_candidates_share"].astype(float)).round(1),
+        "returned_share": (100 * r["returned_share"].astype(float)).round(2),
         "weakest": r["weakest"].map("、".join),
     })
     return out.rename(columns=RANKING_ZH)
@@ -133,7 +133,7 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
         "分项指标": indicator_table(result),
         "重点帮扶县": result.counties.reindex(columns=list(COUNTIES_ZH)).rename(columns=COUNTIES_ZH),
         "全国核查": pd.DataFrame(result.national_checks).reindex(columns=list(CHECKS_ZH)).rename(columns=CHECKS_ZH),
-    }, number_formats={"综合得分": "0.00", RANKING_ZH["new_candidates_share"]: "0.0", "得分": "0.0",
+    }, number_formats={"综合得分": "0.00", RANKING_ZH["returned_share"]: "0.00", "得分": "0.0",
                        **dict.fromkeys((INDICATORS_ZH[c] for c in ("value", "target", "floor")), "0.00")})
     write_workbook(paths["key_counties"], key_county_sheets(result.counties, result.county_provinces),
                    number_formats=KEY_COUNTY_FORMATS)

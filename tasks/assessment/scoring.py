@@ -12,7 +12,9 @@ Rules:
   provinces with the same total are not ordered by an accident; totals are compared rounded to 6 decimals
   so that floating-point noise does not split a tie. `ties="ordered"` gives 1..n instead, ties broken by
   province code, for outputs that need unique ranks.
-- Red line: `new_candidates_share` above the configured share (NaN share: not flagged).
+- Red line (守住不发生规模性返贫底线): `returned_share` above the configured share (NaN share: not flagged).
+  It vetoes the grade (一票否决): a province on it is graded the lowest grade whatever its total, and ranked
+  after every province that is not, so that no reader sees a province both first and 好 and on the red line.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def score(value, target: float, floor: float, direction: str = "higher"):
 
 def score_provinces(indicators: pd.DataFrame, config: AssessmentConfig, ties: str = "min") -> pd.DataFrame:
     """One row per province: `<key>_score` and `<key>_weight` (the renormalised weight actually applied,
-    0 when left out) per indicator, `total`, `grade`, `rank`, `new_candidates_share`, `red_line` and
+    0 when left out) per indicator, `total`, `grade`, `rank`, `returned_share`, `red_line` and
     `weakest` (the Chinese names of the two lowest-scored indicators; `weakest_keys` their keys)."""
     out = indicators[["province_code", *(["province"] if "province" in indicators else [])]].copy()
     scores = pd.DataFrame({i.key: score(indicators[i.key], i.target, i.floor, i.direction)
@@ -55,11 +57,11 @@ def score_provinces(indicators: pd.DataFrame, config: AssessmentConfig, ties: st
         out[f"{key}_score"] = scores[key]
         out[f"{key}_weight"] = applied[key]
     out["total"] = (scores.fillna(0) * applied).sum(axis=1).where(present > 0)
-    grades = out["total"].round(RANK_DECIMALS).map(config.grade_of)
+    out["returned_share"] = indicators["returned_share"].astype(float)
+    out["red_line"] = (out["returned_share"] > config.red_line_share).fillna(False).astype(bool)
+    grades = out["total"].round(RANK_DECIMALS).map(config.grade_of).where(~out["red_line"], config.grades[-1][0])
     out["grade"] = grades.astype(object).where(out["total"].notna(), None)
     out["rank"] = _rank(out, ties)
-    out["new_candidates_share"] = indicators["new_candidates_share"].astype(float)
-    out["red_line"] = (out["new_candidates_share"] > config.red_line_share).fillna(False).astype(bool)
     names = {i.key: i.name_zh for i in config.indicators}
     out["weakest_keys"] = [weakest(row, keys=config.keys) for _, row in out.iterrows()]  # one per province
     out["weakest"] = out["weakest_keys"].map(lambda keys: [names[k] for k in keys])
@@ -67,7 +69,8 @@ def score_provinces(indicators: pd.DataFrame, config: AssessmentConfig, ties: st
 
 
 def _rank(out: pd.DataFrame, ties: str) -> pd.Series:
-    total = out["total"].round(RANK_DECIMALS)
+    # A province on the red line ranks after every other: its total counts as below any total off it.
+    total = out["total"].round(RANK_DECIMALS) - np.where(out["red_line"], 1_000.0, 0.0)
     if ties == "min":
         return total.rank(method="min", ascending=False).astype("Int64")
     if ties == "ordered":

@@ -84,7 +84,7 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
     scores = pd.read_csv(folder / "scores.csv", encoding="utf-8-sig", dtype={"省代码": str})
     assert len(scores) == 31 and scores["省代码"].is_unique  # as people read it (issue 20, part 2)
     assert list(scores.columns) == ["排名", "省代码", "省份", "综合得分", "等次", "规模性返贫风险",
-                                    "新增风险户占脱贫户比例(%)", "最弱指标"]
+                                    "返贫户占脱贫户比例(%)", "最弱指标"]
     assert set(scores["规模性返贫风险"]) <= {"是", "否"} and (scores["综合得分"] == scores["综合得分"].round(2)).all()
     book = load_workbook(folder / "report.xlsx", read_only=True)
     assert book.sheetnames == ["综合排名", "分项指标", "重点帮扶县", "全国核查"]

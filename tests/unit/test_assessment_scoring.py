@@ -151,8 +151,9 @@ def test_province_52_indicator_values(indicators):
     assert row["microcredit_training_numerator"] == pytest.approx(1.625)
     assert row["microcredit_training_denominator"] == 2
     assert row["microcredit_training"] == pytest.approx(0.8125)
-    # 脱贫户 H1–H3, H5–H8 = 7; H6 unmonitored and below 6,000 (H8's income is of 2022)
-    assert row["new_candidates_share"] == pytest.approx(1 / 7)
+    # 脱贫户 H1–H3, H5–H8 = 7; returned to poverty (under the 4,500 line): H5 (3,000), though monitored. H6
+    # (5,000) is under its monitoring threshold, at risk but not poor; H8's income is of 2022.
+    assert row["returned_share"] == pytest.approx(1 / 7)
 
 
 def test_province_without_monitored_households_has_nan_coverage(indicators):
@@ -167,7 +168,7 @@ def test_province_without_monitored_households_has_nan_coverage(indicators):
     assert row["income_growth"] == pytest.approx(17000 / 18000 - 1)
     # credit 0 of 1 (K1), yulu has no one to count: the mean is over the credit part alone
     assert row["microcredit_training"] == 0 and row["microcredit_training_denominator"] == 1
-    assert row["new_candidates_share"] == 0
+    assert row["returned_share"] == 0
 
 
 def test_scores_totals_grades_and_ranks(indicators, config):
@@ -179,7 +180,7 @@ def test_scores_totals_grades_and_ranks(indicators, config):
     assert s52["development_coverage_score"] == 0 and s52["risk_elimination_score"] == 0
     expected = 15 + 15 + 0.10 * 100 * (47000 / 44000 - 1) / 0.075 + 0.07 * 62.5
     assert s52["total"] == pytest.approx(expected)  # about 43.47: all weights present
-    assert s52["grade"] == "较差"
+    assert s52["grade"] == "较差"  # by its total; on the red line it would be 较差 whatever its total
     # 53: only industry (50), employment (0), income (0), microcredit (0) scored; weights 0.15+0.15+0.10+0.07
     s53 = scores.loc["53"]
     assert math.isnan(s53["development_coverage_score"])
@@ -187,8 +188,8 @@ def test_scores_totals_grades_and_ranks(indicators, config):
     assert s53["industry_fund_share_weight"] == pytest.approx(0.15 / 0.47)
     assert s53["total"] == pytest.approx(0.15 * 50 / 0.47)
     assert scores[[f"{k}_weight" for k in config.keys]].sum(axis=1).tolist() == pytest.approx([1, 1])
-    assert scores["rank"].tolist() == [1, 2]
     assert scores["red_line"].tolist() == [True, False]
+    assert scores["rank"].tolist() == [2, 1]  # 52 scores higher but is on the red line: ranked after 53
     # ties keep the configuration's order
     assert s52["weakest_keys"] == ["development_coverage", "safety_net_coverage"]
     assert s53["weakest_keys"] == ["employment_change", "income_growth"]
@@ -233,7 +234,7 @@ def _only_industry(values: list[float], shares: list[float] | None = None) -> pd
     for key in config.keys:
         frame[key] = np.nan
     frame["industry_fund_share"] = values
-    frame["new_candidates_share"] = shares if shares is not None else [0.0] * n
+    frame["returned_share"] = shares if shares is not None else [0.0] * n
     return frame
 
 
@@ -258,8 +259,18 @@ def test_grades_at_thresholds(config):
 
 
 def test_red_line_strictly_above_the_share(config):
-    frame = _only_industry([0.6, 0.6, 0.6, 0.6], shares=[0.0501, 0.05, 0.01, np.nan])
+    frame = _only_industry([0.6, 0.6, 0.6, 0.6], shares=[0.0101, 0.01, 0.005, np.nan])
     assert score_provinces(frame, config)["red_line"].tolist() == [True, False, False, False]
+
+
+def test_the_red_line_vetoes_the_grade_and_ranks_last(config):
+    """一票否决: the best total on the red line is graded 较差 and ranked after every province off it; no
+    reader sees a province first, 好 and on the red line."""
+    scored = score_provinces(_only_industry([0.6, 0.55, 0.5], shares=[0.02, 0.0, 0.0]), config)
+    assert scored["total"].tolist() == pytest.approx([100, 75, 50])
+    assert scored["grade"].tolist() == ["较差", "一般", "较差"] and scored["rank"].tolist() == [3, 1, 2]
+    ordered = score_provinces(_only_industry([0.6, 0.55, 0.5], shares=[0.02, 0.0, 0.0]), config, ties="ordered")
+    assert ordered["rank"].tolist() == [3, 1, 2]
 
 
 def test_province_with_nothing_scored_has_no_total(config):
@@ -344,15 +355,17 @@ def test_national_employment_check(config):
 def test_default_config_weights_and_year_override(tmp_path):
     base = load_config(CONFIG_FILE, YEAR)
     assert base.weights_sum == pytest.approx(1)
-    assert base.red_line_share == 0.05 and base.national_employment_min == 30_000_000
+    assert base.red_line_share == 0.01 and base.poverty_line == 4_500
+    assert base.national_employment_min == 30_000_000
     assert base.indicator("industry_fund_share").target == 0.60
     assert base.param("identification_timeliness", "max_days") == 15
     text = CONFIG_FILE.read_text(encoding="utf-8") + (
-        "\n[years.2024]\nred_line_share = 0.04\n[years.2024.targets]\nindustry_fund_share = 0.65\n")
+        "\n[years.2024]\nred_line_share = 0.04\npoverty_line = 4_700\n[years.2024.targets]\n"
+        "industry_fund_share = 0.65\n")
     path = tmp_path / "assessment.toml"
     path.write_text(text, encoding="utf-8")
     assert load_config(path, 2024).indicator("industry_fund_share").target == 0.65
-    assert load_config(path, 2024).red_line_share == 0.04
+    assert load_config(path, 2024).red_line_share == 0.04 and load_config(path, 2024).poverty_line == 4_700
     assert load_config(path, 2023).indicator("industry_fund_share").target == 0.60
 
 
@@ -386,38 +399,6 @@ def test_bad_indicator_fields_raise(tmp_path):
         load_config(path, YEAR)
 
 
-def test_red_line_counts_the_screenings_candidates():
-    from tasks.assessment.evaluate import new_candidates_share
-
-    # 52: four 脱贫户; A1 under the threshold (6,000), A2 with a housing gap, A3 monitored already, A4 fine.
-    # 53: two 脱贫户, B2 named by a verified lead of the year for illness.
-    columns = ["household_no", "province_code", "county_code", "is_poverty_alleviated", "monitoring_type",
-               "income_year", "per_capita_net_income", "prev_per_capita_net_income", "net_income",
-               "compliant_oop_expenditure", "housing_secure", "education_secure", "medical_secure",
-               "drinking_water_secure"]
-    households = _frame("households", columns, [
-        ("A1", "52", "520121", True, None, 2023, 5000.0, 5200.0, 15000.0, 0.0, True, True, True, True),
-        ("A2", "52", "520121", True, None, 2023, 9000.0, 9000.0, 27000.0, 0.0, False, True, True, True),
-        ("A3", "52", "520121", True, "unstable", 2023, 4000.0, 4000.0, 12000.0, 0.0, True, True, True, True),
-        ("A4", "52", "520121", True, None, 2023, 9000.0, 9000.0, 27000.0, 0.0, True, True, True, True),
-        ("B1", "53", "532101", True, None, 2023, 9000.0, 9000.0, 27000.0, 0.0, True, True, True, True),
-        ("B2", "53", "532101", True, None, 2023, 9000.0, 9000.0, 27000.0, 0.0, True, True, True, True),
-    ])
-    persons = _frame("persons", ["person_no", "household_no", "id_number"], [("B2-1", "B2", "532101198001010011")])
-    leads = _frame("leads", ["lead_no", "household_no", "id_number", "reported_at", "status", "outcome", "risk_code"], [
-        ("L1", None, "532101198001010011", "2023-05-01", "verified", "identified", "01"),
-        ("L2", "B1", None, "2022-05-01", "verified", "identified", "01"),  # another year: not counted
-    ])
-    thresholds = _frame("monitoring_thresholds", ["province_code", "year", "threshold"],
-                        [("52", 2023, 6000.0), ("53", 2023, 6000.0)])
-    households["threshold"] = threshold_of(households, thresholds, 2023)
-    households[["identified_on", "eliminated_on"]] = pd.NaT  # A3 was monitored before the year began
-    leads[["accepted_at", "verified_at"]] = pd.NaT  # L1 was verified within the year
-    shares = new_candidates_share({"households": households, "persons": persons, "leads": leads,
-                                   "monitoring_thresholds": thresholds}, 2023)
-    assert shares["52"] == pytest.approx(2 / 4) and shares["53"] == pytest.approx(1 / 2)
-
-
 def test_events_after_the_year_do_not_count_into_it(config):
     """The scheduled run on 20 January sees the roster as it stood on 31 December: H2 identified and H3's risk
     eliminated in January count as not yet monitored and still at risk."""
@@ -428,8 +409,8 @@ def test_events_after_the_year_do_not_count_into_it(config):
     # monitored by 31 December: H1, H3, H4, H5; eliminated by then: none
     assert row["risk_elimination"] == 0
     assert row["risk_elimination_denominator"] == 4
-    # H2 was a 脱贫户 not yet monitored then, at 11,000 above the threshold: still no new candidate
-    assert row["new_candidates_share"] == pytest.approx(1 / 7)
+    # Monitored or not, H5 is the one 脱贫户 under the poverty line
+    assert row["returned_share"] == pytest.approx(1 / 7)
 
 
 def test_a_member_on_dibao_covers_a_household_without_labour_as_the_screening_counts_it():
