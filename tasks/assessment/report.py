@@ -15,7 +15,6 @@ from typing import Any, NotRequired, TypedDict
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from tasks.assessment.key_counties import COLUMNS_ZH as COUNTIES_ZH
 from tasks.assessment.key_counties import INDICATORS as COUNTY_INDICATORS
 from tasks.assessment.key_counties import NUMBER_FORMATS as KEY_COUNTY_FORMATS
 from tasks.assessment.key_counties import sheets as key_county_sheets
@@ -105,14 +104,22 @@ def ranking_table(result: AssessmentResult) -> pd.DataFrame:
 def indicator_table(result: AssessmentResult) -> pd.DataFrame:
     """The 分项指标 sheet: shares and growth in per cent (60.00, not 0.6), ratios as they are, each row with
     its unit, so that a column of values mixes no units unsaid."""
-    frame = result.indicators[list(INDICATORS_ZH)].copy()
-    units = frame["indicator"].map(lambda key: result.config["indicators"].get(key, {}).get("unit"))
+    units = result.indicators["indicator"].map(lambda key: result.config["indicators"].get(key, {}).get("unit"))
+    frame = result.indicators[list(INDICATORS_ZH)].drop(columns="indicator")  # the Chinese name is what is read
     percent = units.isin(PERCENT_UNITS)
     for column in ("value", "target", "floor"):
         values = pd.to_numeric(frame[column], errors="coerce").astype(float)
         frame[column] = values.where(~percent, values * 100).round(2)
     frame.insert(frame.columns.get_loc("indicator_zh") + 1, "unit", units.map(UNIT_LABELS))
     return frame.rename(columns={**INDICATORS_ZH, "unit": "单位"})
+
+
+def national_check_table(checks: list[dict[str, Any]]) -> pd.DataFrame:
+    """The 全国核查 sheet in words: the check's Chinese name, 达到 / 未达到."""
+    frame = pd.DataFrame(checks).reindex(columns=list(CHECKS_ZH))
+    frame["label"] = frame["label"].map(lambda text: str(text).split(" / ")[0])
+    frame["passed"] = frame["passed"].map(lambda ok: "达到" if ok is True else "未达到" if ok is False else "")
+    return frame.rename(columns=CHECKS_ZH)
 
 
 def _num(value: Any) -> float | None:
@@ -128,15 +135,18 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
     paths["summary"].write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2), encoding="utf-8")
     ranking = ranking_table(result)
     safe_frame(ranking).to_csv(paths["scores"], index=False, encoding="utf-8-sig")
+    counties = key_county_sheets(result.counties, result.county_provinces)
     write_workbook(paths["xlsx"], {
         "综合排名": ranking,
         "分项指标": indicator_table(result),
-        "重点帮扶县": result.counties.reindex(columns=list(COUNTIES_ZH)).rename(columns=COUNTIES_ZH),
-        "全国核查": pd.DataFrame(result.national_checks).reindex(columns=list(CHECKS_ZH)).rename(columns=CHECKS_ZH),
-    }, number_formats={"综合得分": "0.00", RANKING_ZH["returned_share"]: "0.00", "得分": "0.0",
-                       **dict.fromkeys((INDICATORS_ZH[c] for c in ("value", "target", "floor")), "0.00")})
-    write_workbook(paths["key_counties"], key_county_sheets(result.counties, result.county_provinces),
-                   number_formats=KEY_COUNTY_FORMATS)
+        "重点帮扶县": counties["重点帮扶县监测评价"],  # as the key-county workbook shows it
+        "全国核查": national_check_table(result.national_checks),
+    }, number_formats={"综合得分": "0.00", RANKING_ZH["returned_share"]: "0.00", "得分": "0.0", "权重": "0%",
+                       **dict.fromkeys((INDICATORS_ZH[c] for c in ("value", "target", "floor")), "0.00"),
+                       **dict.fromkeys((INDICATORS_ZH[c] for c in ("numerator", "denominator")), "#,##0.##"),
+                       **dict.fromkeys((CHECKS_ZH[c] for c in ("value", "threshold")), "#,##0"),
+                       **KEY_COUNTY_FORMATS})
+    write_workbook(paths["key_counties"], counties, number_formats=KEY_COUNTY_FORMATS)
     paths["html"].write_text(render_html(result), encoding="utf-8")
     return paths
 

@@ -94,13 +94,19 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
     # Shares in per cent with their unit beside them (60.00 %, not 0.6), ratios as multiples.
     indicators = pd.read_excel(folder / "report.xlsx", sheet_name="分项指标")
     assert set(indicators["单位"]) == {"%", "倍（本年/上年）"}
-    shares = indicators[indicators["指标代码"] == "development_coverage"]
+    assert "指标代码" not in indicators and "有劳动能力监测户开发式帮扶覆盖率" in set(indicators["指标"])
+    shares = indicators[indicators["指标"] == "有劳动能力监测户开发式帮扶覆盖率"]
     assert (shares["目标值"] > 1).all() and (shares["指标值"].dropna().between(0, 100)).all()
     assert (indicators.loc[indicators["单位"] == "倍（本年/上年）", "目标值"] < 5).all()
     total = next(book["综合排名"].iter_rows(min_row=2, max_row=2))[3]
     assert isinstance(total.value, float) and total.number_format == "0.00"
     assert [c.value for c in next(book["重点帮扶县"].iter_rows(max_row=1))][4] == "脱贫户人均纯收入增长率"
     assert next(book["全国核查"].iter_rows(max_row=1))[0].value == "核查项"
+    check = [c.value for c in next(book["全国核查"].iter_rows(min_row=2, max_row=2))]
+    assert check[0] == "脱贫人口务工就业规模" and check[3] in ("达到", "未达到")  # in words, not TRUE/FALSE
+    county = {h.value: c for h, c in zip(next(book["重点帮扶县"].iter_rows(max_row=1)),
+                                         next(book["重点帮扶县"].iter_rows(min_row=2, max_row=2)), strict=True)}
+    assert county["脱贫户人均纯收入增长率"].number_format == "0.0%" and county["是否滞后"].value in ("是", "否")
     # 重点帮扶县发展成效监测评价, a workbook of its own: every key county, the lagging ones, per province.
     key = load_workbook(folder / "key-counties.xlsx", read_only=True)
     assert key.sheetnames == ["重点帮扶县监测评价", "滞后县", "按省汇总"]
