@@ -123,11 +123,27 @@ def schedules_of(spec: DeploymentSpec):
             for s in spec.schedules]
 
 
-def runner_deployments() -> list:
-    """The deployments as Prefect RunnerDeployments, for `serve`."""
-    return [spec.load_flow().to_deployment(
-        spec.title, description=spec.description, tags=list(spec.tags), schedules=schedules_of(spec),
-        concurrency_limit=concurrency_limit(spec)) for spec in SPECS]
+# The form's year (shown filled in; a scheduled run computes its own) is at most the latest year whose
+# monitoring thresholds are loaded: a run launched with one click then has a threshold to work with (a
+# roster of past years, the demo's, was screened against this year's, which it has not, and every province
+# stopped).
+FORM_YEARS = {"screening": "ScreeningParams", "threshold-what-if": "ThresholdWhatIfParams",
+              "assessment": "AssessmentParams"}
+
+
+def runner_deployments(threshold_year: int | None = None) -> list:
+    """The deployments as Prefect RunnerDeployments, for `serve`; `threshold_year`: the latest year whose
+    thresholds are loaded (None: the forms keep the schedule's year)."""
+    deployments = []
+    for spec in SPECS:
+        deployment = spec.load_flow().to_deployment(
+            spec.title, description=spec.description, tags=list(spec.tags), schedules=schedules_of(spec),
+            concurrency_limit=concurrency_limit(spec))
+        if threshold_year is not None and spec.name in FORM_YEARS:
+            year = deployment._parameter_openapi_schema.definitions[FORM_YEARS[spec.name]]["properties"]["year"]
+            year["default"] = min(year["default"], threshold_year)
+        deployments.append(deployment)
+    return deployments
 
 
 def concurrency_limit(spec: DeploymentSpec) -> int | None:

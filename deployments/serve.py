@@ -59,6 +59,20 @@ def serve_reports(host: str, port: int, folder: Path):
     return server
 
 
+def latest_threshold_year() -> int | None:
+    """The latest year whose monitoring thresholds the database holds (None: none, or no database yet)."""
+    from sqlalchemy import func, select
+
+    from tasks.model import MonitoringThreshold
+    from tasks.storage.engine import build_engine
+
+    try:
+        with build_engine().connect() as conn:
+            return conn.execute(select(func.max(MonitoringThreshold.year))).scalar()
+    except Exception:  # the forms keep the schedule's year
+        return None
+
+
 def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path | None = None) -> None:
     """Start the server and the reports' server (the UI's port + 1), register and serve every deployment
     until interrupted. The server's log goes to `log`, by default beside Prefect's own database in
@@ -91,7 +105,7 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path | None = None
         threading.Thread(target=watch, args=(get_settings(), stopping, api), daemon=True,
                          name="housekeeping").start()
         with temporary_settings(updates={PREFECT_API_URL: api}):
-            serve(*runner_deployments(), print_starting_message=True)
+            serve(*runner_deployments(latest_threshold_year()), print_starting_message=True)
     except KeyboardInterrupt:
         pass
     finally:

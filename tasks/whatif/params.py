@@ -14,6 +14,9 @@ from tasks.screening.rules import ScreeningRules
 MAX_CANDIDATES = 10
 
 
+DEFAULT_CHANGES = (5.0, -5.0)
+
+
 class ThresholdWhatIfParams(BaseModel):
     """监测范围测算 / monitoring threshold what-if."""
 
@@ -26,10 +29,13 @@ class ThresholdWhatIfParams(BaseModel):
     thresholds: list[int] = Field(
         default_factory=list, title="候选监测范围（元/人·年） / candidate thresholds (yuan)",
         description="每项一个绝对值，如 7000 / one absolute value each, e.g. 7000")
+    # Filled in the form, so that a run launched with one click weighs the usual question (each province's
+    # own threshold raised or lowered by 5 %); the CLI and a form that clears it give their own.
     changes_pct: list[float] = Field(
-        default_factory=list, title="在现行监测范围上调整（%） / changes on the current threshold (%)",
-        description="如 5 表示上调5%，-5 表示下调5%，各省按本省现行标准计算 / 5 = +5 %, -5 = -5 %, each province "
-                    "from its own current threshold")
+        default_factory=lambda: list(DEFAULT_CHANGES), title="在现行监测范围上调整（%） / changes on the current "
+        "threshold (%)", json_schema_extra={"default": list(DEFAULT_CHANGES)},
+        description="默认上调、下调各5%；如 5 表示上调5%，-5 表示下调5%，各省按本省现行标准计算 / default ±5 %; "
+                    "5 = +5 %, -5 = -5 %, each province from its own current threshold")
     rules: ScreeningRules = Field(default_factory=ScreeningRules, title="规则参数 / rule settings")
     dry_run: bool = dry_run_field("只计算，在运行页面查看结果，不写测算表、不通知 / "
                                   "compute and show in the run's page; no workbook, no message")

@@ -174,3 +174,16 @@ def test_prefect_yaml_is_generated_and_deploys_to_a_process_work_pool(prefect_ha
         deployed = {d.name: d for d in client.read_deployments() if d.work_pool_name == "campaigns"}
     assert set(deployed) == {s.title for s in SPECS}
     assert all(s.schedule.timezone == TIMEZONE for d in deployed.values() for s in d.schedules)
+
+
+def test_the_forms_year_is_one_with_thresholds_loaded():
+    """A one-click run from the UI on a roster of past years (the demo's 2023) must have a threshold: the
+    forms' year is at most the latest year whose thresholds are loaded; a schedule still computes its own."""
+    forms = {s.name: d for s, d in zip(SPECS, runner_deployments(threshold_year=2023), strict=True)}
+    for name, model in (("screening", "ScreeningParams"), ("threshold-what-if", "ThresholdWhatIfParams"),
+                        ("assessment", "AssessmentParams")):
+        year = forms[name]._parameter_openapi_schema.definitions[model]["properties"]["year"]["default"]
+        assert year == 2023, name
+    today = {s.name: d for s, d in zip(SPECS, runner_deployments(), strict=True)}
+    assert today["screening"]._parameter_openapi_schema.definitions["ScreeningParams"]["properties"]["year"][
+        "default"] == ScreeningParams.model_json_schema()["properties"]["year"]["default"]

@@ -97,10 +97,12 @@ def test_the_output_check_fails_when_a_higher_threshold_finds_fewer_candidates()
 
 
 def test_the_form_asks_for_a_candidate_and_says_so_in_chinese():
+    # One click weighs ±5 % on each province's own threshold; a form cleared of every candidate is refused.
+    assert ThresholdWhatIfParams(year=2023).changes_pct == [5.0, -5.0]
     with pytest.raises(ValidationError, match="请至少填写一个候选监测范围"):
-        ThresholdWhatIfParams(year=2023)
+        ThresholdWhatIfParams(year=2023, changes_pct=[])
     with pytest.raises(ValidationError, match="不在 1,000–100,000 元之间"):
         ThresholdWhatIfParams(year=2023, thresholds=[70])
     schema = ThresholdWhatIfParams.model_json_schema()["properties"]
     assert schema["thresholds"]["title"].startswith("候选监测范围")
-    assert schema["changes_pct"]["title"].startswith("在现行")
+    assert schema["changes_pct"]["title"].startswith("在现行") and schema["changes_pct"]["default"] == [5.0, -5.0]
