@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from tasks.quality.outliers import OutlierRules
 from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.runs.form import dry_run_field, provinces_field, year_field
+from tasks.runs.form import dry_run_field, optional_field, provinces_field, year_field
 from tasks.runs.record import scheduled_now
 
 
@@ -23,8 +23,8 @@ class AssessmentParams(BaseModel):
     year: int = year_field(previous_year, "考核年度 / year assessed",
                            "默认上一年 / default: the previous calendar year")
     provinces: list[ProvinceOption] = provinces_field()
-    config_file: str | None = Field(
-        None, title="指标配置文件 / indicator configuration",
+    config_file: str | None = optional_field(
+        {"type": "string"}, title="指标配置文件 / indicator configuration",
         description="默认为仓库中的 deployments/assessment.toml / default: the one in the repository")
     outliers: OutlierRules = Field(default_factory=OutlierRules, title="县级指标异常值规则 / county outlier rules",
                                    description="各县指标与本县以往年度、本省其他县比较，只提示不阻断 / each county's "

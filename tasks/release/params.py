@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasks.release.period import Period, default_period
-from tasks.runs.form import dry_run_field
+from tasks.runs.form import dry_run_field, optional_field
 from tasks.runs.record import scheduled_now
 
 PREVIOUS_QUARTER = "上一季度（按计划运行时间）"
@@ -42,10 +42,11 @@ class ReleaseParams(BaseModel):
     period: str = Field(PREVIOUS_QUARTER, title="发布期间 / period", json_schema_extra={"enum": offered_periods()},
                         description="Q1 一季度、Q2 上半年、Q3 前三季度、Q4 全年；默认为计划运行时间的上一季度 / "
                                     "default: the quarter before the scheduled time")
-    as_published: int | None = Field(None, ge=1, title="按已发布版本重算 / as published version",
-                                     description="按该版本发布时的名单（登记批次）重新计算，用于核对，不发布 / "
-                                                 "recompute with the roster as that version read it, to check "
-                                                 "it; publishes nothing")
+    as_published: int | None = optional_field({"type": "integer"}, ge=1,
+                                              title="按已发布版本重算 / as published version",
+                                              description="按该版本发布时的名单（登记批次）重新计算，用于核对，"
+                                                          "不发布 / recompute with the roster as that version read "
+                                                          "it, to check it; publishes nothing")
     dry_run: bool = dry_run_field("只计算和生成草稿，不发布、不通知 / compute and draft; publish nothing, "
                                      "notify nobody")
 

@@ -17,16 +17,21 @@ def provinces_field() -> Any:
 
 
 def optional_date_field(title: str, description: str) -> Any:
-    """A date the form may leave empty. Shown as a date picker: Prefect's form renders pydantic's
-    `anyOf: [date, null]` as a choice of types ('Property is type "None"'), so the schema says date only;
-    an empty field is still None."""
-    return Field(None, title=title, description=description, json_schema_extra=_date_only)
+    """A date the form may leave empty, shown as a date picker (`optional_field`)."""
+    return optional_field({"type": "string", "format": "date"}, title=title, description=description)
 
 
-def _date_only(schema: dict[str, Any]) -> None:
-    schema.pop("anyOf", None)
-    schema.update({"type": "string", "format": "date"})
-    schema.pop("default", None)
+def optional_field(shown_as: dict[str, Any], **field: Any) -> Any:
+    """A value the form may leave empty. Prefect's form renders pydantic's `anyOf: [<type>, null]` as a
+    choice of types ('Property is type "None"'), so the schema says the type only (`shown_as`, with the
+    field's own bounds) and no default; an empty field is still None."""
+
+    def only(schema: dict[str, Any]) -> None:
+        bounds = {k: v for option in schema.pop("anyOf", []) for k, v in option.items() if k != "type"}
+        schema.update({**bounds, **shown_as})
+        schema.pop("default", None)
+
+    return Field(None, json_schema_extra=only, **field)
 
 
 def year_field(default: Callable[[], int], title: str, description: str) -> Any:

@@ -102,6 +102,11 @@ def test_parameter_forms_carry_titles_descriptions_and_choices():
     for model, field in ((ScreeningParams, "as_of"), (ScreeningParams, "window_start"), (LeadWatchParams, "as_of")):
         prop = model.model_json_schema()["properties"][field]
         assert "anyOf" not in prop and (prop["type"], prop["format"]) == ("string", "date"), (model.__name__, field)
+    # Every form's fields, each of one type: no field offers a choice of types ('Property is type None').
+    for model in (ScreeningParams, AssessmentParams, ReleaseParams, LeadWatchParams, ThresholdWhatIfParams):
+        for field, prop in model.model_json_schema()["properties"].items():
+            assert "anyOf" not in prop, (model.__name__, field)
+    assert ReleaseParams(as_published=None).as_published is None and ReleaseParams().as_published is None
     assert ScreeningParams(year=2023, as_of=None).as_of == date(2023, 6, 30)  # an empty date is still allowed
     assert isinstance(LeadWatchParams.model_validate({"as_of": None}).as_of, date)  # filled: the day before
 
