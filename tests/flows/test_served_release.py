@@ -39,6 +39,7 @@ def served_release(prefect_harness, seeded, approvers, monkeypatch, tmp_path):
     """The release deployment served by a runner process, as `campaigns serve` serves it, over a deployment
     registered before with a limit of one run at a time (an office's server from before the change)."""
     monkeypatch.setenv("CAMPAIGNS_RELEASE_SLOT_LEASE_SECONDS", str(LEASE_SECONDS))
+    _cancel_open_releases()  # the session's server is shared: another test's backfill left runs to pick up
     spec = SPEC_BY_NAME["release"]
     spec.load_flow().to_deployment(spec.title, concurrency_limit=1).apply()
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_RUNNER_POLL_FREQUENCY": "2",
@@ -53,11 +54,17 @@ def served_release(prefect_harness, seeded, approvers, monkeypatch, tmp_path):
             runner.wait(20)
         except subprocess.TimeoutExpired:
             runner.kill()
-        with get_client(sync_client=True) as client:  # the session's server is shared: nothing left open
-            for run in client.read_flow_runs():
-                if run.state and run.state.type.value in ("PAUSED", "RUNNING", "PENDING", "SCHEDULED") and \
-                        run.name.startswith("release "):
-                    client.set_flow_run_state(run.id, Cancelled(), force=True)
+        _cancel_open_releases()
+
+
+def _cancel_open_releases() -> None:
+    """Every release run the shared server holds open or scheduled, cancelled: a runner serving the release
+    deployment would otherwise run them (a backfill's periods), and they would hold their periods."""
+    with get_client(sync_client=True) as client:
+        for run in client.read_flow_runs(limit=200):
+            if run.state and run.state.type.value in ("PAUSED", "RUNNING", "PENDING", "SCHEDULED") and \
+                    run.name.startswith("release "):
+                client.set_flow_run_state(run.id, Cancelled(), force=True)
 
 
 def _launch(period: str, **params) -> str:
