@@ -32,11 +32,12 @@ from tasks.reference.provinces import PROVINCES
 from tasks.release import announce
 from tasks.release.approval import (
     Approval,
-    ApprovalForm,
     Decision,
     DraftLinks,
+    approval_form,
     automatic_approval,
     form_description,
+    must_read,
 )
 from tasks.release.approvers import load_approvers, verified
 from tasks.release.params import ReleaseParams
@@ -162,13 +163,14 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
     announce.waiting(ctx, release, links.draft)
     note, attempt, refused = "", 0, 0
     while True:
-        description = form_description(release.period.title, release.headline(),
-                                        release.warnings[:release.national_warnings],
-                                        len(release.warnings) - release.national_warnings, release.revisions,
-                                        links, published.version if published else None, note, release.outliers)
+        description = form_description(release.period.title, links, note)
+        form_class = approval_form(must_read(
+            release.headline_beside_last_year(), release.warnings[:release.national_warnings],
+            release.warnings[release.national_warnings:], release.revisions,
+            published.version if published else None, note, release.outliers))
         key = f"approval-{attempt}"
         try:
-            form = pause_flow_run(wait_for_input=ApprovalForm.with_initial_data(description=description),
+            form = pause_flow_run(wait_for_input=form_class.with_initial_data(description=description),
                                   timeout=ctx.settings.release_approval_timeout_seconds, poll_interval=2, key=key)
         except FlowPauseTimeout:  # nobody decided in time
             return None

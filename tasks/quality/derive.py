@@ -54,7 +54,14 @@ def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: p
     known = set(RISK_CATEGORY.codes)
     h["unknown_risk_codes"] = _flagged(h, RISK_COLUMNS, lambda col: h[col].notna() & ~h[col].isin(known),
                                        show_values=True)
-    return h
+    return with_no_repeats(h)
+
+
+def with_no_repeats(frame: pd.DataFrame) -> pd.DataFrame:
+    """`repeat_of`, which the uniqueness rules read, empty: rows read from the roster are never exact
+    repeats (a key identifies them); a county file's ingest fills it (tasks.ingest.frame)."""
+    frame["repeat_of"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    return frame
 
 
 def threshold_of(households: pd.DataFrame, thresholds: pd.DataFrame, year: int) -> np.ndarray:
@@ -87,14 +94,13 @@ def person_facts(persons: pd.DataFrame, households: pd.DataFrame, today: date,
     p["sex_matches_id"] = ((parity % 2 == 1) == (p["sex"] == "1")) | p["id_number_problem"].notna()
     p["household_known"] = household_positions(households, p) >= 0
     p["id_number_in_other_part"] = in_other_part if in_other_part is not None else np.zeros(len(p), dtype=bool)
-    p["repeat_of"] = pd.Series(pd.NA, index=p.index, dtype="Int64")  # a roster has no exact repeats (ingest's)
-    return p
+    return with_no_repeats(p)
 
 
 def measure_facts(measures: pd.DataFrame) -> pd.DataFrame:
     m = measures.copy(deep=False)
     m["expected_kind"] = m["category"].map(lambda c: measure_kind_of(c) if isinstance(c, str) else None)
-    return m
+    return with_no_repeats(m)
 
 
 def lead_facts(leads: pd.DataFrame, today: date) -> pd.DataFrame:
@@ -102,7 +108,7 @@ def lead_facts(leads: pd.DataFrame, today: date) -> pd.DataFrame:
     problems = id_number_problems(lead["id_number"], today=today)
     lead["id_number_problem"] = problems.where(lead["id_number"].notna(), None)
     lead["has_subject"] = lead["id_number"].notna() | lead["household_no"].notna()
-    return lead
+    return with_no_repeats(lead)
 
 
 def household_positions(households: pd.DataFrame, rows: pd.DataFrame, column: str = "household_no") -> np.ndarray:

@@ -123,24 +123,47 @@ class DraftLinks:
     run: str
 
 
-def form_description(title: str, headline: list[tuple[str, str]], national_warnings: list[str],
-                     other_warnings: int, revisions: list[str], links: DraftLinks, published: int | None,
-                     note: str = "", outliers: list[str] = ()) -> str:
-    """The short markdown the UI shows above the form: what must be answered first, then the headline
-    figures and the national warnings; the provinces' warnings and everything else are behind the link."""
+def form_description(title: str, links: DraftLinks, note: str = "") -> str:
+    """The markdown above the form, short: the Resume dialog gives it what the fields leave, nothing on a
+    laptop's screen. The note that asks again, the title and the links; what must be read is the first
+    field's description (`approval_form`)."""
     lines = [f"**{note}**", ""] if note else []
-    lines += [f"### {title}", f"[发布稿 / the draft]({links.draft}) · [分省数据表 / the 31 provinces' table]"
-                              f"({links.tables}) · [运行详情 / the run]({links.run})", ""]
+    return "\n".join([*lines, f"### {title}", f"[发布稿 / the draft]({links.draft}) · [分省数据表 / the 31 provinces' "
+                      f"table]({links.tables}) · [运行详情 / the run]({links.run})"])
+
+
+def must_read(headline: list[str], national_warnings: list[str], province_warnings: list[str],
+              revisions: list[str], published: int | None, note: str = "", outliers: list[str] = ()) -> list[str]:
+    """What the approver must read before deciding, as lines: why the form is asked again, the headline
+    figures beside last year's, what must be answered (revisions, large changes: the national ones and the
+    first provinces'), and the outliers to look at."""
+    lines = [f"【请先处理】{note}"] if note else []
+    lines += [f"【本期数字】{line}" for line in headline]
     if published:
-        lines += [f"已发布 v{published}：再次发布为 v{published + 1}，须填写修订说明。", ""]
+        lines.append(f"【已发布 v{published}】再次发布为 v{published + 1}，须勾选确认修订并填写修订说明")
     if revisions:
-        lines += [f"**修订 {len(revisions)} 项（须确认）：** " + "；".join(revisions[:3])
-                  + ("……" if len(revisions) > 3 else ""), ""]
-    if national_warnings or other_warnings:
-        lines += [f"**同比大幅变化（须说明）：** 全国 {len(national_warnings)} 项，分省 {other_warnings} 项",
-                  *[f"- {w}" for w in national_warnings], ""]
+        lines.append(f"【修订 {len(revisions)} 项，须确认】" + "；".join(revisions[:3])
+                     + ("……" if len(revisions) > 3 else ""))
+    if national_warnings or province_warnings:
+        shown = [*national_warnings, *province_warnings[:MAX_PROVINCE_WARNINGS]]
+        more = len(province_warnings) - MAX_PROVINCE_WARNINGS
+        lines.append(f"【同比大幅变化，须勾选确认并说明】全国 {len(national_warnings)} 项、分省 "
+                     f"{len(province_warnings)} 项：" + "；".join(shown)
+                     + (f"；另有分省 {more} 项见发布稿摘要" if more > 0 else ""))
     if outliers:  # listed for a look, not asked about (tasks.release.outliers)
-        lines += [f"**异常值提示（请核对）：** {len(outliers)} 项", *[f"- {o}" for o in outliers[:5]],
-                  *(["- ……其余见草稿摘要"] if len(outliers) > 5 else []), ""]
-    lines += ["| 指标 | 本期 |", "|---|---|", *[f"| {k} | {v} |" for k, v in headline]]
-    return "\n".join(lines)
+        lines.append(f"【异常值提示，请核对】{len(outliers)} 项：" + "；".join(outliers[:3])
+                     + ("……" if len(outliers) > 3 else ""))
+    return lines
+
+
+MAX_PROVINCE_WARNINGS = 5
+
+
+def approval_form(lines: list[str]) -> type[ApprovalForm]:
+    """The approval form with `lines` (`must_read`) as the description of its first field, where the
+    Resume dialog shows it whatever the screen (the dialog's own description box shrinks to nothing on a
+    1366×650 screen)."""
+    from pydantic import create_model
+
+    return create_model("ApprovalForm", __base__=ApprovalForm, __doc__=ApprovalForm.__doc__,
+                        decision=(Decision, Field(title="审核决定 / decision", description="\n".join(lines))))

@@ -89,6 +89,17 @@ class ReleaseDraft:
             out.append((figure.name, _display(national[key]["value"], figure.unit)))
         return out
 
+    def headline_beside_last_year(self) -> list[str]:
+        """The headline figures as the approver reads them: 脱贫人口务工就业规模 3,298.25万人（上年同期
+        3,145.00万人，同比增长4.9%）."""
+        out = []
+        for key in HEADLINE:
+            figure, values = FIGURE_BY_KEY[key], self.national[key]
+            out.append(f"{figure.name} {_display(values['value'], figure.unit)}（上年同期 "
+                       f"{_display(values['same_period_last_year'], figure.unit)}，"
+                       f"{change({**values, 'unit': figure.unit})}）")
+        return out
+
     def headline_rows(self) -> list[dict[str, Any]]:
         rows = []
         for key, values in self.national.items():

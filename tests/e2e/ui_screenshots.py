@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+SCREENS = ((1366, 650), (1920, 950))
 BIN = REPO / ".venv" / "bin"
 
 
@@ -176,26 +177,27 @@ def main() -> None:
         args.out.mkdir(parents=True, exist_ok=True)
         browser = Browser(chromium, work / "chromium")
         address = env["CAMPAIGNS_REPORTS_URL"] + docs.relative_to(work / "out").as_posix()
-        # (file, address, width, height, text to wait for, then click these and wait for that text)
+        # (file, address, text to wait for, then click these and wait for that text), each at the screens
+        # staff work on: a laptop's 1366×650 and a desktop's 1920×950 (and the approval at 1440×1000 too).
         pages = [
-            ("deployments.png", f"{ui}/deployments", 1600, 700, "防止返贫集中排查", ()),
-            ("screening-run-form.png", f"{ui}/deployments/deployment/{api.deployment('防止返贫集中排查')}/run",
-             1400, 1700, "模式", ()),
-            ("release-run-form.png", f"{ui}/deployments/deployment/{release}/run", 1400, 1000, "发布期间", ()),
-            ("approval-form.png", f"{ui}/runs/flow-run/{waiting['id']}", 1400, 1400, "Resume",
-             (("Resume", "审核人"),)),
-            ("run-artifacts.png", f"{ui}/runs/flow-run/{screening_run}", 1400, 1100, "Artifacts",
+            ("deployments", f"{ui}/deployments", "防止返贫集中排查", ()),
+            ("screening-run-form", f"{ui}/deployments/deployment/{api.deployment('防止返贫集中排查')}/run", "模式",
+             ()),
+            ("release-run-form", f"{ui}/deployments/deployment/{release}/run", "发布期间", ()),
+            ("approval-form", f"{ui}/runs/flow-run/{waiting['id']}", "Resume", (("Resume", "审核人"),)),
+            ("run-artifacts", f"{ui}/runs/flow-run/{screening_run}", "Artifacts",
              (("Artifacts", "screening-summary"),)),
-            ("quality-artifact.png", f"{ui}/artifacts/artifact/{quality}", 1600, 1000, "未通过", ()),
-            ("period-board.png", f"{ui}/artifacts/artifact/{board}", 1400, 1000, "各期运行状态", ()),
-            ("data-docs.png", address, 1400, 900, "Validation Results", ()),
+            ("quality-artifact", f"{ui}/artifacts/artifact/{quality}", "未通过", ()),
+            ("period-board", f"{ui}/artifacts/artifact/{board}", "各期运行状态", ()),
+            ("data-docs", address, "Validation Results", ()),
         ]
-        for name, url, width, height, text, clicks in pages:
-            browser.open(url, width, height, text)
-            for label, then in clicks:
-                browser.click(label)
-                browser.wait_for(then)
-            browser.save(args.out / name)
+        for name, url, text, clicks in pages:
+            for width, height in SCREENS + (((1440, 1000),) if name == "approval-form" else ()):
+                browser.open(url, width, height, text)
+                for label, then in clicks:
+                    browser.click(label)
+                    browser.wait_for(then)
+                browser.save(args.out / f"{name}-{width}x{height}.png")
     finally:
         if browser is not None:
             browser.close()

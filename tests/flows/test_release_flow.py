@@ -60,13 +60,17 @@ def _run_until_paused(params: ReleaseParams) -> tuple[threading.Thread, dict, st
 
 
 def _wait_paused(run_id: str, attempt: int) -> str:
-    """Wait for the run's pause number `attempt` (0 is the first); return the form's description."""
+    """Wait for the run's pause number `attempt` (0 is the first); return what the Resume dialog shows: the
+    form's description, then its first field's (what must be read)."""
     deadline = time.monotonic() + 120
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
             state = client.read_flow_run(run_id).state
             if state and state.is_paused() and state.state_details.pause_key == f"approval-{attempt}":
-                return client.read_flow_run_input(run_id, state.state_details.run_input_keyset["description"])
+                keys = state.state_details.run_input_keyset
+                schema = json.loads(client.read_flow_run_input(run_id, keys["schema"]))
+                first = next(iter(schema["properties"].values()))
+                return client.read_flow_run_input(run_id, keys["description"]) + "\n\n" + first["description"]
             time.sleep(0.5)
     raise AssertionError(f"the flow did not pause for answer {attempt}")
 
@@ -86,9 +90,13 @@ def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path, ap
     description = _wait_paused(run_id, 0)
     # Short, with links that open: the draft as it will be published and the provinces' table.
     draft = "http://127.0.0.1:4201/releases/2023Q2/draft/"
-    assert len(description) < 2_500 and f"({draft}release.html)" in description
-    assert f"({draft}tables.xlsx)" in description and "?tab=Artifacts" not in description
-    assert "全国 脱贫人口务工就业规模: 同比增长" in description
+    above, first_field = description.split("\n\n", 1)
+    assert len(above) < 400 and f"({draft}release.html)" in above
+    assert f"({draft}tables.xlsx)" in above and "?tab=Artifacts" not in above
+    # What must be read is the first field's description, which the dialog shows on any screen: the
+    # figures beside last year's, and the large change to answer.
+    assert "【本期数字】脱贫人口务工就业规模" in first_field and "上年同期" in first_field
+    assert "全国 脱贫人口务工就业规模: 同比增长" in first_field
 
     # Someone not on the list, then an approver with a wrong code: refused, reported, asked again.
     resume_flow_run(run_id, run_input={"decision": "批准发布", "reviewer": "张三", "approval_code": WANG_CODE})

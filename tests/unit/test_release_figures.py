@@ -403,7 +403,7 @@ def test_personal_data_check_catches_id_and_phone_numbers():
 def test_a_province_whose_change_differs_from_every_other_is_listed_for_the_approver():
     """Twelve provinces' loans grew by 4–6 % on the year, 贵州省's fell by 25 %: under the 30 % of a large change,
     but far from its peers. It is listed (in the approval form: never blocking); the others are not."""
-    from tasks.release.approval import DraftLinks, form_description
+    from tasks.release.approval import must_read
     from tasks.release.outliers import figure_outliers
 
     codes = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "52"]
@@ -419,9 +419,8 @@ def test_a_province_whose_change_differs_from_every_other_is_listed_for_the_appr
     assert flagged["province_code"].tolist() == ["52"]
     reason = flagged["reason"].iloc[0]
     assert reason.startswith("贵州省 脱贫人口小额信贷发放金额: 同比-25.0%") and "各省中位数+5.0%" in reason
-    links = DraftLinks("http://x/release.html", "http://x/tables.xlsx", "http://ui/runs/flow-run/1")
-    text = form_description("2023年上半年", [], [], 0, [], links, None, outliers=[reason])
-    assert "异常值提示（请核对）：** 1 项" in text and reason in text
+    text = "\n".join(must_read([], [], [], [], None, outliers=[reason]))
+    assert "【异常值提示，请核对】1 项" in text and reason in text
 
 
 def test_a_share_changes_in_percentage_points_and_each_value_keeps_its_units_format(tmp_path):
@@ -448,3 +447,24 @@ def test_a_share_changes_in_percentage_points_and_each_value_keeps_its_units_for
     header = [c.value for c in sheet[1]]
     formats = {r[header.index("代码")].value: r[header.index("本期")].number_format for r in sheet.iter_rows(min_row=2)}
     assert formats == {"funds_industry_share": "#,##0.0", "employed": "#,##0"}
+
+
+def test_the_approval_form_carries_what_must_be_read_in_its_first_field():
+    """The Resume dialog gives the form's description what the fields leave: nothing on a 1366×650 screen.
+    The note that asks again, the figures beside last year's and the changes to answer are the first field's
+    description; the description above is short."""
+    from tasks.release.approval import DraftLinks, approval_form, form_description, must_read
+
+    lines = must_read(["脱贫人口务工就业规模 3,298.25万人（上年同期 3,145.00万人，同比增长4.9%）"],
+                      ["全国 脱贫人口务工就业规模: 同比增长40.0%"], [f"省{i}: 同比下降35.0%" for i in range(8)], [],
+                      1, note="上次填写未采纳：审核码不正确")
+    assert lines[0] == "【请先处理】上次填写未采纳：审核码不正确" and lines[1].startswith("【本期数字】")
+    assert "全国 1 项、分省 8 项" in lines[-1] and "省4" in lines[-1] and "省5" not in lines[-1]
+    assert "另有分省 3 项" in lines[-1] and any(line.startswith("【已发布 v1】") for line in lines)
+    schema = approval_form(lines).model_json_schema()
+    assert next(iter(schema["properties"])) == "decision"
+    assert schema["properties"]["decision"]["description"] == "\n".join(lines)
+    assert set(schema["required"]) >= {"decision", "reviewer", "approval_code"}
+    above = form_description("2023年上半年", DraftLinks("http://x/r.html", "http://x/t.xlsx", "http://ui/1"),
+                             note="上次填写未采纳")
+    assert len(above.splitlines()) == 4 and "http://x/t.xlsx" in above
