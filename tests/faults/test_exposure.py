@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import socket
-import subprocess
 
 import pytest
 import sqlalchemy as sa
@@ -40,7 +39,7 @@ def test_secrets_do_not_appear_in_settings_urls_or_connection_errors(monkeypatch
 
 def test_local_server_listens_on_the_loopback_address_only(tmp_path):
     from deployments.cli import serve
-    from deployments.serve import start_server, wait_healthy
+    from deployments.serve import start_server, stop, wait_healthy
 
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -64,8 +63,4 @@ def test_local_server_listens_on_the_loopback_address_only(tmp_path):
         with pytest.raises(OSError):
             socket.create_connection((outward, port), timeout=2).close()
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)

@@ -25,6 +25,7 @@ from release_helpers import WANG_CODE
 
 from deployments.board import board
 from deployments.definitions import SPEC_BY_NAME, deployment_path
+from deployments.serve import stop
 from tasks.runs.period_slot import slot_name
 
 ROOT = Path(__file__).parents[2]
@@ -49,11 +50,7 @@ def served_release(prefect_harness, seeded, approvers, monkeypatch, tmp_path):
     try:
         yield seeded
     finally:
-        runner.terminate()
-        try:
-            runner.wait(20)
-        except subprocess.TimeoutExpired:
-            runner.kill()
+        stop(runner)
         _cancel_open_releases()
 
 
