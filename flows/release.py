@@ -51,7 +51,7 @@ from tasks.release.prepare import (
     release_counts,
 )
 from tasks.release.publish import ReleaseOutcome, latest_published, record
-from tasks.release.render import render_draft
+from tasks.release.render import DATE_FORMAT, DATED, redate, render_draft
 from tasks.runs.audit import record_event
 from tasks.runs.campaign import campaign_run
 from tasks.runs.period_slot import period_slot
@@ -85,7 +85,7 @@ def render_draft_task(ctx: CampaignContext, release: ReleaseDraft) -> str:
     """The draft (text, tables, charts), then the check that it holds no personal data."""
     folder = ctx.output_dir / "draft"
     render_draft(release.draft, folder, ctx.settings.release_templates_dir,
-                 published_on=datetime.now(ctx.settings.tz).strftime("%Y年%m月%d日"))
+                 published_on=datetime.now(ctx.settings.tz).strftime(DATE_FORMAT))
     published = {"release.md": (folder / "release.md").read_text("utf-8")}
     for table in ("tables.csv", "comparison.csv"):
         if (folder / table).exists():
@@ -96,15 +96,19 @@ def render_draft_task(ctx: CampaignContext, release: ReleaseDraft) -> str:
 
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_task(ctx: CampaignContext, release: ReleaseDraft, approval: Approval, draft: str) -> dict:
-    """The approved draft's files, copied byte for byte into a new version folder, with their manifest."""
+    """The approved draft's files in a new version folder, with their manifest: as approved, but the date of
+    the text's signature, which is the day of publication."""
     import shutil
 
     from tasks.release.publish import manifest, version_folder
 
     version, folder = version_folder(ctx.output_dir, release.period, ctx.engine)
     folder.mkdir(parents=True)
+    today = datetime.now(ctx.settings.tz).strftime(DATE_FORMAT)
     for path in sorted(Path(draft).iterdir()):
-        if path.is_file():
+        if path.name in DATED:  # dated the day it is published; every other byte as approved
+            (folder / path.name).write_text(redate(path.read_text("utf-8"), release.draft.issuer, today), "utf-8")
+        elif path.is_file():
             shutil.copy2(path, folder / path.name)
     files = manifest(folder)
     decision = {"reviewer": approval.reviewer, "unit": approval.unit, "identity": approval.identity,

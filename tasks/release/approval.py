@@ -138,7 +138,8 @@ def must_read(headline: list[str], national_warnings: list[str], province_warnin
     figures beside last year's, what must be answered (revisions, large changes: the national ones and the
     first provinces'), and the outliers to look at."""
     lines = [f"【请先处理】{note}"] if note else []
-    lines += [f"【本期数字】{line}" for line in headline]
+    # One paragraph a kind: the dialog shows the description as running text, line breaks collapsed.
+    lines += ["【本期数字】" + "；".join(headline)] if headline else []
     if published:
         lines.append(f"【已发布 v{published}】再次发布为 v{published + 1}，须勾选确认修订并填写修订说明")
     if revisions:

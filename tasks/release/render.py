@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,9 +119,20 @@ def environment(templates_dir: Path | None) -> Environment:
     return env
 
 
+DATE_FORMAT = "%Y年%m月%d日"
+DATED = ("release.md", "release.html")  # the files whose signature line carries the date
+
+
+def redate(text: str, issuer: str, published_on: str) -> str:
+    """The release's signature line (`农业农村部 2026年10月15日`) dated `published_on`: a release is dated the
+    day it is published, which is the day its approver approved it, not the day its draft was made."""
+    return re.sub(rf"^{re.escape(issuer)} \d{{4}}年\d{{2}}月\d{{2}}日$", f"{issuer} {published_on}", text,
+                  count=1, flags=re.MULTILINE)
+
+
 def render_draft(draft: Draft, folder: Path, templates_dir: Path | None, published_on: str) -> list[Path]:
     """Write the release's files into `folder` (its files replaced); returns them. Publication copies these
-    very files: what the approver saw is what is published."""
+    very files, what the approver saw, and dates the signature the day it publishes them (`redate`)."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         if old.is_file():

@@ -468,3 +468,14 @@ def test_the_approval_form_carries_what_must_be_read_in_its_first_field():
     above = form_description("2023年上半年", DraftLinks("http://x/r.html", "http://x/t.xlsx", "http://ui/1"),
                              note="上次填写未采纳")
     assert len(above.splitlines()) == 4 and "http://x/t.xlsx" in above
+
+
+def test_a_release_is_dated_the_day_it_is_published():
+    """Drafted on the 15th, approved on the 17th: the signature says the 17th; nothing else changes."""
+    from tasks.release.render import redate
+
+    draft = ("# 2026年前三季度巩固拓展脱贫攻坚成果数据发布\n\n农业农村部 2026年10月15日\n\n"
+             "截至2026年9月底，……农业农村部 2026年10月15日")
+    published = redate(draft, "农业农村部", "2026年10月17日")
+    assert published.splitlines()[2] == "农业农村部 2026年10月17日"
+    assert published.replace("2026年10月17日", "2026年10月15日", 1) == draft  # only the signature line
