@@ -171,7 +171,7 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
         form_class = approval_form(must_read(
             release.headline_beside_last_year(), release.warnings[:release.national_warnings],
             release.warnings[release.national_warnings:], release.revisions,
-            published.version if published else None, note, release.outliers))
+            published.version if published else None, note, release.outliers, links))
         key = f"approval-{attempt}"
         try:
             form = pause_flow_run(wait_for_input=form_class.with_initial_data(description=description),

@@ -133,7 +133,8 @@ def form_description(title: str, links: DraftLinks, note: str = "") -> str:
 
 
 def must_read(headline: list[str], national_warnings: list[str], province_warnings: list[str],
-              revisions: list[str], published: int | None, note: str = "", outliers: list[str] = ()) -> list[str]:
+              revisions: list[str], published: int | None, note: str = "", outliers: list[str] = (),
+              links: DraftLinks | None = None) -> list[str]:
     """What the approver must read before deciding, as lines: why the form is asked again, the headline
     figures beside last year's, what must be answered (revisions, large changes: the national ones and the
     first provinces'), and the outliers to look at."""
@@ -154,6 +155,8 @@ def must_read(headline: list[str], national_warnings: list[str], province_warnin
     if outliers:  # listed for a look, not asked about (tasks.release.outliers)
         lines.append(f"【异常值提示，请核对】{len(outliers)} 项：" + "；".join(outliers[:3])
                      + ("……" if len(outliers) > 3 else ""))
+    if links:  # here too: the description above, which links them, is hidden on most screens
+        lines.append(f"【发布稿】{links.draft} 【分省数据表】{links.tables}")
     return lines
 
 

@@ -97,6 +97,7 @@ def test_approval_gate_approve_then_reject(prefect_harness, seeded, tmp_path, ap
     # figures beside last year's, and the large change to answer.
     assert "【本期数字】脱贫人口务工就业规模" in first_field and "上年同期" in first_field
     assert "全国 脱贫人口务工就业规模: 同比增长" in first_field
+    assert f"【发布稿】{draft}release.html 【分省数据表】{draft}tables.xlsx" in first_field  # the box above is hidden
 
     # Someone not on the list, then an approver with a wrong code: refused, reported, asked again.
     resume_flow_run(run_id, run_input={"decision": "批准发布", "reviewer": "张三", "approval_code": WANG_CODE})
