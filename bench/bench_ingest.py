@@ -24,7 +24,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 def leads_file(rows: int, folder: Path, seed: int = 42) -> Path:
     """Leads of 贵州 from the synthetic generator, repeated with fresh numbers up to `rows`."""
-    from tasks.ingest.contract import CONTRACTS
+    from tasks.model.contract import CONTRACTS
     from tasks.reference.provinces import PROVINCE_BY_CODE
     from tasks.synthetic import generate_province
 

@@ -408,7 +408,7 @@ def ingest(
     refused."""
     from datetime import datetime
 
-    from tasks.ingest.contract import KINDS
+    from tasks.model.contract import KINDS
 
     if template is not None or contract:
         from tasks.ingest.template import contract_markdown, template_xlsx

@@ -10,8 +10,8 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.quality.county_indicators import check_counties
 from tasks.quality.outliers import OutlierRules
+from tasks.runs.county_outliers import check_counties
 from tasks.runs.stage import CampaignContext
 from tasks.storage.retries import TRANSIENT_RETRIES
 

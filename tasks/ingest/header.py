@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tasks.ingest.contract import CONTRACTS, KINDS, Contract, normalise_header
 from tasks.ingest.read import FileRejected, RawSheet
+from tasks.model.contract import CONTRACTS, KINDS, Contract, normalise_header
 
 HEADER_SCAN_ROWS = 30
 MIN_MATCHES = 2

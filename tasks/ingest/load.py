@@ -16,7 +16,6 @@ import pandas as pd
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import DBAPIError
 
-from tasks.ingest.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
 from tasks.ingest.derive import county_of, fill_derived
 from tasks.ingest.frame import submitted_rows
 from tasks.ingest.header import locate
@@ -26,6 +25,7 @@ from tasks.ingest.read import FileRejected, ReadLimits, read_file
 from tasks.ingest.recheck import recheck_waiting
 from tasks.ingest.report import FileReport, count_reasons, problem_message
 from tasks.model import IngestedFile, metadata
+from tasks.model.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
 from tasks.notify import Notifier
 from tasks.outputs.links import report_link
 from tasks.outputs.set_aside import write_set_aside

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, insert, select
 
-from tasks.ingest.contract import CONTRACTS, normalise_header
 from tasks.model import ColumnMapping
+from tasks.model.contract import CONTRACTS, normalise_header
 from tasks.runs.audit import record_event
 
 

@@ -22,16 +22,9 @@ from sqlalchemy import Engine, case, func, select
 
 from tasks.ingest.derive import households_of
 from tasks.model import Household, Lead, Measure
-from tasks.quality.county_indicators import (
-    OUTLIERS_CHECK,
-    SUMS,
-    county_label,
-    county_names,
-    indicators,
-    outliers,
-    record,
-)
+from tasks.quality.county_indicators import SUMS, county_label, county_names, indicators, outliers, record
 from tasks.quality.outliers import OutlierRules
+from tasks.runs.county_outliers import OUTLIERS_CHECK
 from tasks.runs.stage import CampaignContext, checkpoint
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, delete, select
 
-from tasks.ingest.contract import CONTRACTS
 from tasks.ingest.derive import households_of
 from tasks.ingest.report import FileReport
 from tasks.model import QuarantinedRow
+from tasks.model.contract import CONTRACTS
 from tasks.runs.audit import record_event
 
 # The reason of a row that waits for its household (tasks.ingest.derive.fill_derived).

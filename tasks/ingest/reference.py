@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, delete, insert, update
 
-from tasks.ingest.contract import normalise_header
 from tasks.ingest.load import file_sha256
 from tasks.ingest.read import FileRejected, read_file
 from tasks.model import County, MonitoringThreshold
+from tasks.model.contract import normalise_header
 from tasks.notify import Notifier
 from tasks.reference.counties import successors
 from tasks.reference.provinces import PROVINCES

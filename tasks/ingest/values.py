@@ -14,7 +14,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from tasks.ingest.contract import Column
+from tasks.model.contract import Column
 
 TRUE = frozenset({"是", "y", "yes", "true", "t", "1", "有", "√", "✓"})
 FALSE = frozenset({"否", "n", "no", "false", "f", "0", "无", "×", "✗"})

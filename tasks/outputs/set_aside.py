@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from tasks.ingest.contract import CONTRACTS
 from tasks.model import CountyIndicator, IngestedFile, QuarantinedRow, metadata
+from tasks.model.contract import CONTRACTS
 from tasks.model.reference import County
 from tasks.notify.masking import PersonalDataMasker
 from tasks.outputs.spreadsheets import frame_rows, write_sheets, yes_no

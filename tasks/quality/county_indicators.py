@@ -15,11 +15,9 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, select
 
 from tasks.model import County, CountyIndicator
-from tasks.notify import build_message
 from tasks.quality.derive import household_positions
 from tasks.quality.outliers import OutlierRules, detect
 from tasks.reference.provinces import province_name
-from tasks.runs.stage import CampaignContext, Check, checkpoint
 
 
 class Indicator(NamedTuple):
@@ -175,57 +173,20 @@ def reason(row) -> str:
     unit = indicator.unit
     parts = []
     if row.history_n and not np.isnan(row.history_median):
-        parts.append(f"本县以往{int(row.history_n)}期中位数{_show(row.history_median, unit)}"
-                     f"（正常范围约{_show(row.low, unit)}至{_show(row.high, unit)}）")
+        parts.append(f"本县以往{int(row.history_n)}期中位数{show_value(row.history_median, unit)}"
+                     f"（正常范围约{show_value(row.low, unit)}至{show_value(row.high, unit)}）")
     if not np.isnan(row.peer_median) and row.far_from_peers:
-        parts.append(f"本省各县中位数{_show(row.peer_median, unit)}")
-    return f"{indicator.name}为{_show(row.value, unit)}，" + "，".join(parts) + f"。{indicator.hint}"
+        parts.append(f"本省各县中位数{show_value(row.peer_median, unit)}")
+    return f"{indicator.name}为{show_value(row.value, unit)}，" + "，".join(parts) + f"。{indicator.hint}"
 
 
-def _show(value: float, unit: str) -> str:
+def show_value(value: float, unit: str) -> str:
+    """A value as a message shows it: 61.7%, 12,302元, — when there is none."""
     if value is None or np.isnan(value):
         return "—"
     if unit == "%":
         return f"{100 * value:.1f}%"
     return f"{value:,.0f}{unit}" if abs(value) >= 100 else f"{value:,.1f}{unit}"
-
-
-OUTLIERS_CHECK = Check("check county indicators", "county_outliers", key="key", announce="blocking",
-                       audience="data-quality")
-
-
-def check_counties(ctx: CampaignContext, source: str, as_of: date, sums: pd.DataFrame,
-                   rules: OutlierRules) -> pd.DataFrame:
-    """The input stage's outlier check: the period's county indicators judged (warnings in the checkpoint),
-    kept with their reasons (not in a dry run), and each flagged county told, and its province."""
-    found = outliers(ctx.engine, source, as_of, indicators(sums), rules)
-    checkpoint(ctx, OUTLIERS_CHECK, found[["key", "province_code", "county_code", "indicator", "value", "outlier"]])
-    if not ctx.dry_run:
-        record(ctx.engine, source, as_of, found, ctx.run_id)
-    announce(ctx, found)
-    return found[found["outlier"]]
-
-
-def announce(ctx: CampaignContext, found: pd.DataFrame) -> None:
-    """One message per county with outliers (to the county's channel, where one is listed), and one per
-    province listing its counties'."""
-    flagged = found[found["outlier"]]
-    if ctx.notifier is None or flagged.empty:
-        return
-    names = county_names(ctx.engine)
-    for (province, county), rows in flagged.groupby(["province_code", "county_code"], sort=True):
-        ctx.notifier.notify(build_message(
-            f"{ctx.run_id}:outliers:{county}", f"{ctx.label} · {county_label(county, names)} 异常值提示",
-            {INDICATORS[r.indicator].name: _show(r.value, INDICATORS[r.indicator].unit) for r in rows.itertuples()},
-            rows["reason"].tolist(), ctx.flow_run_url, campaign=ctx.campaign, province=province, county=county,
-            severity="warning", campaign_run_id=ctx.run_id, run_label=ctx.label))
-    for province, rows in flagged.groupby("province_code", sort=True):
-        lines = [f"{names.get(r.county_code, r.county_code)}：{r.reason}" for r in rows.itertuples()]
-        ctx.notifier.notify(build_message(
-            f"{ctx.run_id}:outliers:{province}", f"{ctx.label} · {province_name(province)} 县级指标异常值提示",
-            {"异常县数": rows["county_code"].nunique(), "异常指标数": len(rows)}, lines, ctx.flow_run_url,
-            campaign=ctx.campaign, province=province, severity="warning", campaign_run_id=ctx.run_id,
-            run_label=ctx.label))
 
 
 def county_names(engine: Engine) -> dict[str, str]:

@@ -50,3 +50,46 @@ def test_readme_layout_names_every_top_level_folder_and_tasks_package():
     assert not missing, f"README's layout table does not name: {', '.join(missing)}"
     gone = sorted(n for n in named if n.startswith("tasks/") and "." not in n and not (REPO / n).is_dir())
     assert not gone, f"README's layout table names what no longer exists: {', '.join(gone)}"
+
+
+# The order among the packages of tasks/, lowest first (the README's layout section says the same): a module
+# imports only from its own package and from packages of a lower level, so no two packages import each other.
+TASK_LEVELS = {
+    "settings": 0, "reference": 0,
+    "model": 1, "privacy": 1,
+    "storage": 2,
+    "notify": 3, "partitions": 3, "synthetic": 3, "migrations": 3, "quality": 3,
+    "outputs": 4,
+    "runs": 5,
+    "screening": 6, "ingest": 6,
+    "assessment": 7, "lead_watch": 7, "release": 7, "whatif": 7,
+}
+
+
+def _tasks_package(path: Path) -> str:
+    parts = path.relative_to(REPO / "tasks").parts
+    return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+
+
+def _tasks_imports(path: Path) -> set[str]:
+    """The packages of tasks/ a module imports, lazily inside functions too."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else \
+            [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        found.update(n.split(".")[1] for n in names if n.startswith("tasks.") and n.count(".") >= 1)
+    return found
+
+
+def test_packages_of_tasks_import_only_downward():
+    modules = [p for p in sorted((REPO / "tasks").rglob("*.py")) if "vendor" not in p.parts]
+    packages = {_tasks_package(p) for p in modules} - {"__init__"}
+    assert packages == set(TASK_LEVELS), f"give every package of tasks/ its level: {packages ^ set(TASK_LEVELS)}"
+    against = []
+    for path in modules:
+        own = _tasks_package(path)
+        if own == "__init__":
+            continue
+        against += [f"{path.relative_to(REPO)} imports tasks.{p}" for p in sorted(_tasks_imports(path))
+                    if p != own and TASK_LEVELS.get(p, 99) >= TASK_LEVELS[own]]
+    assert not against, "an import within tasks/ points sideways or up: " + "; ".join(against)
