@@ -13,10 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from tasks.reference.provinces import parse_provinces
 from tasks.settings import Settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ TARGETS = {  # issues 9 and 22, on a 2-core, 24 GB machine
     "release": {"seconds_at_1m": 60},
     "load": {"share_of_raw": 0.5},
 }
+WEEK_TARGETS = {"first": 2.0, "rerun": 1.3, "next_week": 1.5}  # issue 35: ratios to the bare screening
 
 
 def main() -> None:
@@ -47,7 +48,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep a database already seeded with N households")
     parser.add_argument("--defect-rate", type=float, default=0.02)
     parser.add_argument("--campaigns", default=",".join(CAMPAIGNS))
-    parser.add_argument("--skip", default="", help="any of: seed, load, baseline, command")
+    parser.add_argument("--skip", default="", help="any of: seed, load, baseline, command, weeks")
     parser.add_argument("--plain-baseline", action="store_true",
                         help="also the first bare script (pd.read_sql of whole tables), for older figures")
     parser.add_argument("--provinces", default="", help="screen these province codes only (e.g. 53,52: the largest)")
@@ -87,6 +88,8 @@ def main() -> None:
                 figures[campaign] = _child("campaign", env, campaign)
             if "screening" in figures and "command" not in skip:
                 figures["command"] = _commands(env)
+            if "weeks" not in skip:
+                figures["weeks"] = _weeks(env)
             if args.small and "screening" in figures and args.small != args.households:
                 small = _child_env(f"sqlite:///{Path(tmp) / 'small.db'}", Path(tmp) / "small")
                 _child("migrate", small)
@@ -142,6 +145,19 @@ def _commands(env: dict[str, str]) -> dict:
     return {"first": _child("command", env), "again": _child("command", env)}
 
 
+# The weeks of a screening (issue 35): a period's first run, its rerun with nothing changed, and next week's
+# progress run after a share of the rows changed.
+WEEKS = (("progress", "2023-06-23"), ("progress", "2023-06-30"))
+CHANGED_SHARE, CHANGED_ON = "0.01", "2023-06-26"
+
+
+def _weeks(env: dict[str, str]) -> dict:
+    first = _child("command", env, *WEEKS[0])
+    again = _child("command", env, *WEEKS[0])
+    changed = _child("change", env, CHANGED_SHARE, CHANGED_ON)
+    return {"first": first, "rerun": again, "changed": changed, "next_week": _child("command", env, *WEEKS[1])}
+
+
 def _households(env: dict[str, str]) -> int:
     return int(_child("count", env).get("households", 0))
 
@@ -170,6 +186,8 @@ def _report(f: dict) -> str:
             lines.append(f"baseline    {s['seconds']:>8.1f} s  ({label}: {s['steps']})  peak {s['peak_rss_mb']:,} MB")
     if "command" in f:
         lines.append(_command_line(f["command"], TARGETS["screening"]["command_ratio"]))
+    if "weeks" in f:
+        lines += _weeks_lines(f["weeks"], f.get("baseline"))
     for campaign in CAMPAIGNS:
         if campaign in f:
             lines += _campaign_lines(campaign, f[campaign])
@@ -181,6 +199,19 @@ def _report(f: dict) -> str:
         counts = ", ".join(f"{int(n):,} households: {c}" for n, c in f["task_runs_by_size"].items())
         lines.append(f"screening task runs by size: {counts}")
     return "\n".join(lines)
+
+
+def _weeks_lines(w: dict, baseline: dict | None) -> list[str]:
+    yardstick = baseline["seconds"] if baseline else None
+    lines = []
+    for key, label, target in (("first", f"first run of a period ({WEEKS[0][1]})", WEEK_TARGETS["first"]),
+                               ("rerun", "its rerun, nothing changed", WEEK_TARGETS["rerun"]),
+                               ("next_week", f"next week ({WEEKS[1][1]}) after {float(CHANGED_SHARE):.0%} changed",
+                                WEEK_TARGETS["next_week"])):
+        s = w[key]
+        ratio = f"  {s['seconds'] / yardstick:.2f} × the bare screening (target ≤ {target})" if yardstick else ""
+        lines.append(f"command     {s['seconds']:>8.1f} s  {label}  peak {s['peak_rss_mb']:>6,} MB{ratio}")
+    return lines
 
 
 def _command_line(s: dict, target: float | None) -> str:

@@ -1,6 +1,7 @@
 """One measurement of bench/harness.py, in a process of its own; prints its figures as JSON on the last line.
 
-    measure.py migrate | count | seed N DEFECT_RATE | load | baseline | campaign NAME
+    measure.py migrate | count | seed N DEFECT_RATE | load | baseline [plain] | campaign NAME
+               | command [MODE AS_OF] | change SHARE ON
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
+import pandas as pd
 import psutil
 
 from tasks.settings import get_settings
@@ -157,20 +160,59 @@ def load() -> dict:
 
 
 def baseline(reader: str = "native") -> dict:
+    """The bare screening, writing the same province workbooks as the campaign (the yardstick)."""
     from baseline import bare_screening
 
-    figures = bare_screening(get_settings().database_url, plain=reader == "plain")
+    with tempfile.TemporaryDirectory(prefix="bench-baseline-") as folder:
+        figures = bare_screening(get_settings().database_url, plain=reader == "plain", workbooks=Path(folder))
     return {**figures, "peak_rss_mb": peak_rss_mb()}
 
 
-SCREENING_COMMAND = ["run", "screening", "--year", "2023", "--as-of", "2023-06-30", "--mode", "close_out"]
-
-
-def command() -> dict:
+def command(mode: str = "close_out", as_of: str = "2023-06-30") -> dict:
     """The screening as a coordinator runs it: `campaigns run screening …` with no Prefect server set, so
     the command starts its temporary one."""
     provinces = os.environ.get("BENCH_PROVINCES", "")
-    return run_command([*SCREENING_COMMAND, *(["--provinces", provinces] if provinces else [])])
+    return run_command(["run", "screening", "--year", "2023", "--as-of", as_of, "--mode", mode,
+                        *(["--provinces", provinces] if provinces else [])])
+
+
+def change(share: str, on: str) -> dict:
+    """`share` of the households' and the persons' rows changed (a new phone, a month's work more), as a
+    week of county files brings them, recorded on day `on`: one batch of new versions, each checked with its
+    row rules and recorded as an ingest records it (tasks.ingest.load); rows that fail are left out, as an
+    ingest sets them aside."""
+    from tasks.model import KEYS, metadata
+    from tasks.model.history import DATABASE_COLUMNS
+    from tasks.quality.derive import arrival_facts
+    from tasks.quality.gx import AT_ARRIVAL, validate_frame
+    from tasks.quality.row_checks import rule_version
+    from tasks.runs.stage import known_county_codes
+    from tasks.storage.history_write import write_versions
+    from tasks.storage.reads import read_tables
+    from tasks.storage.versions import open_batch
+
+    engine, day = build_engine(), date.fromisoformat(on)
+    parameters = {"known_county_codes": known_county_codes(engine), "today": pd.Timestamp.now()}
+    started = time.perf_counter()
+    names = ("households", "persons")
+    tables = read_tables(engine, [*names, "monitoring_thresholds"], columns={
+        n: [c.name for c in metadata.tables[n].c if c.name not in DATABASE_COLUMNS] for n in names})
+    changed = {}
+    for name in names:
+        rows = tables[name].sample(frac=float(share), random_state=7).reset_index(drop=True)
+        if name == "households":
+            rows["phone"] = [f"139{n:08d}" for n in range(len(rows))]
+        else:
+            rows["months_employed"] = rows["months_employed"].fillna(0).astype(int) % 12 + 1
+        facts = arrival_facts(name, rows, day, tables["monitoring_thresholds"])
+        result = validate_frame(facts, f"{name}_raw", KEYS[name], parameters, scopes=AT_ARRIVAL)
+        kept = rows.drop(index=sorted(result.quarantine_reasons()))
+        with engine.begin() as conn:
+            batch = open_batch(conn, f"bench change {name}", datetime.combine(day, datetime.min.time()))
+            write_versions(conn, name, kept, batch_id=batch, recorded_on=day,
+                           checked_with=rule_version(f"{name}_raw", parameters))
+        changed[name] = len(kept)
+    return {"seconds": round(time.perf_counter() - started, 1), "changed": changed}
 
 
 def run_command(arguments: list[str]) -> dict:
@@ -294,7 +336,7 @@ def _stages(entries: list[dict], sampler: RssSampler) -> list[dict]:
 
 
 STEPS = {"migrate": migrate, "count": count, "seed": seed, "load": load, "baseline": baseline, "campaign": campaign,
-         "command": command}
+         "command": command, "change": change}
 
 if __name__ == "__main__":
     figures = STEPS[sys.argv[1]](*sys.argv[2:])

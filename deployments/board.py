@@ -80,6 +80,8 @@ def _row(run: Row, version: int | None, prefect_state: str | None) -> BoardRow:
             state = f"已发布 v{version}"
         elif version:
             detail = f"已发布的 v{version} 仍有效"
+    if run.rows_rechecked:  # a rule or the reference data changed since these rows were checked
+        detail = (detail + "；" if detail else "") + f"按新规则复查 {run.rows_rechecked:,} 行"
     if run.error and run.status != "completed":
         detail = (detail + "；" if detail else "") + run.error.splitlines()[0][:80]
     return BoardRow(run.kind, run.period, state, detail, run.finished_at or run.started_at,

@@ -144,9 +144,10 @@ def seed(
     defect_rate: Annotated[float, typer.Option(help="Share of roster rows given a realistic defect.")] = 0.0,
 ) -> None:
     """Generate a deterministic synthetic dataset and write it, replacing the same provinces' data."""
+    from tasks.reference.provinces import parse_provinces
     from tasks.storage import db
     from tasks.storage.engine import build_engine
-    from tasks.synthetic.seed import parse_provinces, seed_database
+    from tasks.synthetic.seed import seed_database
 
     settings = get_settings()
     try:
@@ -203,8 +204,8 @@ def run_screening(
     from pydantic import ValidationError
 
     from flows.screening import concentrated_screening
+    from tasks.reference.provinces import parse_provinces
     from tasks.screening.params import ScreeningParams
-    from tasks.synthetic.seed import parse_provinces
 
     try:
         chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
@@ -231,7 +232,7 @@ def run_assessment(
     from flows.assessment import annual_assessment
     from tasks.assessment.config import load_config
     from tasks.assessment.params import AssessmentParams
-    from tasks.synthetic.seed import parse_provinces
+    from tasks.reference.provinces import parse_provinces
 
     try:
         chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
@@ -261,7 +262,7 @@ def run_lead_watch(
 
     from flows.lead_watch import lead_watch
     from tasks.lead_watch.params import LeadWatchParams
-    from tasks.synthetic.seed import parse_provinces
+    from tasks.reference.provinces import parse_provinces
 
     try:
         chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
@@ -288,7 +289,7 @@ def run_threshold_what_if(
     from pydantic import ValidationError
 
     from flows.what_if import threshold_what_if
-    from tasks.synthetic.seed import parse_provinces
+    from tasks.reference.provinces import parse_provinces
     from tasks.whatif.params import ThresholdWhatIfParams
 
     try:

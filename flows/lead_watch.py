@@ -6,7 +6,6 @@ check → messages. One read of the leads table, as of the end of the week and a
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pandas as pd
@@ -22,11 +21,11 @@ from tasks.notify.hooks import failure_hook
 from tasks.outputs.links import report_link
 from tasks.quality.derive import lead_facts
 from tasks.runs.campaign import campaign_run
-from tasks.runs.inputs import RAW_CHECKS
+from tasks.runs.inputs import check_read, read_with_records
 from tasks.runs.stage import CampaignContext, checkpoint
 from tasks.screening.report import unmasked_id_check
 from tasks.settings import get_settings
-from tasks.storage.reads import read_table, read_tables
+from tasks.storage.reads import read_table
 from tasks.storage.retries import TRANSIENT_RETRIES
 
 
@@ -41,10 +40,10 @@ def checked_leads(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestam
     """The leads of `provinces` as recorded by the run's watermark and standing at the end of `as_of`, through
     the leads' raw suite: rows failing a critical rule are set aside with their reasons."""
     with ctx.timed("read leads", scope=stage) as timing:
-        leads = read_tables(ctx.engine, ["leads"], provinces, view=ctx.roster_view(as_of))["leads"]
-        timing["rows"] = len(leads)
-    check = replace(RAW_CHECKS["leads"], stage=stage, announce="problems")
-    return checkpoint(ctx, check, lead_facts(leads, ctx.clock.date())).frame
+        frames, records = read_with_records(ctx, ["leads"], provinces, as_of)
+        timing["rows"] = len(frames["leads"])
+    return check_read(ctx, "leads", lead_facts(frames["leads"], ctx.clock.date()), records["leads"], stage=stage,
+                      scope=stage).frame
 
 
 @task(name="watch leads", cache_policy=NO_CACHE)

@@ -97,7 +97,7 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
     header = {"campaign": "screening", "year": params.year, "mode": params.mode.value,
               "as_of": str(params.as_of), "window": [str(params.window_start), str(params.window_end)],
               "run_id": ctx.run_id, "dry_run": params.dry_run, "failed_provinces": failed,
-              "roster_watermark": ctx.watermark}
+              "roster_watermark": ctx.watermark, "rows_rechecked": ctx.rows_rechecked}
     summary = national_summary(results, header)
     with ctx.timed("people lists", rows=sum(len(f) for r in results for f in r.lists.values())):
         lists = people_lists(results)

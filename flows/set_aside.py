@@ -20,9 +20,11 @@ log = logging.getLogger(__name__)
 
 @task(name="set-aside workbooks", task_run_name="set-aside workbooks {label}", cache_policy=NO_CACHE,
       **TRANSIENT_RETRIES)
-def write_set_aside_of(ctx: CampaignContext, codes: list[str], label: str) -> int:
+def write_set_aside_of(ctx: CampaignContext, codes: list[str], label: str) -> tuple[int, int, list[dict]]:
+    """The workbooks of `codes`' provinces: how many written, how many left as they were, and per county."""
     try:
-        return len(write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir, provinces=codes))
+        written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir, provinces=codes, campaign=ctx.campaign)
+        return written.written, len(written.unchanged), written.by_county
     finally:
         release_memory()
 
@@ -40,16 +42,19 @@ def leave_set_aside(ctx: CampaignContext) -> None:
         return
     try:
         with ctx.timed("set-aside workbooks", rows=sum(counts.values())):
-            clear_set_aside(ctx.output_dir)
+            clear_set_aside(ctx.output_dir, keep=True, provinces=set(counts))
             shares = [write_set_aside_of.submit(ctx, codes, ",".join(codes))
                       for codes in dealt_out(counts, workers)]
-            for share in shares:
-                share.result()
+            tallies = [share.result() for share in shares]
+
     except Exception:
         log.exception("%s: the workers could not write the workbooks of rows set aside; the flow writes them",
                       ctx.label)
         return
     ctx.set_aside_written = True
+    ctx.workbooks_written = sum(written for written, _, _ in tallies)
+    ctx.workbooks_unchanged = sum(unchanged for _, unchanged, _ in tallies)
+    ctx.set_aside_by_county = sorted((row for *_, rows in tallies for row in rows), key=lambda row: row["县代码"])
 
 
 def dealt_out(counts: dict[str, int], workers: int) -> list[list[str]]:

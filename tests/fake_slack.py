@@ -132,11 +132,12 @@ def seeded_county_with_its_channel(tmp_path: Path, monkeypatch: Any, slack: Fake
                                    campaign_channels: dict[str, str], **settings: str) -> str:
     """A seeded roster of 贵州 (40 households), messages to the fake Slack: the campaigns' channels as given,
     `#county` for the first household's county (whose code is returned), `#all` for the rest."""
+    from tasks.reference.provinces import parse_provinces
     from tasks.settings import get_settings
     from tasks.storage import db
     from tasks.storage.engine import build_engine
     from tasks.storage.reads import read_table
-    from tasks.synthetic.seed import parse_provinces, seed_database
+    from tasks.synthetic.seed import seed_database
 
     engine = build_engine()
     db.upgrade(engine)

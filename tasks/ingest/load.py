@@ -1,7 +1,8 @@
 """Ingest one submitted file: read → find header and kind → parse → derive → checkpoint (the kind's raw
-suite, the same as every campaign's input stage) → upsert the rows that passed by their natural key →
-record. Every data row is either loaded or quarantined with all its reasons; a file that cannot be read
-as a whole is rejected with a message naming the file, row and column."""
+suite: its row and file rules) → upsert the rows that passed by their natural key, each with the version of
+the rules it passed (tasks.quality.row_checks: no campaign checks it again) → record. Every data row is
+either loaded or quarantined with all its reasons; a file that cannot be read as a whole is rejected with a
+message naming the file, row and column."""
 
 from __future__ import annotations
 
@@ -24,18 +25,20 @@ from tasks.ingest.outliers import check_submission
 from tasks.ingest.read import FileRejected, ReadLimits, read_file
 from tasks.ingest.recheck import recheck_waiting
 from tasks.ingest.report import FileReport, count_reasons, problem_message
-from tasks.model import IngestedFile, metadata
+from tasks.model import IngestedFile
 from tasks.model.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
 from tasks.notify import Notifier
 from tasks.outputs.links import report_link
 from tasks.outputs.set_aside import write_set_aside
-from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
+from tasks.quality.derive import arrival_facts
+from tasks.quality.gx import AT_ARRIVAL
 from tasks.quality.outliers import OutlierRules
+from tasks.quality.row_checks import rule_version
 from tasks.runs.audit import record_event
 from tasks.runs.record import RunRefused, finish_run, start_run
 from tasks.runs.stage import CampaignContext, Check, StageFailed, Submitted, checkpoint
 from tasks.storage.history_write import write_versions
-from tasks.storage.reads import read_table, typed
+from tasks.storage.reads import read_table
 from tasks.storage.versions import open_batch
 
 log = logging.getLogger(__name__)
@@ -136,15 +139,17 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     ctx = CampaignContext(run_id=report.run_id or "", campaign="ingest", label=f"报送 {report.file}",
                           engine=engine, notifier=notifier, output_dir=output_dir, today=today,
                           clock=datetime.combine(today, time.max))  # a record of the ingest day is no defect
-    # The kind's raw suite, less its `roster` rules (they need the other tables: each campaign's input stage).
+    # The kind's raw suite, less its roster's rules (they need the other tables: each campaign's input stage).
     check = Check(f"ingest {kind}", f"{kind}_raw", key=PRIMARY_KEYS[kind], announce="blocking", source=report.file,
-                  skip_scope="roster")
-    facts = _facts(engine, kind, rows.frame, today)
+                  scopes=AT_ARRIVAL)
+    thresholds = read_table(engine, "monitoring_thresholds") if kind == "households" else None
+    facts = arrival_facts(kind, rows.frame, today, thresholds)
     facts["repeat_of"] = rows.repeat_of  # the uniqueness rules leave exact repeats to their own reason
     outcome = checkpoint(ctx, check, facts, submitted=Submitted(
         row_numbers=rows.row_numbers, raw_rows=rows.raw, earlier_reasons=rows.reasons))
     kept = rows.frame.loc[outcome.frame.index]
-    _upsert(engine, kind, kept, source=report.file, run_id=report.run_id, today=today)
+    _upsert(engine, kind, kept, source=report.file, run_id=report.run_id, today=today,
+            checked_with=rule_version(check.suite, ctx.suite_parameters))
     report.loaded, report.quarantined = len(kept), outcome.quarantined
     report.reasons = count_reasons(outcome.reasons)
     report.warnings = {w.reason: len(w.failing_rows) for w in outcome.result.warnings if w.row_level} | rows.notes
@@ -153,25 +158,8 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     assert report.loaded + report.quarantined == report.rows_read, "every row is loaded or quarantined"
 
 
-def _facts(engine: Engine, kind: str, frame: pd.DataFrame, today: date) -> pd.DataFrame:
-    """The derived columns the kind's suite checks. Rules across tables (one head per household…) are the
-    suites' roster scope, left to the campaigns' input stage: a file of households comes before its persons."""
-    if kind == "households":
-        thresholds = read_table(engine, "monitoring_thresholds")
-        return household_facts(frame, _empty("persons"), _empty("measures"), thresholds, pd.Timestamp(today))
-    if kind == "persons":
-        return person_facts(frame, _empty("households"), today)
-    if kind == "measures":
-        return measure_facts(frame)
-    return lead_facts(frame, today)
-
-
-def _empty(table: str) -> pd.DataFrame:
-    return typed(pd.DataFrame({c.name: pd.Series(dtype=object) for c in metadata.tables[table].columns}), table)
-
-
 def _upsert(engine: Engine, kind: str, rows: pd.DataFrame, *, source: str, run_id: str | None,
-            today: date) -> None:
+            today: date, checked_with: str) -> None:
     """The rows as one batch of versions (tasks.storage.history_write), in one transaction: a row replaces
     the one with the same natural key (and primary key), which the roster's history keeps."""
     # Recorded now; a load dated another day (a replay, a test of a past day) is recorded at its noon.
@@ -179,7 +167,8 @@ def _upsert(engine: Engine, kind: str, rows: pd.DataFrame, *, source: str, run_i
     with engine.begin() as conn:
         batch = open_batch(conn, f"{KIND_LABELS[kind]} {source}", recorded_at, run_id)
         write_versions(conn, kind, rows, batch_id=batch, recorded_on=today,
-                       also_by=NATURAL_KEYS[kind] if NATURAL_KEYS[kind] != PRIMARY_KEYS[kind] else None)
+                       also_by=NATURAL_KEYS[kind] if NATURAL_KEYS[kind] != PRIMARY_KEYS[kind] else None,
+                       checked_with=checked_with)
 
 
 def _earlier(engine: Engine, sha: str) -> SimpleNamespace | None:

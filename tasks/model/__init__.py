@@ -12,6 +12,7 @@ from tasks.model.bookkeeping import (
     QuarantinedRow,
     Release,
     ScreeningFinding,
+    SetAsideWorkbook,
 )
 from tasks.model.history import HISTORY, KEYS, VERSIONED, RosterBatch
 from tasks.model.programme import Employment, LinkageFund, MicrocreditLoan, RuralIncome, TrainingEnrolment
@@ -48,6 +49,7 @@ __all__ = [
     "RosterBatch",
     "RuralIncome",
     "ScreeningFinding",
+    "SetAsideWorkbook",
     "TrainingEnrolment",
     "metadata",
     "zh_labels",

@@ -32,6 +32,8 @@ class CampaignRun(Base):
     holder: Mapped[str | None] = col("运行进程(主机:进程号)", String(120))  # while running: host:pid
     # The last roster batch the run read (tasks.model.history): what it saw, to see it again.
     watermark: Mapped[int | None] = col("名单水位(登记批次)", Integer)
+    # Roster rows it checked again because their rules changed since they were checked (tasks.runs.inputs).
+    rows_rechecked: Mapped[int | None] = col("按新规则复查行数", Integer)
 
 
 class QualityResult(Base):
@@ -230,3 +232,17 @@ class CountyIndicator(Base):
     outlier: Mapped[str | None] = col("异常值提示", Text, nullable=True)  # why it is flagged, in Chinese; None: not
     campaign_run_id: Mapped[str | None] = col("运行编号", String(80), nullable=True)
     recorded_at: Mapped[datetime] = col("记录时间", DateTime)
+
+
+class SetAsideWorkbook(Base):
+    __tablename__ = "set_aside_workbooks"
+    __table_args__ = {"comment": "活动写出的隔离行工作簿 (按县、省)"}
+
+    # One per campaign and county (6 digits) or province (2): the last one written, which a run whose rows
+    # of that county are the same leaves as it is (tasks.outputs.set_aside).
+    campaign: Mapped[str] = col("活动类型", String(20), primary_key=True)
+    code: Mapped[str] = col("县或省代码", String(6), primary_key=True)
+    digest: Mapped[str] = col("内容摘要 (SHA-256)", String(64))
+    path: Mapped[str] = col("文件路径", String(500))
+    campaign_run_id: Mapped[str | None] = col("运行编号", String(36))
+    written_at: Mapped[datetime] = col("写出时间", DateTime)

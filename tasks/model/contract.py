@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table
 
 from tasks.model import KEYS, metadata
-from tasks.model.history import LABELS, VERSION_COLUMNS
+from tasks.model.history import DATABASE_COLUMNS, LABELS
 from tasks.reference import codes
 from tasks.reference.codes import CodeTable
 
@@ -151,7 +151,7 @@ def _contract(kind: str) -> Contract:
     table = metadata.tables[kind]
     columns = []
     for c in table.columns:
-        if c.name in VERSION_COLUMNS:
+        if c.name in DATABASE_COLUMNS:
             continue
         length = c.type.length if isinstance(c.type, String) else None
         columns.append(Column(c.name, c.info["zh"], _type_of(table, c.name), c.name in REQUIRED[kind], length,

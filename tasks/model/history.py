@@ -27,6 +27,9 @@ class RosterBatch(Base):
 
 # Which version a roster row is (tasks.model.roster.Versioned): the database's business, never a county's.
 VERSION_COLUMNS = ("batch_id", "change", "episode_on")
+# What the row rules made of a version (tasks.quality.row_checks): recorded beside it, never compared.
+CHECK_COLUMNS = ("checked_with", "check_reasons")
+DATABASE_COLUMNS = (*VERSION_COLUMNS, *CHECK_COLUMNS)
 # Each roster table by its key: the history's primary key is (key, batch).
 VERSIONED = {"households": Household, "persons": Person, "measures": Measure, "leads": Lead}
 KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped
 
 from tasks.model.base import Base, col
@@ -26,6 +26,11 @@ class Versioned:
     change: Mapped[str | None] = col("变更类型", String(12), sort_order=100)  # new / event / correction
     # An event's day; a correction keeps the day of the version it corrects; a first version has none.
     episode_on: Mapped[date | None] = col("变更生效日期", Date, sort_order=100)
+    # The row rules this version was checked with where it arrived (tasks.quality.row_checks: a hash of the
+    # rules and the reference data they read), and why it failed them (one reason per line; None: it passed).
+    # A campaign checks again only a version whose rules have changed since.
+    checked_with: Mapped[str | None] = col("检查规则版本", String(16), sort_order=100)
+    check_reasons: Mapped[str | None] = col("检查未通过原因", Text, sort_order=100)
 
 
 class Household(Versioned, Base):

@@ -27,6 +27,9 @@ class Message:
     run_label: str | None = None  # the run's name: platforms without threads show it on each message
     channel: str | None = None  # explicit channel; else routed
     staff: tuple[str, ...] = ()  # staff names it gives (an approver): not masked even if a household has the name
+    # What decides that a message was sent already (with its dedupe key), when not all it says: a finding
+    # said once is the same finding in another period's run, whose title and links differ.
+    compared: str | None = None
 
     @property
     def text(self) -> str:
@@ -71,6 +74,7 @@ def build_message(
     staff: tuple[str, ...] = (),
     severity: str = "info",
     run_label: str | None = None,
+    compared: str | None = None,
 ) -> Message:
     """A message with a header, figures, an action list and a link to the Prefect run."""
     if severity not in SEVERITIES:
@@ -79,4 +83,4 @@ def build_message(
                    figures=[(str(k), str(v)) for k, v in (figures or {}).items()], actions=[str(a) for a in actions],
                    link=link, severity=severity, campaign=campaign, province=province, county=county,
                    campaign_run_id=campaign_run_id, run_label=run_label, channel=channel,
-                   staff=tuple(name for name in staff if name))
+                   staff=tuple(name for name in staff if name), compared=compared)

@@ -98,7 +98,8 @@ class Notifier:
         for channel in route.targets:
             # A rerun that finds the same sends nothing again; one that finds something else says so. The
             # run's link is left out of the comparison: every rerun is a new flow run with a new link.
-            digest = hashlib.sha256(f"{channel}\n{content}".encode()).hexdigest()[:16]
+            said = message.compared if message.compared is not None else content
+            digest = hashlib.sha256(f"{channel}\n{said}".encode()).hexdigest()[:16]
             ids.append(enqueue(
                 self.engine, dedupe_key=f"{message.dedupe_key[:180]}:{digest}", channel=channel, text=text,
                 body=body, campaign_run_id=message.campaign_run_id, severity=message.severity,

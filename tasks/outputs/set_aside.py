@@ -3,7 +3,8 @@ per province an XLSX of each row as it was submitted (its file and row number), 
 rule's Chinese name and what to fix, and per county the completeness of its submissions (files received
 and refused, rows read, loaded and set aside), as DHIS2's validation and completeness reports give them.
 
-Written with each ingest (the county's file) and each campaign's input stage (the provinces it read).
+Written with each ingest (the county's file) and each campaign's input stage (the provinces it read); a
+campaign rewrites only the workbooks whose content changed since it last wrote them (`write_set_aside`).
 Household members' personal data stays masked: the file and row number say which row it is."""
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ from tasks.model import CountyIndicator, IngestedFile, QuarantinedRow, metadata
 from tasks.model.contract import CONTRACTS
 from tasks.model.reference import County
 from tasks.notify.masking import PersonalDataMasker
+from tasks.outputs.set_aside_books import (
+    LOOKUP_CHUNK,
+    content_digests,
+    in_folder,
+    record_written,
+    standing_workbooks,
+)
 from tasks.outputs.spreadsheets import frame_rows, write_sheets, yes_no
 from tasks.privacy import mask_id_number, mask_name, mask_personal_numbers_in_text, mask_phone, private_folder
 from tasks.quality.rules import explain
@@ -44,13 +52,14 @@ UNKNOWN_COUNTY = "县代码不明"
 MAX_SHEET_ROWS = 1_000_000  # Excel's limit is 1,048,576: a longer list goes on as 隔离行1-2, 隔离行1-3 …
 OUTLIER_SHEET = "异常值提示"
 OUTLIER_HEADERS = ["省份", "县代码", "县名称", "指标", "本期数值", "单位", "说明"]
-LOOKUP_CHUNK = 500  # values per IN (…) lookup: well under SQLite's bound-parameter limit
 MASK_CHUNK = 200  # cells per name lookup: each binds its 2-4 character runs, some 30 per cell
 
 
-def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str] | None = None) -> pd.DataFrame:
+def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str] | None = None,
+                   masked: bool = True) -> pd.DataFrame:
     """The runs' quarantined rows (of `provinces`, by the code each row was read or filed under), one per row
-    with HEADERS and `cells` (the submitted cells, masked)."""
+    with HEADERS and `cells` (the submitted cells, masked; not yet, with `masked=False`: `mask_rows` masks
+    those that will be written)."""
     ids = sorted(set(run_ids))
     with engine.connect() as conn:
         table = QuarantinedRow.__table__
@@ -83,12 +92,21 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection
             "如何更正": " ".join(dict.fromkeys(f for _, _, f in explained)),
             "cells": shown, "kind": _kind(row.suite, row.source),
         })
-    _mask_names(engine, records)
-    for record in records:  # once masked: the cell a rule is about may hold a name
-        record["说明"] = "；".join(dict.fromkeys(
+    rows = pd.DataFrame(records, columns=[*HEADERS, "cells", "kind"])
+    return mask_rows(engine, rows) if masked else rows
+
+
+def mask_rows(engine: Engine, rows: pd.DataFrame, positions: Iterable[int] | None = None) -> pd.DataFrame:
+    """The rows (those at `positions`, or all) with names masked and 说明 written, in place."""
+    chosen = list(range(len(rows)) if positions is None else positions)
+    said = rows.columns.get_loc("说明")
+    records = [{"cells": rows["cells"].iat[p], "说明": rows.iat[p, said]} for p in chosen]
+    _mask_names(engine, records)  # the cells in place: the records hold the rows' own dictionaries
+    for at, record in zip(chosen, records, strict=True):  # once masked: the cell a rule is about may hold a name
+        rows.iat[at, said] = "；".join(dict.fromkeys(
             said for said in (detail or _what_the_row_says(reason, record["cells"])
                               for detail, reason in record["说明"]) if said))
-    return pd.DataFrame(records, columns=[*HEADERS, "cells", "kind"])
+    return rows
 
 
 def _kind(suite: str | None, source: str) -> str:
@@ -173,47 +191,109 @@ def set_aside_counts(engine: Engine, run_ids: Iterable[str]) -> dict[str | None,
     return counts
 
 
-def clear_set_aside(folder: Path) -> None:
-    """A rerun that sets nothing aside leaves no list of an earlier one."""
+def clear_set_aside(folder: Path, keep: bool = False, provinces: Collection[str] = ()) -> None:
+    """A rerun that sets nothing aside leaves no list of an earlier one. `keep`: only the workbooks of other
+    provinces than `provinces` go (a campaign's own are kept or replaced as they change)."""
     for old in (folder / FOLDER).glob("*.xlsx"):
-        old.unlink()
+        if not keep or old.name[:2] not in provinces:
+            old.unlink()
 
 
-def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path,
-                    provinces: Collection[str] | None = None) -> dict[str, Path]:
+class Workbooks(dict):
+    """Code -> the path of its workbook (6 digits: a county's; 2: a province's); `unchanged`: the codes whose
+    rows were those of the workbook the campaign last wrote for them, which stands (copied into this run's
+    folder when it was another's)."""
+
+    unchanged: set[str]
+    by_county: list[dict]  # per county with a workbook: its rows set aside by the runs and by its files' ingest
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unchanged = set()
+        self.by_county = []
+
+    @property
+    def written(self) -> int:
+        return len(self) - len(self.unchanged)
+
+
+def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provinces: Collection[str] | None = None,
+                    campaign: str | None = None) -> Workbooks:
     """Per county and per province with rows set aside by the runs, a workbook in `folder`/隔离行: the
     rows with their reasons and fixes, and the completeness of the county's (the province's) submissions.
-    Returns code -> path (6 digits: a county's; 2: a province's). Rewritten whole on a rerun; with
-    `provinces`, only theirs are written (a county lies in one province), and clearing the folder is the
-    caller's (`clear_set_aside`), so that several processes can share the work."""
-    if provinces is None:
+    With `provinces`, only theirs are written (a county lies in one province), and clearing the folder of
+    other provinces' is the caller's (`clear_set_aside`), so that several processes can share the work. A
+    `campaign`'s workbook is written only when its content changed since the campaign last wrote it
+    (SetAsideWorkbook): a rerun, or next week's run, re-reports nothing to a county whose rows are the same."""
+    if provinces is None and campaign is None:
         clear_set_aside(folder)
-    rows = set_aside_rows(engine, run_ids, provinces)
+    rows = set_aside_rows(engine, run_ids, provinces, masked=campaign is None)
     flags = outlier_rows(engine, run_ids, provinces)
-    written: dict[str, Path] = {}
+    written = Workbooks()
     target = folder / FOLDER
     if rows.empty and flags.empty:
+        _forget_others(target, provinces, written)
         return written
     folder.mkdir(parents=True, exist_ok=True)
     private_folder(target)  # the rows are masked, but they are still households' rows
     submitted = completeness(engine, set(rows["县代码"]) | set(flags["县代码"]))
-    by_source, sources, kinds = _by_source(rows), rows["来源文件"].tolist(), rows["kind"].tolist()
     names = dict(zip(rows["县代码"], rows["县名称"], strict=True)) | dict(zip(flags["县代码"], flags["县名称"],
                                                                               strict=True))
+    books = []  # (code, file name, positions of its rows, its completeness rows, its flags)
     for level, name_of in (("县代码", lambda code: f"{code}{names.get(code, '')}.xlsx"),
                            ("省代码", lambda code: f"{code}{_province(code)}（全省）.xlsx")):
         submitted_of = {code: frame_rows(group) for code, group in submitted.groupby(level, sort=False)}
         positions_of = rows.groupby(rows[level].to_numpy()).indices
         flags_of = {code: frame_rows(group[OUTLIER_HEADERS]) for code, group in flags.groupby(level, sort=False)}
-        for code in sorted(set(positions_of) | set(flags_of)):
-            if code:
-                positions = positions_of.get(code)
-                sheets = _sheets(positions.tolist(), sources, kinds, by_source) if positions is not None else {}
-                sheets["报送完整性"] = (COMPLETENESS, submitted_of.get(code, []))
-                if code in flags_of:
-                    sheets[OUTLIER_SHEET] = (OUTLIER_HEADERS, flags_of[code])
-                written[code] = write_sheets(target / name_of(code), sheets, FORMATS)
+        books += [(code, name_of(code), positions_of.get(code), submitted_of.get(code, []), flags_of.get(code))
+                  for code in sorted(set(positions_of) | set(flags_of)) if code]
+    digests = content_digests(rows, HEADERS, books) if campaign is not None else {}
+    standing = standing_workbooks(engine, campaign, digests) if campaign is not None else {}
+    changed = [book for book in books if book[0] not in standing]
+    if campaign is not None:
+        mask_rows(engine, rows, sorted({int(p) for book in changed if book[2] is not None for p in book[2]}))
+    by_source, sources, kinds = _by_source(rows), rows["来源文件"].tolist(), rows["kind"].tolist()
+    if campaign is not None:
+        written.by_county = _by_county(engine, books, standing, provinces)
+    for code, name, positions, completeness_rows, flagged in books:
+        if code in standing:
+            written[code] = in_folder(standing[code], target / name)
+            written.unchanged.add(code)
+            continue
+        sheets = _sheets(positions.tolist(), sources, kinds, by_source) if positions is not None else {}
+        sheets["报送完整性"] = (COMPLETENESS, completeness_rows)
+        if flagged is not None:
+            sheets[OUTLIER_SHEET] = (OUTLIER_HEADERS, flagged)
+        written[code] = write_sheets(target / name, sheets, FORMATS)
+    if campaign is not None:
+        record_written(engine, campaign, {code: digests[code] for code in written if code not in written.unchanged},
+                        written)
+        _forget_others(target, provinces, written)
     return written
+
+
+def _by_county(engine: Engine, books: list[tuple], standing: dict[str, Path],
+               provinces: Collection[str] | None) -> list[dict]:
+    """Per county, its rows set aside by the runs and by the ingest of its files (of `provinces`, or all):
+    the period's count, whether the rows were set aside where they arrived or where a campaign read them."""
+    read = {code: 0 if positions is None else len(positions) for code, _, positions, _, _ in books if len(code) != 2}
+    filed = completeness(engine).groupby("县代码")["隔离行数"].sum()
+    filed = filed[filed > 0]
+    counties = sorted({*read, *(c for c in filed.index if provinces is None or c[:2] in provinces)})
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(County.code, County.name)).all())
+    return [{"县代码": code, "县名称": names.get(code, ""), "本次隔离行数": read.get(code, 0),
+             "报送时隔离行数": int(filed.get(code, 0)),
+             "工作簿": "未变，未重写" if code in standing else ("已写出" if code in read else "无（报送时已反馈）")}
+            for code in counties]
+
+
+def _forget_others(target: Path, provinces: Collection[str] | None, written: Workbooks) -> None:
+    """Remove from the folder the workbooks of an earlier run this one has none for (of `provinces`, or all)."""
+    kept = {path.name for path in written.values()}
+    for old in target.glob("*.xlsx") if target.is_dir() else ():
+        if old.name not in kept and (provinces is None or old.name[:2] in provinces):
+            old.unlink()
 
 
 def outlier_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str] | None = None) -> pd.DataFrame:

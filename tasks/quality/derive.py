@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from tasks.model import metadata
 from tasks.privacy import id_number_problems
 from tasks.reference.codes import (
     DEVELOPMENT_CATEGORIES,
@@ -18,6 +19,7 @@ from tasks.reference.codes import (
     WEAK_LABOUR,
     measure_kind_of,
 )
+from tasks.storage.reads import typed
 
 INCOME_PARTS = ("wage_income", "business_income", "property_income", "transfer_income")
 NON_NEGATIVE = [f"{prefix}{c}" for prefix in ("", "prev_") for c in (*INCOME_PARTS, "business_expenses")] + [
@@ -55,6 +57,26 @@ def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: p
     h["unknown_risk_codes"] = _flagged(h, RISK_COLUMNS, lambda col: h[col].notna() & ~h[col].isin(known),
                                        show_values=True)
     return with_no_repeats(h)
+
+
+def arrival_facts(table: str, frame: pd.DataFrame, today: date,
+                  thresholds: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The derived columns the row rules of `table` check, for rows as they arrive (a county's file, the
+    generator's tables): without the other tables, whose rules (one head per household…) are the roster's,
+    answered when a campaign reads it: a file of households comes before its persons."""
+    if table == "households":
+        return household_facts(frame, _empty("persons"), _empty("measures"),
+                               thresholds if thresholds is not None else _empty("monitoring_thresholds"),
+                               pd.Timestamp(today))
+    if table == "persons":
+        return person_facts(frame, _empty("households"), today)
+    if table == "measures":
+        return measure_facts(frame)
+    return lead_facts(frame, today)
+
+
+def _empty(table: str) -> pd.DataFrame:
+    return typed(pd.DataFrame({c.name: pd.Series(dtype=object) for c in metadata.tables[table].columns}), table)
 
 
 def with_no_repeats(frame: pd.DataFrame) -> pd.DataFrame:

@@ -55,26 +55,45 @@ def suite_definition(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def load_suite(name: str, skip_scope: str | None = None):
-    """The suite, without the expectations whose `meta.scope` is `skip_scope` (e.g. "roster": rules that
-    need the other tables, which one ingested file cannot answer)."""
+# What a rule reads besides its row (an expectation's `meta.scope`, one or a list; none: ROW). A row rule is
+# answered where the row arrives and recorded with it (tasks.quality.row_checks); a file's rules (a key
+# repeated) only in a county's file; the roster's (one head per household, a person's household present)
+# only when a campaign reads the roster, the only time the other tables are there.
+ROW, FILE, ROSTER = "row", "file", "roster"
+AT_ARRIVAL = frozenset({ROW, FILE})
+AT_READ = frozenset({ROSTER})
+
+
+def scopes_of(expectation: dict[str, Any]) -> frozenset[str]:
+    scope = (expectation.get("meta") or {}).get("scope") or ROW
+    return frozenset([scope] if isinstance(scope, str) else scope)
+
+
+def suite_expectations(name: str, scopes: frozenset[str] | None = None) -> list[dict[str, Any]]:
+    """The suite's expectations as declared, only those of `scopes` when given."""
+    expectations = json.loads(suite_definition(name))["expectations"]
+    return [e for e in expectations if scopes is None or scopes_of(e) & scopes]
+
+
+def load_suite(name: str, scopes: frozenset[str] | None = None):
+    """The suite, only its rules of `scopes` when given."""
     import great_expectations as gx
 
     data = json.loads(suite_definition(name))
-    if skip_scope:
-        data["expectations"] = [e for e in data["expectations"] if (e.get("meta") or {}).get("scope") != skip_scope]
+    data["expectations"] = suite_expectations(name, scopes)
     return gx.ExpectationSuite(**data)
 
 
 def validate_frame(frame: pd.DataFrame, suite_name: str, key: str | None = None,
-                   parameters: dict[str, Any] | None = None, skip_scope: str | None = None) -> CheckpointResult:
-    """Run suite `suite_name` on `frame`; failing rows are reported by position (and by `key`)."""
+                   parameters: dict[str, Any] | None = None, scopes: frozenset[str] | None = None) -> CheckpointResult:
+    """Run suite `suite_name` (its rules of `scopes`, or all) on `frame`; failing rows are reported by position
+    (and by `key`)."""
     # GX copies and fingerprints what it is given: hand it only the columns the suite reads. A plain
     # RangeIndex makes GX report failing rows as positions, vectorised (named index columns cost a
     # Python loop per failing row).
     data = _cheap_to_subset(frame[suite_columns(suite_name, frame.columns)].reset_index(drop=True),
                             _paired_columns(suite_name))
-    suite = load_suite(suite_name, skip_scope)
+    suite = load_suite(suite_name, scopes)
     with _validating:
         batch = _batch_definition()[1].get_batch(batch_parameters={"dataframe": data})
         result = batch.validate(suite, result_format={

@@ -26,7 +26,7 @@ FIXED = {
     "check county indicators": "县级指标异常值核查（只提示不阻断）",
 }
 PATTERNS = {"validate": "运行输入检查", "validated": "入库后复核", "ingest": "报送入库检查",
-            "reference": "参考数据检查"}
+            "reference": "参考数据检查", "recheck": "按新规则复查"}
 
 
 def stage_title(stage: str) -> str:

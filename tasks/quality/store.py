@@ -66,6 +66,18 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
     return len(quarantined)
 
 
+def forget_checkpoint(engine: Engine, *, run_id: str, stage: str, suite: str, scope: str | None) -> None:
+    """Remove what a stage recorded for the run (its results, its rows set aside) under `scope`."""
+    replaced = {"campaign_run_id": run_id, "stage": stage, "suite": suite, "scope": scope}
+
+    def forget() -> None:
+        with engine.begin() as conn:
+            conn.execute(delete(QualityResult).filter_by(**replaced))
+            conn.execute(delete(QuarantinedRow).filter_by(**replaced))
+
+    with_retries(forget, f"forget the checks of {stage}")
+
+
 def _codes(frame: pd.DataFrame, column: str, length: int, positions: list[int]) -> list[str | None]:
     """Each quarantined row's province or county, when the row says one (a malformed code is none)."""
     if column not in frame.columns:

@@ -62,3 +62,14 @@ def codes_of(options: Iterable[ProvinceOption | str]) -> list[str]:
     """Province codes of the chosen options, or all 31 when none is chosen."""
     chosen = [str(getattr(o, "value", o)).split()[0] for o in options]
     return chosen or [p.code for p in PROVINCES]
+
+
+def parse_provinces(text: str | None) -> tuple[Province, ...]:
+    """'52,53' -> the two provinces; empty -> all 31. Unknown codes are an error naming them."""
+    if not text:
+        return PROVINCES
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in PROVINCE_BY_CODE]
+    if unknown:
+        raise ValueError(f"unknown province code(s): {', '.join(unknown)} (use GB/T 2260 codes such as 52)")
+    return tuple(PROVINCE_BY_CODE[c] for c in dict.fromkeys(codes))

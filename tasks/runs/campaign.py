@@ -9,12 +9,15 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
-from tasks.notify import build_notifier
+from tasks.notify import build_message, build_notifier
 from tasks.notify.hooks import flow_run_url
+from tasks.outputs.links import report_link
 from tasks.outputs.set_aside import FOLDER, write_set_aside
+from tasks.runs.inputs import DATA_QUALITY
 from tasks.runs.record import campaign_run_id, completed_watermark, launched_by, start_run
 from tasks.runs.stage import CampaignContext, close_run
 from tasks.settings import Settings, get_settings
@@ -64,15 +67,43 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
 
 def _leave_set_aside(ctx: CampaignContext) -> None:
     """The rows this run set aside, as workbooks per county and province for those who can correct them
-    (also when a stage stopped the run: that is when they are needed). A failure here only logs."""
-    if ctx.dry_run or ctx.set_aside_written:
+    (also when a stage stopped the run: that is when they are needed), rewritten only where they changed
+    since the campaign last wrote them; the run says how many. A failure here only logs."""
+    if ctx.dry_run:
         return
-    try:
-        with ctx.timed("set-aside workbooks"):
-            written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir)
-    except Exception:
-        log.exception("%s: the workbooks of rows set aside could not be written", ctx.label)
+    if not ctx.set_aside_written:
+        try:
+            with ctx.timed("set-aside workbooks"):
+                written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir, campaign=ctx.campaign)
+        except Exception:
+            log.exception("%s: the workbooks of rows set aside could not be written", ctx.label)
+            return
+        ctx.workbooks_written, ctx.workbooks_unchanged = written.written, len(written.unchanged)
+        ctx.set_aside_by_county = written.by_county
+    _say_what_was_written(ctx)
+
+
+def _say_what_was_written(ctx: CampaignContext) -> None:
+    """The run's artifact, always; a message to the data stewards only when a workbook is new or changed
+    (a rerun that changed nothing tells nobody again)."""
+    written, unchanged = ctx.workbooks_written, ctx.workbooks_unchanged
+    if not written and not unchanged:
         return
-    if written:
-        log.info("%s: rows set aside listed for %d counties and provinces in %s", ctx.label, len(written),
-                 ctx.output_dir / FOLDER)
+    folder = report_link(ctx.output_dir / FOLDER, ctx.settings)
+    said = (f"隔离行工作簿（各县、各省）：本次新写或更新 {written} 个；{unchanged} 个与本活动上次写出的相同，未重写 / "
+            f"workbooks of rows set aside: {written} written, {unchanged} unchanged since the campaign last wrote them")
+    log.info("%s: %s (%s)", ctx.label, said, folder)
+    if flow_run.get_id():
+        create_markdown_artifact(key=f"{ctx.campaign}-set-aside-workbooks", description=ctx.label,
+                                 markdown=f"{said}\n\n{folder}")
+        # The period's rows set aside per county: by this run's read, and by the ingest of its files.
+        create_table_artifact(ctx.set_aside_by_county, key=f"{ctx.campaign}-set-aside-by-county",
+                              description=f"{ctx.label}: 各县隔离行 / rows set aside per county")
+    if written and ctx.notifier is not None:
+        try:
+            ctx.notifier.notify(build_message(
+                f"{ctx.run_id}:set-aside-workbooks", f"{ctx.label} · 隔离行工作簿已更新 / set-aside workbooks",
+                {"新写或更新 / written": written, "未变，未重写 / unchanged": unchanged}, [f"见 / see {folder}"],
+                ctx.flow_run_url, campaign=DATA_QUALITY, campaign_run_id=ctx.run_id, run_label=ctx.label))
+        except Exception:  # the workbooks are written; the message is the outbox's to retry
+            log.exception("%s: could not store the message about the set-aside workbooks", ctx.label)

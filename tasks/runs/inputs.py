@@ -1,6 +1,9 @@
-"""The input stage every campaign starts with: read the roster (households, persons, measures, leads) and
-pass each table through its raw suite (quarantine) and its validated suite (stop); and, for the campaigns
-that read them, the programme tables, each through its own suite."""
+"""The input stage every campaign starts with: read the roster (households, persons, measures, leads) as of
+the period and check what only a read can answer (one head per household, a person's household present,
+a 证件号码 held twice), while each row's own rules were answered where it arrived and are taken as recorded
+(tasks.quality.row_checks): only a version recorded with other rules is checked again, once. Rows failing a
+critical rule are set aside; the validated suites stop the run. And, for the campaigns that read them, the
+programme tables, each through its own suite."""
 
 from __future__ import annotations
 
@@ -10,23 +13,32 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from tasks.model import KEYS
+from tasks.model import KEYS, metadata
+from tasks.model.history import CHECK_COLUMNS, DATABASE_COLUMNS
 from tasks.partitions.province_cut import Partition, in_other_parts
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
+from tasks.quality.gx import AT_READ
+from tasks.quality.row_checks import ROW_RULES, reasons_of, recorded_reasons, rule_version
 from tasks.reference.provinces import PROVINCES
-from tasks.runs.stage import CampaignContext, Check, StageOutcome, Submitted, checkpoint
+from tasks.runs.stage import CampaignContext, Check, StageOutcome, Submitted, checkpoint, forget_stage
+from tasks.storage.history_write import record_checks
 from tasks.storage.reads import read_table, read_tables
 
 NO_ROWS = np.empty(0, dtype=np.intp)
 DATA_QUALITY = "data-quality"  # channels.toml: where the inputs' quality messages go
-# Rows failing a critical rule are quarantined. Rules of scope "file" (a key repeated) are for county files:
-# the primary key keeps them here.
-RAW_CHECKS = {table: Check(f"validate {table}", f"{table}_raw", key=key, source=table, skip_scope="file",
-                           audience=DATA_QUALITY) for table, key in KEYS.items()}
+# What a read answers, with the rows recorded as failing their own rules set aside too: rows failing a
+# critical rule are quarantined. Said once: the same findings are not announced again (`Check.say_once`).
+RAW_CHECKS = {table: Check(f"validate {table}", f"{table}_raw", key=key, source=table, scopes=AT_READ,
+                           audience=DATA_QUALITY, say_once=True) for table, key in KEYS.items()}
+# The row rules again, for the versions recorded with other rules (or none: loaded before rows were checked).
+RECHECKS = {table: replace(check, stage=f"recheck {table}", scopes=ROW_RULES, sets_aside=False, say_once=False)
+            for table, check in RAW_CHECKS.items()}
 # What stops a run rather than quarantining rows, checked on the rows kept; the leads have nothing of the kind.
 STOP_CHECKS = {table: Check(f"validated {table}", f"{table}_validated", key=KEYS[table], source=table,
                             announce="problems", audience=DATA_QUALITY)
                for table in ("households", "persons", "measures")}
+# Read with each row: the version it is and what its rules made of it.
+RECORD = ("batch_id", *CHECK_COLUMNS)
 
 
 @dataclass
@@ -84,7 +96,7 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
     engine = ctx.engine
     as_of = as_of if as_of is not None else pd.Timestamp(ctx.today)
     with ctx.timed("read roster", scope=scope) as timing:
-        raw = read_tables(engine, [*KEYS, "monitoring_thresholds"], provinces, part=part, view=ctx.roster_view(as_of))
+        raw, records = read_with_records(ctx, [*KEYS, "monitoring_thresholds"], provinces, as_of, part)
         thresholds = raw.pop("monitoring_thresholds")
         timing["rows"] = sum(len(f) for f in raw.values())
         repeated = in_other_parts(engine, part, raw["persons"]["id_number"]) if part else None
@@ -105,9 +117,8 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
         provinces_read[table] = frame["province_code"].to_numpy(dtype=object)
         if table == "households":
             households_read = frame[["province_code", "county_code"]].copy()
-        # Rules of scope "file" (a key repeated) are for county files: the primary key keeps them here.
-        outcome = checkpoint(ctx, replace(RAW_CHECKS[table], announce=announce), frame, province=province_label,
-                             scope=scope, submitted=Submitted(columns=columns[table]))
+        outcome = check_read(ctx, table, frame, records.pop(table), columns=columns[table], province=province_label,
+                             scope=scope, announce=announce)
         del frame
         if table in STOP_CHECKS:
             checkpoint(ctx, STOP_CHECKS[table], outcome.frame, province=province_label, scope=scope)
@@ -115,6 +126,60 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
         kept[table] = outcome.frame
     return ValidatedInputs(kept["households"], kept["persons"], kept["measures"], kept["leads"], thresholds,
                            outcomes, provinces_read, households_read)
+
+
+def read_with_records(ctx: CampaignContext, names: list[str], provinces: list[str] | None, as_of: pd.Timestamp,
+                      part: Partition | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """The tables as the run sees them as of `as_of`; and, apart, for each roster table among them, the
+    record of each row read: the version it is and what its rules made of it (RECORD)."""
+    roster = [n for n in names if n in KEYS]
+    frames = read_tables(ctx.engine, names, provinces, part=part, view=ctx.roster_view(as_of),
+                         columns={t: [*_submitted_columns(t), *RECORD] for t in roster})
+    records = {t: frames[t][list(RECORD)] for t in roster}
+    return {t: f.drop(columns=list(RECORD)) if t in records else f for t, f in frames.items()}, records
+
+
+def check_read(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.DataFrame, *,
+               columns: list[str] | None = None, stage: str | None = None, province: str | None = None,
+               scope: str | None = None, announce: str = "problems") -> StageOutcome:
+    """`frame` (the facts of roster `table` as read, `record` aligned with it) through what a read answers,
+    with the rows failing their own rules set aside too (as recorded, or as rechecked now)."""
+    check = replace(RAW_CHECKS[table], announce=announce, stage=stage or RAW_CHECKS[table].stage)
+    submitted = Submitted(columns=columns)
+    failed_before = _recheck(ctx, table, frame, record, submitted, province, scope, announce)
+    return checkpoint(ctx, check, frame, province=province, scope=scope,
+                      submitted=replace(submitted, earlier_reasons=failed_before))
+
+
+def _submitted_columns(table: str) -> list[str]:
+    return [c.name for c in metadata.tables[table].c if c.name not in DATABASE_COLUMNS]
+
+
+def _recheck(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.DataFrame, submitted: Submitted,
+             province: str | None, scope: str | None, announce: str) -> dict[int, list[str]]:
+    """Row position -> why it failed its own rules, for the rows that did: as recorded, or, for the versions
+    recorded with other rules than today's, as found now by the row rules (and recorded, outside a dry run:
+    a rerun checks them no more). The recheck's findings are the run's own stage (`recheck <table>`)."""
+    check = RECHECKS[table]
+    version = rule_version(check.suite, ctx.reference_parameters())
+    stale = (record["checked_with"].astype(object) != version).to_numpy(dtype=bool)
+    with ctx.timed(f"rows taken as checked · {table}", rows=int((~stale).sum()), scope=scope):
+        failed = reasons_of(record["check_reasons"].where(~stale))
+    if not stale.any():
+        forget_stage(ctx, check, scope if scope is not None else province)
+        return failed
+    positions = np.flatnonzero(stale)
+    rows = frame.iloc[positions]
+    outcome = checkpoint(ctx, replace(check, announce=announce), rows, province=province, scope=scope,
+                         submitted=submitted)
+    found = recorded_reasons(outcome.reasons, len(rows))
+    if not ctx.dry_run:
+        with ctx.timed(f"record rechecks · {table}", rows=len(rows), scope=scope), ctx.engine.begin() as conn:
+            record_checks(conn, table, record.iloc[positions].assign(
+                **{KEYS[table]: rows[KEYS[table]].to_numpy(), "check_reasons": found}), version)
+    ctx.rows_rechecked += len(rows)
+    failed.update({int(positions[p]): reasons for p, reasons in outcome.reasons.items()})
+    return failed
 
 
 PROGRAMME_CHECKS = {table: Check(f"validate {table}", suite, key=key, source=table, announce="problems",

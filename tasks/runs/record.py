@@ -127,22 +127,24 @@ def _alive(held) -> bool:
     return True
 
 
-def finish_run(engine: Engine, run_id: str, status: str, error: str | None = None) -> None:
-    """Close the run this process holds; a run taken over by another process is left to it."""
-    with_retries(lambda: _finish(engine, run_id, status, error), "record the end of the run")
+def finish_run(engine: Engine, run_id: str, status: str, error: str | None = None, rows_rechecked: int = 0) -> None:
+    """Close the run this process holds; a run taken over by another process is left to it. `rows_rechecked`:
+    roster rows the run checked again because their rules changed (tasks.runs.inputs)."""
+    with_retries(lambda: _finish(engine, run_id, status, error, rows_rechecked), "record the end of the run")
 
 
-def _finish(engine: Engine, run_id: str, status: str, error: str | None) -> None:
+def _finish(engine: Engine, run_id: str, status: str, error: str | None, rows_rechecked: int) -> None:
     with engine.begin() as conn:
         held = conn.execute(select(CampaignRun.kind, CampaignRun.period, CampaignRun.mode, CampaignRun.launched_by,
                                    CampaignRun.holder, CampaignRun.watermark).where(CampaignRun.id == run_id)).first()
         if held is None or held.holder not in (None, this_process()):
             return
         conn.execute(update(CampaignRun).where(CampaignRun.id == run_id).values(
-            status=status, finished_at=datetime.now(), error=error, holder=None))
+            status=status, finished_at=datetime.now(), error=error, holder=None, rows_rechecked=rows_rechecked))
         record_event(conn, "run.finished", held.launched_by,
                      subject=_subject(held.kind, held.period, held.mode), run_id=run_id,
-                     parameters={"status": status, "watermark": held.watermark}, detail=error)
+                     parameters={"status": status, "watermark": held.watermark, "rows_rechecked": rows_rechecked},
+                     detail=error)
 
 
 def _subject(kind: str, period: str, mode: str | None) -> str:

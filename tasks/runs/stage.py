@@ -8,6 +8,7 @@ import dataclasses
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from tasks.quality.gx import validate_frame
 from tasks.quality.results import CheckpointResult
 from tasks.quality.rules import title
 from tasks.quality.stage_titles import stage_title
-from tasks.quality.store import record_checkpoint
+from tasks.quality.store import forget_checkpoint, record_checkpoint
 from tasks.reference.counties import successors
 from tasks.runs.record import finish_run
 from tasks.settings import Settings, get_settings
@@ -60,6 +61,10 @@ class CampaignContext:
     timings: list[dict[str, Any]] = field(default_factory=list)  # every timed step, for one artifact
     closed: bool = False  # close_run has recorded the run's end
     set_aside_written: bool = False  # the flow wrote the workbooks of rows set aside (flows.set_aside)
+    # Workbooks of rows set aside: written (new or changed), and left as the campaign last wrote them.
+    workbooks_written: int = 0
+    workbooks_unchanged: int = 0
+    set_aside_by_county: list[dict[str, Any]] = field(default_factory=list)  # tasks.outputs.set_aside.Workbooks
     # The settings the run started with, read once where it was launched. They hold secrets (the database
     # password, the Slack token), so they never travel: a partition on another process reads its own
     # environment's, as a Dask worker must (README: the scale path).
@@ -72,6 +77,7 @@ class CampaignContext:
     # as-of day it says which version of each row the run sees.
     watermark: int | None = None
     previous_watermark: int | None = None  # what the same campaign's last completed run of the period read
+    rows_rechecked: int = 0  # roster rows whose own rules changed since they were checked (tasks.runs.inputs)
 
     def __post_init__(self) -> None:
         if self.docs is None:
@@ -79,6 +85,12 @@ class CampaignContext:
         if self.clock is None:
             self.clock = datetime.now(self.settings.tz).replace(tzinfo=None)
         self.suite_parameters.setdefault("today", pd.Timestamp(self.clock))
+
+    def reference_parameters(self) -> dict[str, Any]:
+        """The suites' parameters with the reference data they read, loaded once per run."""
+        if "known_county_codes" not in self.suite_parameters:
+            self.suite_parameters["known_county_codes"] = known_county_codes(self.engine)
+        return self.suite_parameters
 
     def roster_view(self, as_of: date | pd.Timestamp | None) -> RosterView:
         """The roster as it stood at the end of `as_of`, as recorded up to the run's watermark."""
@@ -102,11 +114,12 @@ class CampaignContext:
         returns and the flow takes back with `absorb` (a task on a Dask worker cannot append to ours)."""
         docs = RunDataDocs(self.docs.folder, self.run_id) if self.docs is not None else None
         return dataclasses.replace(self, docs=docs, quality_rows=[], timings=[],
-                                   suite_parameters=dict(self.suite_parameters))
+                                   suite_parameters=dict(self.suite_parameters), rows_rechecked=0)
 
     def absorb(self, other: CampaignContext) -> None:
         self.quality_rows.extend(other.quality_rows)
         self.timings.extend(other.timings)
+        self.rows_rechecked += other.rows_rechecked
         if self.docs is not None and other.docs is not None:
             self.docs.merge(other.docs)
 
@@ -135,7 +148,10 @@ class StageOutcome:
     rows_in: int
     quarantined: int
     result: CheckpointResult
-    reasons: dict[int, list[str]] = field(default_factory=dict)  # quarantined row position -> every reason
+    # Quarantined row position -> every reason (a stage that does not set aside: the rows it would have).
+    reasons: dict[int, list[str]] = field(default_factory=dict)
+    # Rule -> rows set aside for it before the suite ran (found where the rows arrived, or in a file's cells).
+    recorded: Counter[str] = field(default_factory=Counter)
 
     @property
     def loaded(self) -> int:
@@ -172,10 +188,16 @@ class Check:
     # itself, e.g. in one message per province: only a stopped stage is announced here).
     announce: Announce = "always"
     source: str = ""  # where quarantined rows came from (a table, a file; default: the suite)
-    skip_scope: str | None = None  # leave out the suite's rules of this `meta.scope`
+    scopes: frozenset[str] | None = None  # only the suite's rules of these scopes (tasks.quality.gx); None: all
     # Who hears of it, when not the campaign's channel: the inputs' quality is the data stewards' to fix
     # (`data-quality` in channels.toml), not the press office's.
     audience: str | None = None
+    # False: the stage finds and reports, and the rows it finds are set aside by the stage after it (which
+    # lists each row once, with every reason).
+    sets_aside: bool = True
+    # Announce the same findings once: a rerun, or the next period's run, that finds what was announced
+    # already says nothing (the data stewards heard it); findings that changed are announced.
+    say_once: bool = False
 
 
 @dataclass
@@ -197,11 +219,10 @@ def checkpoint(ctx: CampaignContext, check: Check, frame: pd.DataFrame, *, provi
     stage, suite, key = check.stage, check.suite, check.key
     submitted = submitted or Submitted()
     scope = scope if scope is not None else province
-    if "known_county_codes" not in ctx.suite_parameters:
-        ctx.suite_parameters["known_county_codes"] = known_county_codes(ctx.engine)
     with ctx.timed(f"{stage} · {suite}", rows=len(frame), scope=scope):
-        result = validate_frame(frame, suite, key, ctx.suite_parameters, skip_scope=check.skip_scope)
-    reasons = _merge_reasons(submitted.earlier_reasons, result.quarantine_reasons())
+        result = validate_frame(frame, suite, key, ctx.reference_parameters(), scopes=check.scopes)
+    found = _merge_reasons(submitted.earlier_reasons, result.quarantine_reasons())
+    reasons = found if check.sets_aside else {}
     failing = sorted(reasons)
     kept = frame.drop(index=frame.index[failing]) if failing else frame
     quarantined = len(failing)
@@ -215,15 +236,24 @@ def checkpoint(ctx: CampaignContext, check: Check, frame: pd.DataFrame, *, provi
     ctx.quality_rows.extend({"stage": stage, "province": province or "", "scope": scope or "", "suite": result.suite,
                              **row}
                             for row in result.summary_rows())
-    outcome = StageOutcome(stage, kept, len(frame), quarantined, result, reasons)
-    if check.announce == "always" or (check.announce == "problems" and not result.passed) or result.blocking:
-        _notify(ctx, outcome, province, check.audience)
+    outcome = StageOutcome(stage, kept, len(frame), quarantined, result, found,
+                           recorded=Counter(reason.partition(": ")[0] for reasons in submitted.earlier_reasons.values()
+                                            for reason in dict.fromkeys(reasons)))
+    problems = not result.passed or quarantined > 0  # rows set aside as recorded, found before this run
+    if check.announce == "always" or (check.announce == "problems" and problems) or result.blocking:
+        _notify(ctx, outcome, province, check, scope)
     if result.blocking:
         publish_data_docs(ctx)  # the run may end here: leave its docs behind
         rules = "、".join(f"{title(o.rule, suite)}（{o.rule}）" for o in result.blocking)
         raise StageFailed(f"{ctx.label}: {stage_title(stage)}未通过，已停止 / stage {stage!r} stopped by critical "
                           f"check(s) of {suite}: {rules}")
     return outcome
+
+
+def forget_stage(ctx: CampaignContext, check: Check, scope: str | None) -> None:
+    """What a stage not run this time recorded for the run before (a rerun whose rows needed no recheck)."""
+    if not ctx.dry_run:
+        forget_checkpoint(ctx.engine, run_id=ctx.run_id, stage=check.stage, suite=check.suite, scope=scope)
 
 
 def _merge_reasons(*found: dict[int, list[str]]) -> dict[int, list[str]]:
@@ -234,14 +264,19 @@ def _merge_reasons(*found: dict[int, list[str]]) -> dict[int, list[str]]:
     return merged
 
 
+ROWS_IN, PASSED = "输入行数 / rows in", "通过 / passed"
+SAID_EACH_RUN = (ROWS_IN, PASSED)  # what the roster's growth changes: not a finding
+
+
 def stage_message_figures(outcome: StageOutcome) -> dict[str, object]:
     r = outcome.result
-    return {"检查套件 / suite": r.suite, "输入行数 / rows in": outcome.rows_in, "通过 / passed": outcome.loaded,
+    return {"检查套件 / suite": r.suite, ROWS_IN: outcome.rows_in, PASSED: outcome.loaded,
             "隔离 / quarantined": outcome.quarantined, "严重问题 / critical": len(r.critical_failures),
             "警告 / warnings": len(r.warnings)}
 
 
-def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None, audience: str | None = None) -> None:
+def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None, check: Check,
+            scope: str | None) -> None:
     if ctx.notifier is None:
         return
     r = outcome.result
@@ -249,16 +284,28 @@ def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None, a
     where = f" · {province}" if province else ""
     failing = sorted((o for o in r.outcomes if not o.success), key=lambda o: (o.severity != "critical",
                                                                              -(o.unexpected_count or 0)))
-    actions = [f"{'严重' if o.severity == 'critical' else '警告'}: {title(o.rule, r.suite)} — "
-               f"{o.unexpected_count if o.unexpected_count is not None else '表级'} 行" for o in failing[:MAX_ACTIONS]]
+    findings = [f"{'严重' if o.severity == 'critical' else '警告'}: {title(o.rule, r.suite)} — "
+                f"{o.unexpected_count if o.unexpected_count is not None else '表级'} 行" for o in failing[:MAX_ACTIONS]]
+    findings += [f"入库时检出 / found on arrival: {title(rule, r.suite)} — {n} 行"
+                 for rule, n in outcome.recorded.most_common(MAX_ACTIONS)]
+    actions = list(findings)
     if outcome.quarantined:
         actions.append(f"{outcome.quarantined} 行已隔离，各县的隔离行、原因和更正方法见 / rows set aside, by county "
                        f"with reasons and fixes: {report_link(ctx.output_dir / SET_ASIDE_FOLDER, ctx.settings)}")
+    figures = stage_message_figures(outcome)
+    if check.say_once:  # the findings, not the run: the same in a rerun and in the next period's run
+        heard = f"{outcome.stage}:{r.suite}:{province or scope or ''}"
+        figures = {k: v for k, v in figures.items() if k not in SAID_EACH_RUN}
+        compared = "\n".join([heard, status, *findings, str(outcome.quarantined)])
+        title_text = f"{stage_title(outcome.stage)}{where}: {status}"
+    else:
+        heard = f"{ctx.run_id}:{outcome.stage}:{r.suite}:{province or ''}"
+        compared = None
+        title_text = f"{ctx.label} · {stage_title(outcome.stage)}{where}: {status}"
     message = build_message(
-        f"{ctx.run_id}:{outcome.stage}:{r.suite}:{province or ''}",
-        f"{ctx.label} · {stage_title(outcome.stage)}{where}: {status}", stage_message_figures(outcome), actions,
-        ctx.flow_run_url, campaign=audience or ctx.campaign, province=province, campaign_run_id=ctx.run_id,
-        run_label=ctx.label, severity="critical" if r.blocking else ("warning" if not r.passed else "info"),
+        heard, title_text, figures, actions, ctx.flow_run_url, campaign=check.audience or ctx.campaign,
+        province=province, campaign_run_id=ctx.run_id, run_label=ctx.label, compared=compared,
+        severity="critical" if r.blocking else ("warning" if not r.passed else "info"),
     )
     try:
         ctx.notifier.notify(message)
@@ -307,7 +354,8 @@ def close_run(ctx: CampaignContext, status: str, error: str | None = None) -> No
     publish_data_docs(ctx)
     publish_timings(ctx)
     if not ctx.dry_run:
-        finish_run(ctx.engine, ctx.run_id, status, error=error[:2000] if error else None)
+        finish_run(ctx.engine, ctx.run_id, status, error=error[:2000] if error else None,
+                   rows_rechecked=ctx.rows_rechecked)
     ctx.closed = True
 
 

@@ -78,6 +78,9 @@ class ScreeningSummary(ProvinceSummary):
     dry_run: bool
     failed_provinces: dict[str, str]  # province -> why it stopped
     roster_watermark: int | None  # the last roster batch read: to read the roster as this run saw it
+    # Roster rows whose own rules changed since they were checked, checked again by this run (recorded: the
+    # next run takes them as checked); 0 when the rules stood.
+    rows_rechecked: int
     provinces: dict[str, ProvinceSummary]
     progress: NotRequired[dict | None]  # progress runs: entries new since the previous one
     # County indicators far from their history or their province's other counties: "<county>:<indicator>"
@@ -270,4 +273,5 @@ def summary_markdown(label: str, summary: dict, folder: str | None) -> str:
             f"- {COVERAGE_GAPS.short} {COVERAGE_GAPS.short_en}: {sum(gaps.values())} "
             f"({'，'.join(f'{GAP_LABELS[g]} {n}' for g, n in gaps.items())})\n"
             f"- {WEAK_LABOUR.short} {WEAK_LABOUR.short_en}: {summary['weak_labour_to_explore']}\n"
+            f"- 按新规则复查的名单行 rows rechecked under changed rules: {summary.get('rows_rechecked', 0)}\n"
             f"- 报告 reports: {folder or '(试运行，未写报告 / dry run)'}\n")

@@ -10,13 +10,13 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, tuple_, update
 
 from tasks.model import HISTORY, KEYS, metadata
 from tasks.model.history import EVENTS, NEWS
 from tasks.storage.bulk import insert_frame
 from tasks.storage.reads import typed
-from tasks.storage.versions import VERSION_COLUMNS
+from tasks.storage.versions import DATABASE_COLUMNS
 
 KEY_CHUNK = 1_000
 
@@ -33,12 +33,13 @@ class Written:
 
 
 def write_versions(conn: Connection, name: str, rows: pd.DataFrame, *, batch_id: int, recorded_on: date,
-                   also_by: str | None = None) -> Written:
+                   also_by: str | None = None, checked_with: str | None = None) -> Written:
     """Write `rows` of roster table `name` as batch `batch_id`, recorded on `recorded_on`, inside the caller's
     transaction. A current row with the same key is replaced (kept in the history); so is one with the same
-    `also_by` value (a natural key) under another key."""
+    `also_by` value (a natural key) under another key. The rows passed the row rules of version
+    `checked_with` (tasks.quality.row_checks); a row sent again unchanged takes that version too."""
     table, key = metadata.tables[name], KEYS[name]
-    compared = [c.name for c in table.c if c.name not in VERSION_COLUMNS]
+    compared = [c.name for c in table.c if c.name not in DATABASE_COLUMNS]
     rows = typed(rows.reindex(columns=compared).reset_index(drop=True), name)
     old = _current(conn, name, rows, also_by)
     written = Written()
@@ -48,6 +49,8 @@ def write_versions(conn: Connection, name: str, rows: pd.DataFrame, *, batch_id:
     after = rows[matched].reset_index(drop=True)
     differs = _differs(before, after, compared)
     written.unchanged = int((~differs).sum())
+    if checked_with is not None:
+        _restamp(conn, name, before.loc[~differs, key].tolist(), checked_with)
     before, after = before[differs].reset_index(drop=True), after[differs].reset_index(drop=True)
     change, episode = classify(name, before, after, recorded_on)
     written.events, written.corrections = int((change == "event").sum()), int((change == "correction").sum())
@@ -64,7 +67,7 @@ def write_versions(conn: Connection, name: str, rows: pd.DataFrame, *, batch_id:
     versions = pd.concat([
         after.assign(change=change, episode_on=episode),
         fresh.assign(change="new", episode_on=pd.NaT),
-    ], ignore_index=True).assign(batch_id=batch_id)
+    ], ignore_index=True).assign(batch_id=batch_id, checked_with=checked_with, check_reasons=None)
     insert_frame(conn, table, versions)
     return written
 
@@ -85,7 +88,7 @@ def classify(name: str, before: pd.DataFrame, after: pd.DataFrame,
     news = np.zeros(n, dtype=bool)
     correction = np.zeros(n, dtype=bool)
     for column in after.columns:
-        if column in VERSION_COLUMNS:
+        if column in DATABASE_COLUMNS:
             continue
         changed = _column_differs(before[column], after[column])
         if column in NEWS[name]:
@@ -124,6 +127,35 @@ def _current(conn: Connection, name: str, rows: pd.DataFrame, also_by: str | Non
         chunks.append(pd.read_sql(select(table).where(or_(*tests)), conn))
     found = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=[c.name for c in table.c])
     return typed(found.drop_duplicates(key), name)
+
+
+def _restamp(conn: Connection, name: str, keys: list, checked_with: str) -> None:
+    """Rows sent again unchanged were checked again with the file: their record says so, once."""
+    table, key = metadata.tables[name], KEYS[name]
+    for start in range(0, len(keys), KEY_CHUNK):
+        conn.execute(update(table).where(table.c[key].in_(keys[start:start + KEY_CHUNK]),
+                                         table.c.checked_with.is_distinct_from(checked_with))
+                     .values(checked_with=checked_with, check_reasons=None))
+
+
+def record_checks(conn: Connection, name: str, checked: pd.DataFrame, checked_with: str) -> None:
+    """Record that the versions in `checked` (the key, `batch_id`, `check_reasons`: None when passed) were
+    checked with rules `checked_with`, wherever each version is kept (the current table or the history)."""
+    key = KEYS[name]
+    batches = checked["batch_id"].astype("Int64").fillna(0).astype("int64")  # no batch: before the history
+    passed = checked["check_reasons"].isna().to_numpy(dtype=bool)
+    pairs = list(zip(checked.loc[passed, key].tolist(), batches[passed].tolist(), strict=True))
+    failed = [{"k": k, "b": b, "r": r} for k, b, r in zip(checked.loc[~passed, key].tolist(), batches[~passed].tolist(),
+                                                           checked.loc[~passed, "check_reasons"].tolist(), strict=True)]
+    for table in (metadata.tables[name], HISTORY[name]):
+        version = tuple_(table.c[key], func.coalesce(table.c.batch_id, 0))
+        for start in range(0, len(pairs), KEY_CHUNK):
+            conn.execute(update(table).where(version.in_(pairs[start:start + KEY_CHUNK]))
+                         .values(checked_with=checked_with, check_reasons=None))
+        if failed:
+            conn.execute(update(table).where(table.c[key] == bindparam("k"),
+                                             func.coalesce(table.c.batch_id, 0) == bindparam("b"))
+                         .values(checked_with=checked_with, check_reasons=bindparam("r")), failed)
 
 
 def _delete(conn: Connection, name: str, keys: list) -> None:

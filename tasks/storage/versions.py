@@ -20,10 +20,10 @@ from sqlalchemy import Connection, Engine, Select, Table, and_, exists, func, in
 from sqlalchemy.sql.elements import ColumnElement
 
 from tasks.model import KEYS, RosterBatch
-from tasks.model.history import VERSION_COLUMNS
+from tasks.model.history import DATABASE_COLUMNS, VERSION_COLUMNS
 
-__all__ = ["VERSION_COLUMNS", "RosterView", "latest_batch", "older_versions", "open_batch", "resolve",
-           "seen_as_they_are"]
+__all__ = ["DATABASE_COLUMNS", "VERSION_COLUMNS", "RosterView", "latest_batch", "older_versions", "open_batch",
+           "resolve", "seen_as_they_are"]
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, delete, select
 
-from tasks.model import HISTORY, RosterBatch, metadata
+from tasks.model import HISTORY, KEYS, County, RosterBatch, metadata
+from tasks.quality.derive import arrival_facts
+from tasks.quality.gx import validate_frame
+from tasks.quality.row_checks import ROW_RULES, recorded_reasons, rule_version
+from tasks.reference.counties import successors
 from tasks.reference.provinces import PROVINCE_BY_CODE, PROVINCES, Province
 from tasks.storage.bulk import insert_frame
 from tasks.storage.versions import open_batch
 from tasks.synthetic import GeneratedProvince, allocate_households, generate_province
+from tasks.synthetic.counties import build_counties
 from tasks.synthetic.generator import TABLES
 from tasks.synthetic.history import RECORDED_ON
 
@@ -38,17 +43,6 @@ class SeedReport:
         return self.__dict__.copy()
 
 
-def parse_provinces(text: str | None) -> tuple[Province, ...]:
-    """'52,53' -> the two provinces; empty -> all 31. Unknown codes are an error naming them."""
-    if not text:
-        return PROVINCES
-    codes = [c.strip() for c in text.split(",") if c.strip()]
-    unknown = [c for c in codes if c not in PROVINCE_BY_CODE]
-    if unknown:
-        raise ValueError(f"unknown province code(s): {', '.join(unknown)} (use GB/T 2260 codes such as 52)")
-    return tuple(PROVINCE_BY_CODE[c] for c in dict.fromkeys(codes))
-
-
 def seed_database(engine: Engine, households: int, provinces: tuple[Province, ...] = PROVINCES,
                   year: int = 2023, seed: int = 42, defect_rate: float = 0.0,
                   output_dir: Path | None = None, batch_rows: int = 50_000) -> SeedReport:
@@ -60,13 +54,23 @@ def seed_database(engine: Engine, households: int, provinces: tuple[Province, ..
     report = SeedReport(households, [p.code for p in provinces], year, seed, defect_rate)
     defect_logs = []
     batches = _day_batches(engine, year)
-    for code, n in allocate_households(households, provinces).items():
+    parameters = {"known_county_codes": _known_counties(engine, provinces), "today": pd.Timestamp.now()}
+    allocated = allocate_households(households, provinces)
+    waiting: dict[str, dict[str, pd.DataFrame]] = {}  # provinces generated, to be checked together and written
+    for code, n in allocated.items():
         generated = generate_province(PROVINCE_BY_CODE[code], n, year, seed, defect_rate)
-        _replace_province(engine, code, _with_batches(generated, batches), batch_rows)
+        waiting[code] = _with_batches(generated, batches)
         for name, count in generated.counts().items():
             report.rows[name] = report.rows.get(name, 0) + count
         defect_logs.append(generated.defects.assign(province_code=code))
-        del generated  # memory stays bounded by the largest province
+        del generated
+        # Checked a few provinces at a time: a suite's run costs about 0.2 s whatever its rows, and memory
+        # stays bounded by CHECKED_TOGETHER households (or the largest province).
+        if sum(allocated[c] for c in waiting) >= CHECKED_TOGETHER or code == list(allocated)[-1]:
+            _record_checks(list(waiting.values()), parameters)
+            for held, tables in waiting.items():
+                _replace_province(engine, held, tables, batch_rows)
+            waiting.clear()
     defects = pd.concat(defect_logs, ignore_index=True)
     report.defects = {t: g.groupby("kind").size().astype(int).to_dict() for t, g in defects.groupby("table")}
     report.seconds = round(time.perf_counter() - started, 2)
@@ -75,6 +79,7 @@ def seed_database(engine: Engine, households: int, provinces: tuple[Province, ..
     return report
 
 
+CHECKED_TOGETHER = 250_000  # households whose rows are checked in one run of each suite
 HISTORY_DAYS = 547  # the year and half the next: the last late versions of the year's events
 
 
@@ -109,6 +114,34 @@ def _with_batches(generated: GeneratedProvince, batches: pd.Series) -> dict[str,
             batch_id=batch_of(replaced[RECORDED_ON]), superseded_by=batch_of(replaced["superseded_on"])).drop(
             columns=[RECORDED_ON, "superseded_on"])
     return tables
+
+
+def _known_counties(engine: Engine, provinces: tuple[Province, ...]) -> list[str]:
+    """The county codes the suites will know once the provinces are seeded (tasks.runs.stage)."""
+    seeded = {p.code for p in provinces}
+    with engine.connect() as conn:
+        others = [code for code, province in conn.execute(select(County.code, County.province_code))
+                  if province not in seeded]
+    return [*others, *build_counties(provinces)["code"], *successors()]
+
+
+def _record_checks(provinces: list[dict[str, pd.DataFrame]], parameters: dict) -> None:
+    """Each generated roster version checked with its row rules, the outcome recorded with it, as an ingest
+    records it (tasks.quality.row_checks): the generated roster stands for rows that arrived, defects and
+    all, and a campaign takes them as recorded. The provinces' current and older versions of a table are
+    checked in one run of its suite."""
+    thresholds = pd.concat([tables["monitoring_thresholds"] for tables in provinces], ignore_index=True)
+    for name in KEYS:
+        suite = f"{name}_raw"
+        held = [(tables, kept) for tables in provinces for kept in (name, HISTORY[name].name)]
+        frames = [tables[kept] for tables, kept in held]
+        whole = pd.concat(frames, ignore_index=True)
+        facts = arrival_facts(name, whole, parameters["today"].date(), thresholds)
+        found = validate_frame(facts, suite, KEYS[name], parameters, scopes=ROW_RULES).quarantine_reasons()
+        reasons, version, start = recorded_reasons(found, len(whole)), rule_version(suite, parameters), 0
+        for (tables, kept), frame in zip(held, frames, strict=True):
+            tables[kept] = frame.assign(checked_with=version, check_reasons=reasons[start:start + len(frame)])
+            start += len(frame)
 
 
 def _replace_province(engine: Engine, code: str, tables: dict[str, pd.DataFrame], batch_rows: int) -> None:

@@ -78,7 +78,8 @@ def test_runs_are_in_the_audit_trail_with_actor_time_and_parameters(engine):
     assert set(trail["actor"]) == {"coordinator via deployment annual-assessment"}
     assert (trail["campaign_run_id"] == run_id).all() and (trail["subject"] == "assessment 2023").all()
     started, finished = (db_json(v) for v in trail["parameters"])
-    assert started == {"year": 2023, "provinces": ["52"]} and finished == {"status": "failed", "watermark": None}
+    assert started == {"year": 2023, "provinces": ["52"]} and finished == {"status": "failed", "watermark": None,
+                                                                           "rows_rechecked": 0}
     assert trail["detail"].iloc[1] == "threshold missing for 52"
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM audit_events WHERE at IS NULL")).scalar() == 0
@@ -126,9 +127,9 @@ def test_screening_killed_while_storing_then_rerun_ends_as_an_uninterrupted_run(
     from prefect.settings import PREFECT_API_URL
 
     from flows.screening import concentrated_screening
-    from tasks.reference.provinces import PROVINCES
+    from tasks.reference.provinces import PROVINCES, parse_provinces
     from tasks.screening.params import ScreeningParams
-    from tasks.synthetic.seed import parse_provinces, seed_database
+    from tasks.synthetic.seed import seed_database
 
     engine = build_engine()
     db.upgrade(engine)

@@ -157,7 +157,8 @@ def test_an_audit_record_is_written_again_when_the_server_drops_its_connection(e
 def test_flow_waits_out_a_lock_and_a_lock_that_stays_fails_it_with_an_alert(prefect_harness, sqlite_engine):
     from flows.assessment import annual_assessment
     from tasks.assessment.params import AssessmentParams
-    from tasks.synthetic.seed import parse_provinces, seed_database
+    from tasks.reference.provinces import parse_provinces
+    from tasks.synthetic.seed import seed_database
 
     seed_database(sqlite_engine, 300, parse_provinces("52,53"))
     params = AssessmentParams(year=2023, provinces=["52 贵州省", "53 云南省"])
@@ -188,7 +189,8 @@ def test_postgres_connections_terminated_during_a_run_end_as_an_uninterrupted_ru
 
     from flows.assessment import annual_assessment
     from tasks.assessment.params import AssessmentParams
-    from tasks.synthetic.seed import parse_provinces, seed_database
+    from tasks.reference.provinces import parse_provinces
+    from tasks.synthetic.seed import seed_database
 
     seed_database(engine, 600, parse_provinces("52,53"))
     params = AssessmentParams(year=2023, provinces=["52 贵州省", "53 云南省"])

@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 
 from tasks.ingest.load import ingest_file
 from tasks.model import QuarantinedRow
+from tasks.reference.provinces import parse_provinces
 from tasks.settings import get_settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
 from tasks.storage.reads import read_table
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 TODAY = date(2024, 1, 15)
 UNFORESEEN = "could not be processed"  # the catch-all's wording: a file no rule foresaw

@@ -10,11 +10,12 @@ from fake_slack import FakeSlack
 
 from flows.screening import concentrated_screening
 from tasks.notify import build_notifier
+from tasks.reference.provinces import parse_provinces
 from tasks.screening.params import ScreeningParams
 from tasks.settings import get_settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 TOKEN = "xoxb-test-token"
 

@@ -13,11 +13,12 @@ from ingest_files import valid_id, write_csv
 
 from flows.screening import concentrated_screening
 from tasks.ingest.load import ingest_file
+from tasks.reference.provinces import parse_provinces
 from tasks.screening.params import ScreeningParams
 from tasks.storage import db
 from tasks.storage.engine import build_engine
 from tasks.storage.reads import read_table
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 RECEIVED = date(2023, 6, 20)
 

@@ -19,13 +19,14 @@ from tasks.assessment.params import AssessmentParams
 from tasks.model import CountyIndicator
 from tasks.quality.county_indicators import history, outliers
 from tasks.quality.outliers import OutlierRules, detect
+from tasks.reference.provinces import parse_provinces
 from tasks.screening.params import ScreeningParams
 from tasks.storage import db
 from tasks.storage.engine import build_engine
 from tasks.storage.history_write import write_versions
 from tasks.storage.reads import read_table
 from tasks.storage.versions import open_batch
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 AS_OF = date(2023, 6, 30)
 MONTHLY = ["wage_income", "business_income", "property_income", "transfer_income", "business_expenses", "net_income",

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tasks.reference.provinces import parse_provinces
 from tasks.settings import get_settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 pytestmark = pytest.mark.slow
 BUSY_PER_CORE = 3  # spinning processes per core: the command gets about a quarter of the machine

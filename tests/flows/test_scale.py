@@ -11,11 +11,12 @@ from flows.screening import concentrated_screening
 from tasks.partitions.plan import plan_partitions
 from tasks.partitions.province_cut import partition_label
 from tasks.partitions.runner import build_task_runner, worker_count
+from tasks.reference.provinces import parse_provinces
 from tasks.screening.params import ScreeningParams
 from tasks.settings import Settings, get_settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 
 def test_small_provinces_share_a_partition_and_a_large_one_is_alone():

@@ -9,11 +9,12 @@ from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
 from flows.screening import concentrated_screening
+from tasks.reference.provinces import parse_provinces
 from tasks.screening.params import ScreeningParams
 from tasks.settings import get_settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 
 @pytest.fixture

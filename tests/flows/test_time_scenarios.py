@@ -16,13 +16,14 @@ from release_helpers import auto_approved
 from flows.assessment import annual_assessment
 from flows.release import press_release
 from tasks.assessment.params import AssessmentParams
+from tasks.reference.provinces import parse_provinces
 from tasks.release.params import ReleaseParams
 from tasks.storage import db
 from tasks.storage.engine import build_engine
 from tasks.storage.history_write import write_versions
 from tasks.storage.reads import read_table
 from tasks.storage.versions import open_batch
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 PROVINCES = "52,53"
 

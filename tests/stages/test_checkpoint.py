@@ -8,13 +8,15 @@ import pytest
 import sqlalchemy as sa
 from fake_slack import FakeSlack
 
+from tasks.model import KEYS
 from tasks.notify import build_notifier
-from tasks.runs.inputs import RAW_CHECKS, STOP_CHECKS, validate_inputs
+from tasks.reference.provinces import parse_provinces
+from tasks.runs.inputs import STOP_CHECKS, validate_inputs
 from tasks.runs.record import start_run
 from tasks.runs.stage import CampaignContext, Check, StageFailed, Submitted, checkpoint, publish_data_docs
 from tasks.settings import Settings
 from tasks.synthetic.counties import build_counties
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 TODAY = date(2023, 11, 28)  # the seeded year: its monitoring thresholds are loaded
 
@@ -25,6 +27,11 @@ def make_context(engine, tmp_path: Path, settings: Settings | None = None, run: 
                                                    output_dir=tmp_path / "out"), engine)
     return CampaignContext(run_id=run_id, campaign="screening", label="测试 test", engine=engine,
                            notifier=notifier, output_dir=tmp_path / "run", today=TODAY)
+
+
+def raw_check(table: str) -> Check:
+    """The table's whole raw suite, as a county file's ingest runs it (row and file rules) and more."""
+    return Check(f"validate {table}", f"{table}_raw", key=KEYS[table], source=table)
 
 
 def leads_frame() -> pd.DataFrame:
@@ -80,7 +87,7 @@ def test_rerunning_a_stage_replaces_its_records(engine, tmp_path):
     ctx = make_context(engine, tmp_path)
     ctx.suite_parameters["known_county_codes"] = ["520121"]
     for _ in range(2):
-        checkpoint(ctx, RAW_CHECKS["leads"], lead_facts(leads_frame(), TODAY))
+        checkpoint(ctx, raw_check("leads"), lead_facts(leads_frame(), TODAY))
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM quarantined_rows")).scalar() == 1
         assert conn.execute(sa.text("SELECT COUNT(*) FROM outbox")).scalar() == 1  # same finding, same message
@@ -99,7 +106,7 @@ def test_critical_failure_stops_the_stage_after_notifying(engine, tmp_path):
 def test_missing_column_is_a_blocking_failure_not_a_crash(engine, tmp_path):
     ctx = make_context(engine, tmp_path)
     with pytest.raises(StageFailed, match=r"leads\.columns"):
-        checkpoint(ctx, RAW_CHECKS["leads"], pd.DataFrame({"lead_no": ["L1"]}))
+        checkpoint(ctx, raw_check("leads"), pd.DataFrame({"lead_no": ["L1"]}))
 
 
 def test_seeded_defects_are_quarantined_and_nothing_is_lost(engine, tmp_path):
@@ -213,6 +220,6 @@ def test_pair_checks_work_whatever_values_each_column_holds(engine, tmp_path):
                              "category": ["industry", "health"], "kind": ["development", "development"],
                              "start_on": pd.to_datetime(["2023-01-01", "2023-01-01"]),
                              "end_on": pd.to_datetime([None, None])})
-    outcome = checkpoint(ctx, RAW_CHECKS["measures"], measure_facts(measures))
+    outcome = checkpoint(ctx, raw_check("measures"), measure_facts(measures))
     assert outcome.frame["measure_no"].tolist() == ["M1"]  # M2: health is not a development measure
     assert not outcome.result.blocking

@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 
 from tasks.ingest.load import ingest_file
 from tasks.model import AuditEvent, IngestedFile, Lead, QuarantinedRow
+from tasks.reference.provinces import parse_provinces
 from tasks.storage.reads import read_table
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 TODAY = date(2024, 1, 15)
 

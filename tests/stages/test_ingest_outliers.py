@@ -19,11 +19,12 @@ from tasks.ingest.inbox import tell_provinces
 from tasks.ingest.load import ingest_file
 from tasks.ingest.outliers import SOURCE, roster_indicators
 from tasks.model import metadata
-from tasks.model.history import VERSION_COLUMNS
+from tasks.model.history import DATABASE_COLUMNS
 from tasks.notify import build_notifier
+from tasks.reference.provinces import parse_provinces
 from tasks.settings import get_settings
 from tasks.storage.reads import read_table
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 TODAY = date(2023, 6, 20)
 MONTHLY = ["wage_income", "business_income", "property_income", "transfer_income", "business_expenses", "net_income",
@@ -38,7 +39,7 @@ def roster(engine):
 
 
 def _file(tmp_path: Path, name: str, table: str, frame: pd.DataFrame) -> Path:
-    columns = [c.name for c in metadata.tables[table].columns if c.name not in VERSION_COLUMNS]
+    columns = [c.name for c in metadata.tables[table].columns if c.name not in DATABASE_COLUMNS]
     path = tmp_path / name
     frame[columns].to_csv(path, index=False)
     return path

@@ -5,8 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from tasks.privacy import id_number_problems
+from tasks.reference.provinces import parse_provinces
 from tasks.synthetic.generator import TABLES
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 
 def table_digest(engine, name: str) -> tuple[int, str]:

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 
 from tasks.model import metadata
 from tasks.partitions.province_cut import split_province
+from tasks.reference.provinces import parse_provinces
 from tasks.runs.inputs import KEYS
 from tasks.storage import reads as tables
 from tasks.storage.sqlite_native import NativeReadError, read_arrow
-from tasks.synthetic.seed import parse_provinces, seed_database
+from tasks.synthetic.seed import seed_database
 
 PROVINCES = ["52", "53"]
 

@@ -1,0 +1,64 @@
+"""Which workbooks of rows set aside a campaign writes again: each workbook's content digest (its rows as
+stored, its completeness and flags) beside the last one the campaign wrote for the county or province
+(`set_aside_workbooks`); one that would say the same, and still exists, stands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, delete, insert, select
+
+from tasks.model import SetAsideWorkbook
+
+LOOKUP_CHUNK = 500  # values per IN (…) lookup: well under SQLite's bound-parameter limit
+
+
+def content_digests(rows: pd.DataFrame, headers: list[str], books: list[tuple]) -> dict[str, str]:
+    """Per workbook, a digest of what it would say: its rows as stored (before masking), completeness, flags."""
+    stored = rows[[h for h in headers if h != "说明"]].astype(str).assign(
+        cells=rows["cells"].map(lambda cells: json.dumps(cells, ensure_ascii=False, sort_keys=True, default=str)),
+        reasons=rows["说明"].map(lambda said: json.dumps(said, ensure_ascii=False, default=str)))
+    hashes = pd.util.hash_pandas_object(stored, index=False).to_numpy() if len(stored) else np.zeros(0, np.uint64)
+    digests = {}
+    for code, _, positions, completeness_rows, flagged in books:
+        digest = hashlib.sha256(hashes[positions].tobytes() if positions is not None else b"")
+        digest.update(json.dumps([completeness_rows, flagged], ensure_ascii=False, default=str).encode("utf-8"))
+        digests[code] = digest.hexdigest()
+    return digests
+
+
+def standing_workbooks(engine: Engine, campaign: str, digests: dict[str, str]) -> dict[str, Path]:
+    """The codes whose workbook the campaign last wrote says what it would say now, and still exists."""
+    table = SetAsideWorkbook.__table__
+    with engine.connect() as conn:
+        recorded = conn.execute(select(table.c.code, table.c.digest, table.c.path).where(
+            table.c.campaign == campaign)).all()
+    return {code: Path(path) for code, digest, path in recorded
+            if digests.get(code) == digest and Path(path).is_file()}
+
+
+def in_folder(path: Path, wanted: Path) -> Path:
+    """The standing workbook, in this run's folder too (a copy: the earlier run's folder is its own)."""
+    if path.resolve() != wanted.resolve():
+        shutil.copyfile(path, wanted)
+    return wanted
+
+
+def record_written(engine: Engine, campaign: str, digests: dict[str, str], written: dict[str, Path]) -> None:
+    """The workbooks just written (code -> digest, and their paths): what the campaign's next run compares."""
+    table = SetAsideWorkbook.__table__
+    now = datetime.now()
+    with engine.begin() as conn:
+        codes = sorted(digests)
+        for start in range(0, len(codes), LOOKUP_CHUNK):
+            conn.execute(delete(table).where(table.c.campaign == campaign,
+                                             table.c.code.in_(codes[start:start + LOOKUP_CHUNK])))
+        if codes:
+            conn.execute(insert(table), [{"campaign": campaign, "code": code, "digest": digests[code],
+                                          "path": str(written[code].resolve()), "written_at": now} for code in codes])

@@ -1,0 +1,131 @@
+"""Each row is checked once, where it arrives: a campaign takes what ingest (or the seed) recorded, checks again
+only what its rules changed for, and a rerun with nothing changed checks no row, rewrites no workbook of rows
+set aside and tells nobody again."""
+
+import asyncio
+import json
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from deployments.board import board
+from flows.screening import concentrated_screening
+from tasks.reference.provinces import parse_provinces
+from tasks.screening.params import ScreeningParams
+from tasks.storage import db
+from tasks.storage.engine import build_engine
+from tasks.synthetic.seed import seed_database
+
+FOLDER = ("screening", "2023", "progress-2023-06-30", "隔离行")
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    engine = build_engine()
+    db.upgrade(engine)
+    report = seed_database(engine, 900, parse_provinces("52,53"), defect_rate=0.02, output_dir=tmp_path)
+    return engine, report
+
+
+def params() -> ScreeningParams:
+    return ScreeningParams(year=2023, provinces=["52 贵州省", "53 云南省"], as_of="2023-06-30")
+
+
+def rechecked(engine) -> dict[str, int]:
+    """Rows each `recheck` stage of the screening's runs checked again (0 stages: none)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT stage, MAX(element_count) FROM quality_results WHERE stage LIKE 'recheck %' GROUP BY stage"))
+        return {stage.removeprefix("recheck "): int(n or 0) for stage, n in rows}
+
+
+def workbooks(tmp_path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in tmp_path.joinpath("outputs", *FOLDER).glob("*.xlsx")}
+
+
+def outbox(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT COUNT(*) FROM outbox")).scalar_one()
+
+
+def test_a_rerun_checks_no_row_rewrites_no_workbook_and_tells_nobody(prefect_harness, seeded, tmp_path):
+    engine, report = seeded
+    first = concentrated_screening(params())
+    # The seed recorded each row's check: the first run takes them as recorded, and sets the failing ones aside.
+    assert first["rows_rechecked"] == 0 and rechecked(engine) == {}
+    assert sum(first["quarantined"].values()) > 0
+    for table, counts in first["inputs"].items():
+        assert counts["loaded"] + counts["quarantined"] == counts["read"] == report.rows[table]
+    written, messages = workbooks(tmp_path), outbox(engine)
+    assert len(written) > 2  # counties' and the two provinces'
+
+    again = concentrated_screening(params())
+
+    assert again["rows_rechecked"] == 0 and rechecked(engine) == {}
+    assert again["quarantined"] == first["quarantined"] and again["inputs"] == first["inputs"]
+    assert again["new_candidates"] == first["new_candidates"]
+    assert workbooks(tmp_path) == written  # not one rewritten
+    assert outbox(engine) == messages  # nobody told again
+
+
+def test_changed_rules_recheck_the_rows_they_read_once(prefect_harness, seeded, tmp_path):
+    """A county added to the reference list changes the rules that read it (households', leads') and no
+    other: the next run checks those tables' rows again, once, and records them; the run after checks none."""
+    engine, report = seeded
+    first = concentrated_screening(params())
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO counties (code, name, province_code, is_former_poor, is_key_assistance) "
+                             "VALUES ('529999', '测试新设县', '52', 0, 0)"))
+
+    again = concentrated_screening(params())
+
+    assert set(rechecked(engine)) == {"households", "leads"}
+    assert rechecked(engine)["households"] == report.rows["households"]
+    assert again["rows_rechecked"] == report.rows["households"] + report.rows["leads"]
+    assert again["quarantined"] == first["quarantined"]  # the same rules, read anew: the same rows set aside
+    said = [row.detail for row in board(engine, live=False) if row.campaign == "screening" and row.period == "2023"]
+    assert f"按新规则复查 {again['rows_rechecked']:,} 行" in said[0]  # the period board says so
+
+    third = concentrated_screening(params())
+
+    assert third["rows_rechecked"] == 0 and rechecked(engine) == {}
+    assert third["quarantined"] == first["quarantined"]
+
+
+def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, seeded, tmp_path):
+    """A county's file of leads, one of which fails a rule of its own: set aside at ingest, never in the
+    roster, so in no list of the campaign, while its sound neighbour is; the campaign's artifact still counts
+    it for its county."""
+    from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    from tasks.ingest.load import ingest_file
+
+    engine, _ = seeded
+    counties = pd.read_sql(sa.text("SELECT code FROM counties WHERE province_code = '52' ORDER BY code"), engine)
+    county = counties["code"][0]
+    rows = lead_rows(county, 2)
+    rows[1][1] = "托梦"  # no channel of the code table
+    path = write_csv(tmp_path / f"{county}-问题线索.csv", LEAD_HEADER_ZH, rows)
+    report = ingest_file(engine, path, kind="leads", output_dir=tmp_path / "ingest")
+    assert (report.loaded, report.quarantined) == (1, 1)
+    sound, failed = rows[0][0], rows[1][0]
+
+    summary = concentrated_screening(params())
+
+    listed = set(pd.read_sql(sa.text("SELECT lead_no FROM screening_findings"), engine)["lead_no"].dropna())
+    assert sound in listed and failed not in listed
+    assert summary["rows_rechecked"] == 0  # the file's row was checked as it arrived, and recorded
+
+    async def by_county():
+        async with get_client() as client:
+            found = await client.read_artifacts(artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["screening-set-aside-by-county"])), sort=ArtifactSort.CREATED_DESC)
+            return found[0].data  # this run's: the test server is the session's
+
+    data = asyncio.run(by_county())
+    of_county = next(row for row in (json.loads(data) if isinstance(data, str) else data) if row["县代码"] == county)
+    assert of_county["报送时隔离行数"] == 1
