@@ -6,26 +6,13 @@ import asyncio
 import json
 
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 
 from deployments.board import board
 from flows.screening import concentrated_screening
-from tasks.reference.provinces import parse_provinces
 from tasks.screening.params import ScreeningParams
-from tasks.storage import db
-from tasks.storage.engine import build_engine
-from tasks.synthetic.seed import seed_database
 
 FOLDER = ("screening", "2023", "progress-2023-06-30", "隔离行")
-
-
-@pytest.fixture
-def seeded(tmp_path):
-    engine = build_engine()
-    db.upgrade(engine)
-    report = seed_database(engine, 900, parse_provinces("52,53"), defect_rate=0.02, output_dir=tmp_path)
-    return engine, report
 
 
 def params() -> ScreeningParams:
@@ -49,8 +36,8 @@ def outbox(engine) -> int:
         return conn.execute(sa.text("SELECT COUNT(*) FROM outbox")).scalar_one()
 
 
-def test_a_rerun_checks_no_row_rewrites_no_workbook_and_tells_nobody(prefect_harness, seeded, tmp_path):
-    engine, report = seeded
+def test_a_rerun_checks_no_row_rewrites_no_workbook_and_tells_nobody(prefect_harness, two_provinces, tmp_path):
+    engine, report = two_provinces
     first = concentrated_screening(params())
     # The seed recorded each row's check: the first run takes them as recorded, and sets the failing ones aside.
     assert first["rows_rechecked"] == 0 and rechecked(engine) == {}
@@ -69,10 +56,10 @@ def test_a_rerun_checks_no_row_rewrites_no_workbook_and_tells_nobody(prefect_har
     assert outbox(engine) == messages  # nobody told again
 
 
-def test_changed_rules_recheck_the_rows_they_read_once(prefect_harness, seeded, tmp_path):
+def test_changed_rules_recheck_the_rows_they_read_once(prefect_harness, two_provinces, tmp_path):
     """A county added to the reference list changes the rules that read it (households', leads') and no
     other: the next run checks those tables' rows again, once, and records them; the run after checks none."""
-    engine, report = seeded
+    engine, report = two_provinces
     first = concentrated_screening(params())
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO counties (code, name, province_code, is_former_poor, is_key_assistance) "
@@ -93,7 +80,7 @@ def test_changed_rules_recheck_the_rows_they_read_once(prefect_harness, seeded, 
     assert third["quarantined"] == first["quarantined"]
 
 
-def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, seeded, tmp_path):
+def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, two_provinces, tmp_path):
     """A county's file of leads, one of which fails a rule of its own: set aside at ingest, never in the
     roster, so in no list of the campaign, while its sound neighbour is; the campaign's artifact still counts
     it for its county."""
@@ -104,7 +91,7 @@ def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, seed
 
     from tasks.ingest.load import ingest_file
 
-    engine, _ = seeded
+    engine, _ = two_provinces
     counties = pd.read_sql(sa.text("SELECT code FROM counties WHERE province_code = '52' ORDER BY code"), engine)
     county = counties["code"][0]
     rows = lead_rows(county, 2)

@@ -17,14 +17,6 @@ from tasks.storage.engine import build_engine
 from tasks.synthetic.seed import seed_database
 
 
-@pytest.fixture
-def seeded(tmp_path):
-    engine = build_engine()
-    db.upgrade(engine)
-    report = seed_database(engine, 1200, parse_provinces("52,53"), defect_rate=0.02, output_dir=tmp_path)
-    return engine, report
-
-
 def params(**extra) -> ScreeningParams:
     values = {"year": 2023, "provinces": ["52 贵州省", "53 云南省"], "as_of": "2023-06-30", **extra}
     return ScreeningParams(**values)
@@ -36,9 +28,9 @@ def findings(engine) -> pd.DataFrame:
                                    "FROM screening_findings ORDER BY list_name, household_no, lead_no"), conn)
 
 
-def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_harness, seeded, tmp_path,
+def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_harness, two_provinces, tmp_path,
                                                                      monkeypatch):
-    engine, report = seeded
+    engine, report = two_provinces
     summary = concentrated_screening(params())
     folder = tmp_path / "outputs" / "screening" / "2023" / "progress-2023-06-30"
     on_disk = json.loads((folder / "summary.json").read_text("utf-8"))
@@ -135,8 +127,8 @@ def _workbooks(folder) -> dict[str, list]:
             for path in sorted(folder.glob("*.xlsx"))}
 
 
-def test_dry_run_writes_nothing_and_notifies_nobody(prefect_harness, seeded, tmp_path):
-    engine, _ = seeded
+def test_dry_run_writes_nothing_and_notifies_nobody(prefect_harness, two_provinces, tmp_path):
+    engine, _ = two_provinces
     summary = concentrated_screening(params(dry_run=True))
     assert summary["new_candidates"]["total"] > 0
     with engine.connect() as conn:
@@ -146,7 +138,7 @@ def test_dry_run_writes_nothing_and_notifies_nobody(prefect_harness, seeded, tmp
     assert not (tmp_path / "outputs" / "screening").exists()
 
 
-def test_progress_compares_with_the_previous_week(prefect_harness, seeded, tmp_path):
+def test_progress_compares_with_the_previous_week(prefect_harness, two_provinces, tmp_path):
     concentrated_screening(params(as_of="2023-05-01"))
     summary = concentrated_screening(params(as_of="2023-06-30"))
     assert summary["progress"]["previous_as_of"] == "2023-05-01"
