@@ -58,8 +58,8 @@ MASK_CHUNK = 200  # cells per name lookup: each binds its 2-4 character runs, so
 def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str] | None = None,
                    masked: bool = True) -> pd.DataFrame:
     """The runs' quarantined rows (of `provinces`, by the code each row was read or filed under), one per row
-    with HEADERS and `cells` (the submitted cells, masked; not yet, with `masked=False`: `mask_rows` masks
-    those that will be written)."""
+    with HEADERS, `cells` (the submitted cells, masked; not yet, with `masked=False`: `mask_rows` masks
+    those that will be written), `kind` and `key` (the row's key)."""
     ids = sorted(set(run_ids))
     with engine.connect() as conn:
         table = QuarantinedRow.__table__
@@ -90,9 +90,9 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection
             "说明": [(re.split(r"\s*/\s*(?=[A-Za-z])", d)[0], reason)
                      for reason, (_, d, _) in zip(reasons, explained, strict=True)],
             "如何更正": " ".join(dict.fromkeys(f for _, _, f in explained)),
-            "cells": shown, "kind": _kind(row.suite, row.source),
+            "cells": shown, "kind": _kind(row.suite, row.source), "key": row.row_key,
         })
-    rows = pd.DataFrame(records, columns=[*HEADERS, "cells", "kind"])
+    rows = pd.DataFrame(records, columns=[*HEADERS, "cells", "kind", "key"])
     return mask_rows(engine, rows) if masked else rows
 
 
@@ -247,7 +247,7 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
         flags_of = {code: frame_rows(group[OUTLIER_HEADERS]) for code, group in flags.groupby(level, sort=False)}
         books += [(code, name_of(code), positions_of.get(code), submitted_of.get(code, []), flags_of.get(code))
                   for code in sorted(set(positions_of) | set(flags_of)) if code]
-    digests = content_digests(rows, HEADERS, books) if campaign is not None else {}
+    digests = content_digests(rows, books) if campaign is not None else {}
     standing = standing_workbooks(engine, campaign, digests) if campaign is not None else {}
     changed = [book for book in books if book[0] not in standing]
     if campaign is not None:

@@ -1,5 +1,5 @@
-"""Which workbooks of rows set aside a campaign writes again: each workbook's content digest (its rows as
-stored, its completeness and flags) beside the last one the campaign wrote for the county or province
+"""Which workbooks of rows set aside a campaign writes again: each workbook's digest (its rows to fix and why,
+its completeness and flags) beside the last one the campaign wrote for the county or province
 (`set_aside_workbooks`); one that would say the same, and still exists, stands."""
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ from sqlalchemy import Engine, delete, insert, select
 
 from tasks.model import SetAsideWorkbook
 
+# What identifies a row to fix and why (tasks.outputs.set_aside.set_aside_rows; 说明 before masking: the reasons).
+IDENTITY = ("key", "来源文件", "文件行号", "检查阶段", "说明")
 LOOKUP_CHUNK = 500  # values per IN (…) lookup: well under SQLite's bound-parameter limit
 
 
-def content_digests(rows: pd.DataFrame, headers: list[str], books: list[tuple]) -> dict[str, str]:
-    """Per workbook, a digest of what it would say: its rows as stored (before masking), completeness, flags."""
-    stored = rows[[h for h in headers if h != "说明"]].astype(str).assign(
-        cells=rows["cells"].map(lambda cells: json.dumps(cells, ensure_ascii=False, sort_keys=True, default=str)),
-        reasons=rows["说明"].map(lambda said: json.dumps(said, ensure_ascii=False, default=str)))
-    hashes = pd.util.hash_pandas_object(stored, index=False).to_numpy() if len(stored) else np.zeros(0, np.uint64)
+def content_digests(rows: pd.DataFrame, books: list[tuple]) -> dict[str, str]:
+    """Per workbook, a digest of what the county must fix: its rows by key, where they came from and why they
+    were set aside, its completeness and its flags. A row whose other cells changed while it fails for the
+    same reasons is the same row to fix: its workbook stands."""
+    said = rows[list(IDENTITY)].astype(str)
+    hashes = pd.util.hash_pandas_object(said, index=False).to_numpy() if len(said) else np.zeros(0, np.uint64)
     digests = {}
     for code, _, positions, completeness_rows, flagged in books:
         digest = hashlib.sha256(hashes[positions].tobytes() if positions is not None else b"")

@@ -55,6 +55,19 @@ def test_a_rerun_checks_no_row_rewrites_no_workbook_and_tells_nobody(prefect_har
     assert workbooks(tmp_path) == written  # not one rewritten
     assert outbox(engine) == messages  # nobody told again
 
+    # A household corrected: only its county's workbook and its province's are written again.
+    corrected = pd.read_sql(sa.text("SELECT household_no, county_code FROM households WHERE check_reasons IS NOT NULL "
+                                    "ORDER BY household_no LIMIT 1"), engine).iloc[0]
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE households SET check_reasons = NULL WHERE household_no = :h"),
+                     {"h": corrected["household_no"]})
+    concentrated_screening(params())
+    now = workbooks(tmp_path)
+    touched = {name for name in written.keys() | now.keys() if written.get(name) != now.get(name)}
+    county = corrected["county_code"]
+    assert touched and all(name.startswith(county) or (name.startswith(county[:2]) and "全省" in name)
+                           for name in touched)
+
 
 def test_changed_rules_recheck_the_rows_they_read_once(prefect_harness, two_provinces, tmp_path):
     """A county added to the reference list changes the rules that read it (households', leads') and no
