@@ -225,6 +225,7 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
     other provinces' is the caller's (`clear_set_aside`), so that several processes can share the work. A
     `campaign`'s workbook is written only when its content changed since the campaign last wrote it
     (SetAsideWorkbook): a rerun, or next week's run, re-reports nothing to a county whose rows are the same."""
+    run_ids = list(run_ids)
     if provinces is None and campaign is None:
         clear_set_aside(folder)
     rows = set_aside_rows(engine, run_ids, provinces, masked=campaign is None)
@@ -267,7 +268,7 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
         written[code] = write_sheets(target / name, sheets, FORMATS)
     if campaign is not None:
         record_written(engine, campaign, {code: digests[code] for code in written if code not in written.unchanged},
-                        written)
+                       written, next(iter(sorted(set(run_ids))), None))
         _forget_others(target, provinces, written)
     return written
 

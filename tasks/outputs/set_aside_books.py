@@ -52,7 +52,8 @@ def in_folder(path: Path, wanted: Path) -> Path:
     return wanted
 
 
-def record_written(engine: Engine, campaign: str, digests: dict[str, str], written: dict[str, Path]) -> None:
+def record_written(engine: Engine, campaign: str, digests: dict[str, str], written: dict[str, Path],
+                   run_id: str | None) -> None:
     """The workbooks just written (code -> digest, and their paths): what the campaign's next run compares."""
     table = SetAsideWorkbook.__table__
     now = datetime.now()
@@ -63,4 +64,5 @@ def record_written(engine: Engine, campaign: str, digests: dict[str, str], writt
                                              table.c.code.in_(codes[start:start + LOOKUP_CHUNK])))
         if codes:
             conn.execute(insert(table), [{"campaign": campaign, "code": code, "digest": digests[code],
-                                          "path": str(written[code].resolve()), "written_at": now} for code in codes])
+                                          "path": str(written[code].resolve()), "campaign_run_id": run_id,
+                                          "written_at": now} for code in codes])
