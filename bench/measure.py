@@ -168,12 +168,13 @@ def baseline(reader: str = "native") -> dict:
     return {**figures, "peak_rss_mb": peak_rss_mb()}
 
 
-def command(mode: str = "close_out", as_of: str = "2023-06-30") -> dict:
+def command(mode: str = "close_out", as_of: str = "2023-06-30", recompute: str = "") -> dict:
     """The screening as a coordinator runs it: `campaigns run screening …` with no Prefect server set, so
-    the command starts its temporary one."""
+    the command starts its temporary one. `recompute`: work the answer out even with the inputs of the
+    period's last completed run."""
     provinces = os.environ.get("BENCH_PROVINCES", "")
     return run_command(["run", "screening", "--year", "2023", "--as-of", as_of, "--mode", mode,
-                        *(["--provinces", provinces] if provinces else [])])
+                        *(["--provinces", provinces] if provinces else []), *(["--recompute"] if recompute else [])])
 
 
 def change(share: str, on: str) -> dict:
@@ -186,7 +187,7 @@ def change(share: str, on: str) -> dict:
     from tasks.quality.derive import arrival_facts
     from tasks.quality.gx import AT_ARRIVAL, validate_frame
     from tasks.quality.row_checks import rule_version
-    from tasks.runs.stage import known_county_codes
+    from tasks.runs.context import known_county_codes
     from tasks.storage.history_write import write_versions
     from tasks.storage.reads import read_tables
     from tasks.storage.versions import open_batch

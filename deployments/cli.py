@@ -64,7 +64,7 @@ def _campaign(run, params):
     writes nothing, only says when the schema is behind."""
     from tasks.quality.gx import gx_context
     from tasks.release.publish import AlreadyPublished
-    from tasks.runs.stage import StageFailed
+    from tasks.runs.check import StageFailed
     from tasks.storage import db
 
     if not params.dry_run:
@@ -199,6 +199,8 @@ def run_screening(
     as_of: Annotated[str, typer.Option(help="As-of date YYYY-MM-DD (default today, capped at 30 June).")] = "",
     mode: Annotated[str, typer.Option(help="launch, progress or close_out.")] = "progress",
     dry_run: Annotated[bool, typer.Option(help="Compute and report; write nothing, notify nobody.")] = False,
+    recompute: Annotated[bool, typer.Option(
+        help="Work the answer out again even with the same inputs as the period's last completed run.")] = False,
 ) -> None:
     """The Q2 concentrated screening (防止返贫监测帮扶集中排查)."""
     from pydantic import ValidationError
@@ -209,13 +211,14 @@ def run_screening(
 
     try:
         chosen = [f"{p.code} {p.name}" for p in parse_provinces(provinces)] if provinces else []
-        params = ScreeningParams(year=year, provinces=chosen, as_of=as_of or None, mode=mode, dry_run=dry_run)
+        params = ScreeningParams(year=year, provinces=chosen, as_of=as_of or None, mode=mode, dry_run=dry_run,
+                                 recompute=recompute)
     except (ValueError, ValidationError) as exc:
         _fail(str(exc))
     summary = _campaign(concentrated_screening, params)
     typer.echo(json.dumps({k: summary[k] for k in ("leads", "new_candidates", "elimination_candidates",
-                                                   "coverage_gaps", "weak_labour_to_explore")},
-                          ensure_ascii=False))
+                                                   "coverage_gaps", "weak_labour_to_explore", "answered_by")
+                           if k in summary}, ensure_ascii=False))
 
 
 @run_app.command("assessment")

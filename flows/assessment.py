@@ -43,7 +43,9 @@ from tasks.partitions.plan import plan
 from tasks.partitions.runner import SettingsTaskRunner
 from tasks.runs.as_of import describe_changes
 from tasks.runs.campaign import campaign_run
-from tasks.runs.stage import CampaignContext, StageFailed, checkpoint
+from tasks.runs.check import StageFailed
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.settings import get_settings
 from tasks.storage.changes import changed_since
 from tasks.storage.retries import TRANSIENT_RETRIES

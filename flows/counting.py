@@ -18,8 +18,8 @@ from prefect.cache_policies import NO_CACHE
 from tasks.partitions.province_cut import Partition
 from tasks.partitions.runner import release_memory
 from tasks.quality.county_indicators import county_sums
+from tasks.runs.context import CampaignContext
 from tasks.runs.inputs import national_inputs, roster_inputs
-from tasks.runs.stage import CampaignContext
 from tasks.storage.retries import TRANSIENT_RETRIES
 
 # What a campaign counts from one partition's checked tables; module-level, so it can cross to a worker.

@@ -11,8 +11,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.quality.outliers import OutlierRules
+from tasks.runs.context import CampaignContext
 from tasks.runs.county_outliers import check_counties
-from tasks.runs.stage import CampaignContext
 from tasks.storage.retries import TRANSIENT_RETRIES
 
 

@@ -11,7 +11,8 @@ from prefect import Task, get_run_logger
 
 from tasks.partitions.province_cut import Partition, label_provinces
 from tasks.quality.store import forget_other_scopes
-from tasks.runs.stage import CampaignContext, StageFailed
+from tasks.runs.check import StageFailed
+from tasks.runs.context import CampaignContext
 from tasks.storage.retries import with_retries
 
 T = TypeVar("T")

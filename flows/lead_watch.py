@@ -21,8 +21,9 @@ from tasks.notify.hooks import failure_hook
 from tasks.outputs.links import report_link
 from tasks.quality.derive import lead_facts
 from tasks.runs.campaign import campaign_run
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.runs.inputs import check_read, read_with_records
-from tasks.runs.stage import CampaignContext, checkpoint
 from tasks.screening.report import unmasked_id_check
 from tasks.settings import get_settings
 from tasks.storage.reads import read_table

@@ -53,9 +53,10 @@ from tasks.release.prepare import (
 from tasks.release.publish import ReleaseOutcome, latest_published, record
 from tasks.release.render import DATE_FORMAT, DATED, redate, render_draft
 from tasks.runs.audit import record_event
-from tasks.runs.campaign import campaign_run
+from tasks.runs.campaign import campaign_run, close_run
+from tasks.runs.check import StageFailed
+from tasks.runs.context import CampaignContext
 from tasks.runs.period_slot import period_slot
-from tasks.runs.stage import CampaignContext, StageFailed, close_run
 from tasks.settings import get_settings
 from tasks.storage.retries import TRANSIENT_RETRIES
 

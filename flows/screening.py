@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
-    create_markdown_artifact,
     create_progress_artifact,
-    create_table_artifact,
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
@@ -23,9 +21,12 @@ from tasks.outputs.links import report_link
 from tasks.partitions.plan import plan
 from tasks.partitions.province_cut import Partition
 from tasks.partitions.runner import SettingsTaskRunner, release_memory
-from tasks.runs.campaign import campaign_run
-from tasks.runs.stage import CampaignContext, StageFailed, checkpoint, close_run
+from tasks.runs.campaign import campaign_run, close_run
+from tasks.runs.check import StageFailed
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.screening import announce
+from tasks.screening.answer import answer_again, summary_artifacts
 from tasks.screening.params import ScreeningParams
 from tasks.screening.province import (
     PartitionScreening,
@@ -43,8 +44,6 @@ from tasks.screening.report import (
     national_summary,
     people_lists,
     province_sheets,
-    province_table,
-    summary_markdown,
     unmasked_id_check,
     write_province_workbooks,
     write_reports,
@@ -92,12 +91,18 @@ def screen_one_partition(ctx: CampaignContext, part: Partition, label: str,
 
 @task(name="report and notify", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: list[ProvinceScreening],
-                      failed: dict[str, str]) -> ScreeningSummary:
+                      failed: dict[str, str], outliers: list[str]) -> ScreeningSummary:
     """summary.json, CSVs and the workbook; the summary, per-province and progress messages; artifacts."""
+    changes = None
+    if params.mode.value == "progress":
+        changes = announce.progress_since_previous(ctx.engine, params.year, params.as_of, params.province_codes,
+                                                   announce.list_keys(results))
     header = {"campaign": "screening", "year": params.year, "mode": params.mode.value,
               "as_of": str(params.as_of), "window": [str(params.window_start), str(params.window_end)],
               "run_id": ctx.run_id, "dry_run": params.dry_run, "failed_provinces": failed,
-              "roster_watermark": ctx.watermark, "rows_rechecked": ctx.rows_rechecked}
+              "roster_watermark": ctx.watermark, "rows_rechecked": ctx.rows_rechecked, "inputs_digest": ctx.inputs,
+              "progress": changes, "county_outliers": outliers,
+              "findings_stored": sum(len(f) for r in results for f in r.lists.values())}
     summary = national_summary(results, header)
     with ctx.timed("people lists", rows=sum(len(f) for r in results for f in r.lists.values())):
         lists = people_lists(results)
@@ -107,18 +112,9 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
         with ctx.timed("write reports", rows=sum(len(f) for f in lists.values())):
             write_reports(ctx.output_dir, summary, lists)
         folder = report_link(ctx.output_dir, ctx.settings)
-    changes = None
-    if params.mode.value == "progress":
-        changes = announce.progress_since_previous(ctx.engine, params.year, params.as_of, params.province_codes,
-                                                   announce.list_keys(results))
     announce.announce_results(ctx, summary, folder)
     announce.announce_progress(ctx, changes)
-    summary["progress"] = changes
-    table = province_table(summary)
-    create_table_artifact(table.to_dict("records"), key="screening-provinces",
-                          description=f"{ctx.label}: per province")
-    create_markdown_artifact(key="screening-summary", description=ctx.label,
-                             markdown=summary_markdown(ctx.label, summary, folder))
+    summary_artifacts(ctx, summary, folder)
     return summary
 
 
@@ -133,32 +129,38 @@ def concentrated_screening(params: ScreeningParams) -> ScreeningSummary:
                       label=f"集中排查 {params.year} {params.mode.label} {params.as_of}", dry_run=params.dry_run,
                       output_dir=settings.output_dir / "screening" / str(params.year)
                       / f"{params.mode.value}-{params.as_of}", today=params.as_of, settings=settings) as ctx:
-        announce_scope(ctx, params)
-        partitions = plan(ctx.engine, params.province_codes, settings, budget=settings.partition_households,
-                          part_budget=settings.part_households)
-        if not params.dry_run:
-            with_retries(lambda: forget_other_parts(ctx.engine, partitions, year=params.year,
-                                                    mode=params.mode.value, as_of=params.as_of),
-                         "forget findings of provinces cut otherwise")
-            forget_other_workbooks(ctx.output_dir, parts_by_province(partitions))
-        progress = create_progress_artifact(0.0, key="screening-progress", description=ctx.label)
-        screened, failed = fan_out(
-            ctx, partitions, screen_one_partition, params,
-            on_done=lambda done: update_progress_artifact(progress, 100.0 * done / len(partitions))).gather()
-        # A province stopped in one of its parts is reported as stopped, not with the figures of its other parts.
-        results: list[ProvinceScreening] = [r for r in merge_parts([p for provinces in screened for p in provinces])
-                                            if r.province not in failed]
-        outliers = check_county_indicators(ctx, "screening", params.as_of, [r.county_sums for r in results],
-                                           params.outliers)
-        summary = report_and_notify(ctx, params, results, failed)
-        summary["county_outliers"] = outliers
-        leave_set_aside(ctx)
-        if failed:
-            close_run(ctx, "failed", error="; ".join(dict.fromkeys(failed.values())))
-    logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s",
+        answer = answer_again(ctx, params)
+        summary, failed = (answer, {}) if answer is not None else _work_out(ctx, params, settings)
+    logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s%s",
                 ctx.label, summary["new_candidates"]["total"], summary["elimination_candidates"],
-                summary["leads"]["unmatched"], ctx.output_dir)
+                summary["leads"]["unmatched"], ctx.output_dir,
+                f" (the answer of the run finished at {ctx.answered_by}, same inputs)" if ctx.answered_by else "")
     if failed:
         raise StageFailed(f"{len(failed)} province(s) stopped: {', '.join(sorted(failed))}: "
                           + "; ".join(dict.fromkeys(failed.values())))
     return summary
+
+
+def _work_out(ctx: CampaignContext, params: ScreeningParams, settings) -> tuple[ScreeningSummary, dict[str, str]]:
+    announce_scope(ctx, params)
+    partitions = plan(ctx.engine, params.province_codes, settings, budget=settings.partition_households,
+                      part_budget=settings.part_households)
+    if not params.dry_run:
+        with_retries(lambda: forget_other_parts(ctx.engine, partitions, year=params.year,
+                                                mode=params.mode.value, as_of=params.as_of),
+                     "forget findings of provinces cut otherwise")
+        forget_other_workbooks(ctx.output_dir, parts_by_province(partitions))
+    progress = create_progress_artifact(0.0, key="screening-progress", description=ctx.label)
+    screened, failed = fan_out(
+        ctx, partitions, screen_one_partition, params,
+        on_done=lambda done: update_progress_artifact(progress, 100.0 * done / len(partitions))).gather()
+    # A province stopped in one of its parts is reported as stopped, not with the figures of its other parts.
+    results: list[ProvinceScreening] = [r for r in merge_parts([p for provinces in screened for p in provinces])
+                                        if r.province not in failed]
+    outliers = check_county_indicators(ctx, "screening", params.as_of, [r.county_sums for r in results],
+                                       params.outliers)
+    summary = report_and_notify(ctx, params, results, failed, outliers)
+    leave_set_aside(ctx)
+    if failed:
+        close_run(ctx, "failed", error="; ".join(dict.fromkeys(failed.values())))
+    return summary, failed

@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.outputs.set_aside import clear_set_aside, set_aside_counts, write_set_aside
 from tasks.partitions.runner import release_memory, worker_count
-from tasks.runs.stage import CampaignContext
+from tasks.runs.context import CampaignContext
 from tasks.storage.retries import TRANSIENT_RETRIES
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,8 @@ from tasks.quality.derive import threshold_of
 from tasks.reference.provinces import PROVINCES, province_name
 from tasks.runs.as_of import households_as_of, period_end
 from tasks.runs.campaign import campaign_run
-from tasks.runs.stage import CampaignContext, checkpoint
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.screening.core import leads_of_window
 from tasks.settings import get_settings
 from tasks.storage.reads import read_table, read_tables

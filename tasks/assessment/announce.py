@@ -6,14 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tasks.assessment.report import AssessmentResult
-from tasks.notify import build_message
 from tasks.outputs.links import report_link
-from tasks.runs.stage import CampaignContext
+from tasks.runs.context import CampaignContext
 
 
 def announce_results(ctx: CampaignContext, result: AssessmentResult, folder: str | None) -> None:
-    if ctx.notifier is None:
-        return
     ranking = result.ranking.sort_values("rank")
     grades = ranking["grade"].value_counts()
     red = ranking.loc[ranking["red_line"], "province"].tolist()
@@ -30,15 +27,11 @@ def announce_results(ctx: CampaignContext, result: AssessmentResult, folder: str
     actions = [f"{len(red)} 个省份触及规模性返贫风险红线，请督促核查 / red line: follow up"] if red else []
     if folder:
         actions.append(f"报告 / report: {report_link(Path(folder) / 'report.html', ctx.settings)}")
-    ctx.notifier.notify(build_message(f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", figures, actions,
-                                      ctx.flow_run_url, campaign="leadership", campaign_run_id=ctx.run_id,
-                                      run_label=ctx.label))
+    ctx.announce("summary", f"{ctx.label}: 结果 / results", figures, actions, campaign="leadership")
     for row in ranking.itertuples(index=False):
         figures = {"综合得分 / score": f"{row.total:.1f}", "等次 / grade": row.grade,
                    "排名 / rank": f"{int(row.rank)} / {len(ranking)}",
                    "最弱指标 / weakest": "、".join(row.weakest)}
         actions = ["触及规模性返贫风险红线 / red line reached"] if row.red_line else []
-        ctx.notifier.notify(build_message(
-            f"{ctx.run_id}:province:{row.province_code}", f"{ctx.label} · {row.province}", figures, actions,
-            ctx.flow_run_url, campaign="assessment", province=row.province_code, campaign_run_id=ctx.run_id,
-            run_label=ctx.label))
+        ctx.announce(f"province:{row.province_code}", f"{ctx.label} · {row.province}", figures, actions,
+                     campaign="assessment", province=row.province_code)

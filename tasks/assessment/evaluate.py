@@ -10,7 +10,7 @@ from tasks.assessment.indicators import RosterCounts, indicators_from_counts, na
 from tasks.assessment.key_counties import by_province, county_indicators, lagging_counties
 from tasks.assessment.report import AssessmentResult
 from tasks.assessment.scoring import indicator_table, score_provinces
-from tasks.runs.stage import Check
+from tasks.runs.check import Check
 
 # The assessment's checks: its configuration before anything is counted, its results before they are reported.
 WEIGHTS_CHECK = Check("check configuration", "assessment_weights", key="indicator", announce="problems")

@@ -35,8 +35,10 @@ from tasks.quality.gx import AT_ARRIVAL
 from tasks.quality.outliers import OutlierRules
 from tasks.quality.row_checks import rule_version
 from tasks.runs.audit import record_event
+from tasks.runs.check import Check, StageFailed, Submitted
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.runs.record import RunRefused, finish_run, start_run
-from tasks.runs.stage import CampaignContext, Check, StageFailed, Submitted, checkpoint
 from tasks.storage.history_write import write_versions
 from tasks.storage.reads import read_table
 from tasks.storage.versions import open_batch

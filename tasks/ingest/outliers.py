@@ -24,8 +24,9 @@ from tasks.ingest.derive import households_of
 from tasks.model import Household, Lead, Measure
 from tasks.quality.county_indicators import SUMS, county_label, county_names, indicators, outliers, record
 from tasks.quality.outliers import OutlierRules
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.runs.county_outliers import OUTLIERS_CHECK
-from tasks.runs.stage import CampaignContext, checkpoint
 
 log = logging.getLogger(__name__)
 

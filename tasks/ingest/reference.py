@@ -20,8 +20,10 @@ from tasks.notify import Notifier
 from tasks.reference.counties import successors
 from tasks.reference.provinces import PROVINCES
 from tasks.runs.audit import record_event
+from tasks.runs.check import Check, StageFailed
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.runs.record import finish_run, start_run
-from tasks.runs.stage import CampaignContext, Check, StageFailed, checkpoint
 from tasks.storage.reads import read_table
 
 HEADER_SCAN_ROWS = 30

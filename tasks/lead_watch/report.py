@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.lead_watch.watch import FIGURES
-from tasks.notify import build_message
 from tasks.outputs.spreadsheets import write_workbook
 from tasks.privacy import private_folder
 from tasks.reference.provinces import PROVINCE_BY_CODE
-from tasks.runs.stage import CampaignContext, Check
+from tasks.runs.check import Check
+from tasks.runs.context import CampaignContext
 from tasks.screening.lists import LATE_LEADS, OVERDUE_LEADS
 from tasks.screening.report import for_people
 
@@ -66,16 +66,12 @@ def announce(ctx: CampaignContext, summary: dict, trend: pd.DataFrame, watched: 
              county_names: dict[str, str], workbook: str | None) -> None:
     """The coordinators' summary, then one message per county with overdue or late leads, or fewer than last
     week (good news is news too), to the county's channel where one is configured."""
-    if ctx.notifier is None:
-        return
     worst = trend.sort_values(["overdue", "late"], ascending=False).head(5)
     actions = [f"{_place(r.province_code, r.county_code, county_names)}：超期 {r.overdue}"
                f"（{_change(r.overdue_change)}），受理迟延 {r.late}" for r in worst.itertuples() if r.overdue or r.late]
     if workbook:
         actions.append(f"报告 / report: {workbook}")
-    ctx.notifier.notify(build_message(
-        f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, ctx.flow_run_url,
-        campaign="lead-watch", campaign_run_id=ctx.run_id, run_label=ctx.label))
+    ctx.announce("summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, campaign="lead-watch")
     # The lead numbers to chase, grouped once: a filter of every watched lead per county would scan the whole
     # frame 2,850 times at national scale.
     overdue_of = watched[watched["overdue"]].groupby(["province_code", "county_code"])["lead_no"].agg(list)
@@ -88,11 +84,11 @@ def announce(ctx: CampaignContext, summary: dict, trend: pd.DataFrame, watched: 
         late = late_of.get((r.province_code, r.county_code), [])
         chase = [f"超期未核实，请核实 / verify: {_some(overdue)}" if overdue else "",
                  f"仍未受理，请受理 / accept: {_some(late)}" if late else ""]
-        ctx.notifier.notify(build_message(
-            f"{ctx.run_id}:county:{r.province_code}:{r.county_code}",
+        ctx.announce(
+            f"county:{r.province_code}:{r.county_code}",
             f"{ctx.label} · {_place(r.province_code, r.county_code, county_names)}",
-            _figures(r._asdict()), [a for a in chase if a], ctx.flow_run_url, campaign="lead-watch",
-            province=r.province_code, county=r.county_code or None, campaign_run_id=ctx.run_id, run_label=ctx.label))
+            _figures(r._asdict()), [a for a in chase if a], campaign="lead-watch",
+            province=r.province_code, county=r.county_code or None)
 
 
 def _figures(s: dict) -> dict[str, object]:

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 from prefect.runtime import flow_run
 
-from tasks.notify import build_message
 from tasks.outputs.links import report_link
-from tasks.runs.stage import CampaignContext
+from tasks.runs.context import CampaignContext
 
 if TYPE_CHECKING:
     from tasks.release.approval import Approval
@@ -18,10 +17,7 @@ if TYPE_CHECKING:
 
 def _send(ctx: CampaignContext, key: str, title: str, figures: dict, actions: list[str],
           staff: tuple[str, ...] = ()) -> None:
-    if ctx.notifier is not None:
-        ctx.notifier.notify(build_message(f"{ctx.run_id}:{key}", title, figures, actions, ctx.flow_run_url,
-                                          campaign="release", campaign_run_id=ctx.run_id, run_label=ctx.label,
-                                          staff=staff))
+    ctx.announce(key, title, figures, actions, campaign="release", staff=staff)
 
 
 def waiting(ctx: CampaignContext, release: ReleaseDraft, draft_link: str) -> None:

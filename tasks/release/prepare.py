@@ -37,7 +37,9 @@ from tasks.release.period import Period
 from tasks.release.publish import latest_published, previous_release_figures, published_this_year, record
 from tasks.release.render import CHANGE_PCT, CHANGE_POINTS, DIGITS, Draft, change, show, table_header
 from tasks.runs.as_of import describe_changes
-from tasks.runs.stage import CampaignContext, Check, StageFailed, checkpoint
+from tasks.runs.check import Check, StageFailed
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.storage.changes import changed_since
 
 HEADLINE = ("employed", "area_income", "funds_total", "funds_industry_share", "monitored_households",

@@ -13,13 +13,15 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
-from tasks.notify import build_message, build_notifier
+from tasks.notify import build_notifier
 from tasks.notify.hooks import flow_run_url
 from tasks.outputs.links import report_link
 from tasks.outputs.set_aside import FOLDER, write_set_aside
+from tasks.runs.answered import NOT_INPUTS, inputs_digest
+from tasks.runs.artifacts import publish_data_docs, publish_timings
+from tasks.runs.context import CampaignContext
 from tasks.runs.inputs import DATA_QUALITY
-from tasks.runs.record import campaign_run_id, completed_watermark, launched_by, start_run
-from tasks.runs.stage import CampaignContext, close_run
+from tasks.runs.record import campaign_run_id, finish_run, last_completed, launched_by, start_run
 from tasks.settings import Settings, get_settings
 from tasks.storage.engine import build_engine
 from tasks.storage.versions import latest_batch
@@ -42,17 +44,20 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
     clock = datetime.now(settings.tz).replace(tzinfo=None)  # the run's own: what "in the future" means
     this_flow_run = flow_run.get_id()
     watermark = watermark if watermark is not None else latest_batch(engine)
-    previous = completed_watermark(engine, campaign_run_id(campaign, period, mode))  # before the claim replaces it
-    if dry_run:
-        run_id = campaign_run_id(campaign, period, mode)
-    else:
+    run_id = campaign_run_id(campaign, period, mode)
+    previous = last_completed(engine, run_id)  # before the claim replaces it
+    inputs = None if dry_run else inputs_digest(
+        engine, campaign=campaign, run_id=run_id, parameters=params.model_dump(mode="json", exclude=NOT_INPUTS),
+        watermark=watermark, settings=settings)
+    if not dry_run:
         run_id = start_run(engine, campaign, period, mode, parameters=params.model_dump(mode="json"),
                            launched_by=launched_by(), flow_run_id=this_flow_run, watermark=watermark)
     ctx = CampaignContext(
         run_id=run_id, campaign=campaign, label=label, engine=engine,
         notifier=None if dry_run else build_notifier(settings, engine), output_dir=output_dir,
         today=today or clock.date(), clock=clock, flow_run_url=flow_run_url(this_flow_run, settings),
-        dry_run=dry_run, settings=settings, watermark=watermark, previous_watermark=previous)
+        dry_run=dry_run, settings=settings, watermark=watermark, previous_watermark=previous.get("watermark"),
+        inputs=inputs, previous_run=previous)
     try:
         yield ctx
     except Exception as exc:
@@ -99,11 +104,21 @@ def _say_what_was_written(ctx: CampaignContext) -> None:
         # The period's rows set aside per county: by this run's read, and by the ingest of its files.
         create_table_artifact(ctx.set_aside_by_county, key=f"{ctx.campaign}-set-aside-by-county",
                               description=f"{ctx.label}: 各县隔离行 / rows set aside per county")
-    if written and ctx.notifier is not None:
+    if written:
         try:
-            ctx.notifier.notify(build_message(
-                f"{ctx.run_id}:set-aside-workbooks", f"{ctx.label} · 隔离行工作簿已更新 / set-aside workbooks",
-                {"新写或更新 / written": written, "未变，未重写 / unchanged": unchanged}, [f"见 / see {folder}"],
-                ctx.flow_run_url, campaign=DATA_QUALITY, campaign_run_id=ctx.run_id, run_label=ctx.label))
+            ctx.announce("set-aside-workbooks", f"{ctx.label} · 隔离行工作簿已更新 / set-aside workbooks",
+                         {"新写或更新 / written": written, "未变，未重写 / unchanged": unchanged},
+                         [f"见 / see {folder}"], campaign=DATA_QUALITY)
         except Exception:  # the workbooks are written; the message is the outbox's to retry
             log.exception("%s: could not store the message about the set-aside workbooks", ctx.label)
+
+
+def close_run(ctx: CampaignContext, status: str, error: str | None = None) -> None:
+    """The end of a campaign run: its Data Docs, quality and timing artifacts published, its record finished
+    (not in a dry run, which records nothing)."""
+    publish_data_docs(ctx)
+    publish_timings(ctx)
+    if not ctx.dry_run:
+        finish_run(ctx.engine, ctx.run_id, status, error=error[:2000] if error else None,
+                   rows_rechecked=ctx.rows_rechecked, inputs=ctx.inputs, answered_by=ctx.answered_by)
+    ctx.closed = True

@@ -7,7 +7,6 @@ from datetime import date
 
 import pandas as pd
 
-from tasks.notify import build_message
 from tasks.quality.county_indicators import (
     INDICATORS,
     county_label,
@@ -19,7 +18,9 @@ from tasks.quality.county_indicators import (
 )
 from tasks.quality.outliers import OutlierRules
 from tasks.reference.provinces import province_name
-from tasks.runs.stage import CampaignContext, Check, checkpoint
+from tasks.runs.check import Check
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 
 OUTLIERS_CHECK = Check("check county indicators", "county_outliers", key="key", announce="blocking",
                        audience="data-quality")
@@ -41,20 +42,19 @@ def announce(ctx: CampaignContext, found: pd.DataFrame) -> None:
     """One message per county with outliers (to the county's channel, where one is listed), and one per
     province listing its counties'."""
     flagged = found[found["outlier"]]
-    if ctx.notifier is None or flagged.empty:
+    if flagged.empty:
         return
     names = county_names(ctx.engine)
     for (province, county), rows in flagged.groupby(["province_code", "county_code"], sort=True):
-        ctx.notifier.notify(build_message(
-            f"{ctx.run_id}:outliers:{county}", f"{ctx.label} · {county_label(county, names)} 异常值提示",
+        ctx.announce(
+            f"outliers:{county}", f"{ctx.label} · {county_label(county, names)} 异常值提示",
             {INDICATORS[r.indicator].name: show_value(r.value, INDICATORS[r.indicator].unit)
              for r in rows.itertuples()},
-            rows["reason"].tolist(), ctx.flow_run_url, campaign=ctx.campaign, province=province, county=county,
-            severity="warning", campaign_run_id=ctx.run_id, run_label=ctx.label))
+            rows["reason"].tolist(), campaign=ctx.campaign, province=province, county=county,
+            severity="warning")
     for province, rows in flagged.groupby("province_code", sort=True):
         lines = [f"{names.get(r.county_code, r.county_code)}：{r.reason}" for r in rows.itertuples()]
-        ctx.notifier.notify(build_message(
-            f"{ctx.run_id}:outliers:{province}", f"{ctx.label} · {province_name(province)} 县级指标异常值提示",
-            {"异常县数": rows["county_code"].nunique(), "异常指标数": len(rows)}, lines, ctx.flow_run_url,
-            campaign=ctx.campaign, province=province, severity="warning", campaign_run_id=ctx.run_id,
-            run_label=ctx.label))
+        ctx.announce(
+            f"outliers:{province}", f"{ctx.label} · {province_name(province)} 县级指标异常值提示",
+            {"异常县数": rows["county_code"].nunique(), "异常指标数": len(rows)}, lines,
+            campaign=ctx.campaign, province=province, severity="warning")

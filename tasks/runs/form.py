@@ -46,6 +46,14 @@ def dry_run_field(description: str = COMPUTE_ONLY) -> Any:
     return Field(False, title="试运行 / dry run", description=description)
 
 
+def recompute_field() -> Any:
+    """A run whose inputs are those of the last completed run gives its answer (tasks.runs.answered)."""
+    return Field(False, title="重新计算 / recompute",
+                 description="数据、规则和参数与上次完成的运行相同时，默认沿用其结果；勾选则重新计算 / "
+                             "with the same data, rules and parameters as the last completed run, its answer stands; "
+                             "tick to work it out again")
+
+
 def labelled_choice(labels: Mapping[StrEnum, str], title: str, description: str) -> tuple[Any, ...]:
     """An enum the form offers by its Chinese labels (`收尾 close_out`, not `close_out`): the dropdown lists
     `<label> <value>`, and the field takes either that or the bare value (schedules, the CLI, old runs), so

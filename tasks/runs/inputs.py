@@ -20,7 +20,9 @@ from tasks.quality.derive import household_facts, lead_facts, measure_facts, per
 from tasks.quality.gx import AT_READ
 from tasks.quality.row_checks import ROW_RULES, reasons_of, recorded_reasons, rule_version
 from tasks.reference.provinces import PROVINCES
-from tasks.runs.stage import CampaignContext, Check, StageOutcome, Submitted, checkpoint, forget_stage
+from tasks.runs.check import Check, StageOutcome, Submitted
+from tasks.runs.checkpoint import checkpoint, forget_stage
+from tasks.runs.context import CampaignContext
 from tasks.storage.history_write import record_checks
 from tasks.storage.reads import read_table, read_tables
 

@@ -40,18 +40,18 @@ def campaign_run_id(kind: str, period: str, mode: str | None = None) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}|{period}|{mode or ''}"))
 
 
-def completed_watermark(engine: Engine, run_id: str) -> int | None:
-    """The roster watermark the run's last completed run read (None: never completed, or before watermarks).
-    From the audit trail: the run's own row is replaced when it starts again, and a failed rerun must not
-    lose what the last completed one read."""
-    query = (select(AuditEvent.parameters).where(AuditEvent.campaign_run_id == run_id,
-                                                 AuditEvent.action == "run.finished")
+def last_completed(engine: Engine, run_id: str) -> dict[str, Any]:
+    """What the run's last completed run recorded at its end ({}: never completed): the roster watermark it
+    read, the digest of its inputs (tasks.runs.answered). From the audit trail: the run's own row is replaced
+    when it starts again, and a failed rerun must not lose what the last completed one read."""
+    query = (select(AuditEvent.parameters, AuditEvent.at).where(AuditEvent.campaign_run_id == run_id,
+                                                                AuditEvent.action == "run.finished")
              .order_by(AuditEvent.id.desc()))
     with engine.connect() as conn:
-        for (parameters,) in conn.execute(query):
+        for parameters, at in conn.execute(query):
             if (parameters or {}).get("status") == "completed":
-                return parameters.get("watermark")
-    return None
+                return {**parameters, "finished_at": f"{at:%Y-%m-%d %H:%M:%S}"}
+    return {}
 
 
 def this_process() -> str:
@@ -127,13 +127,18 @@ def _alive(held) -> bool:
     return True
 
 
-def finish_run(engine: Engine, run_id: str, status: str, error: str | None = None, rows_rechecked: int = 0) -> None:
+def finish_run(engine: Engine, run_id: str, status: str, error: str | None = None, rows_rechecked: int = 0,
+               inputs: str | None = None, answered_by: str | None = None) -> None:
     """Close the run this process holds; a run taken over by another process is left to it. `rows_rechecked`:
-    roster rows the run checked again because their rules changed (tasks.runs.inputs)."""
-    with_retries(lambda: _finish(engine, run_id, status, error, rows_rechecked), "record the end of the run")
+    roster rows the run checked again because their rules changed (tasks.runs.inputs); `inputs`: the digest
+    of what its answer is made of; `answered_by`: when it gave the answer of an earlier run with the same
+    inputs, when that run finished (tasks.runs.answered)."""
+    with_retries(lambda: _finish(engine, run_id, status, error, rows_rechecked, inputs, answered_by),
+                 "record the end of the run")
 
 
-def _finish(engine: Engine, run_id: str, status: str, error: str | None, rows_rechecked: int) -> None:
+def _finish(engine: Engine, run_id: str, status: str, error: str | None, rows_rechecked: int,
+            inputs: str | None, answered_by: str | None) -> None:
     with engine.begin() as conn:
         held = conn.execute(select(CampaignRun.kind, CampaignRun.period, CampaignRun.mode, CampaignRun.launched_by,
                                    CampaignRun.holder, CampaignRun.watermark).where(CampaignRun.id == run_id)).first()
@@ -143,7 +148,9 @@ def _finish(engine: Engine, run_id: str, status: str, error: str | None, rows_re
             status=status, finished_at=datetime.now(), error=error, holder=None, rows_rechecked=rows_rechecked))
         record_event(conn, "run.finished", held.launched_by,
                      subject=_subject(held.kind, held.period, held.mode), run_id=run_id,
-                     parameters={"status": status, "watermark": held.watermark, "rows_rechecked": rows_rechecked},
+                     parameters={"status": status, "watermark": held.watermark, "rows_rechecked": rows_rechecked,
+                                 **({"inputs_digest": inputs} if inputs else {}),
+                                 **({"answered_by": answered_by} if answered_by else {})},
                      detail=error)
 
 

@@ -9,9 +9,8 @@ import pandas as pd
 from sqlalchemy import Engine, bindparam, func, select, text
 
 from tasks.model import ScreeningFinding
-from tasks.notify import build_message
 from tasks.reference.provinces import PROVINCE_BY_CODE
-from tasks.runs.stage import CampaignContext
+from tasks.runs.context import CampaignContext
 from tasks.screening.lists import (
     BY_NAME,
     COVERAGE_GAPS,
@@ -39,21 +38,16 @@ def scope(engine: Engine, provinces: list[str]) -> dict[str, int]:
 
 
 def announce_scope(ctx: CampaignContext, figures: dict[str, int], window: tuple[date, date]) -> None:
-    if ctx.notifier is None:
-        return
-    ctx.notifier.notify(build_message(
-        f"{ctx.run_id}:scope", f"{ctx.label}: 启动 / scope",
+    ctx.announce(
+        "scope", f"{ctx.label}: 启动 / scope",
         {"排查窗口 / window": f"{window[0]} – {window[1]}", "省份 / provinces": figures["provinces"],
          "农户 / households": figures["households"], "风险未消除监测户 / at risk": figures["at_risk"],
          "待核实线索 / open leads": figures["open_leads"]},
-        ["按渠道汇集线索，逐户核实 / gather leads from every channel and verify each household"],
-        # no campaign: the coordinators' (default) channel
-        ctx.flow_run_url, campaign_run_id=ctx.run_id, run_label=ctx.label))
+        ["按渠道汇集线索，逐户核实 / gather leads from every channel and verify each household"])
+    # no campaign: the coordinators' (default) channel
 
 
 def announce_results(ctx: CampaignContext, summary: dict, folder: str | None) -> None:
-    if ctx.notifier is None:
-        return
     gaps = summary.get("coverage_gaps", {})
     actions = _nonzero([
         (summary['leads']['unmatched'], "{} 条线索涉及名单外人员，需入户核实 / leads outside the roster to visit"),
@@ -63,28 +57,25 @@ def announce_results(ctx: CampaignContext, summary: dict, folder: str | None) ->
         actions.append(f"报告 / reports: {folder}")
     if summary.get("failed_provinces"):
         actions.append("未完成省份 / provinces stopped: " + ", ".join(summary["failed_provinces"]))
-    ctx.notifier.notify(build_message(
-        f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", _figures(summary), actions, ctx.flow_run_url,
-        campaign_run_id=ctx.run_id, run_label=ctx.label))  # the coordinators' (default) channel
+    # the coordinators' (default) channel
+    ctx.announce("summary", f"{ctx.label}: 结果 / results", _figures(summary), actions)
     for code, s in summary["provinces"].items():
         if not needs_action(s):  # a province with nothing to do hears nothing: its coordinators read every one
             continue
-        ctx.notifier.notify(build_message(
-            f"{ctx.run_id}:province:{code}", f"{ctx.label} · {PROVINCE_BY_CODE[code].name}", _figures(s),
-            _province_actions(s),
-            ctx.flow_run_url, campaign="screening", province=code, campaign_run_id=ctx.run_id, run_label=ctx.label))
+        ctx.announce(
+            f"province:{code}", f"{ctx.label} · {PROVINCE_BY_CODE[code].name}", _figures(s),
+            _province_actions(s), campaign="screening", province=code)
 
 
 def announce_progress(ctx: CampaignContext, changes: dict | None) -> None:
-    if ctx.notifier is None or changes is None:
+    if changes is None:
         return
     # By the list's own title: a coordinator reads 新识别候选, not new_candidates.
     figures = {f"{BY_NAME[name].short}新增 / new {BY_NAME[name].short_en}": count
                for name, count in changes["new"].items()}
-    ctx.notifier.notify(build_message(
-        f"{ctx.run_id}:progress", f"{ctx.label}: 较上次进展 / since {changes['previous_as_of']}", figures,
-        ["关注本周新增名单 / follow up this week's new entries"], ctx.flow_run_url, campaign="screening",
-        campaign_run_id=ctx.run_id, run_label=ctx.label))
+    ctx.announce(
+        "progress", f"{ctx.label}: 较上次进展 / since {changes['previous_as_of']}", figures,
+        ["关注本周新增名单 / follow up this week's new entries"], campaign="screening")
 
 
 def progress_since_previous(engine: Engine, year: int, as_of: date, provinces: list[str],

@@ -16,6 +16,7 @@ from tasks.runs.form import (
     option_of,
     optional_date_field,
     provinces_field,
+    recompute_field,
     year_field,
 )
 from tasks.runs.record import scheduled_now
@@ -63,6 +64,7 @@ class ScreeningParams(BaseModel):
                                    description="各县指标与本县以往各期、本省其他县比较，只提示不阻断 / each county's "
                                                "indicators against its history and its province; warnings only")
     dry_run: bool = dry_run_field()
+    recompute: bool = recompute_field()
 
     @model_validator(mode="after")
     def _window(self) -> ScreeningParams:

@@ -16,8 +16,10 @@ from tasks.model import ScreeningFinding
 from tasks.partitions.province_cut import Partition
 from tasks.privacy import PERSONAL_COLUMNS
 from tasks.quality.county_indicators import county_sums
+from tasks.runs.check import Check
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.runs.inputs import NO_ROWS, validate_inputs
-from tasks.runs.stage import CampaignContext, Check, checkpoint
 from tasks.screening.core import screen_province
 from tasks.screening.lists import BY_NAME, ELIMINATION_CANDIDATES, NEW_CANDIDATES
 from tasks.screening.rules import ScreeningRules

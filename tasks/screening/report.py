@@ -17,7 +17,7 @@ from tasks.privacy import ID_IN_TEXT_PLAIN, mask_id_numbers, mask_name, mask_pho
 from tasks.reference.codes import LEAD_CHANNEL, LEAD_STATUS, MONITORING_TYPE, RISK_CATEGORY
 from tasks.reference.counties import county_names
 from tasks.reference.provinces import province_name
-from tasks.runs.stage import Check
+from tasks.runs.check import Check
 from tasks.screening.lists import (
     BY_NAME,
     COVERAGE_GAPS,
@@ -81,10 +81,14 @@ class ScreeningSummary(ProvinceSummary):
     # Roster rows whose own rules changed since they were checked, checked again by this run (recorded: the
     # next run takes them as checked); 0 when the rules stood.
     rows_rechecked: int
+    inputs_digest: str | None  # the digest of what the answer is made of (tasks.runs.answered)
+    findings_stored: int  # rows of every list, stored in screening_findings
     provinces: dict[str, ProvinceSummary]
-    progress: NotRequired[dict | None]  # progress runs: entries new since the previous one
+    progress: dict | None  # progress runs: entries new since the previous one
     # County indicators far from their history or their province's other counties: "<county>:<indicator>"
-    county_outliers: NotRequired[list[str]]
+    county_outliers: list[str]
+    # Given again by a run with the same inputs: when the run that worked it out finished (else absent).
+    answered_by: NotRequired[str]
 
 
 def province_summary(result: ProvinceScreening) -> ProvinceSummary:
@@ -206,6 +210,12 @@ def province_sheets(results: list[ProvinceScreening]) -> dict[str, dict[str, pd.
             for r in results}
 
 
+def answer_outputs(summary: dict) -> list[str]:
+    """What a run's answer is in its folder: a run with the same inputs gives it again while all are there."""
+    return ["screening.xlsx", *(f"{name}.csv" for name in LIST_NAMES),
+            *(f"provinces/{code}-*.xlsx" for code in summary["provinces"])]
+
+
 def write_province_workbooks(folder: Path, sheets: dict[str, dict[str, pd.DataFrame]], part: str = "") -> list[Path]:
     """One workbook of lists per province, or per part of a province cut into parts (`part`, as
     `2of3`): what its coordinators open; it stays within a sheet's 1,048,576 rows at any scale. Written where
@@ -274,4 +284,9 @@ def summary_markdown(label: str, summary: dict, folder: str | None) -> str:
             f"({'，'.join(f'{GAP_LABELS[g]} {n}' for g, n in gaps.items())})\n"
             f"- {WEAK_LABOUR.short} {WEAK_LABOUR.short_en}: {summary['weak_labour_to_explore']}\n"
             f"- 按新规则复查的名单行 rows rechecked under changed rules: {summary.get('rows_rechecked', 0)}\n"
-            f"- 报告 reports: {folder or '(试运行，未写报告 / dry run)'}\n")
+            f"- 报告 reports: {folder or '(试运行，未写报告 / dry run)'}\n"
+            + (f"\n与 {summary['answered_by']} 完成的运行输入相同（名单数据、规则、参数、代码表），"
+               "沿用其结果，未重新计算；如需重新计算，勾选「重新计算」/ "
+               f"same inputs as the run finished at {summary['answered_by']}: its answer stands, nothing was "
+               "worked out again (tick recompute to work it out again)\n"
+               if summary.get("answered_by") else ""))

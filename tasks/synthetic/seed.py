@@ -117,7 +117,7 @@ def _with_batches(generated: GeneratedProvince, batches: pd.Series) -> dict[str,
 
 
 def _known_counties(engine: Engine, provinces: tuple[Province, ...]) -> list[str]:
-    """The county codes the suites will know once the provinces are seeded (tasks.runs.stage)."""
+    """The county codes the suites will know once the provinces are seeded (tasks.runs.context)."""
     seeded = {p.code for p in provinces}
     with engine.connect() as conn:
         others = [code for code, province in conn.execute(select(County.code, County.province_code))

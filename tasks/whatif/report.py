@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.notify import build_message
 from tasks.outputs.charts import Label, bar_chart
 from tasks.outputs.spreadsheets import write_workbook
 from tasks.reference.codes import MONITORING_TYPE
 from tasks.reference.provinces import province_name
-from tasks.runs.stage import CampaignContext, Check
+from tasks.runs.check import Check
+from tasks.runs.context import CampaignContext
 from tasks.whatif.threshold import COUNTS, by, by_province
 
 INPUT_CHECK = Check("check what-if households", "what_if_households", key="household_no",
@@ -77,17 +77,13 @@ def summary_of(results: pd.DataFrame, params_label: str, set_aside: int, househo
 
 def announce(ctx: CampaignContext, summary: dict, links: dict[str, str] | None) -> None:
     """One message to the coordinators: each scenario's households entering and leaving."""
-    if ctx.notifier is None:
-        return
     figures = {name: f"新增{s['entering_households']:,}户{s['entering_persons']:,}人，"
                      f"退出{s['leaving_households']:,}户{s['leaving_persons']:,}人"
                for name, s in summary["scenarios"].items()}
     actions = [f"未纳入测算 {summary['set_aside']:,} 户（缺收入等，见数据质量通知）"] if summary["set_aside"] else []
     if links:
         actions.append(f"测算表 / workbook: {links['workbook']}")
-    ctx.notifier.notify(build_message(f"{ctx.run_id}:summary", f"{ctx.label}: 结果 / results", figures, actions,
-                                      ctx.flow_run_url, campaign="what-if", campaign_run_id=ctx.run_id,
-                                      run_label=ctx.label))
+    ctx.announce("summary", f"{ctx.label}: 结果 / results", figures, actions, campaign="what-if")
 
 
 def summary_markdown(label: str, summary: dict, links: dict[str, str] | None) -> str:

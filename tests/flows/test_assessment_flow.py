@@ -174,7 +174,7 @@ def test_assessment_counted_in_partitions_on_worker_processes_equals_one_partiti
 
 
 def test_a_year_without_programme_data_is_not_scored(prefect_harness, seeded):
-    from tasks.runs.stage import StageFailed
+    from tasks.runs.check import StageFailed
 
     # The year's first missing piece stops it: its monitoring thresholds (the threshold is the campaign
     # year's), before its linkage funds.

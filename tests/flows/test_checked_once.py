@@ -15,8 +15,8 @@ from tasks.screening.params import ScreeningParams
 FOLDER = ("screening", "2023", "progress-2023-06-30", "隔离行")
 
 
-def params() -> ScreeningParams:
-    return ScreeningParams(year=2023, provinces=["52 贵州省", "53 云南省"], as_of="2023-06-30")
+def params(recompute: bool = False) -> ScreeningParams:
+    return ScreeningParams(year=2023, provinces=["52 贵州省", "53 云南省"], as_of="2023-06-30", recompute=recompute)
 
 
 def rechecked(engine) -> dict[str, int]:
@@ -47,7 +47,7 @@ def test_a_rerun_checks_no_row_rewrites_no_workbook_and_tells_nobody(prefect_har
     written, messages = workbooks(tmp_path), outbox(engine)
     assert len(written) > 2  # counties' and the two provinces'
 
-    again = concentrated_screening(params())
+    again = concentrated_screening(params(recompute=True))  # worked out again, not the answer given again
 
     assert again["rows_rechecked"] == 0 and rechecked(engine) == {}
     assert again["quarantined"] == first["quarantined"] and again["inputs"] == first["inputs"]
@@ -61,7 +61,8 @@ def test_a_rerun_checks_no_row_rewrites_no_workbook_and_tells_nobody(prefect_har
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE households SET check_reasons = NULL WHERE household_no = :h"),
                      {"h": corrected["household_no"]})
-    concentrated_screening(params())
+    # This edit records no batch (a county's corrected file would, and be new inputs): work it out again.
+    concentrated_screening(params(recompute=True))
     now = workbooks(tmp_path)
     touched = {name for name in written.keys() | now.keys() if written.get(name) != now.get(name)}
     county = corrected["county_code"]
@@ -87,10 +88,48 @@ def test_changed_rules_recheck_the_rows_they_read_once(prefect_harness, two_prov
     said = [row.detail for row in board(engine, live=False) if row.campaign == "screening" and row.period == "2023"]
     assert f"按新规则复查 {again['rows_rechecked']:,} 行" in said[0]  # the period board says so
 
-    third = concentrated_screening(params())
+    third = concentrated_screening(params(recompute=True))
 
     assert third["rows_rechecked"] == 0 and rechecked(engine) == {}
     assert third["quarantined"] == first["quarantined"]
+
+
+def test_a_rerun_with_the_same_inputs_gives_the_answer_again(prefect_harness, two_provinces, tmp_path):
+    """A period run again with the same roster, rules, reference data and parameters gives the answer of
+    its last completed run, works nothing out and writes nothing again; a county's new file, or an output
+    gone from the folder, and it works the answer out again."""
+    from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
+
+    from tasks.ingest.load import ingest_file
+
+    engine, _ = two_provinces
+    folder = tmp_path.joinpath("outputs", *FOLDER[:-1])
+    first = concentrated_screening(params())
+    outputs = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    messages = outbox(engine)
+
+    again = concentrated_screening(params())
+
+    assert again["answered_by"] and "answered_by" not in first
+    assert {k: v for k, v in again.items() if k != "answered_by"} == first
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()} == outputs  # nothing written
+    assert outbox(engine) == messages
+    with engine.connect() as conn:
+        ends = [json.loads(p) if isinstance(p, str) else p for (p,) in conn.execute(sa.text(
+            "SELECT parameters FROM audit_events WHERE action = 'run.finished' ORDER BY id"))]
+    assert [e["status"] for e in ends] == ["completed", "completed"] and ends[1]["answered_by"]
+    assert ends[0]["inputs_digest"] == ends[1]["inputs_digest"]
+
+    county = pd.read_sql(sa.text("SELECT code FROM counties WHERE province_code = '52' ORDER BY code"),
+                         engine)["code"][0]
+    ingest_file(engine, write_csv(tmp_path / f"{county}-问题线索.csv", LEAD_HEADER_ZH, lead_rows(county, 3)),
+                kind="leads", output_dir=tmp_path / "ingest")
+    fresh = concentrated_screening(params())
+    assert "answered_by" not in fresh and fresh["leads"]["total"] == first["leads"]["total"] + 3
+
+    next(folder.rglob("provinces/*.xlsx")).unlink()
+    assert "answered_by" not in concentrated_screening(params())
+    assert concentrated_screening(params())["answered_by"]
 
 
 def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, two_provinces, tmp_path):

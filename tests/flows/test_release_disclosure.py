@@ -66,7 +66,9 @@ def test_the_disclosure_checkpoint_stops_a_release_with_an_exposed_cell(three_pr
     from tasks.release.attacker import tabulation
     from tasks.release.disclosure import protect
     from tasks.release.prepare import DISCLOSURE_CHECK, disclosure_frame
-    from tasks.runs.stage import CampaignContext, StageFailed, checkpoint
+    from tasks.runs.check import StageFailed
+    from tasks.runs.checkpoint import checkpoint
+    from tasks.runs.context import CampaignContext
 
     figures = {"00:monitored_households": 30.0, "11:monitored_households": 3.0, "52:monitored_households": 12.0,
                "53:monitored_households": 15.0}

@@ -24,7 +24,8 @@ from tasks.model import CountyIndicator
 from tasks.outputs.charts import cjk_font
 from tasks.release.params import PREVIOUS_QUARTER, ReleaseParams
 from tasks.release.prepare import check_publication
-from tasks.runs.stage import CampaignContext, StageFailed
+from tasks.runs.check import StageFailed
+from tasks.runs.context import CampaignContext
 from tasks.settings import get_settings
 
 

@@ -100,7 +100,7 @@ def test_screening_on_a_local_dask_cluster_matches_the_default_runner(prefect_ha
 
 @pytest.mark.slow
 def test_a_partition_that_stops_leaves_the_others_screened(prefect_harness, tmp_path, monkeypatch):
-    from tasks.runs.stage import StageFailed
+    from tasks.runs.check import StageFailed
 
     engine = build_engine()
     db.upgrade(engine)

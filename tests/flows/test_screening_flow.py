@@ -150,7 +150,7 @@ def test_progress_compares_with_the_previous_week(prefect_harness, two_provinces
 def test_a_province_with_no_roster_stops_with_its_reason_and_a_report(prefect_harness, tmp_path):
     """Before, the report of a run whose only province stopped failed with KeyError('leads'): the
     coordinator saw a traceback instead of why the province stopped."""
-    from tasks.runs.stage import StageFailed
+    from tasks.runs.check import StageFailed
 
     db.upgrade(build_engine())  # the tables exist, no county has submitted yet
     with pytest.raises(StageFailed, match=r"1 province\(s\) stopped: 52: .*households\.not_empty"):

@@ -11,9 +11,12 @@ from fake_slack import FakeSlack
 from tasks.model import KEYS
 from tasks.notify import build_notifier
 from tasks.reference.provinces import parse_provinces
+from tasks.runs.artifacts import publish_data_docs
+from tasks.runs.check import Check, StageFailed, Submitted
+from tasks.runs.checkpoint import checkpoint
+from tasks.runs.context import CampaignContext
 from tasks.runs.inputs import STOP_CHECKS, validate_inputs
 from tasks.runs.record import start_run
-from tasks.runs.stage import CampaignContext, Check, StageFailed, Submitted, checkpoint, publish_data_docs
 from tasks.settings import Settings
 from tasks.synthetic.counties import build_counties
 from tasks.synthetic.seed import seed_database

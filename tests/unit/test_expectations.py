@@ -51,7 +51,7 @@ def test_every_stage_has_a_chinese_title():
 
     import tasks
     from tasks.quality.stage_titles import stage_title
-    from tasks.runs.stage import Check
+    from tasks.runs.check import Check
 
     found = set()
     for module in pkgutil.walk_packages(tasks.__path__, "tasks."):
