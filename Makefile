@@ -39,8 +39,9 @@ up: install
 lint: install
 	$(BIN)/ruff check .
 
+# Two workers (pytest-xdist): the flow tests spend much of their time waiting on servers and processes.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The pure tier only (tests/unit: no database, no Prefect server), for the edit-test loop.
 test-unit: lint

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from tasks.runs.context import peak_rss_mb
 
 ROSTER = ("households", "persons", "measures", "leads")
 TARGET_RATIO = 1.2
@@ -85,7 +86,7 @@ def _read(url: str, kind: str, as_of: date) -> dict:
     frames = read_tables(engine, ROSTER, view=view)
     seconds = time.perf_counter() - started
     return {"seconds": round(seconds, 2), "rows": {k: len(v) for k, v in frames.items()},
-            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+            "peak_mb": peak_rss_mb()}
 
 
 def _history_size(url: str) -> dict:

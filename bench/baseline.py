@@ -25,7 +25,7 @@ import pandas as pd
 
 from tasks.model import KEYS
 from tasks.quality.derive import threshold_of
-from tasks.screening.core import screen_province
+from tasks.screening.core import READS, screen_province
 from tasks.screening.lists import BY_NAME, LIST_NAMES
 from tasks.screening.report import for_people, write_province_workbooks
 from tasks.screening.rules import ScreeningRules
@@ -35,20 +35,6 @@ from tasks.storage.reads import read_tables, typed
 from tasks.storage.versions import RosterView, latest_batch
 
 RESULT_TABLE = "bench_baseline_findings"
-# What `screen_province` reads, found by leaving out each column of a 20,000-household roster in turn and
-# keeping those whose absence changed a list (or failed); the households' `threshold` comes from the
-# thresholds table.
-COLUMNS = {
-    "households": ["household_no", "province_code", "county_code", "is_poverty_alleviated", "monitoring_type",
-                   "identified_on", "risk_status", "eliminated_on", "net_income", "per_capita_net_income",
-                   "prev_per_capita_net_income", "compliant_oop_expenditure", "housing_secure",
-                   "education_secure", "medical_secure", "drinking_water_secure"],
-    "persons": ["household_no", "id_number", "labour_skill", "dibao"],
-    "measures": ["household_no", "category", "start_on", "end_on"],
-    "leads": ["lead_no", "channel", "county_code", "id_number", "name", "phone", "household_no", "risk_code",
-              "reported_at", "accepted_at", "verified_at", "status", "outcome"],
-    "monitoring_thresholds": ["province_code", "year", "threshold"],
-}
 
 
 def bare_screening(database_url: str, year: int = 2023, as_of: date = date(2023, 6, 30),
@@ -61,11 +47,11 @@ def bare_screening(database_url: str, year: int = 2023, as_of: date = date(2023,
 
     started = time.perf_counter()
     if plain:
-        tables = {name: _plain_read(engine, name) for name in COLUMNS}
+        tables = {name: _plain_read(engine, name) for name in READS}
     else:
         # Each row's version as of the period's end is found by its key.
-        columns = {n: list(dict.fromkeys([KEYS[n], *c])) if n in KEYS else c for n, c in COLUMNS.items()}
-        tables = read_tables(engine, list(COLUMNS), columns=columns, view=RosterView(as_of, latest_batch(engine)))
+        columns = {n: list(dict.fromkeys([KEYS[n], *c])) if n in KEYS else c for n, c in READS.items()}
+        tables = read_tables(engine, list(READS), columns=columns, view=RosterView(as_of, latest_batch(engine)))
     seconds["read"] = time.perf_counter() - started
 
     mark = time.perf_counter()

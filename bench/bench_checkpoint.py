@@ -7,14 +7,15 @@ households (and their persons) with the raw suites. Prints its figures and write
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import time
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from figures import write_figures
+
+from tasks.runs.context import peak_rss_mb
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -60,11 +61,9 @@ def main() -> None:
                           "seconds_first": round(runs[0], 2), "seconds_second": round(runs[1], 2),
                           "rows_per_second": round(len(frame) / min(runs)),
                           "quarantined": len(result.quarantine_reasons())}
-    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    figures["peak_rss_mb"] = peak_rss_mb()
     figures["targets"] = {"households_raw_seconds_at_1m": 5}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    print(json.dumps(figures, indent=2))
+    write_figures(args.out, figures)
 
 
 if __name__ == "__main__":

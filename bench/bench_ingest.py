@@ -9,15 +9,16 @@ figures and writes them to a JSON file.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from figures import write_figures
+
+from tasks.runs.context import peak_rss_mb
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -40,10 +41,6 @@ def leads_file(rows: int, folder: Path, seed: int = 42) -> Path:
     path = folder / "leads.csv"
     frame.to_csv(path, index=False, encoding="gb18030")
     return path
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -84,8 +81,7 @@ def main() -> None:
               f"{report.loaded:,} quarantined {report.quarantined:,}")
     figures["peak_rss_mb"] = round(peak_rss_mb())
     print(f"peak RSS {figures['peak_rss_mb']} MB; file {figures['bytes']:,} bytes; database {engine.dialect.name}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_figures(args.out, figures)
 
 
 if __name__ == "__main__":

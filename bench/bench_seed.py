@@ -7,13 +7,14 @@ a synthetic dataset. Prints its figures and writes them to a JSON file for compa
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import tempfile
 import time
 from pathlib import Path
 
+from figures import write_figures
+
 from tasks.reference.provinces import parse_provinces
+from tasks.runs.context import peak_rss_mb
 from tasks.settings import Settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
@@ -48,12 +49,10 @@ def main() -> None:
         "rows_total": rows,
         "seconds": round(seconds, 1),
         "rows_per_second": round(rows / seconds),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": peak_rss_mb(),
         "targets": {"seconds": 120, "peak_rss_mb": 4096},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    print(json.dumps(figures, indent=2))
+    write_figures(args.out, figures)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 CAMPAIGNS = ("screening", "assessment", "release")
-TARGETS = {  # issues 9 and 22, on a 2-core, 24 GB machine
+TARGETS = {  # the issues' targets, on a 2-core, 24 GB machine
     "screening": {"seconds_at_1m": 120, "peak_rss_mb_at_1m": 3072, "baseline_ratio": 1.5, "command_ratio": 2.0,
                   "command_seconds_at_20k": 15},
     "assessment": {"seconds_at_1m": 60},
@@ -60,7 +60,7 @@ def main() -> None:
 
     server = None
     if args.postgres:
-        import pgserver
+        from support import pgserver
 
         server = pgserver.start_server("campaigns_bench")
         url = server.url

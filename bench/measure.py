@@ -10,7 +10,6 @@ import io
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import psutil
 
+from tasks.runs.context import peak_rss_mb
 from tasks.settings import get_settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
@@ -73,10 +73,6 @@ def _workers_rss(me: psutil.Process) -> int:
         except psutil.Error:  # ended between the listing and the reading
             continue
     return total
-
-
-def peak_rss_mb() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def migrate() -> dict:
@@ -293,7 +289,7 @@ def campaign(name: str) -> dict:
 
 
 def _task_name(run_name: str) -> str:
-    """`screen provinces 11..65 (31)` and `set-aside workbooks 52,53` by their task, `announce scope-d16`
+    """`screen partition 11..65 (31)` and `set-aside workbooks 52,53` by their task, `announce scope-d16`
     without Prefect's suffix."""
     return re.sub(r"(-[0-9a-f]{3}| [0-9.,()/ ]+)$", "", run_name)
 

@@ -28,7 +28,6 @@ AS_OF = date(2023, 6, 30)
 
 def bare(database_url: str) -> dict:
     """Read what the rules read as of AS_OF, apply them at the five thresholds: seconds per step."""
-    from flows.what_if import COLUMNS
     from tasks.quality.derive import threshold_of
     from tasks.runs.as_of import households_as_of, period_end
     from tasks.screening.core import leads_of_window
@@ -37,7 +36,8 @@ def bare(database_url: str) -> dict:
     from tasks.storage.engine import build_engine
     from tasks.storage.reads import read_tables
     from tasks.storage.versions import RosterView, latest_batch
-    from tasks.whatif.threshold import scenarios_of, what_if
+    from tasks.what_if.inputs import COLUMNS
+    from tasks.what_if.threshold import scenarios_of, what_if
 
     engine = build_engine(Settings(database_url=database_url))
     started = time.perf_counter()

@@ -13,7 +13,6 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
 from flows.counting import check_national_inputs, count_partition
 from flows.county_checks import check_county_indicators
@@ -46,16 +45,10 @@ from tasks.runs.campaign import campaign_run
 from tasks.runs.check import StageFailed
 from tasks.runs.checkpoint import checkpoint
 from tasks.runs.context import CampaignContext
+from tasks.runs.form import run_name_of
 from tasks.settings import get_settings
 from tasks.storage.changes import changed_since
 from tasks.storage.retries import TRANSIENT_RETRIES
-
-
-def _run_name() -> str:
-    raw = flow_run.parameters.get("params") or {}
-    params = raw if isinstance(raw, AssessmentParams) else AssessmentParams.model_validate(raw)
-    scope = "all provinces" if not params.provinces else f"{len(params.provinces)} provinces"
-    return f"assessment {params.year} {scope}" + (" dry run" if params.dry_run else "")
 
 
 @task(name="check configuration", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -75,7 +68,7 @@ def revised_records(ctx: CampaignContext, params: AssessmentParams) -> list[str]
 
 @task(name="score provinces and key counties", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: RosterCounts,
-          config) -> AssessmentResult:
+          config, outliers: list[str]) -> AssessmentResult:
     """Indicators, scores, grade, rank, red line, lagging key counties; then the output checkpoints."""
     for table in ("linkage_funds", "employment"):
         if not (tables[table]["year"] == params.year).any():
@@ -87,7 +80,7 @@ def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: 
     checkpoint(ctx, INDICATOR_SCORES_CHECK, result.indicators)
     result.header = {"campaign": "assessment", "run_id": ctx.run_id, "dry_run": params.dry_run,
                      "provinces_in_scope": len(params.province_codes), "roster_watermark": ctx.watermark,
-                     "revised_records": revised_records(ctx, params)}
+                     "revised_records": revised_records(ctx, params), "county_outliers": outliers}
     return result
 
 
@@ -104,16 +97,14 @@ def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: As
     return result.summary()
 
 
-@flow(name="annual-assessment", flow_run_name=_run_name, on_failure=[failure_hook("assessment")],
+@flow(name="annual-assessment", flow_run_name=run_name_of(AssessmentParams), on_failure=[failure_hook("assessment")],
       on_crashed=[failure_hook("assessment")], task_runner=SettingsTaskRunner())
 def annual_assessment(params: AssessmentParams) -> AssessmentSummary:
     """巩固拓展脱贫攻坚成果考核评估: score every province on the policy's indicators, grade and rank them,
     flag the risk of large-scale return to poverty, and list the key assistance counties that lag."""
     logger = get_run_logger()
-    period = str(params.year)
     settings = get_settings()
-    with campaign_run("assessment", period, label=f"考核评估 {params.year}", params=params, dry_run=params.dry_run,
-                      output_dir=settings.output_dir / "assessment" / period, settings=settings) as ctx:
+    with campaign_run(params.run_spec(), params, settings=settings) as ctx:
         config = load_config(params.config_path, params.year)
         # The roster, per partition of provinces on the task runner: each hands back its counts, not rows.
         # They start first; the configuration and the national inputs are checked here meanwhile.
@@ -129,9 +120,8 @@ def annual_assessment(params: AssessmentParams) -> AssessmentSummary:
         parts = roster.counts()
         outliers = check_county_indicators(ctx, "assessment", date(params.year, 12, 31),
                                            [p.county_sums for p in parts], params.outliers)
-        result = score(ctx, params, tables, RosterCounts.combine([p.counted for p in parts]), config)
+        result = score(ctx, params, tables, RosterCounts.combine([p.counted for p in parts]), config, outliers)
         summary = report_and_notify(ctx, params, result)
-        summary["county_outliers"] = outliers
         leave_set_aside(ctx)
     logger.info("assessment %s: %d provinces scored; reports in %s", params.year, len(result.ranking),
                 ctx.output_dir)

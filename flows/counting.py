@@ -15,7 +15,7 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.partitions.province_cut import Partition
+from tasks.partitions.partition import Partition
 from tasks.partitions.runner import release_memory
 from tasks.quality.county_indicators import county_sums
 from tasks.runs.context import CampaignContext
@@ -23,7 +23,7 @@ from tasks.runs.inputs import national_inputs, roster_inputs
 from tasks.storage.retries import TRANSIENT_RETRIES
 
 # What a campaign counts from one partition's checked tables; module-level, so it can cross to a worker.
-Counter = Callable[..., Any]
+CountPartition = Callable[..., Any]
 
 
 class PartitionCounts(NamedTuple):
@@ -33,7 +33,7 @@ class PartitionCounts(NamedTuple):
 
 @task(name="check and count roster", task_run_name="roster {label}", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def count_partition(ctx: CampaignContext, part: Partition, label: str, as_of: pd.Timestamp,
-                    counter: Counter, options: dict[str, Any]) -> tuple[PartitionCounts, CampaignContext]:
+                    counter: CountPartition, options: dict[str, Any]) -> tuple[PartitionCounts, CampaignContext]:
     """Roster and per-household programme tables of the partition's provinces, checked →
     `counter(tables, **options)`, and the counties' sums (the leads of the year to `as_of`)."""
     work = ctx.fork()

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from prefect import Task, get_run_logger
 
-from tasks.partitions.province_cut import Partition, label_provinces
+from tasks.partitions.partition import Partition, label_provinces
 from tasks.quality.store import forget_other_scopes
 from tasks.runs.check import StageFailed
 from tasks.runs.context import CampaignContext

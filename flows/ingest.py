@@ -43,7 +43,7 @@ def ingest_inbox(outliers: OutlierRules = DEFAULT_RULES) -> dict:
     engine = build_engine(settings)
     launched_by = run_launcher()
     result = sweep(engine, settings, build_notifier(settings, engine), today=datetime.now(settings.tz).date(),
-                   launched_by=launched_by, link=flow_run_url(flow_run.get_id()), outlier_rules=outliers)
+                   launched_by=launched_by, link=flow_run_url(flow_run.get_id(), settings), outlier_rules=outliers)
     for report in result.reports:
         logger.info(report.summary_line())
     if result.waiting:

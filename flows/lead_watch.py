@@ -12,7 +12,6 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
 from tasks.lead_watch import report
 from tasks.lead_watch.params import LeadWatchParams
@@ -23,17 +22,12 @@ from tasks.quality.derive import lead_facts
 from tasks.runs.campaign import campaign_run
 from tasks.runs.checkpoint import checkpoint
 from tasks.runs.context import CampaignContext
+from tasks.runs.form import run_name_of
 from tasks.runs.inputs import check_read, read_with_records
 from tasks.screening.report import unmasked_id_check
 from tasks.settings import get_settings
 from tasks.storage.reads import read_table
 from tasks.storage.retries import TRANSIENT_RETRIES
-
-
-def _run_name() -> str:
-    raw = flow_run.parameters.get("params") or {}
-    params = raw if isinstance(raw, LeadWatchParams) else LeadWatchParams.model_validate(raw)
-    return f"lead watch {params.as_of}"
 
 
 @task(name="check leads", task_run_name="check leads as of {as_of}", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -81,16 +75,14 @@ def report_and_notify(ctx: CampaignContext, params: LeadWatchParams, watched: pd
     return summary
 
 
-@flow(name="lead-watch", flow_run_name=_run_name, on_failure=[failure_hook("lead-watch")],
+@flow(name="lead-watch", flow_run_name=run_name_of(LeadWatchParams), on_failure=[failure_hook("lead-watch")],
       on_crashed=[failure_hook("lead-watch")])
 def lead_watch(params: LeadWatchParams) -> dict:
     """问题线索常态化核查: each county's overdue and late problem leads of the week, with the trend, sent to the
     county; nothing about a person leaves unmasked."""
     settings = get_settings()
     as_of = pd.Timestamp(params.as_of)
-    with campaign_run("lead-watch", str(params.as_of), params=params, label=f"线索周报 截至{params.as_of}",
-                      dry_run=params.dry_run, output_dir=settings.output_dir / "lead-watch" / str(params.as_of),
-                      today=params.as_of, settings=settings) as ctx:
+    with campaign_run(params.run_spec(), params, settings=settings) as ctx:
         this_week = checked_leads(ctx, params.province_codes, as_of, "validate leads")
         last_week = checked_leads(ctx, params.province_codes, as_of - timedelta(days=7),
                                   "validate leads a week earlier")

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from tasks.notify import build_notifier
-from tasks.notify.outbox import pending_count
-from tasks.storage.engine import build_engine
+from tasks.notify.notifier import flush_outbox as flush
+from tasks.settings import get_settings
 
 
 @flow(name="outbox-flush", flow_run_name="outbox flush")
 def flush_outbox() -> dict:
     """通知补发 / deliver every pending notification, oldest first, and the digests that are due."""
-    engine = build_engine()
-    notifier = build_notifier(engine=engine)
-    report = notifier.flush()
-    left = pending_count(engine)
-    get_run_logger().info("sent %s; still pending %s", report.sent, left)
-    return {"sent": report.sent, "pending": left, "failed": report.failed}
+    flushed = flush(get_settings())
+    get_run_logger().info("sent %s; still pending %s", flushed.report.sent, flushed.left)
+    return {"sent": flushed.report.sent, "pending": flushed.left, "failed": flushed.report.failed}

@@ -6,8 +6,6 @@ version folder with a manifest, never overwritten) → notify the press office."
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +27,7 @@ from tasks.partitions.plan import plan
 from tasks.partitions.runner import SettingsTaskRunner
 from tasks.quality.outliers import OutlierRules
 from tasks.reference.provinces import PROVINCES
-from tasks.release import announce
+from tasks.release import announce, publication
 from tasks.release.approval import (
     Approval,
     Decision,
@@ -41,112 +39,48 @@ from tasks.release.approval import (
 )
 from tasks.release.approvers import load_approvers, verified
 from tasks.release.params import ReleaseParams
-from tasks.release.prepare import (
+from tasks.release.publish import ReleaseOutcome, latest_published, record
+from tasks.release.stages import (
     ReleaseDraft,
     check_period_ended,
-    check_publication,
     check_release,
     compute_release,
     gate_approval,
     release_counts,
 )
-from tasks.release.publish import ReleaseOutcome, latest_published, record
-from tasks.release.render import DATE_FORMAT, DATED, redate, render_draft
 from tasks.runs.audit import record_event
 from tasks.runs.campaign import campaign_run, close_run
 from tasks.runs.check import StageFailed
 from tasks.runs.context import CampaignContext
+from tasks.runs.form import run_name_of
 from tasks.runs.period_slot import period_slot
 from tasks.settings import get_settings
 from tasks.storage.retries import TRANSIENT_RETRIES
 
 
-def _run_name() -> str:
-    raw = flow_run.parameters.get("params") or {}
-    params = raw if isinstance(raw, ReleaseParams) else ReleaseParams.model_validate(raw)
-    period = params.resolved_period()
-    return f"release {period.label} {period.release_type}" + (" dry run" if params.dry_run else "")
-
-
 @task(name="compute figures", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
-def compute_figures_task(ctx: CampaignContext, params: ReleaseParams, tables: dict, counted: list) -> ReleaseDraft:
+def compute_figures(ctx: CampaignContext, params: ReleaseParams, tables: dict, counted: list) -> ReleaseDraft:
     """Year-to-date figures, nationally and per province, with last year's and the previous release's."""
     return compute_release(ctx, params.resolved_period(), tables, counted)
 
 
 @task(name="check figures", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
-def check_figures_task(ctx: CampaignContext, release: ReleaseDraft) -> ReleaseDraft:
+def check_figures(ctx: CampaignContext, release: ReleaseDraft) -> ReleaseDraft:
     """Sums, signs and shares; small cells suppressed; no personal data; large changes and revisions listed."""
     return check_release(ctx, release, ctx.settings.release_min_cell_households,
                          ctx.settings.release_min_change_households, ctx.settings.release_protection)
 
 
 @task(name="render draft", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
-def render_draft_task(ctx: CampaignContext, release: ReleaseDraft) -> str:
+def render_draft(ctx: CampaignContext, release: ReleaseDraft) -> str:
     """The draft (text, tables, charts), then the check that it holds no personal data."""
-    folder = ctx.output_dir / "draft"
-    render_draft(release.draft, folder, ctx.settings.release_templates_dir,
-                 published_on=datetime.now(ctx.settings.tz).strftime(DATE_FORMAT))
-    published = {"release.md": (folder / "release.md").read_text("utf-8")}
-    for table in ("tables.csv", "comparison.csv"):
-        if (folder / table).exists():
-            published[table] = pd.read_csv(folder / table, dtype=str, encoding="utf-8-sig")
-    check_publication(ctx, published, {path.name: path.read_bytes() for path in sorted(folder.glob("*.png"))})
-    return str(folder.resolve())
+    return publication.render_checked_draft(ctx, release)
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_task(ctx: CampaignContext, release: ReleaseDraft, approval: Approval, draft: str) -> dict:
-    """The approved draft's files in a new version folder, with their manifest: as approved, but the date of
-    the text's signature, which is the day of publication."""
-    import shutil
-
-    from tasks.release.publish import manifest, version_folder
-
-    version, folder = version_folder(ctx.output_dir, release.period, ctx.engine)
-    folder.mkdir(parents=True)
-    today = datetime.now(ctx.settings.tz).strftime(DATE_FORMAT)
-    for path in sorted(Path(draft).iterdir()):
-        if path.name in DATED:  # dated the day it is published; every other byte as approved
-            (folder / path.name).write_text(redate(path.read_text("utf-8"), release.draft.issuer, today), "utf-8")
-        elif path.is_file():
-            shutil.copy2(path, folder / path.name)
-    files = manifest(folder)
-    decision = {"reviewer": approval.reviewer, "unit": approval.unit, "identity": approval.identity,
-                "comment": approval.comment, "automatic": approval.automatic,
-                "revision_note": approval.revision_note, "explanation": approval.explanation,
-                "decided_at": datetime.now(ctx.settings.tz).isoformat(timespec="seconds")}
-    # What the figures read: the period's roster as recorded up to this batch. Read again at it, the period
-    # gives these figures again whatever was recorded since (campaigns run release --as-published N).
-    roster = {"as_of": release.period.end.isoformat(), "watermark": ctx.watermark,
-              "revision_of": release.published_version, "records_changed": release.record_changes}
-    (folder / "manifest.json").write_text(json.dumps(
-        {"period": release.period.label, "release_type": release.period.release_type, "version": version,
-         "approval": decision, "roster": roster, **files}, ensure_ascii=False, indent=2), encoding="utf-8")
-    record(ctx.engine, period=release.period, status="published", figures=release.published_figures,
-           approval=approval, run_id=ctx.run_id, version=version, path=folder, files=files["files"],
-           watermark=ctx.watermark, withheld=release.withheld)
-    return {"version": version, "path": str(folder.resolve())}
-
-
-def published_watermark(ctx: CampaignContext, period, version: int) -> int:
-    """The roster batch published version `version` of `period` read."""
-    published = latest_published(ctx.engine, period, version)
-    if published is None or published.watermark is None:
-        raise StageFailed(f"{ctx.label}: v{version} of {period.label} was not published with its roster watermark "
-                          "(published before the roster kept its history): it cannot be read again as published")
-    return published.watermark
-
-
-def reproduced(ctx: CampaignContext, release: ReleaseDraft, version: int) -> ReleaseOutcome:
-    """Whether the figures read at version `version`'s watermark are the ones it published, cell by cell."""
-    published = latest_published(ctx.engine, release.period, version)
-    now = json.loads(json.dumps(release.published_figures, default=str))
-    differing = sorted(k for k in set(now) | set(published.figures) if now.get(k) != published.figures.get(k))
-    get_run_logger().info("%s: read as v%s read it (roster batch %s): %s", ctx.label, version, ctx.watermark,
-                          "the published figures" if not differing else f"{len(differing)} cell(s) differ")
-    return {"period": release.period.label, "status": "reproduced" if not differing else "differs",
-            "version": version, "differing": differing, "figures": release.national}
+def publish(ctx: CampaignContext, release: ReleaseDraft, approval: Approval, draft: str) -> dict:
+    """The approved draft in a new version folder, with its manifest (tasks.release.publication)."""
+    return publication.publish(ctx, release, approval, draft)
 
 
 MAX_REFUSED = 5  # answers by someone not on the list (or a wrong code) before the run stops
@@ -221,7 +155,7 @@ def forget_answer(key: str) -> None:
     delete_flow_run_input(keyset_from_paused_state(Paused(pause_key=key))["response"])
 
 
-@flow(name="press-release", flow_run_name=_run_name, on_failure=[failure_hook("release")],
+@flow(name="press-release", flow_run_name=run_name_of(ReleaseParams), on_failure=[failure_hook("release")],
       on_crashed=[failure_hook("release")], task_runner=SettingsTaskRunner())
 def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
     """例行数据发布: compute the period's headline figures, check them, draft the release, wait for a
@@ -233,13 +167,11 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
     # Every run of the period, dry runs included (they write the draft the approver reads), holds its slot.
     with (period_slot("release", period.label, flow_name=press_release.name, run_prefix=f"release {period.label} ",
                       lease_seconds=settings.release_slot_lease_seconds, flow_run_id=flow_run.get_id()),
-          campaign_run("release", period.label, label=f"数据发布 {period.label} {period.release_type}",
-                       params=params, dry_run=params.dry_run or checking, settings=settings,
-                       output_dir=settings.output_dir / "releases" / period.label) as ctx):
+          campaign_run(params.run_spec(), params, settings=settings, dry_run=params.dry_run or checking) as ctx):
         engine, run_id = ctx.engine, ctx.run_id
         check_period_ended(ctx, period)
         if checking:
-            ctx.watermark = published_watermark(ctx, period, params.as_published)
+            ctx.watermark = publication.published_watermark(ctx, period, params.as_published)
         # The roster and loans, per partition of provinces on the task runner: each hands back its counts.
         # They start first; the reported tables are checked here meanwhile.
         provinces = [p.code for p in PROVINCES]
@@ -250,13 +182,13 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
         parts = roster.counts()
         if not checking:  # a published version read again tells the counties nothing new
             check_county_indicators(ctx, "release", period.end, [p.county_sums for p in parts], OutlierRules())
-        release = check_figures_task(ctx, compute_figures_task(ctx, params, tables, [p.counted for p in parts]))
-        draft = render_draft_task(ctx, release)
+        release = check_figures(ctx, compute_figures(ctx, params, tables, [p.counted for p in parts]))
+        draft = render_draft(ctx, release)
         create_markdown_artifact(release.summary_markdown(draft_links(ctx, draft)), key="release-draft",
                                  description=ctx.label)
         create_table_artifact(release.headline_rows(), key="release-figures", description=ctx.label)
         if checking:
-            return reproduced(ctx, release, params.as_published)
+            return publication.reproduced(ctx, release, params.as_published)
         if params.dry_run:
             return {"period": period.label, "status": "dry run", "draft": draft, "figures": release.national}
         automatic = automatic_approval()
@@ -287,7 +219,7 @@ def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
                      parameters={"automatic": approval.automatic, "unit": approval.unit,
                                  "identity": approval.identity, "revision_note": approval.revision_note,
                                  "explanation": approval.explanation})
-        published = publish_task(ctx, release, approval, draft)
+        published = publish(ctx, release, approval, draft)
         announce.published(ctx, release, approval, published)
     logger.info("%s published as v%s in %s", ctx.label, published["version"], published["path"])
     return {"period": period.label, "status": "published", **published, "figures": release.national}

@@ -11,24 +11,24 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
 from flows.county_checks import check_county_indicators
 from flows.fan_out import fan_out
 from flows.set_aside import leave_set_aside
 from tasks.notify.hooks import failure_hook
 from tasks.outputs.links import report_link
+from tasks.partitions.partition import Partition
 from tasks.partitions.plan import plan
-from tasks.partitions.province_cut import Partition
 from tasks.partitions.runner import SettingsTaskRunner, release_memory
 from tasks.runs.campaign import campaign_run, close_run
 from tasks.runs.check import StageFailed
 from tasks.runs.checkpoint import checkpoint
 from tasks.runs.context import CampaignContext
+from tasks.runs.form import run_name_of
 from tasks.screening import announce
 from tasks.screening.answer import answer_again, summary_artifacts
 from tasks.screening.params import ScreeningParams
-from tasks.screening.province import (
+from tasks.screening.partition import (
     PartitionScreening,
     ProvinceScreening,
     forget_other_parts,
@@ -52,12 +52,6 @@ from tasks.settings import get_settings
 from tasks.storage.retries import TRANSIENT_RETRIES, with_retries
 
 
-def _run_name() -> str:
-    raw = flow_run.parameters.get("params") or {}
-    params = raw if isinstance(raw, ScreeningParams) else ScreeningParams.model_validate(raw)
-    return f"集中排查 {params.year} {params.mode.label} {params.as_of}"
-
-
 @task(name="announce scope", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def announce_scope(ctx: CampaignContext, params: ScreeningParams) -> dict:
     """Record the run's scope and tell the coordinators (provinces, households, open leads)."""
@@ -66,7 +60,7 @@ def announce_scope(ctx: CampaignContext, params: ScreeningParams) -> dict:
     return figures
 
 
-@task(name="screen provinces", task_run_name="screen provinces {label}", cache_policy=NO_CACHE,
+@task(name="screen partition", task_run_name="screen partition {label}", cache_policy=NO_CACHE,
       **TRANSIENT_RETRIES)
 def screen_one_partition(ctx: CampaignContext, part: Partition, label: str,
                          params: ScreeningParams) -> PartitionScreening:
@@ -118,17 +112,14 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
     return summary
 
 
-@flow(name="q2-concentrated-screening", flow_run_name=_run_name, on_failure=[failure_hook("screening")],
-      on_crashed=[failure_hook("screening")], task_runner=SettingsTaskRunner())
+@flow(name="q2-concentrated-screening", flow_run_name=run_name_of(ScreeningParams),
+      on_failure=[failure_hook("screening")], on_crashed=[failure_hook("screening")], task_runner=SettingsTaskRunner())
 def concentrated_screening(params: ScreeningParams) -> ScreeningSummary:
     """防止返贫监测帮扶集中排查: find new monitoring objects and risk-eliminated ones, check assistance
     coverage, and account for every problem lead (不漏一户一人)."""
     logger = get_run_logger()
     settings = get_settings()
-    with campaign_run("screening", str(params.year), mode=f"{params.mode.value}:{params.as_of}", params=params,
-                      label=f"集中排查 {params.year} {params.mode.label} {params.as_of}", dry_run=params.dry_run,
-                      output_dir=settings.output_dir / "screening" / str(params.year)
-                      / f"{params.mode.value}-{params.as_of}", today=params.as_of, settings=settings) as ctx:
+    with campaign_run(params.run_spec(), params, settings=settings) as ctx:
         answer = answer_again(ctx, params)
         summary, failed = (answer, {}) if answer is not None else _work_out(ctx, params, settings)
     logger.info("screening %s: %s new candidates, %s elimination candidates, %s unmatched leads; reports in %s%s",

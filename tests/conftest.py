@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import pgserver
 import pytest
-from fake_slack import FakeSlack
 from sqlalchemy import Engine
+from support import pgserver
+from support.fake_slack import FakeSlack
+from support.seeded import SeedTemplates
 
 from tasks.settings import Settings, get_settings
 from tasks.storage import db
@@ -99,22 +100,23 @@ def last_resort_font() -> str:
     return str(path)
 
 
+@pytest.fixture(scope="session")
+def seed_templates(tmp_path_factory) -> SeedTemplates:
+    """Seeded databases built once per session; each test gets a copy (support.seeded)."""
+    return SeedTemplates(tmp_path_factory.mktemp("seeded"))
+
+
 @pytest.fixture
-def seeded(tmp_path) -> Engine:
+def seeded(seed_templates) -> Engine:
     """800 households over the 31 provinces (seed 5): most of a province's cells are small. Test modules
     that need another roster define their own `seeded`."""
-    from tasks.synthetic.seed import seed_database
-
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 800, year=2023, seed=5)
-    return engine
+    return seed_templates.database(800, year=2023, seed=5)[0]
 
 
 @pytest.fixture
 def approvers(tmp_path, monkeypatch) -> Path:
     """Two approvers on a list of the test's own, with the codes in release_helpers."""
-    from release_helpers import LI_CODE, WANG_CODE
+    from support.release_helpers import LI_CODE, WANG_CODE
 
     from tasks.release.approvers import add_approver
 

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -46,7 +46,7 @@ class AssessmentSummary(TypedDict):
     national_checks: list[dict[str, Any]]
     key_counties: dict[str, Any]  # assessed, lagging, indicators per county
     config: dict[str, Any]
-    county_outliers: NotRequired[list[str]]  # `county:indicator` far from the county's history or its province
+    county_outliers: list[str]  # `county:indicator` far from the county's history or its province
 
 
 @dataclass

@@ -64,6 +64,19 @@ def sweep(engine: Engine, settings: Settings, notifier: Notifier | None, *, toda
     return SweepResult(reports, waiting)
 
 
+def ingest_paths(engine: Engine, settings: Settings, notifier: Notifier | None, paths: list[Path], *, today: date,
+                 launched_by: str, kind: str | None = None, county_hint: str | None = None,
+                 renames: dict[str, str] | None = None) -> list[FileReport]:
+    """Files named by a person (the command line), ingested as the sweep ingests the inbox's, left where
+    they are; the provinces hear of the outliers."""
+    reports = [ingest_file(engine, path, kind=kind, notifier=notifier, output_dir=settings.output_dir / "ingest",
+                           launched_by=launched_by, today=today, max_bytes=settings.ingest_max_bytes,
+                           county_hint=county_hint, renames=renames)
+               for path in paths]
+    tell_provinces(notifier, reports)
+    return reports
+
+
 def tell_provinces(notifier: Notifier | None, reports: list[FileReport], link: str | None = None) -> None:
     """The provinces' summary of the outliers in the files just handled (tasks.ingest.report)."""
     for message in province_outliers(reports, link) if notifier is not None else []:

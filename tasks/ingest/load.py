@@ -139,7 +139,7 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
     fill_derived(engine, kind, rows)
     report.county_code = county_of(engine, rows) or report.county_code
     ctx = CampaignContext(run_id=report.run_id or "", campaign="ingest", label=f"报送 {report.file}",
-                          engine=engine, notifier=notifier, output_dir=output_dir, today=today,
+                          engine=engine, notifier=notifier, output_dir=output_dir, as_of=today,
                           clock=datetime.combine(today, time.max))  # a record of the ingest day is no defect
     # The kind's raw suite, less its roster's rules (they need the other tables: each campaign's input stage).
     check = Check(f"ingest {kind}", f"{kind}_raw", key=PRIMARY_KEYS[kind], announce="blocking", source=report.file,

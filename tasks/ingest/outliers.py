@@ -104,7 +104,7 @@ def roster_indicators(engine: Engine, provinces: list[str], today: date) -> pd.D
 def _judge(ctx: CampaignContext, kind: str, counties: pd.Series, set_aside: np.ndarray,
            rules: OutlierRules) -> pd.DataFrame:
     mine = sorted(counties.dropna().unique().tolist())
-    values = roster_indicators(ctx.engine, sorted({code[:2] for code in mine}), ctx.today)
+    values = roster_indicators(ctx.engine, sorted({code[:2] for code in mine}), ctx.as_of)
     values = values[values["indicator"].isin(MOVED_BY[kind])]
     aside = values["indicator"] == "share_set_aside"
     if aside.any():  # the file's own share, where it holds enough rows of the county to mean something
@@ -112,9 +112,9 @@ def _judge(ctx: CampaignContext, kind: str, counties: pd.Series, set_aside: np.n
         share = pd.Series(set_aside, index=counties.index).groupby(counties).mean()
         share = share.where(read.reindex(share.index) >= rules.min_households)
         values.loc[aside, "value"] = values.loc[aside, "county_code"].map(share).astype(float).to_numpy()
-    found = outliers(ctx.engine, SOURCE, ctx.today, values, rules, same_day_of_year=False)
+    found = outliers(ctx.engine, SOURCE, ctx.as_of, values, rules, same_day_of_year=False)
     found = found[found["county_code"].isin(mine)].reset_index(drop=True)
     checkpoint(ctx, OUTLIERS_CHECK, found[["key", "province_code", "county_code", "indicator", "value", "outlier"]])
     if not ctx.dry_run:
-        record(ctx.engine, SOURCE, ctx.today, found, ctx.run_id, counties_only=True)
+        record(ctx.engine, SOURCE, ctx.as_of, found, ctx.run_id, counties_only=True)
     return found

@@ -42,7 +42,7 @@ class ReadLimits:
     def from_settings(cls) -> ReadLimits:
         from tasks.settings import get_settings
 
-        s = get_settings()
+        s = get_settings()  # an ingest runs from the sweep's flow and the command line, outside a run's context
         return cls(s.ingest_max_rows, s.ingest_max_cell_chars, s.ingest_max_unzipped_bytes)
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.runs.form import dry_run_field, optional_date_field, provinces_field
+from tasks.reference.provinces import ProvinceOption
+from tasks.runs.form import ChosenProvinces, RunSpec, dry_run_field, optional_date_field, provinces_field
 from tasks.runs.record import scheduled_now
 from tasks.screening.rules import LeadRules
 
 
-class LeadWatchParams(BaseModel):
+class LeadWatchParams(ChosenProvinces, BaseModel):
     """问题线索常态化核查 / year-round lead watch."""
 
     as_of: date | None = optional_date_field(
@@ -28,6 +29,6 @@ class LeadWatchParams(BaseModel):
         self.as_of = self.as_of or scheduled_now().date() - timedelta(days=1)
         return self
 
-    @property
-    def province_codes(self) -> list[str]:
-        return codes_of(self.provinces)
+    def run_spec(self) -> RunSpec:
+        return RunSpec("lead-watch", str(self.as_of), f"线索周报 截至{self.as_of}", f"lead watch {self.as_of}",
+                       Path("lead-watch", str(self.as_of)), as_of=self.as_of)

@@ -15,6 +15,7 @@ def flow_run_url(flow_run_id: str | None, settings: Settings | None = None) -> s
     """Link to a flow run in the Prefect UI, when a UI address is known."""
     from prefect.settings import PREFECT_UI_URL
 
+    # A failure hook runs outside any run's context: it reads the settings itself, as an entry point does.
     base = (settings or get_settings()).prefect_ui_url or PREFECT_UI_URL.value()
     if not base or not flow_run_id:
         return None

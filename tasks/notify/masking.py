@@ -24,9 +24,6 @@ class PersonalDataMasker:
     def __init__(self, engine: Engine | None) -> None:
         self.engine = engine
 
-    def mask_text(self, value: str) -> str:
-        return self.mask(value)
-
     def mask(self, payload: Any, keep: tuple[str, ...] = ()) -> Any:
         """Mask every string inside a JSON-like payload (text or Block Kit blocks), one lookup in all. Names in
         `keep` are staff names the message gives as such (an approver): not household data, left as they are."""

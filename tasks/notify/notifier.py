@@ -167,6 +167,7 @@ def _bot_token(settings: Settings) -> str | None:
 def build_notifier(settings: Settings | None = None, engine: Engine | None = None) -> Notifier:
     """The notifier chosen by settings: Slack Web API, incoming webhook, or the local outbox, and the robots
     and mailing lists the channels file declares."""
+    # Runs pass their own settings; a failure hook (tasks.notify.hooks) and a test have none: the edge.
     settings = settings or get_settings()
     router = build_router(settings)
     from prefect.settings import PREFECT_UI_URL
@@ -175,3 +176,20 @@ def build_notifier(settings: Settings | None = None, engine: Engine | None = Non
            if url}
     return Notifier(engine or build_engine(settings), Transports(build_transport(settings), router.targets, settings),
                     router, own_hosts=frozenset(own))
+
+
+@dataclass
+class Flushed:
+    """What a flush of the outbox did: its delivery report, what is still pending, and through what."""
+
+    report: DeliveryReport
+    left: int
+    via: list[str]
+
+
+def flush_outbox(settings: Settings, *, digests_now: bool = False) -> Flushed:
+    """Deliver every pending notification, oldest first, and the digests that are due (`digests_now`: all
+    of them, with what they hold so far): the outbox flush flow's work, and `campaigns outbox flush`'s."""
+    notifier = build_notifier(settings)
+    report = notifier.flush(digests_now=digests_now)
+    return Flushed(report, pending_count(notifier.engine), notifier.transports.kinds())

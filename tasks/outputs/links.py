@@ -13,6 +13,7 @@ from tasks.settings import Settings, get_settings
 def report_link(path: Path | str, settings: Settings | None = None) -> str:
     """The address of `path` under the reports server when one is set and `path` is in the output folder;
     else its absolute path (a command run by hand, without a server)."""
+    # Runs pass their own; an ingest's file report (tasks.ingest.load), made outside a run, reads them here.
     settings = settings or get_settings()
     resolved = Path(path).resolve()
     if settings.reports_url:

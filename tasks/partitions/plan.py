@@ -4,14 +4,14 @@ partition (where they run: tasks.partitions.runner).
 Small provinces are screened together: each Great Expectations validation has a fixed cost of about half a
 second whatever the rows, so 31 small validations cost far more than one large one. A province larger than
 the budget is a partition of its own; the screening cuts one larger than CAMPAIGNS_PART_HOUSEHOLDS into parts
-(tasks.partitions.province_cut), which is what bounds memory at national scale."""
+(tasks.partitions.partition), which is what bounds memory at national scale."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
 from tasks.model import Household
-from tasks.partitions.province_cut import Partition, split_province
+from tasks.partitions.partition import Partition, split_province
 from tasks.partitions.runner import worker_count
 from tasks.settings import Settings
 from tasks.storage.retries import with_retries

@@ -43,6 +43,7 @@ def build_task_runner(settings: Settings | None = None) -> Any:
     """A Dask cluster when `CAMPAIGNS_DASK_ADDRESS` is set; else a pool of processes sized to the machine
     (partitions are pandas and GX work, which threads would run one at a time), or one thread when there
     is one worker."""
+    # Built when a flow module is imported (its @flow decorator) and again as the run starts: the edge.
     settings = settings or get_settings()
     if settings.dask_address:
         from prefect_dask import DaskTaskRunner

@@ -18,14 +18,6 @@ class CodeTable:
     def label_of(self, code: str) -> str:
         return self.codes[code]
 
-    def code_of(self, text: str) -> str | None:
-        """The code for a code or a Chinese label (or known alias); None if unknown."""
-        text = text.strip()
-        if text in self.codes:
-            return text
-        by_label = {v: k for k, v in self.codes.items()}
-        return by_label.get(text) or self.aliases.get(text)
-
 
 MONITORING_TYPE = CodeTable("monitoring_type", "监测对象类别", {
     "unstable": "脱贫不稳定户",

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-VINTAGE = "2024-12"  # the latest change the list carries
-
 
 @dataclass(frozen=True)
 class County:

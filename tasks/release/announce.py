@@ -12,7 +12,7 @@ from tasks.runs.context import CampaignContext
 
 if TYPE_CHECKING:
     from tasks.release.approval import Approval
-    from tasks.release.prepare import ReleaseDraft
+    from tasks.release.stages import ReleaseDraft
 
 
 def _send(ctx: CampaignContext, key: str, title: str, figures: dict, actions: list[str],

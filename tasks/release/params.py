@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasks.release.period import Period, default_period
-from tasks.runs.form import dry_run_field, optional_field
+from tasks.runs.form import RunSpec, dry_run_field, optional_field
 from tasks.runs.record import scheduled_now
 
 PREVIOUS_QUARTER = "上一季度（按计划运行时间）"
@@ -59,3 +60,9 @@ class ReleaseParams(BaseModel):
 
     def resolved_period(self) -> Period:
         return Period.parse(period_for_run() if self.period == PREVIOUS_QUARTER else self.period)
+
+    def run_spec(self) -> RunSpec:
+        period = self.resolved_period()
+        return RunSpec("release", period.label, f"数据发布 {period.label} {period.release_type}",
+                       f"release {period.label} {period.release_type}" + (" dry run" if self.dry_run else ""),
+                       Path("releases", period.label))

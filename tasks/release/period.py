@@ -56,10 +56,6 @@ class Period:
         return date(self.year, 1, 1)
 
     @property
-    def quarter_start(self) -> date:
-        return date(self.year, 3 * self.quarter - 2, 1)
-
-    @property
     def end(self) -> date:
         """The last day of the quarter (inclusive)."""
         if self.quarter == 4:

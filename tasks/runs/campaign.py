@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
@@ -20,9 +19,10 @@ from tasks.outputs.set_aside import FOLDER, write_set_aside
 from tasks.runs.answered import NOT_INPUTS, inputs_digest
 from tasks.runs.artifacts import publish_data_docs, publish_timings
 from tasks.runs.context import CampaignContext
+from tasks.runs.form import RunSpec
 from tasks.runs.inputs import DATA_QUALITY
 from tasks.runs.record import campaign_run_id, finish_run, last_completed, launched_by, start_run
-from tasks.settings import Settings, get_settings
+from tasks.settings import Settings
 from tasks.storage.engine import build_engine
 from tasks.storage.versions import latest_batch
 
@@ -30,16 +30,16 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, params: BaseModel,
-                 dry_run: bool = False, mode: str | None = None, today: date | None = None,
-                 settings: Settings | None = None, watermark: int | None = None) -> Iterator[CampaignContext]:
-    """The run of `campaign` for `period` (and `mode`): claimed and recorded with its parameters and who
-    launched it (a dry run records nothing and notifies nobody); its context yielded; then closed as
-    completed, or as failed with the error that ended it. The run reads the roster as recorded up to
-    `watermark` (a published version's, to see it again), else up to the last batch recorded when it starts,
-    and records which. A flow that ends otherwise (rejected, expired, some
-    provinces stopped) calls `close_run` itself first."""
-    settings = settings or get_settings()
+def campaign_run(spec: RunSpec, params: BaseModel, *, settings: Settings, dry_run: bool | None = None,
+                 watermark: int | None = None) -> Iterator[CampaignContext]:
+    """The run of the campaign, period and mode `spec` names (its form's `run_spec()`): claimed and recorded
+    with its parameters and who launched it (a dry run, by default the form's, records nothing and notifies
+    nobody); its context yielded; then closed as completed, or as failed with the error that ended it. The
+    run reads the roster as recorded up to `watermark` (a published version's, to see it again), else up to
+    the last batch recorded when it starts, and records which. A flow that ends otherwise (rejected,
+    expired, some provinces stopped) calls `close_run` itself first."""
+    dry_run = getattr(params, "dry_run", False) if dry_run is None else dry_run
+    campaign, period, mode = spec.campaign, spec.period, spec.mode
     engine = build_engine(settings)
     clock = datetime.now(settings.tz).replace(tzinfo=None)  # the run's own: what "in the future" means
     this_flow_run = flow_run.get_id()
@@ -53,9 +53,9 @@ def campaign_run(campaign: str, period: str, *, label: str, output_dir: Path, pa
         run_id = start_run(engine, campaign, period, mode, parameters=params.model_dump(mode="json"),
                            launched_by=launched_by(), flow_run_id=this_flow_run, watermark=watermark)
     ctx = CampaignContext(
-        run_id=run_id, campaign=campaign, label=label, engine=engine,
-        notifier=None if dry_run else build_notifier(settings, engine), output_dir=output_dir,
-        today=today or clock.date(), clock=clock, flow_run_url=flow_run_url(this_flow_run, settings),
+        run_id=run_id, campaign=campaign, label=spec.label, engine=engine,
+        notifier=None if dry_run else build_notifier(settings, engine), output_dir=settings.output_dir / spec.folder,
+        as_of=spec.as_of or clock.date(), clock=clock, flow_run_url=flow_run_url(this_flow_run, settings),
         dry_run=dry_run, settings=settings, watermark=watermark, previous_watermark=previous.get("watermark"),
         inputs=inputs, previous_run=previous)
     try:

@@ -33,7 +33,7 @@ class CampaignContext:
     engine: Engine
     notifier: Notifier | None  # None in a dry run: notify nobody
     output_dir: Path
-    today: date  # the day the run's period is seen as of (a screening's as_of; else the day it runs)
+    as_of: date  # the day the run's period is seen as of (a screening's as_of; else the day it runs)
     flow_run_url: str | None = None
     dry_run: bool = False
     suite_parameters: dict[str, Any] = field(default_factory=dict)
@@ -132,7 +132,7 @@ class CampaignContext:
 
         notify = state.pop("_notify")
         self.__dict__.update(state)
-        self.settings = get_settings()
+        self.settings = get_settings()  # this worker's environment: settings hold secrets and never travel
         self.engine = shared_engine(self.settings)
         self.notifier = build_notifier(self.settings, engine=self.engine) if notify else None
 

@@ -3,12 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+
+from tasks.quality.outliers import OutlierRules
+from tasks.reference.provinces import codes_of
 
 COMPUTE_ONLY = "只计算和报告，不写入、不通知 / compute and report, write nothing, notify nobody"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """How a run of a campaign's form is known, declared by the form (`run_spec()`): its record (campaign,
+    period, mode), how people name it (`label`), the Prefect flow run's name, its folder under the output
+    folder, and the day it sees its period as of (None: the day it runs)."""
+
+    campaign: str
+    period: str
+    label: str
+    run_name: str
+    folder: Path
+    mode: str | None = None
+    as_of: date | None = None
+
+
+def run_name_of(form: type[BaseModel]) -> Callable[[], str]:
+    """The flow run's name, from the form the run was given (Prefect asks it as the run starts)."""
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        raw = flow_run.parameters.get("params") or {}
+        return (raw if isinstance(raw, form) else form.model_validate(raw)).run_spec().run_name
+
+    return name
+
+
+class ChosenProvinces:
+    """A form with a `provinces` field (not declared here: the form orders its own fields): the codes chosen
+    (empty: all 31)."""
+
+    @property
+    def province_codes(self) -> list[str]:
+        return codes_of(self.provinces)  # type: ignore[attr-defined]
+
+
+def outliers_field(compared_with: str) -> Any:
+    """The county outlier rules (tasks.quality.outliers): warnings only, never a stop."""
+    return Field(default_factory=OutlierRules, title="县级指标异常值规则 / county outlier rules",
+                 description=f"各县指标与本县以往{compared_with[0]}、本省其他县比较，只提示不阻断 / each county's "
+                             f"indicators against its {compared_with[1]} and its province; warnings only")
 
 
 def provinces_field() -> Any:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from tasks.model import KEYS, metadata
 from tasks.model.history import CHECK_COLUMNS, DATABASE_COLUMNS
-from tasks.partitions.province_cut import Partition, in_other_parts
+from tasks.partitions.partition import Partition, in_other_parts
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
 from tasks.quality.gx import AT_READ
 from tasks.quality.row_checks import ROW_RULES, reasons_of, recorded_reasons, rule_version
@@ -96,7 +96,7 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
     """Read and check the roster of `provinces` (all when None), or of one `part` of a province; `announce`
     as in `checkpoint`; `scope` names the partition when the provinces are checked together."""
     engine = ctx.engine
-    as_of = as_of if as_of is not None else pd.Timestamp(ctx.today)
+    as_of = as_of if as_of is not None else pd.Timestamp(ctx.as_of)
     with ctx.timed("read roster", scope=scope) as timing:
         raw, records = read_with_records(ctx, [*KEYS, "monitoring_thresholds"], provinces, as_of, part)
         thresholds = raw.pop("monitoring_thresholds")

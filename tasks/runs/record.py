@@ -166,7 +166,7 @@ def scheduled_now() -> datetime:
 
     from tasks.settings import get_settings
 
-    tz = get_settings().tz
+    tz = get_settings().tz  # a form's default, computed as Prefect builds the form: before any run's context
     if flow_run.get_id():
         return flow_run.scheduled_start_time.astimezone(tz)
     return datetime.now(tz)

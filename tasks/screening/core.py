@@ -21,6 +21,21 @@ from tasks.screening.steps import (
     unmatched_leads,
 )
 
+# What `screen_province` reads, found by leaving out each column of a 20,000-household roster in turn and
+# keeping those whose absence changed a list (or failed); the households' `threshold` comes from the
+# thresholds table.
+READS = {
+    "households": ["household_no", "province_code", "county_code", "is_poverty_alleviated", "monitoring_type",
+                   "identified_on", "risk_status", "eliminated_on", "net_income", "per_capita_net_income",
+                   "prev_per_capita_net_income", "compliant_oop_expenditure", "housing_secure",
+                   "education_secure", "medical_secure", "drinking_water_secure"],
+    "persons": ["household_no", "id_number", "labour_skill", "dibao"],
+    "measures": ["household_no", "category", "start_on", "end_on"],
+    "leads": ["lead_no", "channel", "county_code", "id_number", "name", "phone", "household_no", "risk_code",
+              "reported_at", "accepted_at", "verified_at", "status", "outcome"],
+    "monitoring_thresholds": ["province_code", "year", "threshold"],
+}
+
 
 def leads_of_window(roster: dict[str, pd.DataFrame], households: pd.DataFrame, window_start: date,
                     as_of: pd.Timestamp) -> pd.DataFrame:

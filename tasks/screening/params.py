@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
 from tasks.quality.outliers import OutlierRules
-from tasks.reference.provinces import ProvinceOption, codes_of
+from tasks.reference.provinces import ProvinceOption
 from tasks.runs.form import (
+    ChosenProvinces,
+    RunSpec,
     dry_run_field,
     labelled_choice,
     option_of,
     optional_date_field,
+    outliers_field,
     provinces_field,
     recompute_field,
     year_field,
@@ -46,7 +50,7 @@ ModeChoice = Annotated[ScreeningMode, *labelled_choice(
                                 "opening, weekly sweep, final")]
 
 
-class ScreeningParams(BaseModel):
+class ScreeningParams(ChosenProvinces, BaseModel):
     """防止返贫监测帮扶集中排查 / Q2 concentrated screening."""
 
     year: int = year_field(lambda: scheduled_now().year, "年度 / year", "排查年度 / the campaign year")
@@ -60,9 +64,7 @@ class ScreeningParams(BaseModel):
     mode: ModeChoice = Field(ScreeningMode.progress,
                              json_schema_extra={"default": ScreeningMode.progress.option})
     rules: ScreeningRules = Field(default_factory=ScreeningRules, title="规则参数 / rule settings")
-    outliers: OutlierRules = Field(default_factory=OutlierRules, title="县级指标异常值规则 / county outlier rules",
-                                   description="各县指标与本县以往各期、本省其他县比较，只提示不阻断 / each county's "
-                                               "indicators against its history and its province; warnings only")
+    outliers: OutlierRules = outliers_field(("各期", "history"))
     dry_run: bool = dry_run_field()
     recompute: bool = recompute_field()
 
@@ -77,6 +79,8 @@ class ScreeningParams(BaseModel):
         self.as_of = min(self.as_of, self.window_end)
         return self
 
-    @property
-    def province_codes(self) -> list[str]:
-        return codes_of(self.provinces)
+    def run_spec(self) -> RunSpec:
+        label = f"集中排查 {self.year} {self.mode.label} {self.as_of}"
+        return RunSpec("screening", str(self.year), label, label,
+                       Path("screening", str(self.year), f"{self.mode.value}-{self.as_of}"),
+                       mode=f"{self.mode.value}:{self.as_of}", as_of=self.as_of)

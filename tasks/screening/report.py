@@ -31,7 +31,7 @@ from tasks.screening.lists import (
     OVERDUE_LEADS,
     WEAK_LABOUR,
 )
-from tasks.screening.province import ProvinceScreening, sum_dicts
+from tasks.screening.partition import ProvinceScreening, sum_dicts
 from tasks.screening.steps import RULE_LABELS, UNMATCHED_REASONS
 
 GAP_LABELS = {"labour_without_development": "有劳动能力未落实开发式帮扶措施",

@@ -60,7 +60,7 @@ def unmatched_leads(leads: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 def risk_evidence(households: pd.DataFrame, leads: pd.DataFrame, rules: ScreeningRules) -> pd.DataFrame:
     """Per household, what the rules read that does not depend on the threshold: `rigid_expenditure`,
     `security_gap`, `verified_lead`, and `hard_lead` (a verified disaster, accident or illness: a new
-    candidate is then 突发严重困难户). Computed once when several thresholds are tried (tasks.whatif)."""
+    candidate is then 突发严重困难户). Computed once when several thresholds are tried (tasks.what_if)."""
     h = households
     # 家庭纯收入 left blank: per-capita income × household size, as the per-capita figure itself implies.
     net = h["net_income"].astype(float).fillna(

@@ -16,7 +16,6 @@ from tasks.storage.reads import read_tables
 from tasks.storage.versions import RosterView
 
 LATE, CORRECTED, WITHDRAWN = "补报", "更正", "撤销"
-KIND_ORDER = (LATE, CORRECTED, WITHDRAWN)
 
 
 @dataclass(frozen=True)

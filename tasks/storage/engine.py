@@ -15,6 +15,7 @@ from tasks.settings import Settings, get_settings
 
 def build_engine(settings: Settings | None = None) -> Engine:
     """Create the SQLAlchemy engine for `settings.database_url`, preparing SQLite files and pragmas."""
+    # Runs pass their own settings; the migrations' env.py, `db.upgrade()` and tests open the configured one.
     settings = settings or get_settings()
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
@@ -37,12 +38,13 @@ def _scrub_error(context) -> None:
 
 @cache
 def _engine_for(url: str) -> Engine:
+    # On a worker process (CampaignContext.__setstate__): its own environment's settings, the run's database.
     return build_engine(get_settings().model_copy(update={"database_url": url}))
 
 
 def shared_engine(settings: Settings | None = None) -> Engine:
     """One engine per database per process (its connection pool shared by the tasks of that process)."""
-    return _engine_for((settings or get_settings()).database_url)
+    return _engine_for((settings or get_settings()).database_url)  # the worker's settings, as above
 
 
 def _sqlite_engine(url, settings: Settings) -> Engine:

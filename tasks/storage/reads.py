@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 class RowRange(Protocol):
-    """Which rows of a table to read (a part of a province: tasks.partitions.province_cut.Partition)."""
+    """Which rows of a table to read (a part of a province: tasks.partitions.partition.Partition)."""
 
     def rows_of(self, table: Table) -> ColumnElement | None: ...
 

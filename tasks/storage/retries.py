@@ -72,7 +72,7 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
 def _task_delays() -> list[float]:
     from tasks.settings import get_settings
 
-    try:
+    try:  # read when the flow modules are imported: the task decorators' retries are fixed then
         return list(get_settings().retry_delays)
     except Exception:  # settings are reported where they are used; a task still gets the default
         return list(RETRY_DELAYS)
@@ -90,6 +90,7 @@ def with_retries(unit: Callable[[], T], what: str, delays: tuple[float, ...] | N
     if delays is None:
         from tasks.settings import get_settings
 
+        # Retried units run in every layer and on worker processes: the delays where the retry happens.
         delays = get_settings().retry_delays
     for attempt, wait in enumerate((*delays, None), start=1):
         try:

@@ -1,5 +1,5 @@
 """What each platform's readers see, photographed: start fakes of the DingTalk, WeCom and Feishu group robots
-and a local mail server (tests/fake_robots.py), point `campaigns demo` at them by settings alone (a routing
+and a local mail server (tests/support/fake_robots.py), point `campaigns demo` at them by settings alone (a routing
 file naming the robots' secrets as env:NAME, CAMPAIGNS_SMTP_*; Slack stays the local outbox), check each
 received messages, then draw one received message per platform as that client would show it (approximately:
 each page says how it was rendered) and photograph it with headless Chromium. Exits 1 if a platform got
@@ -31,7 +31,7 @@ from markdown_it import MarkdownIt
 REPO = Path(__file__).resolve().parents[2]
 BIN = REPO / ".venv" / "bin"
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "e2e")]
-from fake_robots import SECRET, FakeMailServer, FakeRobots  # noqa: E402
+from support.fake_robots import SECRET, FakeMailServer, FakeRobots  # noqa: E402
 from ui_screenshots import Browser  # noqa: E402
 
 ROUTES = {"screening": '["#fpjc-screening", "dt", "wc"]', "data-quality": '["#fpjc-data-stewards", "dt"]',

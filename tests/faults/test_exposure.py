@@ -38,7 +38,7 @@ def test_secrets_do_not_appear_in_settings_urls_or_connection_errors(monkeypatch
 
 
 def test_local_server_listens_on_the_loopback_address_only(tmp_path):
-    from deployments.cli import serve
+    from deployments.cli.ops import serve
     from deployments.serve import start_server, stop, wait_healthy
 
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"

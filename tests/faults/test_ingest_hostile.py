@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ingest_files import LEAD_HEADER_ZH, csv_bytes, lead_rows, write_csv, write_xlsx
 from sqlalchemy import func, select
+from support.ingest_files import LEAD_HEADER_ZH, csv_bytes, lead_rows, write_csv, write_xlsx
 
 from tasks.ingest.load import ingest_file
 from tasks.model import QuarantinedRow

@@ -19,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from fake_robots import SECRET as ROBOT_SECRET
-from fake_robots import TOKEN as ROBOT_TOKEN
-from fake_robots import FakeMailServer, FakeRobots
-from fake_slack import FakeSlack
-from ingest_files import LEAD_HEADER_ZH, lead_rows, valid_id, write_csv
 from prefect.client.orchestration import get_client
+from support.fake_robots import SECRET as ROBOT_SECRET
+from support.fake_robots import TOKEN as ROBOT_TOKEN
+from support.fake_robots import FakeMailServer, FakeRobots
+from support.fake_slack import FakeSlack
+from support.ingest_files import LEAD_HEADER_ZH, lead_rows, valid_id, write_csv
 
 from flows.lead_watch import lead_watch
 from flows.screening import concentrated_screening

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from fake_slack import FakeSlack
+from support.fake_slack import FakeSlack
 
 from flows.screening import concentrated_screening
 from tasks.notify import build_notifier

@@ -28,19 +28,13 @@ from tasks.outputs.charts import (
     draws,
     find_cjk_font,
 )
-from tasks.storage import db
-from tasks.storage.engine import build_engine
-from tasks.synthetic.seed import seed_database
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def seeded(tmp_path):
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 800, year=2023, seed=11, defect_rate=0.02)
-    return engine
+def seeded(seed_templates):
+    return seed_templates.database(800, year=2023, seed=11, defect_rate=0.02)[0]
 
 
 class _Images(HTMLParser):

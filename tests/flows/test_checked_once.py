@@ -98,7 +98,7 @@ def test_a_rerun_with_the_same_inputs_gives_the_answer_again(prefect_harness, tw
     """A period run again with the same roster, rules, reference data and parameters gives the answer of
     its last completed run, works nothing out and writes nothing again; a county's new file, or an output
     gone from the folder, and it works the answer out again."""
-    from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
+    from support.ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 
     from tasks.ingest.load import ingest_file
 
@@ -136,10 +136,10 @@ def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, two_
     """A county's file of leads, one of which fails a rule of its own: set aside at ingest, never in the
     roster, so in no list of the campaign, while its sound neighbour is; the campaign's artifact still counts
     it for its county."""
-    from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
     from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
     from prefect.client.schemas.sorting import ArtifactSort
+    from support.ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 
     from tasks.ingest.load import ingest_file
 

@@ -9,7 +9,7 @@ import json
 from datetime import date
 
 import pandas as pd
-from ingest_files import valid_id, write_csv
+from support.ingest_files import valid_id, write_csv
 
 from flows.screening import concentrated_screening
 from tasks.ingest.load import ingest_file

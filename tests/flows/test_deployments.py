@@ -17,7 +17,7 @@ from tasks.lead_watch.params import LeadWatchParams
 from tasks.release.params import ReleaseParams
 from tasks.release.period import default_period
 from tasks.screening.params import ScreeningParams
-from tasks.whatif.params import ThresholdWhatIfParams
+from tasks.what_if.params import ThresholdWhatIfParams
 
 SHANGHAI = ZoneInfo(TIMEZONE)
 

@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from fake_slack import seeded_county_with_its_channel
-from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 from openpyxl import load_workbook
+from support.fake_slack import seeded_county_with_its_channel
+from support.ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 from typer.testing import CliRunner
 
 from deployments.cli import app

@@ -8,8 +8,8 @@ from datetime import date
 
 import openpyxl
 import pytest
-from fake_slack import seeded_county_with_its_channel
-from ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
+from support.fake_slack import seeded_county_with_its_channel
+from support.ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 
 from flows.lead_watch import lead_watch
 from tasks.ingest.load import ingest_file

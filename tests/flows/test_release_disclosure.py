@@ -1,4 +1,4 @@
-"""Complementary suppression proved by an attacker (tests/disclosure_attack.py) who reads only the published
+"""Complementary suppression proved by an attacker (tests/support/disclosure_attack.py) who reads only the published
 tables of the year's releases: on the roster of issue 23 (3,000 households in 11, 52 and 53), where small-cell
 suppression alone left 北京市's figures equal to the national total minus the two other provinces."""
 
@@ -10,21 +10,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from disclosure_attack import attack
-from release_helpers import auto_approved
+from support.disclosure_attack import attack
+from support.release_helpers import auto_approved
 
 from tasks.reference.provinces import PROVINCE_BY_CODE
-from tasks.storage import db
-from tasks.storage.engine import build_engine
-from tasks.synthetic.seed import seed_database
 
 
 @pytest.fixture
-def three_provinces(tmp_path):
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 3000, provinces=tuple(PROVINCE_BY_CODE[c] for c in ("11", "52", "53")), year=2023, seed=5)
-    return engine
+def three_provinces(seed_templates):
+    provinces = tuple(PROVINCE_BY_CODE[c] for c in ("11", "52", "53"))
+    return seed_templates.database(3000, provinces=provinces, year=2023, seed=5)[0]
 
 
 def _published(engine) -> tuple[dict, dict]:
@@ -65,7 +60,7 @@ def test_the_disclosure_checkpoint_stops_a_release_with_an_exposed_cell(three_pr
 
     from tasks.release.attacker import tabulation
     from tasks.release.disclosure import protect
-    from tasks.release.prepare import DISCLOSURE_CHECK, disclosure_frame
+    from tasks.release.stages import DISCLOSURE_CHECK, disclosure_frame
     from tasks.runs.check import StageFailed
     from tasks.runs.checkpoint import checkpoint
     from tasks.runs.context import CampaignContext
@@ -74,7 +69,7 @@ def test_the_disclosure_checkpoint_stops_a_release_with_an_exposed_cell(three_pr
                "53:monitored_households": 15.0}
     table = tabulation("2023Q2", 2, figures, ["11:monitored_households"], current=True)
     ctx = CampaignContext(run_id="t", campaign="release", label="t", engine=three_provinces, notifier=None,
-                          output_dir=tmp_path, today=date(2024, 1, 15), dry_run=True)
+                          output_dir=tmp_path, as_of=date(2024, 1, 15), dry_run=True)
     with pytest.raises(StageFailed, match=r"disclosure\.withheld_cells_protected"):
         checkpoint(ctx, DISCLOSURE_CHECK, disclosure_frame(protect([table], max_rounds=0)))
     audit = protect([table])

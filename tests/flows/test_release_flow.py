@@ -17,13 +17,13 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from prefect.flow_runs import resume_flow_run
 from prefect.states import State
-from release_helpers import LI_CODE, WANG_CODE, auto_approved
+from support.release_helpers import LI_CODE, WANG_CODE, auto_approved
 
 from flows.release import press_release
 from tasks.model import CountyIndicator
 from tasks.outputs.charts import cjk_font
 from tasks.release.params import PREVIOUS_QUARTER, ReleaseParams
-from tasks.release.prepare import check_publication
+from tasks.release.stages import check_publication
 from tasks.runs.check import StageFailed
 from tasks.runs.context import CampaignContext
 from tasks.settings import get_settings
@@ -269,7 +269,7 @@ def test_dry_run_drafts_without_publishing(prefect_harness, seeded, tmp_path):
 
 def test_personal_data_in_a_draft_stops_publication(seeded, tmp_path):
     ctx = CampaignContext(run_id="t", campaign="release", label="t", engine=seeded, notifier=None,
-                          output_dir=tmp_path, today=pd.Timestamp("2024-01-15").date(), dry_run=True)
+                          output_dir=tmp_path, as_of=pd.Timestamp("2024-01-15").date(), dry_run=True)
     check_publication(ctx, {"release.md": "全国脱贫人口务工就业规模3,397万人"})
     with pytest.raises(StageFailed, match=r"publication\.no_personal_data"):
         check_publication(ctx, {"release.md": "联系人 11010519491231002X"})
@@ -283,7 +283,7 @@ def test_a_chart_that_would_show_boxes_cannot_be_published(seeded, tmp_path, las
     from matplotlib.figure import Figure
 
     ctx = CampaignContext(run_id="t", campaign="release", label="t", engine=seeded, notifier=None,
-                          output_dir=tmp_path, today=pd.Timestamp("2024-01-15").date(), dry_run=True)
+                          output_dir=tmp_path, as_of=pd.Timestamp("2024-01-15").date(), dry_run=True)
 
     def drawn_with(font: str | None) -> bytes:
         buffer = io.BytesIO()

@@ -21,7 +21,7 @@ from prefect.deployments import run_deployment
 from prefect.flow_runs import resume_flow_run
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Cancelled
-from release_helpers import WANG_CODE
+from support.release_helpers import WANG_CODE
 
 from deployments.board import board
 from deployments.definitions import SPEC_BY_NAME, deployment_path

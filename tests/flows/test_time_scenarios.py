@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from release_helpers import auto_approved
+from support.release_helpers import auto_approved
 
 from flows.assessment import annual_assessment
 from flows.release import press_release

@@ -18,8 +18,8 @@ from tasks.screening.rules import ScreeningRules
 from tasks.settings import get_settings
 from tasks.storage.reads import read_tables
 from tasks.storage.versions import RosterView, latest_batch
-from tasks.whatif.params import ThresholdWhatIfParams
-from tasks.whatif.threshold import monotone
+from tasks.what_if.params import ThresholdWhatIfParams
+from tasks.what_if.threshold import monotone
 
 AS_OF = date(2023, 6, 30)
 

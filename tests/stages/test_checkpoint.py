@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from fake_slack import FakeSlack
+from support.fake_slack import FakeSlack
 
 from tasks.model import KEYS
 from tasks.notify import build_notifier
@@ -29,7 +29,7 @@ def make_context(engine, tmp_path: Path, settings: Settings | None = None, run: 
     notifier = build_notifier(settings or Settings(database_url=str(engine.url.render_as_string(False)),
                                                    output_dir=tmp_path / "out"), engine)
     return CampaignContext(run_id=run_id, campaign="screening", label="测试 test", engine=engine,
-                           notifier=notifier, output_dir=tmp_path / "run", today=TODAY)
+                           notifier=notifier, output_dir=tmp_path / "run", as_of=TODAY)
 
 
 def raw_check(table: str) -> Check:

@@ -66,7 +66,7 @@ def test_a_coordinator_maps_a_countys_own_column_name_once_and_later_files_use_i
     """Issue 19, county files: a county system exports 县区编号 for 县代码. `--map 县区编号=县代码 --save --scope
     52` loads the file and keeps the mapping for 贵州; a later file of a 贵州 county loads without it, one of
     another province is still refused; the saving is in the audit trail."""
-    from ingest_files import write_csv
+    from support.ingest_files import write_csv
 
     header = ["户编号", "县区编号", "家庭人口数"]
     first = write_csv(tmp_path / "a.csv", header, [["52010290000001", "520102", "3"]])

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ingest_files import (
+from sqlalchemy import func, select
+from support.ingest_files import (
     LEAD_HEADER_EN,
     LEAD_HEADER_ZH,
     csv_bytes,
@@ -17,7 +18,6 @@ from ingest_files import (
     write_csv,
     write_xlsx,
 )
-from sqlalchemy import func, select
 
 from tasks.ingest.load import ingest_file
 from tasks.model import AuditEvent, IngestedFile, Lead, QuarantinedRow
@@ -383,7 +383,7 @@ def test_rows_sent_before_their_household_are_loaded_when_it_arrives(roster, cou
     """Issue 19, order of arrival: persons and leads of a household the roster does not know yet are set
     aside; the households file that brings it has them checked again and loaded, with the audit trail
     saying so, and the county never resends them."""
-    from ingest_files import valid_id
+    from support.ingest_files import valid_id
 
     household = f"{county}93000001"
     persons = [[household, valid_id(county, "19800303", seq=31), "张先到", "男", "户主", "普通劳动力"],

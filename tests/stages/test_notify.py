@@ -5,7 +5,7 @@ import time
 
 import pandas as pd
 import sqlalchemy as sa
-from fake_slack import FakeSlack
+from support.fake_slack import FakeSlack
 
 from tasks.model import metadata
 from tasks.notify import build_message, build_notifier

@@ -1,5 +1,5 @@
 """DingTalk, WeCom and Feishu robots and e-mail, through the project's transports over real HTTP and SMTP
-against local fakes (tests/fake_robots.py): routing, rendering within each platform's limits, 加签, retries,
+against local fakes (tests/support/fake_robots.py): routing, rendering within each platform's limits, 加签, retries,
 an outage then a flush with nothing lost or sent twice, masking, and the counties' daily digests."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from fake_robots import SECRET, TOKEN, FakeMailServer, FakeRobots
+from support.fake_robots import SECRET, TOKEN, FakeMailServer, FakeRobots
 
 from tasks.model import metadata
 from tasks.notify import build_message, build_notifier

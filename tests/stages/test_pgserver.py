@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 try:
     from tests import pgserver
 except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    import pgserver
+    from support import pgserver
 
 
 @pytest.mark.postgres

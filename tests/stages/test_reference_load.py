@@ -4,12 +4,12 @@ whole or refused whole, with a run record and an audit event."""
 from __future__ import annotations
 
 import pytest
-from ingest_files import write_csv
 from sqlalchemy import select
+from support.ingest_files import write_csv
 from typer.testing import CliRunner
 
 from deployments.cli import app
-from tasks.ingest.reference import load_reference
+from tasks.ingest.reference_files import load_reference
 from tasks.model import AuditEvent
 from tasks.storage.reads import read_table
 

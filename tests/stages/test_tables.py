@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tasks.model import metadata
-from tasks.partitions.province_cut import split_province
+from tasks.partitions.partition import split_province
 from tasks.reference.provinces import parse_provinces
 from tasks.runs.inputs import KEYS
 from tasks.storage import reads as tables
@@ -34,7 +34,7 @@ def test_fast_readers_return_what_the_python_driver_returns(engine, caplog):
         assert len(slow) == len(fast[name]), name
         pd.testing.assert_frame_equal(fast[name], slow, obj=name)
     assert len(fast["households"]) > 0 and set(fast["households"]["province_code"]) == set(PROVINCES)
-    # A part of a province (tasks.partitions.province_cut): the same rows whichever reader, and the parts add up.
+    # A part of a province (tasks.partitions.partition): the same rows whichever reader, and the parts add up.
     parts = split_province(engine, "52", len(fast["households"].query("province_code == '52'")), 60)
     assert len(parts) >= 2
     read = {name: [] for name in ("households", "persons", "measures", "leads")}

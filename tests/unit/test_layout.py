@@ -62,7 +62,7 @@ TASK_LEVELS = {
     "outputs": 4, "synthetic": 4,
     "runs": 5,
     "screening": 6, "ingest": 6,
-    "assessment": 7, "lead_watch": 7, "release": 7, "whatif": 7,
+    "assessment": 7, "lead_watch": 7, "release": 7, "what_if": 7,
 }
 
 
@@ -93,3 +93,15 @@ def test_packages_of_tasks_import_only_downward():
         against += [f"{path.relative_to(REPO)} imports tasks.{p}" for p in sorted(_tasks_imports(path))
                     if p != own and TASK_LEVELS.get(p, 99) >= TASK_LEVELS[own]]
     assert not against, "an import within tasks/ points sideways or up: " + "; ".join(against)
+
+
+def test_the_command_line_only_parses_and_prints():
+    """No function of the command line over 40 lines: a longer one is doing work that belongs in tasks/."""
+    long = []
+    for path in sorted((REPO / "deployments" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > 40:
+                    long.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, "functions of the command line over 40 lines: " + "; ".join(long)

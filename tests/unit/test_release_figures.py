@@ -428,8 +428,8 @@ def test_a_share_changes_in_percentage_points_and_each_value_keeps_its_units_for
     import openpyxl
 
     from tasks.outputs.spreadsheets import write_workbook
-    from tasks.release.prepare import comparison_table
     from tasks.release.render import BY_UNIT, CHANGE_PCT, CHANGE_POINTS, change, unit_formats
+    from tasks.release.stages import comparison_table
 
     share = {"name": "衔接资金用于产业比例", "unit": "%", "value": 0.6211, "same_period_last_year": 0.2758,
              "change_pct": 1.252, "previous_release": None}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-from tasks.reference.provinces import ProvinceOption, codes_of
-from tasks.runs.form import dry_run_field, optional_date_field, provinces_field, year_field
+from tasks.reference.provinces import ProvinceOption
+from tasks.runs.form import ChosenProvinces, RunSpec, dry_run_field, optional_date_field, provinces_field, year_field
 from tasks.runs.record import scheduled_now
 from tasks.screening.rules import ScreeningRules
 
@@ -17,7 +18,7 @@ MAX_CANDIDATES = 10
 DEFAULT_CHANGES = (5.0, -5.0)
 
 
-class ThresholdWhatIfParams(BaseModel):
+class ThresholdWhatIfParams(ChosenProvinces, BaseModel):
     """监测范围测算 / monitoring threshold what-if."""
 
     year: int = year_field(lambda: scheduled_now().year, "年度 / year",
@@ -56,6 +57,7 @@ class ThresholdWhatIfParams(BaseModel):
         self.as_of = self.as_of or scheduled_now().date()
         return self
 
-    @property
-    def province_codes(self) -> list[str]:
-        return codes_of(self.provinces)
+    def run_spec(self) -> RunSpec:
+        return RunSpec("what-if", f"{self.year}@{self.as_of}", f"监测范围测算 {self.year}（名册截至{self.as_of}）",
+                       f"threshold what-if {self.year} as of {self.as_of}",
+                       Path("what-if", str(self.year), str(self.as_of)), as_of=self.as_of)

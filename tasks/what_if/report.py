@@ -14,7 +14,7 @@ from tasks.reference.codes import MONITORING_TYPE
 from tasks.reference.provinces import province_name
 from tasks.runs.check import Check
 from tasks.runs.context import CampaignContext
-from tasks.whatif.threshold import COUNTS, by, by_province
+from tasks.what_if.threshold import COUNTS, by, by_province
 
 INPUT_CHECK = Check("check what-if households", "what_if_households", key="household_no",
                     source="households", announce="problems", audience="data-quality")
@@ -27,7 +27,7 @@ HEADERS = {
     "leaving_households": "退出建议监测户数", "leaving_persons": "退出建议监测人数",
 }
 FORMATS = {HEADERS[k]: "#,##0" for k in ("threshold_now", "threshold_then", *COUNTS)}
-SHEETS = ("分省", "分县", "分类别")
+BY_PROVINCE, BY_COUNTY, BY_TYPE = "分省", "分县", "分类别"
 
 
 def sheets(results: pd.DataFrame, county_names: dict[str, str], tried: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -40,7 +40,7 @@ def sheets(results: pd.DataFrame, county_names: dict[str, str], tried: pd.DataFr
     counties.insert(4, "county", counties["county_code"].map(lambda c: county_names.get(c, c)))
     types["candidate_type"] = types["candidate_type"].map(lambda t: MONITORING_TYPE.codes.get(t, t))
     order = ["scenario", "province_code", "province", "threshold_now", "threshold_then", *COUNTS]
-    return {"分省": _headed(provinces[order]), "分县": _headed(counties), "分类别": _headed(types),
+    return {BY_PROVINCE: _headed(provinces[order]), BY_COUNTY: _headed(counties), BY_TYPE: _headed(types),
             "测算说明": tried}
 
 

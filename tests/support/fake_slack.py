@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fake_http import FakeHttpServer, reply
+from support.fake_http import FakeHttpServer, reply
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_PATH = "/services/T000/B000/fake"
 
 

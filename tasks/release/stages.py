@@ -132,7 +132,7 @@ def _display(value: Any, unit: str) -> str:
 
 
 def check_period_ended(ctx: CampaignContext, period: Period) -> None:
-    if period.end >= ctx.today:  # year-to-date figures of a quarter still running would be wrong, not early
+    if period.end >= ctx.as_of:  # year-to-date figures of a quarter still running would be wrong, not early
         raise StageFailed(f"{ctx.label}: {period.label} ends on {period.end}: release it after the quarter ends")
 
 

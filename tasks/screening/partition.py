@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert
 
 from tasks.model import ScreeningFinding
-from tasks.partitions.province_cut import Partition
+from tasks.partitions.partition import Partition
 from tasks.privacy import PERSONAL_COLUMNS
 from tasks.quality.county_indicators import county_sums
 from tasks.runs.check import Check
@@ -49,11 +49,11 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
     on its own (a lead matches only its own province's roster, however the provinces are grouped), the
     lists checked once, and each province's findings stored in a transaction of its own (of a part of a
     province: the part's findings)."""
-    stamp = pd.Timestamp(as_of)
     codes, scope = part.codes, part.label
     # A partition's message carries the input figures; a stage announces itself only when it stops.
-    inputs = validate_inputs(ctx, codes, as_of=stamp, province_label=codes[0] if len(codes) == 1 else None,
-                             announce="blocking", scope=scope, part=part if part.is_part else None)
+    inputs = validate_inputs(ctx, codes, as_of=pd.Timestamp(as_of),
+                             province_label=codes[0] if len(codes) == 1 else None, announce="blocking", scope=scope,
+                             part=part if part.is_part else None)
     screened = []
     read = inputs.households_read
     read_rows = read.groupby("province_code", sort=False).indices
@@ -61,7 +61,7 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
         with ctx.timed("screen rules", scope=province) as timing:
             roster = inputs.of_province(province)
             timing["rows"] = len(roster["households"])
-            lists, leads = screen_province(roster, window_start, stamp, rules)
+            lists, leads = screen_province(roster, window_start, pd.Timestamp(as_of), rules)
         counts = inputs.reconciliation(province)
         quarantined = {f"validate {t}": f["quarantined"] for t, f in counts.items()}
         sums = county_sums(roster["households"], leads, roster["measures"],

@@ -19,7 +19,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from aiosmtpd.controller import Controller
-from fake_http import FakeHttpServer, reply
+
+from support.fake_http import FakeHttpServer, reply
 
 TOKEN = "robot-token-CANARY-51c2"
 SECRET = "SEC-CANARY-8d0e3b7a"

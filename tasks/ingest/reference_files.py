@@ -77,7 +77,7 @@ def load_reference(engine: Engine, kind: str, path: Path, *, output_dir: Path, a
     report = ReferenceReport(kind, path.name, "loaded", run_id=run_id)
     today = today or date.today()
     ctx = CampaignContext(run_id=run_id, campaign="reference", label=f"参考数据 {spec.label} {path.name}",
-                          engine=engine, notifier=notifier, output_dir=output_dir, today=today,
+                          engine=engine, notifier=notifier, output_dir=output_dir, as_of=today,
                           clock=datetime.combine(today, time.max))
     ctx.suite_parameters["known_province_codes"] = [p.code for p in PROVINCES]
     try:
