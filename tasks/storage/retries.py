@@ -72,7 +72,8 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
 def _task_delays() -> list[float]:
     from tasks.settings import get_settings
 
-    try:  # read when the flow modules are imported: the task decorators' retries are fixed then
+    try:
+        # Read when the flow modules are imported: the task decorators' retries are fixed then.
         return list(get_settings().retry_delays)
     except Exception:  # settings are reported where they are used; a task still gets the default
         return list(RETRY_DELAYS)

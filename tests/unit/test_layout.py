@@ -105,3 +105,18 @@ def test_the_command_line_only_parses_and_prints():
                 if lines > 40:
                     long.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name} ({lines} lines)")
     assert not long, "functions of the command line over 40 lines: " + "; ".join(long)
+
+
+def test_settings_are_read_at_the_edge():
+    """Inside tasks/ a building block gets its settings from its caller (a run's context carries them); each
+    `get_settings()` left there says why in a comment, on its line or the line above."""
+    unexplained = []
+    for path in sorted((REPO / "tasks").rglob("*.py")):
+        if path.name == "settings.py":
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            code = line.split("#", 1)[0]
+            if "get_settings()" in code and "#" not in line and not lines[number - 2].strip().startswith("#"):
+                unexplained.append(f"{path.relative_to(REPO)}:{number}")
+    assert not unexplained, "get_settings() inside tasks/ without a reason given: " + ", ".join(unexplained)
