@@ -21,9 +21,9 @@ for name, group in {"db": db_app, "outbox": outbox_app, "reference": reference_a
                     "run": run_app}.items():
     app.add_typer(group, name=name)
 
-# Commands that run flows, and so start a temporary Prefect API when no server is configured; and the board,
-# which asks the API (over the same Prefect database) whether a run still open waits for approval or crashed.
-FLOW_COMMANDS = {"demo", "run", "board"}
+# Commands that run flows, and so start a temporary Prefect API when no server is configured (the board starts
+# one itself, only when a run is still open: to ask whether it waits for approval or crashed).
+FLOW_COMMANDS = {"demo", "run"}
 
 
 @app.callback()

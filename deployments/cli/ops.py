@@ -13,6 +13,7 @@ import typer
 
 from deployments.cli.app import app, outbox_app
 from deployments.cli.common import fail, safe_url
+from deployments.temporary_api import TEMPORARY_API
 from tasks.settings import get_settings
 
 
@@ -62,16 +63,35 @@ def board(
                                                "API).")] = False,
 ) -> None:
     """各期运行状态: each campaign's next planned run and latest periods, and where each stands."""
+    from tasks.storage.engine import build_engine
+
+    engine = build_engine()
+    if _runs_open(engine) or publish:  # the API's word on them (waiting for approval, crashed); else none needed
+        TEMPORARY_API.start()  # before Prefect is imported (deployments.board imports it)
     from deployments.board import HEADERS
     from deployments.board import board as period_board
     from deployments.board import publish as publish_board
-    from tasks.storage.engine import build_engine
 
-    rows = period_board(build_engine(), periods_per_campaign=periods)
+    with TEMPORARY_API.in_use():
+        rows = period_board(engine, periods_per_campaign=periods)
     for cells in (HEADERS[:-1], *(row.cells()[:-1] for row in rows)):  # links are for the UI
         typer.echo(" | ".join(cells))
     if publish:
         publish_board(rows)
+
+
+def _runs_open(engine) -> bool:
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import DBAPIError
+
+    from tasks.model import CampaignRun
+
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(select(func.count()).select_from(CampaignRun)
+                                     .where(CampaignRun.status == "running")).scalar())
+    except DBAPIError:  # no tables yet: nothing open
+        return False
 
 
 @app.command()

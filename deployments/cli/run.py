@@ -77,7 +77,8 @@ def run_threshold_what_if(
     threshold: Annotated[list[int], typer.Option(help="A candidate threshold in yuan (repeat: --threshold 7000 "
                                                       "--threshold 8000).")] = [],  # noqa: B006 (typer's way)
     change: Annotated[list[float], typer.Option(help="A change in per cent on each province's current threshold "
-                                                     "(repeat; -5 lowers it).")] = [],  # noqa: B006
+                                                     "(repeat; -5 lowers it). Neither option: ±5 %, as the form "
+                                                     "offers.")] = [],  # noqa: B006
     year: Annotated[int, typer.Option(help="The year whose threshold is compared.")] = 2023,
     as_of: Annotated[str, typer.Option(help="The roster as it stood that day, YYYY-MM-DD (default today).")] = "",
     provinces: Provinces = "",
@@ -87,8 +88,9 @@ def run_threshold_what_if(
     from flows.what_if import threshold_what_if
     from tasks.what_if.params import ThresholdWhatIfParams
 
-    params = form(ThresholdWhatIfParams, provinces, year=year, as_of=as_of or None, thresholds=threshold,
-                  changes_pct=change, dry_run=dry_run)
+    # Neither a threshold nor a change: the form's own candidates (±5 % on each province's threshold).
+    candidates = {"thresholds": threshold, "changes_pct": change} if threshold or change else {}
+    params = form(ThresholdWhatIfParams, provinces, year=year, as_of=as_of or None, dry_run=dry_run, **candidates)
     show("what-if", run_campaign(threshold_what_if, params))
 
 

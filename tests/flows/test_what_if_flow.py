@@ -106,3 +106,17 @@ def test_the_form_asks_for_a_candidate_and_says_so_in_chinese():
     schema = ThresholdWhatIfParams.model_json_schema()["properties"]
     assert schema["thresholds"]["title"].startswith("候选监测范围")
     assert schema["changes_pct"]["title"].startswith("在现行") and schema["changes_pct"]["default"] == [5.0, -5.0]
+
+
+def test_the_command_without_candidates_weighs_the_forms_own(prefect_harness, seeded):
+    """`campaigns run threshold-what-if` with neither --threshold nor --change tries what a one-click run of
+    the form tries (±5 % on each province's threshold), instead of refusing."""
+    from typer.testing import CliRunner
+
+    from deployments.cli import app
+
+    result = CliRunner().invoke(app, ["run", "threshold-what-if", "--year", "2023", "--as-of", str(AS_OF),
+                                      "--provinces", "52", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    tried = [line.split(":")[0] for line in result.output.splitlines() if "新增" in line]
+    assert len(tried) == 2 and any("+5" in name for name in tried) and any("-5" in name for name in tried), tried
