@@ -14,7 +14,7 @@ from sqlalchemy import Engine, Row, func, select
 
 from deployments.calendar import upcoming
 from deployments.definitions import SPEC_BY_NAME
-from tasks.model import CampaignRun, Release
+from tasks.model import AuditEvent, CampaignRun, Release
 from tasks.screening.params import ScreeningMode
 
 CAMPAIGNS = ("screening", "assessment", "release", "lead-watch")
@@ -52,6 +52,7 @@ def board(engine: Engine, *, periods_per_campaign: int = 8, live: bool = True) -
     latest: dict[tuple[str, str], Row] = {}
     for run in runs:  # newest first: a period's first row is its latest run (a screening year: any mode)
         latest.setdefault((run.kind, run.period), run)
+    answered = _answered(engine, [r for r in latest.values() if r.status == "completed"])
     open_states = _prefect_states([r.flow_run_id for r in latest.values() if r.status == "running"]) if live else {}
     planned = _planned()
     rows = []
@@ -61,11 +62,24 @@ def board(engine: Engine, *, periods_per_campaign: int = 8, live: bool = True) -
         of_campaign = sorted((r for (k, _), r in latest.items() if k == campaign),
                              key=lambda r: r.period, reverse=True)[:periods_per_campaign]
         rows.extend(_row(run, published.get(run.period) if campaign == "release" else None,
-                         open_states.get(run.flow_run_id)) for run in of_campaign)
+                         open_states.get(run.flow_run_id), answered.get(run.id)) for run in of_campaign)
     return rows
 
 
-def _row(run: Row, version: int | None, prefect_state: str | None) -> BoardRow:
+def _answered(engine: Engine, runs: list[Row]) -> dict[str, str]:
+    """Per completed run that gave the answer of an earlier one with the same inputs (tasks.runs.answered),
+    when that one finished: from each run's last end in the audit trail."""
+    ends: dict[str, dict] = {}
+    with engine.connect() as conn:
+        for run_id, parameters in conn.execute(
+                select(AuditEvent.campaign_run_id, AuditEvent.parameters).where(
+                    AuditEvent.action == "run.finished", AuditEvent.campaign_run_id.in_([r.id for r in runs]))
+                .order_by(AuditEvent.id)):
+            ends[run_id] = parameters or {}
+    return {run_id: end["answered_by"] for run_id, end in ends.items() if end.get("answered_by")}
+
+
+def _row(run: Row, version: int | None, prefect_state: str | None, answered_by: str | None = None) -> BoardRow:
     from tasks.notify.hooks import flow_run_url
 
     state = STATES.get(run.status, run.status)
@@ -80,6 +94,8 @@ def _row(run: Row, version: int | None, prefect_state: str | None) -> BoardRow:
             state = f"已发布 v{version}"
         elif version:
             detail = f"已发布的 v{version} 仍有效"
+    if answered_by:  # the same inputs as the run that worked the answer out: its answer, given again
+        detail = (detail + "；" if detail else "") + f"输入未变，沿用 {answered_by} 的结果"
     if run.rows_rechecked:  # a rule or the reference data changed since these rows were checked
         detail = (detail + "；" if detail else "") + f"按新规则复查 {run.rows_rechecked:,} 行"
     if run.error and run.status != "completed":

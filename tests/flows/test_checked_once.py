@@ -119,6 +119,8 @@ def test_a_rerun_with_the_same_inputs_gives_the_answer_again(prefect_harness, tw
             "SELECT parameters FROM audit_events WHERE action = 'run.finished' ORDER BY id"))]
     assert [e["status"] for e in ends] == ["completed", "completed"] and ends[1]["answered_by"]
     assert ends[0]["inputs_digest"] == ends[1]["inputs_digest"]
+    said = [row.detail for row in board(engine, live=False) if row.campaign == "screening" and row.period == "2023"]
+    assert f"沿用 {again['answered_by']} 的结果" in said[0]  # the period board says so
 
     county = pd.read_sql(sa.text("SELECT code FROM counties WHERE province_code = '52' ORDER BY code"),
                          engine)["code"][0]
