@@ -39,9 +39,10 @@ up: install
 lint: install
 	$(BIN)/ruff check .
 
-# Two workers (pytest-xdist): the flow tests spend much of their time waiting on servers and processes.
+# Two workers (pytest-xdist): the flow tests spend much of their time waiting on servers and processes; a
+# worker that runs out of tests takes some of the other's, so one long file does not end the run alone.
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 # The pure tier only (tests/unit: no database, no Prefect server), for the edit-test loop.
 test-unit: lint
