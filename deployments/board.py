@@ -15,14 +15,12 @@ from sqlalchemy import Engine, Row, func, select
 from deployments.calendar import upcoming
 from deployments.definitions import SPEC_BY_NAME
 from tasks.model import AuditEvent, CampaignRun, Release
+from tasks.runs.period_slot import PREFECT_STATE_LABELS
 from tasks.screening.params import ScreeningMode
 
 CAMPAIGNS = ("screening", "assessment", "release", "lead-watch")
 STATES = {"completed": "已完成", "failed": "失败", "rejected": "已退回", "expired": "审核超时", "running": "运行中",
           "blocked": "未通过检查"}
-# A run the database still calls running, as the Prefect server sees it.
-PREFECT_STATES = {"PAUSED": "待审核", "RUNNING": "运行中", "PENDING": "运行中", "SCHEDULED": "运行中",
-                  "CRASHED": "中断（进程退出）", "FAILED": "失败", "CANCELLED": "已取消", "CANCELLING": "已取消"}
 HEADERS = ("活动", "期间", "状态", "说明", "时间", "链接")
 ARTIFACT_KEY = "period-board"
 
@@ -84,7 +82,7 @@ def _row(run: Row, version: int | None, prefect_state: str | None, answered_by: 
 
     state = STATES.get(run.status, run.status)
     if run.status == "running" and prefect_state:
-        state = PREFECT_STATES.get(prefect_state, state)
+        state = PREFECT_STATE_LABELS.get(prefect_state, state)
     detail = ""
     if run.kind == "screening" and run.mode:
         mode, _, as_of = run.mode.partition(":")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, TypedDict
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -11,15 +12,30 @@ from flows.assessment import annual_assessment
 from flows.release import press_release
 from flows.screening import concentrated_screening
 from tasks.assessment.params import AssessmentParams
+from tasks.assessment.report import AssessmentSummary
 from tasks.notify.hooks import failure_hook
 from tasks.outputs.overview import HEADERS_ZH, roster_overview, to_markdown_table
 from tasks.release.approval import approved_automatically
 from tasks.release.params import ReleaseParams
+from tasks.release.publish import ReleaseOutcome
 from tasks.screening.params import ScreeningMode, ScreeningParams
+from tasks.screening.report import ScreeningSummary
 from tasks.settings import get_settings
 from tasks.storage import db
 from tasks.storage.engine import build_engine
 from tasks.synthetic.seed import seed_database
+
+
+class DemoSummary(TypedDict):
+    """What the demo returns: where its outputs are, and each campaign's own summary."""
+    output_dir: str
+    seed: dict[str, Any]
+    overview: str
+    screening: ScreeningSummary
+    screening_reports: str
+    assessment: AssessmentSummary
+    assessment_reports: str
+    release: ReleaseOutcome
 
 
 @task(name="migrate database")
@@ -55,7 +71,7 @@ def report_roster_overview(year: int) -> str:
 
 @flow(name="demo", flow_run_name="demo {households} households", on_failure=[failure_hook("demo")],
       on_crashed=[failure_hook("demo")])
-def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_rate: float = 0.02) -> dict:
+def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_rate: float = 0.02) -> DemoSummary:
     """Everything a new machine needs to show the system working, on the embedded defaults."""
     logger = get_run_logger()
     settings = get_settings()
@@ -73,6 +89,6 @@ def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_r
     logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s; assessment in %s; "
                 "release %s %s", revision, seeded["rows"], overview, folder, assessment_folder,
                 release["status"], release.get("path", ""))
-    return {"output_dir": str(settings.output_dir.resolve()), "seed": seeded, "overview": overview,
-            "screening": screening, "screening_reports": str(folder.resolve()), "assessment": assessment,
-            "assessment_reports": str(assessment_folder.resolve()), "release": release}
+    return DemoSummary(output_dir=str(settings.output_dir.resolve()), seed=seeded, overview=overview,
+                       screening=screening, screening_reports=str(folder.resolve()), assessment=assessment,
+                       assessment_reports=str(assessment_folder.resolve()), release=release)

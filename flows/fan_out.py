@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from prefect import Task, get_run_logger
 
-from tasks.partitions.partition import Partition, label_provinces
+from tasks.partitions.partition import Partition
 from tasks.quality.store import forget_other_scopes
 from tasks.runs.check import StageFailed
 from tasks.runs.context import CampaignContext
@@ -24,7 +24,7 @@ def fan_out(ctx: CampaignContext, partitions: list[Partition], partition_task: T
     its forked context). A rerun partitioned otherwise first forgets the checks of the old partitions."""
     if not ctx.dry_run:
         with_retries(lambda: forget_other_scopes(ctx.engine, ctx.run_id, {p.label for p in partitions},
-                                                 {c for p in partitions for c in p.codes}, label_provinces),
+                                                 {c for p in partitions for c in p.codes}, Partition.covered_by),
                      "forget the checks of earlier partitions")
     if len(partitions) == 1:
         only = partitions[0]

@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
-from tasks.ingest.inbox import sweep
+from tasks.ingest.inbox import SweepSummary, sweep
 from tasks.ingest.report import FileReport
 from tasks.notify import build_notifier
 from tasks.notify.hooks import failure_hook, flow_run_url
@@ -34,7 +34,7 @@ def _run_name() -> str:
 
 @flow(name="ingest-inbox", flow_run_name=_run_name, on_failure=[failure_hook("ingest")],
       on_crashed=[failure_hook("ingest")])
-def ingest_inbox(outliers: OutlierRules = DEFAULT_RULES) -> dict:
+def ingest_inbox(outliers: OutlierRules = DEFAULT_RULES) -> SweepSummary:
     """报送文件接收: ingest every file in the inbox (CAMPAIGNS_INBOX_DIR) and move it to the archive or,
     refused, to the rejected folder with an error report; the county hears of any problem, and of its
     indicators far from usual once a file is loaded (`outliers`: tasks.ingest.outliers)."""
@@ -51,4 +51,4 @@ def ingest_inbox(outliers: OutlierRules = DEFAULT_RULES) -> dict:
     if result.reports:
         create_table_artifact([_artifact_row(r) for r in result.reports],
                               key="ingest-files", description="报送文件处理结果 / files ingested")
-    return {"totals": result.totals(), "files": [r.as_dict() for r in result.reports]}
+    return result.summary()

@@ -58,7 +58,7 @@ def watch(ctx: CampaignContext, params: LeadWatchParams, this_week: pd.DataFrame
 
 @task(name="report and notify", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def report_and_notify(ctx: CampaignContext, params: LeadWatchParams, watched: pd.DataFrame,
-                      trend: pd.DataFrame) -> dict:
+                      trend: pd.DataFrame) -> report.LeadWatchSummary:
     county_names = dict(read_table(ctx.engine, "counties")[["code", "name"]].itertuples(index=False))
     summary = report.summary_of(str(params.as_of), ctx.run_id, trend, len(watched))
     counties = report.county_table(trend, county_names)
@@ -77,7 +77,7 @@ def report_and_notify(ctx: CampaignContext, params: LeadWatchParams, watched: pd
 
 @flow(name="lead-watch", flow_run_name=run_name_of(LeadWatchParams), on_failure=[failure_hook("lead-watch")],
       on_crashed=[failure_hook("lead-watch")])
-def lead_watch(params: LeadWatchParams) -> dict:
+def lead_watch(params: LeadWatchParams) -> report.LeadWatchSummary:
     """问题线索常态化核查: each county's overdue and late problem leads of the week, with the trend, sent to the
     county; nothing about a person leaves unmasked."""
     settings = get_settings()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
+from tasks.notify.notifier import FlushSummary
 from tasks.notify.notifier import flush_outbox as flush
 from tasks.settings import get_settings
 
 
 @flow(name="outbox-flush", flow_run_name="outbox flush")
-def flush_outbox() -> dict:
+def flush_outbox() -> FlushSummary:
     """通知补发 / deliver every pending notification, oldest first, and the digests that are due."""
     flushed = flush(get_settings())
     get_run_logger().info("sent %s; still pending %s", flushed.report.sent, flushed.left)
-    return {"sent": flushed.report.sent, "pending": flushed.left, "failed": flushed.report.failed}
+    return flushed.summary()

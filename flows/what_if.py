@@ -46,9 +46,10 @@ def try_thresholds(ctx: CampaignContext, params: ThresholdWhatIfParams, househol
 
 @task(name="report and notify", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
 def report_and_notify(ctx: CampaignContext, params: ThresholdWhatIfParams, results: pd.DataFrame,
-                      roster: dict) -> dict:
+                      roster: dict) -> report.WhatIfSummary:
     county_names = dict(read_table(ctx.engine, "counties")[["code", "name"]].itertuples(index=False))
-    summary = report.summary_of(results, ctx.label, roster["set_aside"], roster["read"])
+    summary = report.summary_of(results, ctx.label, roster["set_aside"], roster["read"],
+                                None if params.dry_run else ctx.output_dir)
     tried = pd.DataFrame({"项目": ["年度", "名册截止日期", "省份", "候选监测范围(元)", "调整比例(%)", "测算农户(户)",
                                    "未纳入测算(户)"],
                           "内容": [params.year, str(params.as_of),
@@ -58,10 +59,9 @@ def report_and_notify(ctx: CampaignContext, params: ThresholdWhatIfParams, resul
                                  roster["set_aside"]]})
     workbook = report.sheets(results, county_names, tried)
     png = report.chart(results)
-    folder = links = None
+    links = None
     if not params.dry_run:
         written = report.write_reports(ctx.output_dir, summary, workbook, png)
-        folder = str(ctx.output_dir.resolve())
         links = {"workbook": report_link(written, ctx.settings),
                  "chart": report_link(ctx.output_dir / "what-if.png", ctx.settings)}
     report.announce(ctx, summary, links)
@@ -69,12 +69,12 @@ def report_and_notify(ctx: CampaignContext, params: ThresholdWhatIfParams, resul
                           description=f"{ctx.label}: 分省 / per province")
     create_markdown_artifact(key="threshold-what-if", description=ctx.label,
                              markdown=report.summary_markdown(ctx.label, summary, links))
-    return summary | {"folder": folder}
+    return summary
 
 
 @flow(name="threshold-what-if", flow_run_name=run_name_of(ThresholdWhatIfParams),
       on_failure=[failure_hook("what-if")], on_crashed=[failure_hook("what-if")])
-def threshold_what_if(params: ThresholdWhatIfParams) -> dict:
+def threshold_what_if(params: ThresholdWhatIfParams) -> report.WhatIfSummary:
     """监测范围测算: households and persons entering and leaving the monitoring candidates at each candidate
     threshold, by province, county and type, from the roster as it stood on a date."""
     settings = get_settings()

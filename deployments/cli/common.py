@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -14,7 +14,7 @@ from tasks.settings import get_settings
 Form = TypeVar("Form", bound=BaseModel)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     typer.secho(f"错误 / error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
 
@@ -34,7 +34,6 @@ def form(params: type[Form], provinces: str = "", **fields: Any) -> Form:
         return params(provinces=chosen, **fields) if "provinces" in params.model_fields else params(**fields)
     except (ValueError, ValidationError) as exc:
         fail(str(exc))
-        raise  # fail() raised already: for the type checker
 
 
 def run_campaign(run, params):

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, TypedDict
 
 from sqlalchemy import Engine
 
@@ -26,6 +27,13 @@ COUNTY_IN_PATH = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 KIND_HINTS = (("household", "农户", "户信息"), ("person", "成员", "人口"), ("measure", "措施"), ("lead", "线索"))
 
 
+class SweepSummary(TypedDict):
+    """What a sweep of the inbox returns: its totals (files by status, rows loaded and set aside) and each
+    file's report (tasks.ingest.report.FileReport.as_dict)."""
+    totals: dict[str, int]
+    files: list[dict[str, Any]]
+
+
 @dataclass
 class SweepResult:
     reports: list[FileReport]
@@ -38,6 +46,9 @@ class SweepResult:
         out["rows_loaded"] = sum(r.loaded for r in self.reports)
         out["rows_quarantined"] = sum(r.quarantined for r in self.reports)
         return out
+
+    def summary(self) -> SweepSummary:
+        return SweepSummary(totals=self.totals(), files=[r.as_dict() for r in self.reports])
 
 
 def sweep(engine: Engine, settings: Settings, notifier: Notifier | None, *, today: date,

@@ -38,7 +38,8 @@ from tasks.runs.audit import record_event
 from tasks.runs.check import Check, StageFailed, Submitted
 from tasks.runs.checkpoint import checkpoint
 from tasks.runs.context import CampaignContext
-from tasks.runs.record import RunRefused, finish_run, start_run
+from tasks.runs.file_run import end_file_run, file_run
+from tasks.runs.record import RunRefused
 from tasks.storage.history_write import write_versions
 from tasks.storage.reads import read_table
 from tasks.storage.versions import open_batch
@@ -74,38 +75,24 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
     if earlier is not None and earlier.status == "loaded":
         return FileReport(name, sha, "duplicate", kind=earlier.kind, rows_read=earlier.rows_read,
                           note=f"same content as {earlier.file_name}, ingested {earlier.ingested_at:%Y-%m-%d %H:%M}")
+    today = today or date.today()
     try:
-        run_id = start_run(engine, "ingest", f"file:{sha[:15]}", parameters={
-            "file": name, "sha256": sha, "kind": kind, "bytes": path.stat().st_size}, launched_by=launched_by)
-    except RunRefused as exc:  # the same content is being loaded right now by another process
-        return FileReport(name, sha, "duplicate", kind=kind, note=str(exc))
-    report = FileReport(name, sha, "loaded", kind=kind, run_id=run_id, county_code=county_hint)
-    try:
-        renames = saved_maps(engine, county_hint) | (renames or {})
-        _load(engine, path, report, notifier, output_dir, today or date.today(), max_bytes, renames,
-              outlier_rules or OutlierRules())
-    except FileRejected as exc:
-        report.status, report.problem = "rejected", str(exc)
-    except StageFailed as exc:  # a table-level rule of the suite failed: the file as a whole is wrong
-        report.status, report.problem = "rejected", f"{name}: {exc}"
-    except DBAPIError:  # the database, not the file: leave the file where it is for the next attempt
-        finish_run(engine, run_id, "failed", error="database error while loading")
-        raise
-    except Exception as exc:  # a file no rule foresaw must not stop the others or show a traceback
-        # The frames, not the exception's text, which may quote a cell (personal data stays out of logs).
-        log.error("unexpected %s while ingesting %s:\n%s", type(exc).__name__, name,
-                  "".join(traceback.format_tb(exc.__traceback__)))
-        report.status = "rejected"
-        report.problem = (f"{name}: could not be processed ({type(exc).__name__}); the data stewards have the "
-                          "details in the ingest log")
-    report.loaded = 0 if report.status == "rejected" else report.loaded
-    _record(engine, report, earlier, launched_by)
-    record_event(engine, f"ingest.{report.status}", launched_by, subject=name, run_id=run_id, detail=report.problem,
-                 parameters={"sha256": sha, "kind": report.kind, "county_code": report.county_code,
+        with file_run(engine, "ingest", sha, label=f"报送 {name}", launched_by=launched_by, notifier=notifier,
+                      output_dir=output_dir, today=today, parameters={
+                          "file": name, "sha256": sha, "kind": kind, "bytes": path.stat().st_size}) as ctx:
+            report = FileReport(name, sha, "loaded", kind=kind, run_id=ctx.run_id, county_code=county_hint)
+            renames = saved_maps(engine, county_hint) | (renames or {})
+            _load_whole(ctx, path, report, max_bytes, renames, outlier_rules or OutlierRules())
+            _record(engine, report, earlier, launched_by)
+            record_event(engine, f"ingest.{report.status}", launched_by, subject=name, run_id=ctx.run_id,
+                         detail=report.problem, parameters={
+                             "sha256": sha, "kind": report.kind, "county_code": report.county_code,
                              "rows_read": report.rows_read, "loaded": report.loaded,
                              "quarantined": report.quarantined})
-    finish_run(engine, run_id, "completed" if report.status == "loaded" else "rejected",
-               error=report.problem)
+            end_file_run(ctx, "completed" if report.status == "loaded" else "rejected", report.problem)
+    except RunRefused as exc:  # the same content is being loaded right now by another process
+        return FileReport(name, sha, "duplicate", kind=kind, note=str(exc))
+    run_id = report.run_id
     if report.quarantined or report.outliers:  # the county's workbook lists both
         written = write_set_aside(engine, [run_id], output_dir / f"{Path(name).stem}-{sha[:8]}")
         chosen = written.get(report.county_code or "") or next(iter(written.values()), None)
@@ -122,8 +109,32 @@ def ingest_file(engine: Engine, path: Path, *, kind: str | None = None, notifier
     return report
 
 
-def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | None, output_dir: Path,
-          today: date, max_bytes: int | None, renames: dict[str, str], rules: OutlierRules) -> None:
+def _load_whole(ctx: CampaignContext, path: Path, report: FileReport, max_bytes: int | None,
+                renames: dict[str, str], rules: OutlierRules) -> None:
+    """Load the file, or refuse it as a whole with the reason (file, row, column); the database's own errors
+    (leave the file where it is for the next attempt) are raised."""
+    name = report.file
+    try:
+        _load(ctx, path, report, max_bytes, renames, rules)
+    except FileRejected as exc:
+        report.status, report.problem = "rejected", str(exc)
+    except StageFailed as exc:  # a table-level rule of the suite failed: the file as a whole is wrong
+        report.status, report.problem = "rejected", f"{name}: {exc}"
+    except DBAPIError:
+        raise
+    except Exception as exc:  # a file no rule foresaw must not stop the others or show a traceback
+        # The frames, not the exception's text, which may quote a cell (personal data stays out of logs).
+        log.error("unexpected %s while ingesting %s:\n%s", type(exc).__name__, name,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        report.status = "rejected"
+        report.problem = (f"{name}: could not be processed ({type(exc).__name__}); the data stewards have the "
+                          "details in the ingest log")
+    report.loaded = 0 if report.status == "rejected" else report.loaded
+
+
+def _load(ctx: CampaignContext, path: Path, report: FileReport, max_bytes: int | None, renames: dict[str, str],
+          rules: OutlierRules) -> None:
+    engine, today = ctx.engine, ctx.as_of
     wanted_sheets = (report.kind, KIND_LABELS[report.kind]) if report.kind else \
         tuple(n for k in KINDS for n in (k, KIND_LABELS[k]))
     sheet = read_file(path, wanted_sheets, max_bytes, ReadLimits.from_settings())
@@ -138,9 +149,6 @@ def _load(engine: Engine, path: Path, report: FileReport, notifier: Notifier | N
         raise FileRejected(report.file, "表头下面没有数据行 / no data rows under the header", row=layout.header_row)
     fill_derived(engine, kind, rows)
     report.county_code = county_of(engine, rows) or report.county_code
-    ctx = CampaignContext(run_id=report.run_id or "", campaign="ingest", label=f"报送 {report.file}",
-                          engine=engine, notifier=notifier, output_dir=output_dir, as_of=today,
-                          clock=datetime.combine(today, time.max))  # a record of the ingest day is no defect
     # The kind's raw suite, less its roster's rules (they need the other tables: each campaign's input stage).
     check = Check(f"ingest {kind}", f"{kind}_raw", key=PRIMARY_KEYS[kind], announce="blocking", source=report.file,
                   scopes=AT_ARRIVAL)

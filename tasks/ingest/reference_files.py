@@ -6,7 +6,7 @@ file (CSV in any usual encoding, or XLSX; a header row under titles), goes throu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -22,8 +22,7 @@ from tasks.reference.provinces import PROVINCES
 from tasks.runs.audit import record_event
 from tasks.runs.check import Check, StageFailed
 from tasks.runs.checkpoint import checkpoint
-from tasks.runs.context import CampaignContext
-from tasks.runs.record import finish_run, start_run
+from tasks.runs.file_run import end_file_run, file_run
 from tasks.storage.reads import read_table
 
 HEADER_SCAN_ROWS = 30
@@ -72,28 +71,24 @@ def load_reference(engine: Engine, kind: str, path: Path, *, output_dir: Path, a
     if kind not in KINDS:
         raise ValueError(f"unknown reference kind {kind!r}: use one of {', '.join(KINDS)}")
     spec = KINDS[kind]
-    run_id = start_run(engine, "reference", f"file:{file_sha256(path)[:15]}", kind, launched_by=actor,
-                       parameters={"kind": kind, "file": path.name})
-    report = ReferenceReport(kind, path.name, "loaded", run_id=run_id)
-    today = today or date.today()
-    ctx = CampaignContext(run_id=run_id, campaign="reference", label=f"参考数据 {spec.label} {path.name}",
-                          engine=engine, notifier=notifier, output_dir=output_dir, as_of=today,
-                          clock=datetime.combine(today, time.max))
-    ctx.suite_parameters["known_province_codes"] = [p.code for p in PROVINCES]
-    try:
-        frame = _read(path, spec)
-        checked = _facts(engine, kind, frame)
-        outcome = checkpoint(ctx, Check(f"reference {kind}", spec.suite, key=next(iter(spec.columns)),
-                                        source=path.name), checked)
-        report.warnings = [o.reason for o in outcome.result.warnings]
-        report.rows = _write(engine, kind, checked, path.name)
-    except FileRejected as exc:
-        report.status, report.problem = "rejected", str(exc)
-    except StageFailed as exc:
-        report.status, report.problem = "rejected", str(exc)
-    record_event(engine, f"reference.{report.status}", actor, subject=path.name, run_id=run_id,
-                 detail=report.problem, parameters={"kind": kind, "rows": report.rows, "warnings": report.warnings})
-    finish_run(engine, run_id, "completed" if report.status == "loaded" else "rejected", error=report.problem)
+    with file_run(engine, "reference", file_sha256(path), mode=kind, label=f"参考数据 {spec.label} {path.name}",
+                  parameters={"kind": kind, "file": path.name}, launched_by=actor, notifier=notifier,
+                  output_dir=output_dir, today=today or date.today()) as ctx:
+        report = ReferenceReport(kind, path.name, "loaded", run_id=ctx.run_id)
+        ctx.suite_parameters["known_province_codes"] = [p.code for p in PROVINCES]
+        try:
+            frame = _read(path, spec)
+            checked = _facts(engine, kind, frame)
+            outcome = checkpoint(ctx, Check(f"reference {kind}", spec.suite, key=next(iter(spec.columns)),
+                                            source=path.name), checked)
+            report.warnings = [o.reason for o in outcome.result.warnings]
+            report.rows = _write(engine, kind, checked, path.name)
+        except (FileRejected, StageFailed) as exc:
+            report.status, report.problem = "rejected", str(exc)
+        record_event(engine, f"reference.{report.status}", actor, subject=path.name, run_id=ctx.run_id,
+                     detail=report.problem, parameters={"kind": kind, "rows": report.rows,
+                                                        "warnings": report.warnings})
+        end_file_run(ctx, "completed" if report.status == "loaded" else "rejected", report.problem)
     return report
 
 

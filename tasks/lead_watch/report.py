@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
@@ -49,20 +50,36 @@ def lead_sheets(watched: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def write_reports(folder: Path, summary: dict, sheets: dict[str, pd.DataFrame]) -> Path:
+def write_reports(folder: Path, summary: LeadWatchSummary, sheets: dict[str, pd.DataFrame]) -> Path:
     private_folder(folder)  # lead lists: the owner only
     (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     return write_workbook(folder / "lead-watch.xlsx", sheets)
 
 
-def summary_of(as_of: str, run_id: str, trend: pd.DataFrame, watched: int) -> dict:
+class LeadWatchSummary(TypedDict):
+    """What a lead watch returns and writes to summary.json: the week's leads in the counties watched, each
+    figure of FIGURES with its change on the week before."""
+    campaign: str
+    as_of: str
+    run_id: str
+    leads_watched: int
+    pending: int
+    overdue: int
+    late: int
+    pending_change: int
+    overdue_change: int
+    late_change: int
+    counties_to_chase: int
+
+
+def summary_of(as_of: str, run_id: str, trend: pd.DataFrame, watched: int) -> LeadWatchSummary:
     totals = {f: int(trend[f].sum()) for f in FIGURES} | {f"{f}_change": int(trend[f"{f}_change"].sum())
                                                           for f in FIGURES}
-    return {"campaign": "lead-watch", "as_of": as_of, "run_id": run_id, "leads_watched": watched, **totals,
-            "counties_to_chase": int(((trend["overdue"] > 0) | (trend["late"] > 0)).sum())}
+    return LeadWatchSummary(campaign="lead-watch", as_of=as_of, run_id=run_id, leads_watched=watched, **totals,
+                            counties_to_chase=int(((trend["overdue"] > 0) | (trend["late"] > 0)).sum()))
 
 
-def announce(ctx: CampaignContext, summary: dict, trend: pd.DataFrame, watched: pd.DataFrame,
+def announce(ctx: CampaignContext, summary: LeadWatchSummary, trend: pd.DataFrame, watched: pd.DataFrame,
              county_names: dict[str, str], workbook: str | None) -> None:
     """The coordinators' summary, then one message per county with overdue or late leads, or fewer than last
     week (good news is news too), to the county's channel where one is configured."""
@@ -91,7 +108,7 @@ def announce(ctx: CampaignContext, summary: dict, trend: pd.DataFrame, watched: 
             province=r.province_code, county=r.county_code or None)
 
 
-def _figures(s: dict) -> dict[str, object]:
+def _figures(s: LeadWatchSummary) -> dict[str, object]:
     return {"待核实 / pending": f"{s['pending']}（{_change(s['pending_change'])}）",
             "超期未核实 / overdue": f"{s['overdue']}（{_change(s['overdue_change'])}）",
             "受理迟延 / late": f"{s['late']}（{_change(s['late_change'])}）"}
@@ -114,7 +131,7 @@ def _some(leads: list[str]) -> str:
     return "、".join(leads[:MAX_LEADS_NAMED]) + (f" 等{len(leads)}条" if more > 0 else "")
 
 
-def summary_markdown(label: str, summary: dict, workbook: str | None) -> str:
+def summary_markdown(label: str, summary: LeadWatchSummary, workbook: str | None) -> str:
     """The run's summary artifact in the Prefect UI."""
     lines = [f"# {label}", "", "| 指标 | 本周 | 较上周 |", "| --- | ---: | ---: |"]
     for figure, title in (("pending", "待核实线索"), ("overdue", "超期未核实"), ("late", "受理迟延")):

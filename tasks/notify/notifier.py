@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
@@ -178,6 +179,13 @@ def build_notifier(settings: Settings | None = None, engine: Engine | None = Non
                     router, own_hosts=frozenset(own))
 
 
+class FlushSummary(TypedDict):
+    """What the outbox flush flow returns: messages sent, still pending, and failed on this attempt."""
+    sent: int
+    pending: int
+    failed: int
+
+
 @dataclass
 class Flushed:
     """What a flush of the outbox did: its delivery report, what is still pending, and through what."""
@@ -185,6 +193,9 @@ class Flushed:
     report: DeliveryReport
     left: int
     via: list[str]
+
+    def summary(self) -> FlushSummary:
+        return FlushSummary(sent=self.report.sent, pending=self.left, failed=self.report.failed)
 
 
 def flush_outbox(settings: Settings, *, digests_now: bool = False) -> Flushed:

@@ -26,15 +26,6 @@ def partition_label(codes: list[str]) -> str:
     return codes[0] if len(codes) == 1 else f"{codes[0]}..{codes[-1]} ({len(codes)})"
 
 
-def label_provinces(label: str) -> set[str]:
-    """The provinces a scope label may cover: a province or a part of one, or those from first to last in code
-    order (a partition holds consecutive provinces); none for a label of another kind."""
-    if re.fullmatch(r"\d{2}( \d+/\d+)?", label):
-        return {label[:2]}
-    found = re.fullmatch(r"(\d{2})\.\.(\d{2}) \(\d+\)", label)
-    return {p.code for p in PROVINCES if found[1] <= p.code <= found[2]} if found else set()
-
-
 # Tables whose rows belong to a household by their own 户编号 column.
 BY_HOUSEHOLD = ("households", "persons", "measures")
 
@@ -53,13 +44,24 @@ class Partition:
         whole = partition_label(self.codes)
         return whole if self.parts == 1 else f"{whole} {self.part}/{self.parts}"
 
+    @staticmethod
+    def covered_by(label: str) -> set[str]:
+        """The provinces a partition's `label` may cover, read back from the label (a rerun's earlier cut is
+        known only by the labels it stored): a province or a part of one, or those from first to last in code
+        order (a partition holds consecutive provinces); none for a label of another kind."""
+        if re.fullmatch(r"\d{2}( \d+/\d+)?", label):
+            return {label[:2]}
+        found = re.fullmatch(r"(\d{2})\.\.(\d{2}) \(\d+\)", label)
+        return {p.code for p in PROVINCES if found[1] <= p.code <= found[2]} if found else set()
+
     @property
     def is_part(self) -> bool:
         return self.parts > 1
 
     @property
     def part_name(self) -> str:
-        """How stored findings and workbooks name a part of a province (`2of3`); empty for whole provinces."""
+        """The label's part as stored findings and workbook file names carry it (`2of3`: no slash or space);
+        empty for whole provinces."""
         return f"{self.part}of{self.parts}" if self.is_part else ""
 
     def rows_of(self, table: Table) -> ColumnElement[bool] | None:

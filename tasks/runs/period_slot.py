@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 OPEN_STATES = ("PENDING", "RUNNING", "PAUSED", "CANCELLING")
 WAIT_SECONDS = 5  # a run that has just ended gives its slot back within this
-STATE_NAMES = {"PAUSED": "等待审核", "RUNNING": "运行中", "PENDING": "启动中", "CANCELLING": "取消中"}
+# How people read a Prefect run's state type, here and on the period board (deployments.board).
+PREFECT_STATE_LABELS = {"PAUSED": "待审核", "RUNNING": "运行中", "PENDING": "启动中", "SCHEDULED": "已排期",
+                        "CANCELLING": "取消中", "CANCELLED": "已取消", "CRASHED": "中断（进程退出）", "FAILED": "失败"}
 
 
 def slot_name(campaign: str, period: str) -> str:
@@ -56,7 +58,7 @@ def period_slot(campaign: str, period: str, *, flow_name: str, run_prefix: str, 
             others = _open_runs(flow_name, run_prefix, exclude=flow_run_id)
             if others:
                 other = others[0]
-                state = STATE_NAMES.get(other.state.type.value, other.state.name) if other.state else "-"
+                state = PREFECT_STATE_LABELS.get(other.state.type.value, other.state.name) if other.state else "-"
                 raise RunRefused(
                     f"{run_prefix.strip()} 已有一次运行（{other.name}，{state}，flow run {other.id}），同一期间一次只能"
                     f"运行一次：请等它结束，或先在界面中取消它；本次运行未做任何更改 / {run_prefix.strip()} is already "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
@@ -62,20 +63,33 @@ def chart(results: pd.DataFrame) -> bytes:
     return bar_chart(labels, values, title, unit="户", highlight=leaving)
 
 
-def write_reports(folder: Path, summary: dict, workbook: dict[str, pd.DataFrame], png: bytes) -> Path:
+def write_reports(folder: Path, summary: WhatIfSummary, workbook: dict[str, pd.DataFrame], png: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     (folder / "what-if.png").write_bytes(png)
     return write_workbook(folder / "what-if.xlsx", workbook, FORMATS)
 
 
-def summary_of(results: pd.DataFrame, params_label: str, set_aside: int, households: int) -> dict:
+class WhatIfSummary(TypedDict):
+    """What a what-if returns and writes to summary.json: per scenario (a candidate threshold), the COUNTS."""
+    campaign: str
+    label: str
+    households: int
+    set_aside: int
+    scenarios: dict[str, dict[str, int]]
+    folder: str | None  # where its workbook and chart are; None in a dry run, which writes nothing
+
+
+def summary_of(results: pd.DataFrame, params_label: str, set_aside: int, households: int,
+               folder: Path | None) -> WhatIfSummary:
     totals = by(results, ["scenario"])
-    return {"campaign": "what-if", "label": params_label, "households": households, "set_aside": set_aside,
-            "scenarios": {r.scenario: {k: int(getattr(r, k)) for k in COUNTS} for r in totals.itertuples()}}
+    return WhatIfSummary(campaign="what-if", label=params_label, households=households, set_aside=set_aside,
+                         scenarios={r.scenario: {k: int(getattr(r, k)) for k in COUNTS}
+                                    for r in totals.itertuples()},
+                         folder=str(folder.resolve()) if folder is not None else None)
 
 
-def announce(ctx: CampaignContext, summary: dict, links: dict[str, str] | None) -> None:
+def announce(ctx: CampaignContext, summary: WhatIfSummary, links: dict[str, str] | None) -> None:
     """One message to the coordinators: each scenario's households entering and leaving."""
     figures = {name: f"新增{s['entering_households']:,}户{s['entering_persons']:,}人，"
                      f"退出{s['leaving_households']:,}户{s['leaving_persons']:,}人"
@@ -86,7 +100,7 @@ def announce(ctx: CampaignContext, summary: dict, links: dict[str, str] | None) 
     ctx.announce("summary", f"{ctx.label}: 结果 / results", figures, actions, campaign="what-if")
 
 
-def summary_markdown(label: str, summary: dict, links: dict[str, str] | None) -> str:
+def summary_markdown(label: str, summary: WhatIfSummary, links: dict[str, str] | None) -> str:
     lines = [f"# {label}", "", f"测算农户 {summary['households']:,} 户；未纳入测算 {summary['set_aside']:,} 户", "",
              "| 测算方案 | 现行标准下建议监测户数 | 测算标准下 | 新增户数 | 新增人数 | 退出户数 | 退出人数 |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]

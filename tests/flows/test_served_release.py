@@ -146,7 +146,7 @@ def test_a_slot_left_by_no_open_run_is_taken_and_one_held_by_an_open_run_is_refu
             assert client.read_global_concurrency_limit_by_name(slot_name("release", "2021Q4")).active_slots == 1
             waiting = client.create_flow_run(placeholder, name="release 2021Q4 全年")
             client.set_flow_run_state(waiting.id, Paused(), force=True)
-        refused = f"release 2021Q4 已有一次运行（release 2021Q4 全年，等待审核，flow run {waiting.id}"
+        refused = f"release 2021Q4 已有一次运行（release 2021Q4 全年，待审核，flow run {waiting.id}"
         with pytest.raises(RunRefused, match=refused), period_slot("release", "2021Q4", **slot):
             pass
     with get_client(sync_client=True) as client:
