@@ -38,6 +38,11 @@ def period_of(spec: DeploymentSpec, schedule: ScheduleSpec, at: datetime) -> str
 
         period = default_period(at)
         return f"{period.label} {period.release_type}"
+    if spec.campaign == "relocation":
+        from tasks.release.period import default_period
+
+        period = default_period(at)  # RelocationParams: the quarter before the scheduled time
+        return f"{period.label} 截至 {period.end.isoformat()}"
     return "—"
 
 

@@ -85,6 +85,15 @@ SPECS: tuple[DeploymentSpec, ...] = (
         (ScheduleSpec("0 9 * * 1", "lead-watch-weekly"),),
         "lead-watch"),
     DeploymentSpec(
+        "relocation", "易地搬迁后续扶持季度监测", "flows.relocation:relocation_follow_up",
+        "易地搬迁后续扶持季度监测。计划（北京时间）：1、4、7、10月10日9:00监测上一季度各集中安置点的搬迁户就业、收入、"
+        "配套服务和大型安置点专项资金，需关注的安置点通报所在县。"
+        " / Relocation follow-up on the 10th after each quarter: every relocation site's employment, income, "
+        "services and funds; sites of concern to their counties.",
+        ("relocation", "quarterly", "易地搬迁"),
+        (ScheduleSpec("0 9 10 1,4,7,10 *", "relocation-quarterly"),),
+        "relocation"),
+    DeploymentSpec(
         "threshold-what-if", "监测范围测算", "flows.what_if:threshold_what_if",
         "监测范围测算：按候选监测范围（绝对值或在现行标准上调整的比例）测算各省、县新增和退出的建议监测户数、人数，"
         "由协调员按需运行。 / Threshold what-if: households and persons entering and leaving the monitoring "

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.assessment import annual_assessment
 from flows.release import press_release
+from flows.relocation import relocation_follow_up
 from flows.screening import concentrated_screening
 from tasks.assessment.params import AssessmentParams
 from tasks.assessment.report import AssessmentSummary
@@ -18,6 +19,8 @@ from tasks.outputs.overview import HEADERS_ZH, roster_overview, to_markdown_tabl
 from tasks.release.approval import approved_automatically
 from tasks.release.params import ReleaseParams
 from tasks.release.publish import ReleaseOutcome
+from tasks.relocation.params import RelocationParams
+from tasks.relocation.report import RelocationSummary
 from tasks.screening.params import ScreeningMode, ScreeningParams
 from tasks.screening.report import ScreeningSummary
 from tasks.settings import get_settings
@@ -36,6 +39,7 @@ class DemoSummary(TypedDict):
     assessment: AssessmentSummary
     assessment_reports: str
     release: ReleaseOutcome
+    relocation: RelocationSummary
 
 
 @task(name="migrate database")
@@ -86,9 +90,11 @@ def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_r
     # The half-year release, approved automatically (a real one waits for a person in the Prefect UI).
     with approved_automatically("demo"):
         release = press_release(ReleaseParams(period=f"{year}Q2"))
+    relocation = relocation_follow_up(RelocationParams(period=f"{year}Q2"))
     logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s; assessment in %s; "
-                "release %s %s", revision, seeded["rows"], overview, folder, assessment_folder,
-                release["status"], release.get("path", ""))
+                "release %s %s; relocation in %s", revision, seeded["rows"], overview, folder, assessment_folder,
+                release["status"], release.get("path", ""), relocation["folder"])
     return DemoSummary(output_dir=str(settings.output_dir.resolve()), seed=seeded, overview=overview,
                        screening=screening, screening_reports=str(folder.resolve()), assessment=assessment,
-                       assessment_reports=str(assessment_folder.resolve()), release=release)
+                       assessment_reports=str(assessment_folder.resolve()), release=release,
+                       relocation=relocation)

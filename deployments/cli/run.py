@@ -72,6 +72,20 @@ def run_lead_watch(
     show("lead-watch", run_campaign(lead_watch, params))
 
 
+@run_app.command("relocation")
+def run_relocation(
+    period: Annotated[str, typer.Option(help="The quarter, e.g. 2023Q2 (default: the quarter before today).")] = "",
+    provinces: Provinces = "",
+    dry_run: DryRun = False,
+) -> None:
+    """The quarterly relocation follow-up (易地搬迁后续扶持): every relocation site as of the quarter's end."""
+    from flows.relocation import relocation_follow_up
+    from tasks.relocation.params import RelocationParams
+
+    params = form(RelocationParams, provinces, period=period or None, dry_run=dry_run)
+    show("relocation", run_campaign(relocation_follow_up, params))
+
+
 @run_app.command("threshold-what-if")
 def run_threshold_what_if(
     threshold: Annotated[list[int], typer.Option(help="A candidate threshold in yuan (repeat: --threshold 7000 "

@@ -35,6 +35,15 @@ def _what_if(summary: dict) -> list[str]:
     return lines + ([f"测算表 / workbook: {summary['folder']}/what-if.xlsx"] if summary["folder"] else [])
 
 
+def _relocation(summary: dict) -> list[str]:
+    rate = summary["employment_rate"]
+    share = f"（{rate:.1%}）" if rate is not None else ""
+    lines = [f"relocation {summary['period']}: {summary['sites']:,} 个安置点，需关注 {summary['sites_of_concern']:,}；"
+             f"有劳动力但无人就业的搬迁户 {summary['households_below_aim']:,}；搬迁劳动力务工就业 "
+             f"{summary['labour_employed']:,} / {summary['labour']:,}{share}"]
+    return lines + ([f"各省工作簿 / workbooks: {summary['folder']}/provinces"] if summary["folder"] else [])
+
+
 def _release(result: dict) -> list[str]:
     return [f"release {result['period']}: {result['status']}"
             + (f" v{result['version']} in {result['path']}" if result.get("path") else "")
@@ -50,12 +59,14 @@ def _demo(result: dict) -> list[str]:
             f"  assessment        {result['assessment_reports']} (report.html, report.xlsx, scores.csv)",
             f"  press release     {result['release'].get('path') or result['release'].get('status')} "
             "(release.html, release.md, tables, manifest.json)",
+            f"  relocation        {result['relocation']['folder']} (summary.json, provinces/: sites in order of "
+            "concern)",
             f"  messages          {get_settings().outbox_path} (no Slack configured)"]
 
 
 PRINTERS: dict[str, Callable[[dict], list[str]]] = {
     "screening": _figures(SCREENING_FIGURES), "assessment": _assessment, "lead-watch": _figures(LEAD_WATCH_FIGURES),
-    "what-if": _what_if, "release": _release, "demo": _demo,
+    "what-if": _what_if, "release": _release, "relocation": _relocation, "demo": _demo,
 }
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from tasks.ingest.frame import SubmittedRows
-from tasks.model import Household, Person
+from tasks.model import Household, Person, RelocationSite
 from tasks.reference.codes import measure_kind_of
 from tasks.reference.counties import successors
 from tasks.reference.provinces import PROVINCE_BY_CODE
@@ -28,6 +28,8 @@ def fill_derived(engine: Engine, kind: str, rows: SubmittedRows) -> None:
     if "county_code" in f and f["county_code"].notna().any():
         from_county = f["county_code"].str[:2].where(f["county_code"].str[:2].isin(list(PROVINCE_BY_CODE)))
         f["province_code"] = f["province_code"].fillna(from_county)
+    if kind == "relocation_reports":
+        _fill_site_report(engine, f)
     if kind in ("persons", "measures", "leads") and f["province_code"].isna().any():
         known = households_of(engine, f.loc[f["province_code"].isna(), "household_no"])
         f["province_code"] = f["province_code"].fillna(
@@ -43,6 +45,21 @@ def fill_derived(engine: Engine, kind: str, rows: SubmittedRows) -> None:
             made = f["household_no"].fillna("") + "-M" + key.map(_digest)
             f["measure_no"] = f["measure_no"].fillna(made.where(f["household_no"].notna()))
         f["kind"] = f["kind"].fillna(f["category"].map(lambda c: measure_kind_of(c) if isinstance(c, str) else None))
+
+
+def _fill_site_report(engine: Engine, f: pd.DataFrame) -> None:
+    """A site's report: its county and province are the site's (the register's), its number its site and
+    quarter (one report per site and quarter)."""
+    with engine.connect() as conn:
+        sites = pd.DataFrame(conn.execute(select(RelocationSite.site_code, RelocationSite.county_code)
+                                          .where(RelocationSite.site_code.in_(f["site_code"].dropna().unique().tolist())))
+                             .all(), columns=["site_code", "county_code"]).set_index("site_code")["county_code"]
+    f["county_code"] = f["county_code"].fillna(f["site_code"].map(sites).astype(object))
+    f["province_code"] = f["province_code"].fillna(f["county_code"].str[:2])
+    whole = f[["site_code", "year", "quarter"]].notna().all(axis=1)
+    number = (f["site_code"] + "-" + f["year"].astype("Int64").astype(str) + "Q"
+              + f["quarter"].astype("Int64").astype(str))
+    f["report_no"] = f["report_no"].fillna(number.where(whole))
 
 
 def county_of(engine: Engine, rows: SubmittedRows) -> str | None:

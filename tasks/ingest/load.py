@@ -25,7 +25,7 @@ from tasks.ingest.outliers import check_submission
 from tasks.ingest.read import FileRejected, ReadLimits, read_file
 from tasks.ingest.recheck import recheck_waiting
 from tasks.ingest.report import FileReport, count_reasons, problem_message
-from tasks.model import IngestedFile
+from tasks.model import VERSIONED, IngestedFile, RelocationSite, metadata
 from tasks.model.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
 from tasks.notify import Notifier
 from tasks.outputs.links import report_link
@@ -40,6 +40,7 @@ from tasks.runs.checkpoint import checkpoint
 from tasks.runs.context import CampaignContext
 from tasks.runs.file_run import end_file_run, file_run
 from tasks.runs.record import RunRefused
+from tasks.storage.bulk import insert_frame
 from tasks.storage.history_write import write_versions
 from tasks.storage.reads import read_table
 from tasks.storage.versions import open_batch
@@ -153,13 +154,16 @@ def _load(ctx: CampaignContext, path: Path, report: FileReport, max_bytes: int |
     check = Check(f"ingest {kind}", f"{kind}_raw", key=PRIMARY_KEYS[kind], announce="blocking", source=report.file,
                   scopes=AT_ARRIVAL)
     thresholds = read_table(engine, "monitoring_thresholds") if kind == "households" else None
+    if kind == "relocation_reports":
+        with engine.connect() as conn:
+            ctx.suite_parameters["known_site_codes"] = list(conn.execute(select(RelocationSite.site_code)).scalars())
     facts = arrival_facts(kind, rows.frame, today, thresholds)
     facts["repeat_of"] = rows.repeat_of  # the uniqueness rules leave exact repeats to their own reason
     outcome = checkpoint(ctx, check, facts, submitted=Submitted(
         row_numbers=rows.row_numbers, raw_rows=rows.raw, earlier_reasons=rows.reasons))
     kept = rows.frame.loc[outcome.frame.index]
     _upsert(engine, kind, kept, source=report.file, run_id=report.run_id, today=today,
-            checked_with=rule_version(check.suite, ctx.suite_parameters))
+            checked_with=rule_version(check.suite, ctx.suite_parameters), lines=rows.row_numbers.loc[kept.index])
     report.loaded, report.quarantined = len(kept), outcome.quarantined
     report.reasons = count_reasons(outcome.reasons)
     report.warnings = {w.reason: len(w.failing_rows) for w in outcome.result.warnings if w.row_level} | rows.notes
@@ -169,16 +173,24 @@ def _load(ctx: CampaignContext, path: Path, report: FileReport, max_bytes: int |
 
 
 def _upsert(engine: Engine, kind: str, rows: pd.DataFrame, *, source: str, run_id: str | None,
-            today: date, checked_with: str) -> None:
+            today: date, checked_with: str, lines: pd.Series) -> None:
     """The rows as one batch of versions (tasks.storage.history_write), in one transaction: a row replaces
     the one with the same natural key (and primary key), which the roster's history keeps."""
     # Recorded now; a load dated another day (a replay, a test of a past day) is recorded at its noon.
+    if kind not in VERSIONED:  # a duty's report: a site's quarter sent again replaces it (no roster history)
+        with engine.begin() as conn:
+            table = metadata.tables[kind]
+            key = table.c[PRIMARY_KEYS[kind]]
+            for start in range(0, len(rows), 5_000):
+                conn.execute(delete(table).where(key.in_(rows[key.name].iloc[start:start + 5_000].tolist())))
+            insert_frame(conn, table, rows[[c.name for c in table.columns]])
+        return
     recorded_at = datetime.now() if today == date.today() else datetime.combine(today, time(12))
     with engine.begin() as conn:
         batch = open_batch(conn, f"{KIND_LABELS[kind]} {source}", recorded_at, run_id)
         write_versions(conn, kind, rows, batch_id=batch, recorded_on=today,
                        also_by=NATURAL_KEYS[kind] if NATURAL_KEYS[kind] != PRIMARY_KEYS[kind] else None,
-                       checked_with=checked_with)
+                       checked_with=checked_with, source_rows=lines)
 
 
 def _earlier(engine: Engine, sha: str) -> SimpleNamespace | None:

@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from tasks.model.history import LABELS as KIND_LABELS
+from tasks.model.contract import KIND_LABELS
 from tasks.notify import Message, build_message
 from tasks.quality.rules import explain
 from tasks.reference.provinces import province_name

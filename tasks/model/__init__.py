@@ -17,6 +17,7 @@ from tasks.model.bookkeeping import (
 from tasks.model.history import HISTORY, KEYS, VERSIONED, RosterBatch
 from tasks.model.programme import Employment, LinkageFund, MicrocreditLoan, RuralIncome, TrainingEnrolment
 from tasks.model.reference import County, MonitoringThreshold, Province, RelocationSite
+from tasks.model.relocation import RelocationReport
 from tasks.model.roster import Household, Lead, Measure, Person
 
 metadata = Base.metadata
@@ -45,6 +46,7 @@ __all__ = [
     "QualityResult",
     "QuarantinedRow",
     "Release",
+    "RelocationReport",
     "RelocationSite",
     "RosterBatch",
     "RuralIncome",

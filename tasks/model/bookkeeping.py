@@ -79,6 +79,8 @@ class QuarantinedRow(Base):
     suite: Mapped[str | None] = col("检查套件", String(60))
     row_key: Mapped[str | None] = col("行主键", String(60))
     row_number: Mapped[int | None] = col("文件行号", Integer)
+    # The county's file a roster row set aside by a campaign came from (`source` is then the table).
+    source_file: Mapped[str | None] = col("来源文件", String(300))
     row_data: Mapped[dict[str, Any]] = col("行内容", JSONType)
     reasons: Mapped[list[str]] = col("原因", JSONType)
     quarantined_at: Mapped[datetime] = col("隔离时间", DateTime)

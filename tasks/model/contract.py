@@ -17,11 +17,13 @@ from tasks.model.history import DATABASE_COLUMNS, LABELS
 from tasks.reference import codes
 from tasks.reference.codes import CodeTable
 
-KINDS = ("households", "persons", "measures", "leads")
-KIND_LABELS = LABELS
+# The roster's four kinds (versioned: tasks.model.history), then the duties' own county reports.
+KINDS = ("households", "persons", "measures", "leads", "relocation_reports")
+KIND_LABELS = LABELS | {"relocation_reports": "安置点季度情况"}
 # The key a row is upserted by (户编号, 证件号码, 措施编号, 线索编号): a resubmission replaces the row.
-NATURAL_KEYS = {"households": "household_no", "persons": "id_number", "measures": "measure_no", "leads": "lead_no"}
-PRIMARY_KEYS = KEYS
+NATURAL_KEYS = {"households": "household_no", "persons": "id_number", "measures": "measure_no", "leads": "lead_no",
+                "relocation_reports": "report_no"}
+PRIMARY_KEYS = KEYS | {"relocation_reports": "report_no"}
 
 # Columns without which no row of the file could be loaded: their absence rejects the file.
 REQUIRED = {
@@ -29,6 +31,7 @@ REQUIRED = {
     "persons": ("household_no", "id_number", "name", "sex", "relation", "labour_skill"),
     "measures": ("household_no", "category", "start_on"),
     "leads": ("lead_no", "channel", "reported_at", "status"),
+    "relocation_reports": ("site_code", "year", "quarter"),
 }
 # Filled in when a file leaves them out: the province from the county or the household, the member and
 # measure numbers from their natural keys, the measure type from its category.
@@ -41,6 +44,9 @@ DERIVED = {
                  "measure_no": "由户编号、类别与开始时间生成 / made from 户编号, category and start date",
                  "kind": "由帮扶措施类别推出 / follows from the category"},
     "leads": {"province_code": "县代码或所在户 / from the county code or the household"},
+    "relocation_reports": {"report_no": "由安置点编号、年度与季度生成 / made from the site, year and quarter",
+                           "county_code": "安置点所在县 / the site's county",
+                           "province_code": "安置点所在省 / the site's province"},
 }
 
 CODE_COLUMNS: dict[str, CodeTable] = {
@@ -76,6 +82,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "monitoring_type": ("监测类型", "监测对象类型"),
     "risk_status": ("风险状态", "是否消除风险"),
     "relocation_site_code": ("安置区代码", "安置点"),
+    "site_code": ("安置点代码", "集中安置点编号", "安置区编号"),
+    "school": ("学校", "配套学校(是/否)", "有无配套学校"),
+    "clinic": ("卫生室", "医疗机构", "配套医疗机构", "配套卫生室"),
+    "workshop": ("帮扶车间", "就业帮扶车间(是/否)", "有无就业帮扶车间"),
+    "community_service": ("社区服务中心", "综合服务设施", "社区综合服务中心"),
+    "funds_received": ("专项资金到位", "到位资金(万元)", "后续扶持资金(万元)"),
+    "reported_on": ("填报时间", "报送日期"),
 }
 PHONE_COLUMNS = frozenset({"phone"})
 ID_COLUMNS = frozenset({"id_number"})

@@ -29,7 +29,9 @@ class RosterBatch(Base):
 VERSION_COLUMNS = ("batch_id", "change", "episode_on")
 # What the row rules made of a version (tasks.quality.row_checks): recorded beside it, never compared.
 CHECK_COLUMNS = ("checked_with", "check_reasons")
-DATABASE_COLUMNS = (*VERSION_COLUMNS, *CHECK_COLUMNS)
+# Where a version came from: its file is its batch's (ingested_files by the batch's run), its line this.
+ORIGIN_COLUMNS = ("source_row",)
+DATABASE_COLUMNS = (*VERSION_COLUMNS, *CHECK_COLUMNS, *ORIGIN_COLUMNS)
 # Each roster table by its key: the history's primary key is (key, batch).
 VERSIONED = {"households": Household, "persons": Person, "measures": Measure, "leads": Lead}
 KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}

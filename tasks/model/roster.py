@@ -31,6 +31,9 @@ class Versioned:
     # A campaign checks again only a version whose rules have changed since.
     checked_with: Mapped[str | None] = col("检查规则版本", String(16), sort_order=100)
     check_reasons: Mapped[str | None] = col("检查未通过原因", Text, sort_order=100)
+    # The line of the county's file this version came from (its file: the batch's ingest run), so that a row a
+    # campaign sets aside later is found where the county sent it; None for rows not sent as a file.
+    source_row: Mapped[int | None] = col("文件行号", Integer, sort_order=100)
 
 
 class Household(Versioned, Base):

@@ -85,7 +85,7 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection
         records.append({
             "省代码": province or "", "省份": _province(province),
             "县代码": county or UNKNOWN_COUNTY, "县名称": names.get(county, "") if county else "",
-            "来源文件": row.source, "文件行号": row.row_number, "检查阶段": stage_title(row.stage),
+            "来源文件": _source_of(row), "文件行号": row.row_number, "检查阶段": stage_title(row.stage),
             "问题": "；".join(dict.fromkeys(t for t, _, _ in explained)),
             "说明": [(re.split(r"\s*/\s*(?=[A-Za-z])", d)[0], reason)
                      for reason, (_, d, _) in zip(reasons, explained, strict=True)],
@@ -107,6 +107,14 @@ def mask_rows(engine: Engine, rows: pd.DataFrame, positions: Iterable[int] | Non
             said for said in (detail or _what_the_row_says(reason, record["cells"])
                               for detail, reason in record["说明"]) if said))
     return rows
+
+
+def _source_of(row) -> str:
+    """Where the county finds the row: its file (a row a campaign read from the roster: the file its version
+    came from), else the roster table as people name it (名册·家庭成员: rows not sent as a file)."""
+    if row.source_file:
+        return row.source_file
+    return f"名册·{CONTRACTS[row.source].label}" if row.source in CONTRACTS else row.source
 
 
 def _kind(suite: str | None, source: str) -> str:

@@ -72,7 +72,9 @@ def arrival_facts(table: str, frame: pd.DataFrame, today: date,
         return person_facts(frame, _empty("households"), today)
     if table == "measures":
         return measure_facts(frame)
-    return lead_facts(frame, today)
+    if table == "leads":
+        return lead_facts(frame, today)
+    return with_no_repeats(frame.copy(deep=False))  # a duty's own report: its rules read its columns alone
 
 
 def _empty(table: str) -> pd.DataFrame:

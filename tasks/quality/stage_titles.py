@@ -24,6 +24,8 @@ FIXED = {
     "check what-if households": "测算输入检查（农户）",
     "check what-if results": "测算结果核查",
     "check county indicators": "县级指标异常值核查（只提示不阻断）",
+    "check relocation sites": "安置点名录核查",
+    "check site figures": "安置点季度指标核查",
 }
 PATTERNS = {"validate": "运行输入检查", "validated": "入库后复核", "ingest": "报送入库检查",
             "reference": "参考数据检查", "recheck": "按新规则复查"}

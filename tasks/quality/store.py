@@ -19,12 +19,14 @@ from tasks.storage.retries import with_retries
 def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, frame: pd.DataFrame,
                       result: CheckpointResult, key: str | None, columns: list[str] | None = None,
                       row_numbers: pd.Series | None = None, reasons: dict[int, list[str]] | None = None,
-                      raw_rows: pd.DataFrame | None = None, scope: str | None = None) -> int:
+                      raw_rows: pd.DataFrame | None = None, scope: str | None = None,
+                      files: pd.Series | None = None) -> int:
     """Store the results and quarantine the failing rows (the input columns, every reason); returns the
     number of rows quarantined. `reasons` (row position -> reasons) replaces the result's own when the
     caller found more (an ingest's unreadable cells); `raw_rows`, aligned with `frame`, is stored instead
     of the typed columns (the cells as the file had them). `scope` (a province, or a partition's provinces)
-    bounds the replacement: a stage run once per partition replaces only that partition's results."""
+    bounds the replacement: a stage run once per partition replaces only that partition's results. `files`
+    (aligned with `frame`) names the county file of each row read from the roster, as `row_numbers` its line."""
     now = datetime.now()
     reasons = result.quarantine_reasons() if reasons is None else reasons
     positions = sorted(reasons)
@@ -41,6 +43,7 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
         "source": source, "suite": result.suite,
         "row_key": [None if pd.isna(k) else str(k)[:60] for k in keys],
         "row_number": None if row_numbers is None else row_numbers.iloc[positions].astype("Int64").to_numpy(),
+        "source_file": None if files is None else files.iloc[positions].to_numpy(dtype=object),
         "row_data": _rows_as_json(chosen), "reasons": [json.dumps(reasons[p], ensure_ascii=False) for p in positions],
         "quarantined_at": now,
     }, index=range(len(positions)))

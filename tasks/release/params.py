@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,6 +27,23 @@ def offered_periods(today: date | None = None) -> list[str]:
     return [PREVIOUS_QUARTER, *out]
 
 
+def quarter_field(title: str, description: str) -> Any:
+    """A quarter chosen from the dropdown of `offered_periods` (default: the one before the scheduled time)."""
+    return Field(PREVIOUS_QUARTER, title=title, json_schema_extra={"enum": offered_periods()}, description=description)
+
+
+def known_quarter(value: str | None) -> str:
+    """A form's quarter as typed or chosen: its label (2023Q2), or PREVIOUS_QUARTER when left to the run."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", PREVIOUS_QUARTER)):
+        return PREVIOUS_QUARTER
+    return Period.parse(value).label
+
+
+def resolved_quarter(value: str) -> Period:
+    """The quarter a form's value means when the run starts."""
+    return Period.parse(period_for_run() if value == PREVIOUS_QUARTER else value)
+
+
 def period_for_run() -> str:
     """The quarter before the run's scheduled time (a late or retried scheduled run still covers the right
     quarter); outside a flow run, before now."""
@@ -40,9 +58,8 @@ class ReleaseParams(BaseModel):
     # A parameter this form does not have (an old run's auto_approve) is refused, not silently dropped.
     model_config = ConfigDict(extra="forbid")
 
-    period: str = Field(PREVIOUS_QUARTER, title="发布期间 / period", json_schema_extra={"enum": offered_periods()},
-                        description="Q1 一季度、Q2 上半年、Q3 前三季度、Q4 全年；默认为计划运行时间的上一季度 / "
-                                    "default: the quarter before the scheduled time")
+    period: str = quarter_field("发布期间 / period", "Q1 一季度、Q2 上半年、Q3 前三季度、Q4 全年；默认为计划运行时间的"
+                                                     "上一季度 / default: the quarter before the scheduled time")
     as_published: int | None = optional_field({"type": "integer"}, ge=1,
                                               title="按已发布版本重算 / as published version",
                                               description="按该版本发布时的名单（登记批次）重新计算，用于核对，"
@@ -54,12 +71,10 @@ class ReleaseParams(BaseModel):
     @field_validator("period", mode="before")
     @classmethod
     def _known_period(cls, value: str | None) -> str:
-        if value is None or (isinstance(value, str) and value.strip() in ("", PREVIOUS_QUARTER)):
-            return PREVIOUS_QUARTER
-        return Period.parse(value).label
+        return known_quarter(value)
 
     def resolved_period(self) -> Period:
-        return Period.parse(period_for_run() if self.period == PREVIOUS_QUARTER else self.period)
+        return resolved_quarter(self.period)
 
     def run_spec(self) -> RunSpec:
         period = self.resolved_period()

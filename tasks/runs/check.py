@@ -4,9 +4,10 @@ set aside (`Submitted`), and what it found (`StageOutcome`); `StageFailed` stops
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from tasks.quality.results import CheckpointResult
@@ -62,10 +63,20 @@ class Check:
 @dataclass
 class Submitted:
     """Rows as they were submitted, for the quarantine: `columns` of the frame stored per row (default all),
-    or `raw_rows` as read (the cells of a county file); the file's `row_numbers`; and `earlier_reasons` (row
-    position -> reasons found before the suite ran, e.g. unreadable cells), which quarantine those rows too."""
+    or `raw_rows` as read (the cells of a county file); the file's `row_numbers` (and, for roster rows read
+    by a campaign, each row's own file: `files`); and `earlier_reasons` (row position -> reasons found before
+    the suite ran, e.g. unreadable cells), which quarantine those rows too."""
 
     columns: list[str] | None = None
     row_numbers: pd.Series | None = None
+    files: pd.Series | None = None
     raw_rows: pd.DataFrame | None = None
     earlier_reasons: dict[int, list[str]] = field(default_factory=dict)
+
+    def at(self, positions: np.ndarray) -> Submitted:
+        """The same, for the rows at `positions` of the frame only (those a stage checks again)."""
+        def pick(values):
+            return None if values is None else values.iloc[positions]
+
+        return replace(self, row_numbers=pick(self.row_numbers), files=pick(self.files), raw_rows=pick(self.raw_rows),
+                       earlier_reasons={})

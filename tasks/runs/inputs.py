@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.model import KEYS, metadata
-from tasks.model.history import CHECK_COLUMNS, DATABASE_COLUMNS
+from tasks.model.history import CHECK_COLUMNS, DATABASE_COLUMNS, ORIGIN_COLUMNS
 from tasks.partitions.partition import Partition, in_other_parts
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
 from tasks.quality.gx import AT_READ
@@ -25,6 +25,7 @@ from tasks.runs.checkpoint import checkpoint, forget_stage
 from tasks.runs.context import CampaignContext
 from tasks.storage.history_write import record_checks
 from tasks.storage.reads import read_table, read_tables
+from tasks.storage.versions import files_of_batches
 
 NO_ROWS = np.empty(0, dtype=np.intp)
 DATA_QUALITY = "data-quality"  # channels.toml: where the inputs' quality messages go
@@ -40,7 +41,7 @@ STOP_CHECKS = {table: Check(f"validated {table}", f"{table}_validated", key=KEYS
                             announce="problems", audience=DATA_QUALITY)
                for table in ("households", "persons", "measures")}
 # Read with each row: the version it is and what its rules made of it.
-RECORD = ("batch_id", *CHECK_COLUMNS)
+RECORD = ("batch_id", *ORIGIN_COLUMNS, *CHECK_COLUMNS)
 
 
 @dataclass
@@ -131,12 +132,14 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
 
 
 def read_with_records(ctx: CampaignContext, names: list[str], provinces: list[str] | None, as_of: pd.Timestamp,
-                      part: Partition | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """The tables as the run sees them as of `as_of`; and, apart, for each roster table among them, the
-    record of each row read: the version it is and what its rules made of it (RECORD)."""
+                      part: Partition | None = None, columns: dict[str, list[str]] | None = None,
+                      ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """The tables as the run sees them as of `as_of` (of each roster table, its `columns` if given, else every
+    submitted one); and, apart, for each roster table among them, the record of each row read: the version
+    it is and what its rules made of it (RECORD)."""
     roster = [n for n in names if n in KEYS]
     frames = read_tables(ctx.engine, names, provinces, part=part, view=ctx.roster_view(as_of),
-                         columns={t: [*_submitted_columns(t), *RECORD] for t in roster})
+                         columns={t: [*(columns or {}).get(t, _submitted_columns(t)), *RECORD] for t in roster})
     records = {t: frames[t][list(RECORD)] for t in roster}
     return {t: f.drop(columns=list(RECORD)) if t in records else f for t, f in frames.items()}, records
 
@@ -147,10 +150,18 @@ def check_read(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd
     """`frame` (the facts of roster `table` as read, `record` aligned with it) through what a read answers,
     with the rows failing their own rules set aside too (as recorded, or as rechecked now)."""
     check = replace(RAW_CHECKS[table], announce=announce, stage=stage or RAW_CHECKS[table].stage)
-    submitted = Submitted(columns=columns)
+    submitted = Submitted(columns=columns, row_numbers=record["source_row"].reset_index(drop=True),
+                          files=_files_of(ctx, record["batch_id"]))
     failed_before = _recheck(ctx, table, frame, record, submitted, province, scope, announce)
     return checkpoint(ctx, check, frame, province=province, scope=scope,
                       submitted=replace(submitted, earlier_reasons=failed_before))
+
+
+def _files_of(ctx: CampaignContext, batches: pd.Series) -> pd.Series:
+    """Per row, the county file its version was ingested from (None for a row of no file)."""
+    ids = batches.dropna().astype("int64")
+    files = files_of_batches(ctx.engine, ids.unique().tolist())
+    return pd.Series(batches.map(files).to_numpy(dtype=object))
 
 
 def _submitted_columns(table: str) -> list[str]:
@@ -173,7 +184,7 @@ def _recheck(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.D
     positions = np.flatnonzero(stale)
     rows = frame.iloc[positions]
     outcome = checkpoint(ctx, replace(check, announce=announce), rows, province=province, scope=scope,
-                         submitted=submitted)
+                         submitted=submitted.at(positions))
     found = recorded_reasons(outcome.reasons, len(rows))
     if not ctx.dry_run:
         with ctx.timed(f"record rechecks · {table}", rows=len(rows), scope=scope), ctx.engine.begin() as conn:

@@ -33,14 +33,17 @@ class Written:
 
 
 def write_versions(conn: Connection, name: str, rows: pd.DataFrame, *, batch_id: int, recorded_on: date,
-                   also_by: str | None = None, checked_with: str | None = None) -> Written:
+                   also_by: str | None = None, checked_with: str | None = None,
+                   source_rows: pd.Series | None = None) -> Written:
     """Write `rows` of roster table `name` as batch `batch_id`, recorded on `recorded_on`, inside the caller's
     transaction. A current row with the same key is replaced (kept in the history); so is one with the same
     `also_by` value (a natural key) under another key. The rows passed the row rules of version
-    `checked_with` (tasks.quality.row_checks); a row sent again unchanged takes that version too."""
+    `checked_with` (tasks.quality.row_checks); a row sent again unchanged takes that version too, and keeps
+    the file line it came from (`source_rows`, aligned with `rows`: the lines of the batch's file)."""
     table, key = metadata.tables[name], KEYS[name]
     compared = [c.name for c in table.c if c.name not in DATABASE_COLUMNS]
-    rows = typed(rows.reindex(columns=compared).reset_index(drop=True), name)
+    rows = typed(rows.reindex(columns=compared).reset_index(drop=True), name).assign(
+        source_row=None if source_rows is None else source_rows.astype("Int64").to_numpy())
     old = _current(conn, name, rows, also_by)
     written = Written()
     by_key = old.set_index(key, drop=False)

@@ -19,11 +19,11 @@ import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, Select, Table, and_, exists, func, insert, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from tasks.model import KEYS, RosterBatch
+from tasks.model import KEYS, IngestedFile, RosterBatch
 from tasks.model.history import DATABASE_COLUMNS, VERSION_COLUMNS
 
-__all__ = ["DATABASE_COLUMNS", "VERSION_COLUMNS", "RosterView", "latest_batch", "older_versions", "open_batch",
-           "resolve", "seen_as_they_are"]
+__all__ = ["DATABASE_COLUMNS", "VERSION_COLUMNS", "RosterView", "files_of_batches", "latest_batch", "older_versions",
+           "open_batch", "resolve", "seen_as_they_are"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,16 @@ def open_batch(conn: Connection, source: str, recorded_at: datetime, run_id: str
     result = conn.execute(insert(RosterBatch).values(recorded_at=recorded_at, source=source[:300],
                                                      campaign_run_id=run_id))
     return int(result.inserted_primary_key[0])
+
+
+def files_of_batches(engine: Engine, batch_ids: list[int]) -> dict[int, str]:
+    """The county file each batch was ingested from (batches of other origins have none)."""
+    if not batch_ids:
+        return {}
+    with engine.connect() as conn:
+        return dict(conn.execute(select(RosterBatch.batch_id, IngestedFile.file_name)
+                                 .join(IngestedFile, IngestedFile.campaign_run_id == RosterBatch.campaign_run_id)
+                                 .where(RosterBatch.batch_id.in_(sorted(batch_ids)))).all())
 
 
 def seen_as_they_are(table: Table, view: RosterView) -> ColumnElement[bool]:

@@ -19,7 +19,8 @@ from tasks.synthetic.persons import generate_persons
 
 # Tables in the order they are written (and deleted in reverse).
 TABLES = ("counties", "monitoring_thresholds", "relocation_sites", "households", "persons", "measures",
-          "leads", "linkage_funds", "employment", "rural_incomes", "microcredit_loans", "training_enrolments")
+          "leads", "linkage_funds", "employment", "rural_incomes", "microcredit_loans", "training_enrolments",
+          "relocation_reports")
 
 
 @dataclass
@@ -68,6 +69,9 @@ def generate_province(province: Province, households: int, year: int, seed: int,
         "microcredit_loans": programme.microcredit(ctx, hh),
         "training_enrolments": programme.training(ctx, persons),
     }
+    # On a stream of its own: the tables above are the same as before the follow-up's reports existed.
+    tables["relocation_reports"] = programme.relocation_reports(
+        np.random.default_rng([seed, int(province.code), 3]), year, tables["relocation_sites"])
     # Defects come last and from their own stream, so the clean data is the same at every rate.
     defect_rng = np.random.default_rng([seed, int(province.code), 1])
     defects = inject_defects(defect_rng, tables, defect_rate)

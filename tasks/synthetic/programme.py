@@ -3,6 +3,8 @@ sites."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import numpy as np
 import pandas as pd
 
@@ -134,3 +136,30 @@ def relocation_sites(ctx: ProvinceContext, households: pd.DataFrame) -> pd.DataF
     sites["province_code"] = ctx.code
     return sites.rename(columns={"relocation_site_code": "site_code"})[
         ["site_code", "name", "province_code", "county_code", "households", "persons"]]
+
+
+# How often a site reports each service present, and how often its county leaves the quarter unreported.
+SERVICE_SHARES = {"school": 0.92, "clinic": 0.96, "workshop": 0.72, "community_service": 0.88}
+UNREPORTED_SHARE = 0.03
+
+
+def relocation_reports(rng: np.random.Generator, year: int, sites: pd.DataFrame) -> pd.DataFrame:
+    """Each site's report for the quarters of `year` already ended (a county reports a quarter after it):
+    services present, earmarked funds received (万元; a small site often none), a few quarters unreported."""
+    today = date.today()
+    frames = []
+    for quarter in range(1, 5):
+        end = date(year, 12, 31) if quarter == 4 else date(year, 3 * quarter + 1, 1) - timedelta(days=1)
+        if end >= today:
+            break
+        reported = sites[rng.random(len(sites)) >= UNREPORTED_SHARE]
+        n = len(reported)
+        frames.append(pd.DataFrame({
+            "report_no": reported["site_code"] + f"-{year}Q{quarter}", "site_code": reported["site_code"],
+            "year": year, "quarter": quarter, "province_code": reported["province_code"],
+            "county_code": reported["county_code"],
+            **{service: rng.random(n) < share for service, share in SERVICE_SHARES.items()},
+            "funds_received": np.where(rng.random(n) < 0.6, np.round(rng.gamma(2.0, 40.0, n), 1), 0.0),
+            "reported_on": pd.Timestamp(end + timedelta(days=8)).date(),
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["report_no"])

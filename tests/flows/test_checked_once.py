@@ -170,3 +170,38 @@ def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, two_
     data = asyncio.run(by_county())
     of_county = next(row for row in (json.loads(data) if isinstance(data, str) else data) if row["县代码"] == county)
     assert of_county["报送时隔离行数"] == 1
+
+
+def test_a_row_set_aside_by_a_campaign_names_the_file_and_line_it_came_from(prefect_harness, two_provinces,
+                                                                           tmp_path):
+    """Issue 34: a household the county's file brought, sound on its own, set aside when the campaign reads
+    the roster (no member is its head): the county's workbook names that file and the line, as the ingest's
+    workbook would, so the county finds the row where it sent it. Rows of no file name the roster table."""
+    import openpyxl
+    from support.ingest_files import write_csv
+
+    from tasks.ingest.load import ingest_file
+    from tasks.outputs.set_aside import set_aside_rows
+
+    engine, _ = two_provinces
+    county = pd.read_sql(sa.text("SELECT code FROM counties WHERE province_code = '52' ORDER BY code"),
+                         engine)["code"][0]
+    path = write_csv(tmp_path / "农户-新增.csv", ["户编号", "县代码", "家庭人口数"],
+                     [[f"{county}93000001", county, "2"], [f"{county}93000002", county, "3"]])
+    report = ingest_file(engine, path, kind="households", output_dir=tmp_path / "ingest")
+    assert (report.loaded, report.quarantined) == (2, 0)
+
+    summary = concentrated_screening(params())
+
+    rows = set_aside_rows(engine, [summary["run_id"]])
+    brought = rows[rows["key"].isin([f"{county}93000001", f"{county}93000002"])]
+    assert sorted(zip(brought["来源文件"], brought["文件行号"], strict=True)) == [("农户-新增.csv", 2),
+                                                                                ("农户-新增.csv", 3)]
+    assert all("户主" in problem for problem in brought["问题"])
+    seeded = rows[~rows["key"].isin(brought["key"]) & rows["kind"].eq("农户")]
+    assert len(seeded) and seeded["来源文件"].eq("名册·农户").all() and seeded["文件行号"].isna().all()
+    book = next(tmp_path.joinpath("outputs", *FOLDER).glob(f"{county}*.xlsx"))
+    sheets = openpyxl.load_workbook(book, read_only=True)
+    found = [row[4:6] for name in sheets.sheetnames if name.startswith("农户")
+             for row in sheets[name].iter_rows(min_row=2, values_only=True)]
+    assert ("农户-新增.csv", 2) in found and ("农户-新增.csv", 3) in found

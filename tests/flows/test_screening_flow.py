@@ -82,7 +82,7 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
     from tasks.outputs.set_aside import UNKNOWN_COUNTY, set_aside_rows
 
     listed = set_aside_rows(engine, [on_disk["run_id"]])  # persons and measures under their household's county
-    persons = listed[listed["来源文件"] == "persons"]
+    persons = listed[listed["来源文件"] == "名册·家庭成员"]  # seeded: no file, the roster table
     assert len(persons) and (persons["县代码"] != UNKNOWN_COUNTY).mean() > 0.5
     assert (folder / "隔离行").stat().st_mode & 0o777 == 0o700
     county_book = next(p for p in sorted((folder / "隔离行").glob("*.xlsx")) if p.name[:6].isdigit())
