@@ -261,6 +261,11 @@ def _campaign_call(name: str):
         from tasks.release.params import ReleaseParams
 
         return press_release, ReleaseParams(period="2023Q2")
+    if name == "relocation":
+        from flows.relocation import relocation_follow_up
+        from tasks.relocation.params import RelocationParams
+
+        return relocation_follow_up, RelocationParams(period="2023Q2")
     raise SystemExit(f"unknown campaign {name!r}")
 
 

@@ -37,6 +37,7 @@ from tasks.reference.provinces import province_name
 
 FOLDER = "隔离行"
 HEADERS = ["省代码", "省份", "县代码", "县名称", "来源文件", "文件行号", "检查阶段", "问题", "说明", "如何更正"]
+NONE_RECEIVED = "未收到报送文件（名册数据非经报送文件入库）"
 COMPLETENESS = ["省代码", "省份", "县代码", "县名称", "数据类别", "收到文件数", "拒收文件数", "读取行数", "入库行数",
                 "隔离行数", "隔离占比"]
 FORMATS = {"本期数值": "#,##0.00",
@@ -185,6 +186,15 @@ def completeness(engine: Engine, counties: Iterable[str] | None = None) -> pd.Da
     }).sort_values(["县代码", "数据类别"], ignore_index=True)
 
 
+def _none_received(code: str, names: dict[str, str]) -> list[list]:
+    """The completeness sheet of a county or province that sent no file: it says so, rather than stand empty
+    (its rows came into the roster another way: the national system's export, the seed)."""
+    province = code[:2]
+    county = code if len(code) == 6 else ""
+    return [[province, _province(province), county, names.get(county, "") if county else "", NONE_RECEIVED,
+             0, 0, 0, 0, 0, None]]
+
+
 def set_aside_counts(engine: Engine, run_ids: Iterable[str]) -> dict[str | None, int]:
     """Rows the runs set aside, per province code they were read or filed under; and the county indicators
     they flagged, which the same workbooks list."""
@@ -254,8 +264,8 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
         submitted_of = {code: frame_rows(group) for code, group in submitted.groupby(level, sort=False)}
         positions_of = rows.groupby(rows[level].to_numpy()).indices
         flags_of = {code: frame_rows(group[OUTLIER_HEADERS]) for code, group in flags.groupby(level, sort=False)}
-        books += [(code, name_of(code), positions_of.get(code), submitted_of.get(code, []), flags_of.get(code))
-                  for code in sorted(set(positions_of) | set(flags_of)) if code]
+        books += [(code, name_of(code), positions_of.get(code), submitted_of.get(code) or _none_received(code, names),
+                   flags_of.get(code)) for code in sorted(set(positions_of) | set(flags_of)) if code]
     digests = content_digests(rows, books) if campaign is not None else {}
     standing = standing_workbooks(engine, campaign, digests) if campaign is not None else {}
     changed = [book for book in books if book[0] not in standing]

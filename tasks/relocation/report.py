@@ -26,7 +26,7 @@ HEADERS = {
     **SERVICES, "funds_received": "专项资金到位(万元)", "flags": "关注事项",
 }
 FORMATS = {"务工就业率": "0.0%", "人均纯收入(元)": "#,##0", "专项资金到位(万元)": "#,##0.0"}
-MAX_SITES_NAMED = 5  # a county message names its worst sites; the workbook has them all
+MAX_SITES_NAMED = 5  # a message names the worst sites or counties; the workbook has them all
 
 
 class RelocationSummary(TypedDict):
@@ -81,7 +81,10 @@ def write_reports(folder: Path, summary: RelocationSummary, sites: pd.DataFrame)
 
 def announce(ctx: CampaignContext, summary: RelocationSummary, sites: pd.DataFrame, county_names: dict[str, str],
              links: dict[str, str]) -> None:
-    """The coordinators' summary, then one message per county with sites of concern, naming the worst."""
+    """The coordinators' summary; one message per province naming its counties with sites of concern; and one
+    per such county that has a channel of its own (channels.toml [counties]), naming its worst sites. Without
+    a county channel the county's message would go to the coordinators, thousands of them at national scale:
+    the province's names the county, and the workbook lists every site."""
     rate = summary["employment_rate"]
     figures = {"安置点 / sites": f"{summary['sites']:,}（需关注 {summary['sites_of_concern']:,}）",
                "有劳动力但无人就业的搬迁户 / households below the aim": f"{summary['households_below_aim']:,}",
@@ -91,19 +94,42 @@ def announce(ctx: CampaignContext, summary: RelocationSummary, sites: pd.DataFra
                **{FLAGS[f]: f"{n:,} 个安置点" for f, n in summary["flags"].items() if n}}
     ctx.announce("summary", f"{ctx.label}: 结果 / results", figures, [f"各省工作簿 / workbooks: {links['folder']}"]
                  if links.get("folder") else [], campaign="relocation")
-    concern = sites[sites["flag_count"] > 0]
-    for (province, county), of_county in concern.groupby(["province_code", "county_code"], sort=True):
-        named = [f"{r.name}（{r.site_code}）：{r.flags}" for r in of_county.head(MAX_SITES_NAMED).itertuples()]
-        more = len(of_county) - MAX_SITES_NAMED
-        actions = named + ([f"另有 {more} 个安置点，见本省工作簿"] if more > 0 else [])
+    counties = _counties_of_concern(sites)
+    for province, of_province in counties.groupby("province_code", sort=True):
+        named = [f"{county_names.get(r.county_code, r.county_code)}：{r.sites} 个安置点，有劳动力但无人就业 "
+                 f"{r.below_aim} 户" for r in of_province.head(MAX_SITES_NAMED).itertuples()]
+        more = len(of_province) - MAX_SITES_NAMED
+        actions = named + ([f"另有 {more} 个县，见本省工作簿"] if more > 0 else [])
         if province in links:
             actions.append(f"本省工作簿 / workbook: {links[province]}")
-        place = f"{province_name(province, missing=province)}{county_names.get(county, county)}"
-        ctx.announce(f"county:{county}", f"{ctx.label} · {place}",
-                     {"需关注的安置点 / sites of concern": len(of_county),
-                      "有劳动力但无人就业户 / households below the aim": int(of_county["households_below_aim"].sum()),
-                      "其中大型安置点 / large sites": int(of_county["size_band"].isin(LARGE).sum())},
-                     actions, campaign="relocation", province=province, county=county)
+        ctx.announce(f"province:{province}", f"{ctx.label} · {province_name(province, missing=province)}",
+                     {"有需关注安置点的县 / counties": len(of_province),
+                      "需关注的安置点 / sites of concern": int(of_province["sites"].sum())},
+                     actions, campaign="relocation", province=province)
+    for county in counties.itertuples():
+        if ctx.has_own_channel(county.county_code):
+            place = f"{province_name(county.province_code, missing=county.province_code)}" \
+                    f"{county_names.get(county.county_code, county.county_code)}"
+            ctx.announce(f"county:{county.county_code}", f"{ctx.label} · {place}",
+                         {"需关注的安置点 / sites of concern": county.sites,
+                          "有劳动力但无人就业户 / households below the aim": county.below_aim,
+                          "其中大型安置点 / large sites": county.large},
+                         [*county.named, *([f"本省工作簿 / workbook: {links[county.province_code]}"]
+                                           if county.province_code in links else [])],
+                         campaign="relocation", province=county.province_code, county=county.county_code)
+
+
+def _counties_of_concern(sites: pd.DataFrame) -> pd.DataFrame:
+    """Per county with sites of concern (most households below the aim first): how many, its households
+    below the aim, its large sites, and its worst sites named. Grouped once: thousands of counties."""
+    concern = sites[sites["flag_count"] > 0]
+    text = concern["name"] + "（" + concern["site_code"] + "）：" + concern["flags"]
+    grouped = concern.assign(large=concern["size_band"].isin(LARGE), text=text).groupby(
+        ["province_code", "county_code"], sort=False)
+    counties = grouped.agg(sites=("site_code", "size"), below_aim=("households_below_aim", "sum"),
+                           large=("large", "sum"), named=("text", lambda t: list(t.head(MAX_SITES_NAMED))))
+    return counties.reset_index().sort_values(["province_code", "below_aim", "county_code"],
+                                              ascending=[True, False, True], ignore_index=True)
 
 
 def summary_markdown(label: str, summary: RelocationSummary) -> str:

@@ -22,9 +22,10 @@ FLAGS = {
     "services_missing": "配套公共服务不全",
     "not_reported": "本季度未报送安置点情况",
 }
-HOUSEHOLD_COLUMNS = ["household_no", "province_code", "county_code", "in_relocation_area", "relocation_site_code",
-                     "household_size", "per_capita_net_income"]
-PERSON_COLUMNS = ["person_no", "household_no", "relocated", "labour_skill", "months_employed"]
+# What the follow-up reads of the roster: at national scale a column costs seconds to read twice.
+HOUSEHOLD_COLUMNS = ["household_no", "in_relocation_area", "relocation_site_code", "household_size",
+                     "per_capita_net_income"]
+PERSON_COLUMNS = ["person_no", "household_no", "labour_skill", "months_employed"]  # person_no: which version
 
 
 def size_band(persons: pd.Series) -> pd.Series:

@@ -105,6 +105,11 @@ class CampaignContext:
                                            self.flow_run_url, campaign_run_id=self.run_id, run_label=self.label,
                                            **route))
 
+    def has_own_channel(self, county: str) -> bool:
+        """Whether `county` has channels of its own (channels.toml [counties]), where a message per county can
+        go; without them it would reach the coordinators, one per county (none in a dry run)."""
+        return self.notifier is not None and self.notifier.router.route(county=county).level == "counties"
+
     def fork(self) -> CampaignContext:
         """The context a partition task works with: the same run, with records of its own that the task
         returns and the flow takes back with `absorb` (a task on a Dask worker cannot append to ours)."""

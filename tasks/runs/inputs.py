@@ -132,14 +132,12 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
 
 
 def read_with_records(ctx: CampaignContext, names: list[str], provinces: list[str] | None, as_of: pd.Timestamp,
-                      part: Partition | None = None, columns: dict[str, list[str]] | None = None,
-                      ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """The tables as the run sees them as of `as_of` (of each roster table, its `columns` if given, else every
-    submitted one); and, apart, for each roster table among them, the record of each row read: the version
-    it is and what its rules made of it (RECORD)."""
+                      part: Partition | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """The tables as the run sees them as of `as_of`; and, apart, for each roster table among them, the
+    record of each row read: the version it is and what its rules made of it (RECORD)."""
     roster = [n for n in names if n in KEYS]
     frames = read_tables(ctx.engine, names, provinces, part=part, view=ctx.roster_view(as_of),
-                         columns={t: [*(columns or {}).get(t, _submitted_columns(t)), *RECORD] for t in roster})
+                         columns={t: [*_submitted_columns(t), *RECORD] for t in roster})
     records = {t: frames[t][list(RECORD)] for t in roster}
     return {t: f.drop(columns=list(RECORD)) if t in records else f for t, f in frames.items()}, records
 

@@ -137,17 +137,26 @@ def test_a_rerun_with_the_same_inputs_gives_the_answer_again(prefect_harness, tw
 def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, two_provinces, tmp_path):
     """A county's file of leads, one of which fails a rule of its own: set aside at ingest, never in the
     roster, so in no list of the campaign, while its sound neighbour is; the campaign's artifact still counts
-    it for its county."""
+    it for its county.
+
+    And (issue 34) a household the county's file brought, sound on its own, set aside when the campaign reads
+    the roster (no member is its head): the county's workbook names that file and the line, as the ingest's
+    workbook would, so the county finds the row where it sent it. Rows of no file name the roster table."""
+    import openpyxl
     from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
     from prefect.client.schemas.sorting import ArtifactSort
     from support.ingest_files import LEAD_HEADER_ZH, lead_rows, write_csv
 
     from tasks.ingest.load import ingest_file
+    from tasks.outputs.set_aside import set_aside_rows
 
     engine, _ = two_provinces
     counties = pd.read_sql(sa.text("SELECT code FROM counties WHERE province_code = '52' ORDER BY code"), engine)
     county = counties["code"][0]
+    households = write_csv(tmp_path / "农户-新增.csv", ["户编号", "县代码", "家庭人口数"],
+                           [[f"{county}93000001", county, "2"], [f"{county}93000002", county, "3"]])
+    assert ingest_file(engine, households, kind="households", output_dir=tmp_path / "ingest").loaded == 2
     rows = lead_rows(county, 2)
     rows[1][1] = "托梦"  # no channel of the code table
     path = write_csv(tmp_path / f"{county}-问题线索.csv", LEAD_HEADER_ZH, rows)
@@ -170,28 +179,6 @@ def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, two_
     data = asyncio.run(by_county())
     of_county = next(row for row in (json.loads(data) if isinstance(data, str) else data) if row["县代码"] == county)
     assert of_county["报送时隔离行数"] == 1
-
-
-def test_a_row_set_aside_by_a_campaign_names_the_file_and_line_it_came_from(prefect_harness, two_provinces,
-                                                                           tmp_path):
-    """Issue 34: a household the county's file brought, sound on its own, set aside when the campaign reads
-    the roster (no member is its head): the county's workbook names that file and the line, as the ingest's
-    workbook would, so the county finds the row where it sent it. Rows of no file name the roster table."""
-    import openpyxl
-    from support.ingest_files import write_csv
-
-    from tasks.ingest.load import ingest_file
-    from tasks.outputs.set_aside import set_aside_rows
-
-    engine, _ = two_provinces
-    county = pd.read_sql(sa.text("SELECT code FROM counties WHERE province_code = '52' ORDER BY code"),
-                         engine)["code"][0]
-    path = write_csv(tmp_path / "农户-新增.csv", ["户编号", "县代码", "家庭人口数"],
-                     [[f"{county}93000001", county, "2"], [f"{county}93000002", county, "3"]])
-    report = ingest_file(engine, path, kind="households", output_dir=tmp_path / "ingest")
-    assert (report.loaded, report.quarantined) == (2, 0)
-
-    summary = concentrated_screening(params())
 
     rows = set_aside_rows(engine, [summary["run_id"]])
     brought = rows[rows["key"].isin([f"{county}93000001", f"{county}93000002"])]

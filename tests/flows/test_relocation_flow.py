@@ -33,11 +33,18 @@ def site_rows(folder: Path, code: str) -> dict[str, dict]:
     return {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
 
 
-def test_a_quarter_of_relocation_follow_up(prefect_harness, two_provinces, tmp_path):
+def test_a_quarter_of_relocation_follow_up(prefect_harness, two_provinces, tmp_path, monkeypatch):
+    from tasks.settings import get_settings
+
     engine, _ = two_provinces
     sites = read_table(engine, "relocation_sites", ["52"])
     site = sites.sort_values("site_code").iloc[0]
     county = site["county_code"]
+    routes = tmp_path / "channels.toml"  # the county has a channel of its own; the others are named by province
+    routes.write_text(f'default = "#coordinators"\n[campaigns]\nrelocation = "#relocation"\n'
+                      f'[counties]\n"{county}" = "#county"\n', "utf-8")
+    monkeypatch.setenv("CAMPAIGNS_SLACK_CHANNELS_FILE", str(routes))
+    get_settings.cache_clear()
     # The county's report for Q2: its site without a 就业帮扶车间 and no funds; a site no register knows.
     sent = write_csv(tmp_path / f"{county}-安置点2023Q2.csv", HEADER,
                      [[site["site_code"], "2023", "2", "是", "是", "否", "是", "0", "2023-07-05"],
@@ -64,10 +71,19 @@ def test_a_quarter_of_relocation_follow_up(prefect_harness, two_provinces, tmp_p
         sum(r["有劳动力但无人就业户数"] for r in site_rows(folder, "53").values())
     assert counted == summary["households_below_aim"]
     assert json.loads((folder / "summary.json").read_text("utf-8")) == summary
-    with engine.connect() as conn:  # the county's message names its site
-        said = conn.execute(sa.text("SELECT dedupe_key, text, body FROM outbox WHERE campaign = 'relocation'")).all()
-    to_county = [json.dumps([t, b], ensure_ascii=False, default=str) for k, t, b in said if f"county:{county}" in k]
-    assert len(to_county) == 1 and site["site_code"] in to_county[0], said
+    with engine.connect() as conn:  # the county's message names its site; its province's, the county
+        said = conn.execute(sa.text("SELECT dedupe_key, channel, text FROM outbox WHERE campaign = 'relocation'")).all()
+    to_county = [(channel, text) for key, channel, text in said if f"county:{county}" in key]
+    assert len(to_county) == 1 and to_county[0][0] == "#county" and site["site_code"] in to_county[0][1]
+    assert not [key for key, _, _ in said if "county:" in key and f"county:{county}" not in key]  # no channel
+    to_province = [text for key, _, text in said if key.endswith(":province:52") or ":province:52:" in key]
+    concern = [r for r in listed.values() if r["关注事项"]]
+    below: dict[str, int] = {}
+    for r in concern:
+        below[r["县代码"]] = below.get(r["县代码"], 0) + r["有劳动力但无人就业户数"]
+    worst = min(below, key=lambda code: (-below[code], code))  # the province's message names it first
+    assert len(to_province) == 1 and county_name(engine, worst) in to_province[0]
+    assert f"有需关注安置点的县 / counties: {len({r['县代码'] for r in concern})}" in to_province[0]
 
     # September: a relocated worker of the site lost the job (news of 20 Sept.), and the Q3 report arrived.
     persons = read_table(engine, "persons")
@@ -93,6 +109,10 @@ def test_a_quarter_of_relocation_follow_up(prefect_harness, two_provinces, tmp_p
     assert revised["flags"]["services_missing"] == summary["flags"]["services_missing"] - 1
     assert "配套公共服务不全" not in site_rows(folder, "52")[site["site_code"]]["关注事项"]
     assert {k: v for k, v in revised.items() if k != "flags"} == {k: v for k, v in summary.items() if k != "flags"}
+
+
+def county_name(engine, code: str) -> str:
+    return read_table(engine, "counties").set_index("code")["name"][code]
 
 
 def _reported(engine, site_code: str) -> bool:

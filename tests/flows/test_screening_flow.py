@@ -88,6 +88,11 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
     county_book = next(p for p in sorted((folder / "隔离行").glob("*.xlsx")) if p.name[:6].isdigit())
     book = openpyxl.load_workbook(county_book)
     assert set(book.sheetnames) <= {"农户", "家庭成员", "帮扶措施", "问题线索", "报送完整性", "异常值提示"}
+    from tasks.outputs.set_aside import NONE_RECEIVED
+
+    received = [[c.value for c in row] for row in book["报送完整性"].iter_rows(min_row=2)]
+    assert received == [[county_book.name[:2], received[0][1], county_book.name[:6], received[0][3], NONE_RECEIVED,
+                         0, 0, 0, 0, 0, None]]  # seeded: no file came from this county, and the sheet says so
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
     assert "原表·户编号" in header and not any(h.isascii() for h in header)  # the roster's rows in Chinese too
