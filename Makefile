@@ -40,7 +40,7 @@ lint: install
 	$(BIN)/ruff check .
 
 # Four workers on two cores (pytest-xdist): the flow tests spend much of their time waiting on servers, leases
-# and processes, which the extra workers fill (under CI's load: 12 min 50 s; 15 min 5 s on three, 16 min 27 s on
+# and processes, which the extra workers fill (under CI's load: 12 min 8 s; 15 min 5 s on three, 16 min 27 s on
 # two); a worker that runs out of tests takes some of another's, so one long file does not end the run alone.
 test: lint
 	$(BIN)/python -m pytest -n 4 --dist worksteal
