@@ -15,6 +15,13 @@ TYPE_LABELS = {
 MAX_LISTED = 16
 
 
+def type_label(column: Column) -> str:
+    """How the contract and the template name a column's type; an amount in the unit its header gives."""
+    if column.type == "amount" and "万元" in column.zh:
+        return "金额(万元) amount in 10,000 yuan"
+    return TYPE_LABELS[column.type]
+
+
 def allowed(column: Column) -> str:
     if column.codes is not None:
         items = list(column.codes.codes.items())
@@ -56,7 +63,7 @@ def contract_markdown() -> str:
                   "|---|---|---|---|---|---|"]
         for c in contract.columns:
             required = "必填 yes" if c.required else (f"可推出 derived: {c.derived}" if c.derived else "")
-            lines.append(f"| {c.zh} | `{c.name}` | {TYPE_LABELS[c.type]} | {required} | {allowed(c)} | "
+            lines.append(f"| {c.zh} | `{c.name}` | {type_label(c)} | {required} | {allowed(c)} | "
                          f"{', '.join(c.aliases)} |")
         lines.append("")
     return "\n".join(lines)
@@ -78,7 +85,7 @@ def template_xlsx(kind: str) -> bytes:
     for index, column in enumerate(contract.columns, start=1):
         cell = sheet.cell(row=1, column=index, value=("*" if column.required else "") + column.zh)
         cell.font = Font(bold=True)
-        cell.comment = Comment(f"{column.name}: {TYPE_LABELS[column.type]}", "campaigns")
+        cell.comment = Comment(f"{column.name}: {type_label(column)}", "campaigns")
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, 2 * len(column.zh) + 2)
         if column.type in ("id_number", "code", "text", "phone"):
