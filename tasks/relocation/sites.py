@@ -89,8 +89,11 @@ def site_figures(sites: pd.DataFrame, reports: pd.DataFrame, now: pd.DataFrame, 
         "services_missing": out["reported"] & ~services.fillna(False).all(axis=1),
         "not_reported": ~out["reported"],
     }, index=out.index)
-    out["flags"] = flags.apply(lambda row: "；".join(FLAGS[f] for f, on in row.items() if on), axis=1) \
-        if len(flags) else pd.Series(dtype=object)
+    # Column by column, not a Python call per site: 35,000 sites at national scale.
+    said = pd.Series("", index=out.index, dtype=object)
+    for flag, label in FLAGS.items():
+        said = said + np.where(flags[flag].to_numpy(dtype=bool), label + "；", "")
+    out["flags"] = said.str.rstrip("；")
     out["flag_count"] = flags.sum(axis=1).astype("int64")
     for flag in FLAGS:
         out[f"flag_{flag}"] = flags[flag].to_numpy()
