@@ -46,15 +46,19 @@ def stop(process: subprocess.Popen) -> None:
             process.kill()
 
 
-def serve_reports(host: str, port: int, folder: Path):
+def serve_reports(host: str, port: int, folder: Path, api: str | None = None, auth: str | None = None):
     """The output folder over HTTP (reports, workbooks, Data Docs), in a thread of this process: links in
     messages and the UI open in a browser instead of naming a path on this machine. Bound to the UI's host:
-    the household lists in it are masked, but still for staff only."""
+    the household lists in it are masked, but still for staff only. With the Prefect `api`, also the
+    approval page of a paused release (deployments.approval_page)."""
     from functools import partial
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+    from deployments.approval_page import handler_class
+
     folder.mkdir(parents=True, exist_ok=True)
-    server = ThreadingHTTPServer((host, port), partial(SimpleHTTPRequestHandler, directory=str(folder)))
+    handler = handler_class(api, auth) if api else SimpleHTTPRequestHandler
+    server = ThreadingHTTPServer((host, port), partial(handler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True, name="reports").start()
     return server
 
@@ -81,14 +85,14 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, log: Path | None = None
 
     log = log or Path(PREFECT_HOME.value()).expanduser() / "server.log"
     from prefect import serve
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     from deployments.definitions import runner_deployments
     from deployments.housekeeping import watch
     from tasks.settings import REPORTS_URL_FILE, get_settings
 
     api = f"http://{host}:{port}/api"
-    reports = serve_reports(host, port + 1, get_settings().output_dir)
+    reports = serve_reports(host, port + 1, get_settings().output_dir, api, PREFECT_API_AUTH_STRING.value())
     # The served flows run in child processes: they read the reports' address from the environment; a
     # command run by hand meanwhile reads it from the folder (tasks.settings.get_settings).
     os.environ.setdefault("CAMPAIGNS_REPORTS_URL", f"http://{host}:{port + 1}/")

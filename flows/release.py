@@ -22,7 +22,7 @@ from flows.county_checks import check_county_indicators
 from flows.fan_out import fan_out
 from tasks.notify.hooks import failure_hook
 from tasks.notify.masking import PersonalDataMasker
-from tasks.outputs.links import report_link
+from tasks.outputs.links import approval_link, report_link
 from tasks.partitions.plan import plan
 from tasks.partitions.runner import SettingsTaskRunner
 from tasks.quality.outliers import OutlierRules
@@ -99,7 +99,7 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
                           f"添加 / nobody is on the approvers' list {ctx.settings.approvers_path()}")
     published = latest_published(ctx.engine, release.period)
     links = draft_links(ctx, draft)
-    announce.waiting(ctx, release, links.draft)
+    announce.waiting(ctx, release, links)
     note, attempt, refused = "", 0, 0
     while True:
         description = form_description(release.period.title, links, note)
@@ -144,7 +144,8 @@ def draft_links(ctx: CampaignContext, draft: str) -> DraftLinks:
     """The draft's page and table where a browser opens them (the UI's own Artifacts tab cannot be linked:
     it rewrites ?tab=Artifacts to its Logs tab)."""
     return DraftLinks(report_link(Path(draft) / "release.html", ctx.settings),
-                      report_link(Path(draft) / "tables.xlsx", ctx.settings), ctx.flow_run_url or "")
+                      report_link(Path(draft) / "tables.xlsx", ctx.settings), ctx.flow_run_url or "",
+                      approval_link(flow_run.get_id(), ctx.settings))
 
 
 def forget_answer(key: str) -> None:

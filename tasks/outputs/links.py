@@ -24,3 +24,13 @@ def report_link(path: Path | str, settings: Settings | None = None) -> str:
         suffix = "/" if resolved.is_dir() else ""
         return settings.reports_url.rstrip("/") + "/" + quote(inside.as_posix()) + suffix
     return str(resolved)
+
+
+APPROVAL_PATH = "approve/"  # the reports server's approval page of a paused run (deployments.approval_page)
+
+
+def approval_link(flow_run_id: str | None, settings: Settings) -> str:
+    """The approval page of a paused run where a browser opens it; "" without a reports server."""
+    if not settings.reports_url or not flow_run_id:
+        return ""
+    return settings.reports_url.rstrip("/") + "/" + APPROVAL_PATH + str(flow_run_id)

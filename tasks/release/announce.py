@@ -11,7 +11,7 @@ from tasks.outputs.links import report_link
 from tasks.runs.context import CampaignContext
 
 if TYPE_CHECKING:
-    from tasks.release.approval import Approval
+    from tasks.release.approval import Approval, DraftLinks
     from tasks.release.stages import ReleaseDraft
 
 
@@ -20,12 +20,15 @@ def _send(ctx: CampaignContext, key: str, title: str, figures: dict, actions: li
     ctx.announce(key, title, figures, actions, campaign="release", staff=staff)
 
 
-def waiting(ctx: CampaignContext, release: ReleaseDraft, draft_link: str) -> None:
+def waiting(ctx: CampaignContext, release: ReleaseDraft, links: DraftLinks) -> None:
     """Once per paused flow run: every run of a period is the same campaign run, and the press office needs
     the link of the one that waits."""
-    actions = [f"草稿和全部数字 / draft and every figure: {draft_link}",
-               "在 Prefect 中打开运行，点击 Resume 填写审核表（须本人审核码）/ open the run, Resume, fill in the "
-               "form with your approval code"]
+    actions = [f"草稿和全部数字 / draft and every figure: {links.draft}"]
+    if links.approve:  # served: a page whose code field hides what is typed
+        actions.append(f"审核页（须本人审核码）/ approve or reject with your approval code: {links.approve}")
+    else:
+        actions.append("在 Prefect 中打开运行，点击 Resume 填写审核表（须本人审核码）/ open the run, Resume, fill in "
+                       "the form with your approval code")
     actions += [f"修订 / revision: {r}" for r in release.revisions[:3]]
     actions += [f"大幅变化 / large change: {w}" for w in release.warnings[:max(release.national_warnings, 1)][:3]]
     _send(ctx, f"waiting:{flow_run.get_id()}", f"{ctx.label}: 待审核 / waiting for approval",

@@ -121,6 +121,7 @@ class DraftLinks:
     draft: str
     tables: str
     run: str
+    approve: str = ""  # the served approval page, whose code field is a password field (deployments.approval_page)
 
 
 def form_description(title: str, links: DraftLinks, note: str = "") -> str:
@@ -128,8 +129,9 @@ def form_description(title: str, links: DraftLinks, note: str = "") -> str:
     laptop's screen. The note that asks again, the title and the links; what must be read is the first
     field's description (`approval_form`)."""
     lines = [f"**{note}**", ""] if note else []
+    page = f" · [审核页（审核码不显示）/ the approval page]({links.approve})" if links.approve else ""
     return "\n".join([*lines, f"### {title}", f"[发布稿 / the draft]({links.draft}) · [分省数据表 / the 31 provinces' "
-                      f"table]({links.tables}) · [运行详情 / the run]({links.run})"])
+                      f"table]({links.tables}) · [运行详情 / the run]({links.run}){page}"])
 
 
 def must_read(headline: list[str], national_warnings: list[str], province_warnings: list[str],
@@ -156,7 +158,8 @@ def must_read(headline: list[str], national_warnings: list[str], province_warnin
         lines.append(f"【异常值提示，请核对】{len(outliers)} 项：" + "；".join(outliers[:3])
                      + ("……" if len(outliers) > 3 else ""))
     if links:  # here too: the description above, which links them, is hidden on most screens
-        lines.append(f"【发布稿】{links.draft} 【分省数据表】{links.tables}")
+        lines.append(f"【发布稿】{links.draft} 【分省数据表】{links.tables}"
+                     + (f" 【审核页（审核码不显示）】{links.approve}" if links.approve else ""))
     return lines
 
 

@@ -1,7 +1,8 @@
 """What coordinators and the press office see, photographed: run the demo on empty folders (three
 campaigns, with their artifacts and Data Docs), start `campaigns serve` over them, launch a release that waits for
 its approver, then drive headless Chromium (Debian's `chromium`) over the DevTools protocol through the
-deployments, the run forms, the approval form (the paused run's Resume dialog), a run's artifacts, the
+deployments, the run forms, the approval form (the paused run's Resume dialog, and the served approval page
+whose code field is a password field), the draft to be approved, a run's artifacts, the
 quality table, the period board and the Data Docs served offline. Stops the server with Ctrl-C and checks
 it ended. Not a pytest test (it needs Chromium and takes minutes); run it by hand:
 
@@ -22,6 +23,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENS = ((1366, 650), (1920, 950))
@@ -184,10 +186,12 @@ def main() -> None:
         quality = api.artifact("screening-quality")
         screening_run = api.latest_run("q2-concentrated-screening")["id"]
         docs = sorted((work / "out" / "screening").rglob("data_docs/index.html"))[0]
+        draft = work / "out" / "releases" / "2023Q3" / "draft" / "release.html"
 
         args.out.mkdir(parents=True, exist_ok=True)
         browser = Browser(chromium, work / "chromium")
-        address = env["CAMPAIGNS_REPORTS_URL"] + docs.relative_to(work / "out").as_posix()
+        reports = env["CAMPAIGNS_REPORTS_URL"]
+        address = reports + docs.relative_to(work / "out").as_posix()
         # (file, address, text to wait for, then click these and wait for that text), each at the screens
         # staff work on: a laptop's 1366×650 and a desktop's 1920×950 (and the approval at 1440×1000 too).
         pages = [
@@ -196,6 +200,8 @@ def main() -> None:
              ()),
             ("release-run-form", f"{ui}/deployments/deployment/{release}/run", "发布期间", ()),
             ("approval-form", f"{ui}/runs/flow-run/{waiting['id']}", "Resume", (("Resume", "审核人"),)),
+            ("approval-page", f"{reports}approve/{waiting['id']}", "审核码", ()),
+            ("release-draft", reports + quote(draft.relative_to(work / "out").as_posix()), "分省", ()),
             ("run-artifacts", f"{ui}/runs/flow-run/{screening_run}", "Artifacts",
              (("Artifacts", "screening-quality"),)),
             ("quality-artifact", f"{ui}/artifacts/artifact/{quality}", "未通过", ()),

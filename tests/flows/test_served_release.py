@@ -8,9 +8,13 @@ renewal ("410 Gone") killed the waiting run about four minutes in; another relea
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,15 +22,16 @@ import sqlalchemy as sa
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
-from prefect.flow_runs import resume_flow_run
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Cancelled
 from support.release_helpers import WANG_CODE
 
 from deployments.board import board
 from deployments.definitions import SPEC_BY_NAME, deployment_path
-from deployments.serve import stop
+from deployments.serve import serve_reports, stop
+from tasks.outputs.links import approval_link
 from tasks.runs.period_slot import slot_name
+from tasks.settings import get_settings
 
 ROOT = Path(__file__).parents[2]
 LEASE_SECONDS = 60  # the least Prefect's server takes
@@ -38,8 +43,15 @@ SERVE = ("from prefect import serve\n"
 @pytest.fixture
 def served_release(prefect_harness, seeded, approvers, monkeypatch, tmp_path):
     """The release deployment served by a runner process, as `campaigns serve` serves it, over a deployment
-    registered before with a limit of one run at a time (an office's server from before the change)."""
+    registered before with a limit of one run at a time (an office's server from before the change), and
+    the reports' server with its approval page."""
     monkeypatch.setenv("CAMPAIGNS_RELEASE_SLOT_LEASE_SECONDS", str(LEASE_SECONDS))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("CAMPAIGNS_REPORTS_URL", f"http://127.0.0.1:{port}/")
+    get_settings.cache_clear()
+    reports = serve_reports("127.0.0.1", port, tmp_path / "served", PREFECT_API_URL.value())
     _cancel_open_releases()  # the session's server is shared: another test's backfill left runs to pick up
     spec = SPEC_BY_NAME["release"]
     spec.load_flow().to_deployment(spec.title, concurrency_limit=1).apply()
@@ -51,6 +63,7 @@ def served_release(prefect_harness, seeded, approvers, monkeypatch, tmp_path):
         yield seeded
     finally:
         stop(runner)
+        reports.shutdown()
         _cancel_open_releases()
 
 
@@ -68,6 +81,12 @@ def _launch(period: str, **params) -> str:
     run = run_deployment(deployment_path("release"), parameters={"params": {"period": period, **params}},
                          timeout=0)
     return str(run.id)
+
+
+def _post(url: str, fields: dict) -> str:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode("utf-8"), method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read().decode("utf-8")
 
 
 def _wait(run_id: str, *types: str, seconds: float = 240) -> object:
@@ -110,9 +129,19 @@ def test_a_served_release_waits_past_its_leases_and_is_published(served_release)
     time.sleep(max(0.0, paused_at + LEASE_SECONDS * 1.3 - time.monotonic()))
     assert _wait(first, "PAUSED", "CRASHED", "FAILED").state.type.value == "PAUSED"
 
-    resume_flow_run(first, run_input={"decision": "批准发布", "reviewer": "王审核", "approval_code": WANG_CODE,
-                                      "comment": "同意发布", "acknowledge_large_changes": True,
-                                      "explanation": "核实无误"})
+    # Answered on the approval page the messages link, its code field a password field (the UI's is not).
+    page = approval_link(first, get_settings())
+    with urllib.request.urlopen(page, timeout=30) as response:
+        shown = response.read().decode("utf-8")
+    assert '<input type="password" autocomplete="off" name="approval_code"' in shown and "【本期数字】" in shown
+    assert page in shown  # the run's own form description links the page too
+    answer = {"decision": "批准发布", "reviewer": "王审核", "approval_code": WANG_CODE, "comment": "同意发布",
+              "acknowledge_large_changes": "true", "explanation": "核实无误"}
+    with pytest.raises(urllib.error.HTTPError) as refused:  # the server's own check of the form: a name
+        _post(page, {**answer, "reviewer": ""})
+    assert refused.value.code == 422 and "reviewer" in refused.value.read().decode("utf-8")
+    assert _wait(first, "PAUSED", "CRASHED", "FAILED").state.type.value == "PAUSED"
+    assert "已提交" in _post(page, answer)
     done = _wait(first, "COMPLETED", "FAILED", "CRASHED", "CANCELLED")
     assert done.state.type.value == "COMPLETED", done.state
     with engine.connect() as conn:
