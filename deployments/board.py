@@ -18,7 +18,7 @@ from tasks.model import AuditEvent, CampaignRun, Release
 from tasks.runs.period_slot import PREFECT_STATE_LABELS
 from tasks.screening.params import ScreeningMode
 
-CAMPAIGNS = ("screening", "assessment", "release", "lead-watch", "relocation")
+CAMPAIGNS = ("screening", "assessment", "release", "lead-watch", "relocation", "fund-ledger")
 STATES = {"completed": "已完成", "failed": "失败", "rejected": "已退回", "expired": "审核超时", "running": "运行中",
           "blocked": "未通过检查"}
 HEADERS = ("活动", "期间", "状态", "说明", "时间", "链接")

@@ -38,10 +38,10 @@ def period_of(spec: DeploymentSpec, schedule: ScheduleSpec, at: datetime) -> str
 
         period = default_period(at)
         return f"{period.label} {period.release_type}"
-    if spec.campaign == "relocation":
+    if spec.campaign in ("relocation", "fund-ledger"):
         from tasks.release.period import default_period
 
-        period = default_period(at)  # RelocationParams: the quarter before the scheduled time
+        period = default_period(at)  # their forms (QuarterlyForm): the quarter before the scheduled time
         return f"{period.label} 截至 {period.end.isoformat()}"
     return "—"
 

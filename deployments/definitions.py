@@ -94,6 +94,16 @@ SPECS: tuple[DeploymentSpec, ...] = (
         (ScheduleSpec("0 9 10 1,4,7,10 *", "relocation-quarterly"),),
         "relocation"),
     DeploymentSpec(
+        "fund-ledger", "衔接资金项目台账季度核查", "flows.fund_ledger:fund_ledger",
+        "衔接资金项目台账季度核查。计划（北京时间）：1、4、7、10月12日9:00（例行数据发布之前）核查本年度截至"
+        "上一季度末的衔接资金项目：各省用于产业发展的比例、经营性项目的联农带农机制和带动户数、各县台账与资金下达数"
+        "是否一致，需核对的县通报所在省。 / Linkage-fund project ledger on the 12th after each quarter (before the "
+        "release): each province's share to industry, operating projects without a linkage mechanism, county ledgers "
+        "against the allotments.",
+        ("funds", "quarterly", "联农带农"),
+        (ScheduleSpec("0 9 12 1,4,7,10 *", "fund-ledger-quarterly"),),
+        "fund-ledger"),
+    DeploymentSpec(
         "threshold-what-if", "监测范围测算", "flows.what_if:threshold_what_if",
         "监测范围测算：按候选监测范围（绝对值或在现行标准上调整的比例）测算各省、县新增和退出的建议监测户数、人数，"
         "由协调员按需运行。 / Threshold what-if: households and persons entering and leaving the monitoring "

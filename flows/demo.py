@@ -9,11 +9,14 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.assessment import annual_assessment
+from flows.fund_ledger import fund_ledger
 from flows.release import press_release
 from flows.relocation import relocation_follow_up
 from flows.screening import concentrated_screening
 from tasks.assessment.params import AssessmentParams
 from tasks.assessment.report import AssessmentSummary
+from tasks.funds.params import FundLedgerParams
+from tasks.funds.report import FundLedgerSummary
 from tasks.notify.hooks import failure_hook
 from tasks.outputs.overview import HEADERS_ZH, roster_overview, to_markdown_table
 from tasks.release.approval import approved_automatically
@@ -40,6 +43,7 @@ class DemoSummary(TypedDict):
     assessment_reports: str
     release: ReleaseOutcome
     relocation: RelocationSummary
+    fund_ledger: FundLedgerSummary
 
 
 @task(name="migrate database")
@@ -91,10 +95,11 @@ def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_r
     with approved_automatically("demo"):
         release = press_release(ReleaseParams(period=f"{year}Q2"))
     relocation = relocation_follow_up(RelocationParams(period=f"{year}Q2"))
+    ledger = fund_ledger(FundLedgerParams(period=f"{year}Q2"))
     logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s; assessment in %s; "
-                "release %s %s; relocation in %s", revision, seeded["rows"], overview, folder, assessment_folder,
-                release["status"], release.get("path", ""), relocation["folder"])
+                "release %s %s; relocation in %s; fund ledger in %s", revision, seeded["rows"], overview, folder,
+                assessment_folder, release["status"], release.get("path", ""), relocation["folder"], ledger["folder"])
     return DemoSummary(output_dir=str(settings.output_dir.resolve()), seed=seeded, overview=overview,
                        screening=screening, screening_reports=str(folder.resolve()), assessment=assessment,
                        assessment_reports=str(assessment_folder.resolve()), release=release,
-                       relocation=relocation)
+                       relocation=relocation, fund_ledger=ledger)

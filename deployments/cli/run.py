@@ -86,6 +86,20 @@ def run_relocation(
     show("relocation", run_campaign(relocation_follow_up, params))
 
 
+@run_app.command("fund-ledger")
+def run_fund_ledger(
+    period: Annotated[str, typer.Option(help="The quarter, e.g. 2023Q2 (default: the quarter before today).")] = "",
+    provinces: Provinces = "",
+    dry_run: DryRun = False,
+) -> None:
+    """The quarterly linkage-fund project ledger (衔接资金项目台账): the year's projects to the quarter's end."""
+    from flows.fund_ledger import fund_ledger
+    from tasks.funds.params import FundLedgerParams
+
+    params = form(FundLedgerParams, provinces, period=period or None, dry_run=dry_run)
+    show("fund-ledger", run_campaign(fund_ledger, params))
+
+
 @run_app.command("threshold-what-if")
 def run_threshold_what_if(
     threshold: Annotated[list[int], typer.Option(help="A candidate threshold in yuan (repeat: --threshold 7000 "

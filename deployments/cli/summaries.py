@@ -44,6 +44,14 @@ def _relocation(summary: dict) -> list[str]:
     return lines + ([f"各省工作簿 / workbooks: {summary['folder']}/provinces"] if summary["folder"] else [])
 
 
+def _fund_ledger(summary: dict) -> list[str]:
+    share = summary["industry_share"]
+    lines = [f"fund-ledger {summary['period']}: 衔接资金 {summary['funds_total']:,.2f} 万元，用于产业发展 "
+             + (f"{share:.1%}（目标 {summary['target']:.0%}）" if share is not None else "—")
+             + f"；台账项目 {summary['projects']:,}，需关注 {summary['projects_of_concern']:,}"]
+    return lines + ([f"各省工作簿 / workbooks: {summary['folder']}/provinces"] if summary["folder"] else [])
+
+
 def _release(result: dict) -> list[str]:
     return [f"release {result['period']}: {result['status']}"
             + (f" v{result['version']} in {result['path']}" if result.get("path") else "")
@@ -61,12 +69,15 @@ def _demo(result: dict) -> list[str]:
             "(release.html, release.md, tables, manifest.json)",
             f"  relocation        {result['relocation']['folder']} (summary.json, provinces/: sites in order of "
             "concern)",
+            f"  fund ledger       {result['fund_ledger']['folder']} (summary.json, provinces/: projects and county "
+            "totals to correct first)",
             f"  messages          {get_settings().outbox_path} (no Slack configured)"]
 
 
 PRINTERS: dict[str, Callable[[dict], list[str]]] = {
     "screening": _figures(SCREENING_FIGURES), "assessment": _assessment, "lead-watch": _figures(LEAD_WATCH_FIGURES),
-    "what-if": _what_if, "release": _release, "relocation": _relocation, "demo": _demo,
+    "what-if": _what_if, "release": _release, "relocation": _relocation, "fund-ledger": _fund_ledger,
+    "demo": _demo,
 }
 
 

@@ -75,7 +75,6 @@ def load_reference(engine: Engine, kind: str, path: Path, *, output_dir: Path, a
                   parameters={"kind": kind, "file": path.name}, launched_by=actor, notifier=notifier,
                   output_dir=output_dir, today=today or date.today()) as ctx:
         report = ReferenceReport(kind, path.name, "loaded", run_id=ctx.run_id)
-        ctx.suite_parameters["known_province_codes"] = [p.code for p in PROVINCES]
         try:
             frame = _read(path, spec)
             checked = _facts(engine, kind, frame)

@@ -14,6 +14,7 @@ from tasks.model.bookkeeping import (
     ScreeningFinding,
     SetAsideWorkbook,
 )
+from tasks.model.funds import FundProject
 from tasks.model.history import HISTORY, KEYS, VERSIONED, RosterBatch
 from tasks.model.programme import Employment, LinkageFund, MicrocreditLoan, RuralIncome, TrainingEnrolment
 from tasks.model.reference import County, MonitoringThreshold, Province, RelocationSite
@@ -33,6 +34,7 @@ __all__ = [
     "County",
     "CountyIndicator",
     "Employment",
+    "FundProject",
     "Household",
     "IngestedFile",
     "Lead",

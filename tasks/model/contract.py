@@ -18,12 +18,12 @@ from tasks.reference import codes
 from tasks.reference.codes import CodeTable
 
 # The roster's four kinds (versioned: tasks.model.history), then the duties' own county reports.
-KINDS = ("households", "persons", "measures", "leads", "relocation_reports")
-KIND_LABELS = LABELS | {"relocation_reports": "安置点季度情况"}
+KINDS = ("households", "persons", "measures", "leads", "relocation_reports", "fund_projects")
+KIND_LABELS = LABELS | {"relocation_reports": "安置点季度情况", "fund_projects": "衔接资金项目台账"}
 # The key a row is upserted by (户编号, 证件号码, 措施编号, 线索编号): a resubmission replaces the row.
 NATURAL_KEYS = {"households": "household_no", "persons": "id_number", "measures": "measure_no", "leads": "lead_no",
-                "relocation_reports": "report_no"}
-PRIMARY_KEYS = KEYS | {"relocation_reports": "report_no"}
+                "relocation_reports": "report_no", "fund_projects": "project_no"}
+PRIMARY_KEYS = KEYS | {"relocation_reports": "report_no", "fund_projects": "project_no"}
 
 # Columns without which no row of the file could be loaded: their absence rejects the file.
 REQUIRED = {
@@ -32,6 +32,7 @@ REQUIRED = {
     "measures": ("household_no", "category", "start_on"),
     "leads": ("lead_no", "channel", "reported_at", "status"),
     "relocation_reports": ("site_code", "year", "quarter"),
+    "fund_projects": ("project_no", "county_code", "year", "quarter", "use", "amount"),
 }
 # Filled in when a file leaves them out: the province from the county or the household, the member and
 # measure numbers from their natural keys, the measure type from its category.
@@ -47,6 +48,7 @@ DERIVED = {
     "relocation_reports": {"report_no": "由安置点编号、年度与季度生成 / made from the site, year and quarter",
                            "county_code": "安置点所在县 / the site's county",
                            "province_code": "安置点所在省 / the site's province"},
+    "fund_projects": {"province_code": "县代码的前两位 / first two digits of the county code"},
 }
 
 CODE_COLUMNS: dict[str, CodeTable] = {
@@ -57,6 +59,7 @@ CODE_COLUMNS: dict[str, CodeTable] = {
     "category": codes.MEASURE_CATEGORY, "kind": codes.MEASURE_KIND, "channel": codes.LEAD_CHANNEL,
     "risk_code": codes.RISK_CATEGORY, "status": codes.LEAD_STATUS, "outcome": codes.LEAD_OUTCOME,
     **{f"risk_code_{i}": codes.RISK_CATEGORY for i in range(1, 6)},
+    "use": codes.FUND_USE, "mechanism": codes.LINKAGE_MECHANISM,
 }
 # Other headers for the same field: the official names of GB/T 2260 (行政区划代码), the national monitoring
 # system's export names, and what county spreadsheets use.
@@ -89,6 +92,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "community_service": ("社区服务中心", "综合服务设施", "社区综合服务中心"),
     "funds_received": ("专项资金到位", "到位资金(万元)", "后续扶持资金(万元)"),
     "reported_on": ("填报时间", "报送日期"),
+    "project_no": ("项目代码", "项目库编号", "项目编码"),
+    # A site's report says 年度 and 季度, the fund ledger 资金年度 and 资金下达季度: each reads the other's.
+    "year": ("年度", "年份", "资金年度"),
+    "quarter": ("季度", "下达季度", "资金下达季度"),
+    "project_name": ("项目", "项目全称"),
+    "use": ("资金投向", "支出方向", "用途"),
+    "amount": ("衔接资金", "衔接资金(万元)", "金额(万元)", "资金规模(万元)", "使用衔接资金(万元)"),
+    "operating": ("经营性项目", "是否经营性"),
+    "mechanism": ("联农带农方式", "带农机制", "利益联结机制"),
+    "linked_households": ("带动户数", "联农带农户数", "带动脱贫户数", "受益脱贫户和监测户数"),
 }
 PHONE_COLUMNS = frozenset({"phone"})
 ID_COLUMNS = frozenset({"id_number"})
@@ -167,8 +180,9 @@ def _contract(kind: str) -> Contract:
         if c.name in DATABASE_COLUMNS:
             continue
         length = c.type.length if isinstance(c.type, String) else None
+        aliases = tuple(a for a in ALIASES.get(c.name, ()) if a != c.info["zh"])
         columns.append(Column(c.name, c.info["zh"], _type_of(table, c.name), c.name in REQUIRED[kind], length,
-                              CODE_COLUMNS.get(c.name), ALIASES.get(c.name, ()), DERIVED[kind].get(c.name)))
+                              CODE_COLUMNS.get(c.name), aliases, DERIVED[kind].get(c.name)))
     lookup: dict[str, str] = {}
     for column in columns:
         for header in column.headers:

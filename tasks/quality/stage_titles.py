@@ -26,6 +26,7 @@ FIXED = {
     "check county indicators": "县级指标异常值核查（只提示不阻断）",
     "check relocation sites": "安置点名录核查",
     "check site figures": "安置点季度指标核查",
+    "check fund ledger figures": "衔接资金项目台账各省指标核查",
 }
 PATTERNS = {"validate": "运行输入检查", "validated": "入库后复核", "ingest": "报送入库检查",
             "reference": "参考数据检查", "recheck": "按新规则复查"}

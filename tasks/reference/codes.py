@@ -190,6 +190,29 @@ FUND_USE = CodeTable("fund_use", "衔接资金用途", {
     "education": "教育与技能培训",
     "relocation": "易地搬迁后续扶持",
     "other": "其他",
+}, aliases={
+    **dict.fromkeys(("产业", "产业项目", "产业类项目", "发展产业"), "industry"),
+    **dict.fromkeys(("基础设施建设", "小型公益性基础设施", "乡村建设", "基础设施类项目"), "infrastructure"),
+    **dict.fromkeys(("就业", "就业项目", "稳岗就业"), "employment"),
+    **dict.fromkeys(("教育", "技能培训", "雨露计划", "教育培训"), "education"),
+    **dict.fromkeys(("易地搬迁后扶", "搬迁后扶", "后续扶持"), "relocation"),
+})
+
+# 联农带农 (the policy's 二（一）): how a project funded by the linkage funds brings farm households in.
+LINKAGE_MECHANISM = CodeTable("linkage_mechanism", "联农带农机制", {
+    "contract_farming": "订单生产",
+    "custody": "托养托管",
+    "sales_agency": "产品代销",
+    "floor_price": "保护价收购",
+    "employment": "吸纳就业",
+    "asset_income": "资产收益",
+}, aliases={
+    **dict.fromkeys(("订单农业", "订单收购", "订单带动"), "contract_farming"),
+    **dict.fromkeys(("托管", "托养", "土地托管", "代养托养"), "custody"),
+    **dict.fromkeys(("代销", "消费帮扶代销", "帮销"), "sales_agency"),
+    **dict.fromkeys(("保底收购", "保护价", "最低价收购"), "floor_price"),
+    **dict.fromkeys(("就业带动", "务工带动", "吸纳务工"), "employment"),
+    **dict.fromkeys(("资产收益分红", "分红", "入股分红", "收益分红"), "asset_income"),
 })
 
 TRAINING_PROGRAMME = CodeTable("training_programme", "培训项目", {
@@ -211,7 +234,7 @@ CODE_TABLES: dict[str, CodeTable] = {
     for t in (
         MONITORING_TYPE, LABOUR_SKILL, MEASURE_CATEGORY, MEASURE_KIND, LEAD_CHANNEL, RISK_CATEGORY,
         RISK_STATUS, ELIMINATION_WAY, LEAD_STATUS, LEAD_OUTCOME, SEX, RELATION, SCHOOLING, HEALTH,
-        WORK_LOCATION, FUND_USE, TRAINING_PROGRAMME, ETHNICITY,
+        WORK_LOCATION, FUND_USE, LINKAGE_MECHANISM, TRAINING_PROGRAMME, ETHNICITY,
     )
 }
 

@@ -50,6 +50,20 @@ def period_for_run() -> str:
     return default_period(scheduled_now()).label
 
 
+class QuarterlyForm(BaseModel):
+    """A form whose `period` is a quarter (quarter_field): as typed or chosen, and what it means at the run."""
+
+    period: str
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _known_period(cls, value: str | None) -> str:
+        return known_quarter(value)
+
+    def quarter(self) -> Period:
+        return resolved_quarter(self.period)
+
+
 class ReleaseParams(BaseModel):
     """例行数据发布 / routine press data release (一季度, 上半年, 前三季度, 全年). Every release launched from the
     UI or a schedule waits for an approver: this form has no way around the approval (see

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict
 
 from tasks.reference.provinces import ProvinceOption
-from tasks.release.params import known_quarter, quarter_field, resolved_quarter
-from tasks.release.period import Period
+from tasks.release.params import QuarterlyForm, quarter_field
 from tasks.runs.form import ChosenProvinces, RunSpec, dry_run_field, provinces_field
 
 
-class RelocationParams(ChosenProvinces, BaseModel):
+class RelocationParams(ChosenProvinces, QuarterlyForm):
     """易地搬迁后续扶持季度监测 / relocation follow-up, quarterly: every 集中安置点 as of the quarter's end."""
 
     model_config = ConfigDict(extra="forbid")
@@ -22,14 +21,6 @@ class RelocationParams(ChosenProvinces, BaseModel):
                                                  "time")
     provinces: list[ProvinceOption] = provinces_field()
     dry_run: bool = dry_run_field()
-
-    @field_validator("period", mode="before")
-    @classmethod
-    def _known_period(cls, value: str | None) -> str:
-        return known_quarter(value)
-
-    def quarter(self) -> Period:
-        return resolved_quarter(self.period)
 
     def run_spec(self) -> RunSpec:
         quarter = self.quarter()

@@ -19,6 +19,7 @@ from tasks.model import County
 from tasks.notify import Notifier, build_message
 from tasks.quality.docs import RunDataDocs
 from tasks.reference.counties import successors
+from tasks.reference.provinces import PROVINCES
 from tasks.settings import Settings, get_settings
 from tasks.storage.versions import RosterView
 
@@ -69,6 +70,7 @@ class CampaignContext:
         if self.clock is None:
             self.clock = datetime.now(self.settings.tz).replace(tzinfo=None)
         self.suite_parameters.setdefault("today", pd.Timestamp(self.clock))
+        self.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
 
     def reference_parameters(self) -> dict[str, Any]:
         """The suites' parameters with the reference data they read, loaded once per run."""

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from tasks.model import KEYS, metadata
+from tasks.model.funds import funds_by_use
 from tasks.model.history import CHECK_COLUMNS, DATABASE_COLUMNS, ORIGIN_COLUMNS
 from tasks.partitions.partition import Partition, in_other_parts
 from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
 from tasks.quality.gx import AT_READ
 from tasks.quality.row_checks import ROW_RULES, reasons_of, recorded_reasons, rule_version
-from tasks.reference.provinces import PROVINCES
 from tasks.runs.check import Check, StageOutcome, Submitted
 from tasks.runs.checkpoint import checkpoint, forget_stage
 from tasks.runs.context import CampaignContext
@@ -212,7 +212,6 @@ def roster_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestam
     """The roster of `provinces` (monitoring) and its per-household programme tables (credit, training),
     each through its suite, rows that failed a critical check left out; and the province and county of
     every households row read (`ValidatedInputs.households_read`)."""
-    ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
     roster = validate_inputs(ctx, provinces, as_of=as_of, announce="problems", scope=scope)
     tables = {"households": roster.households, "persons": roster.persons, "measures": roster.measures,
               "leads": roster.leads, "monitoring_thresholds": roster.thresholds}
@@ -222,10 +221,12 @@ def roster_inputs(ctx: CampaignContext, provinces: list[str], as_of: pd.Timestam
 
 def national_inputs(ctx: CampaignContext, provinces: list[str]) -> dict[str, pd.DataFrame]:
     """The programme tables reported per county, site or province (funds, employment, relocation, rural
-    incomes), each through its suite, and the counties."""
-    ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
+    incomes), each through its suite, and the counties; the funds as the ledger itemises them where it does
+    (tasks.model.funds.funds_by_use)."""
     tables = _checked_programme(ctx, NATIONAL_PROGRAMME, provinces, None)
     tables["counties"] = read_table(ctx.engine, "counties", provinces)
+    # Each ledger row was checked where it arrived (its county's file); the allotments it itemises give way.
+    tables["linkage_funds"] = funds_by_use(tables["linkage_funds"], read_table(ctx.engine, "fund_projects", provinces))
     return tables
 
 

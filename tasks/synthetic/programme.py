@@ -163,3 +163,59 @@ def relocation_reports(rng: np.random.Generator, year: int, sites: pd.DataFrame)
             "reported_on": pd.Timestamp(end + timedelta(days=8)).date(),
         }))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["report_no"])
+
+
+PROJECT_NAMES = {
+    "industry": ("特色种植基地", "标准化养殖小区", "农产品初加工厂", "冷链仓储设施", "乡村旅游配套"),
+    "infrastructure": ("村组道路硬化", "农村供水保障", "小型水利设施", "产业路修建"),
+    "employment": ("就业帮扶车间", "乡村公益性岗位", "劳务协作补助"),
+    "education": ("雨露计划补助", "职业技能培训"),
+    "relocation": ("安置区配套设施", "安置区产业园"),
+    "other": ("项目管理费", "其他衔接项目"),
+}
+OPERATING_SHARE = {"industry": 0.8, "employment": 0.3}  # the rest of the uses are public works
+UNITEMISED_COUNTIES = 0.05  # counties that have not sent their ledger
+MISMATCHED_QUARTERS = 0.003  # allotments whose projects disagree with it (a typo'd amount; 2 % of quarters)
+
+
+def fund_projects(rng: np.random.Generator, year: int, funds: pd.DataFrame) -> pd.DataFrame:
+    """The ledger of `year`'s quarters already ended: each county's allotment per quarter and use split into
+    projects (one to three; two to five for industry) whose amounts add up to it, operating projects mostly
+    with their 联农带农 mechanism and households linked; a few counties send none and a few quarters disagree."""
+    today = date.today()
+    ended = [q for q in range(1, 5) if (date(year, 12, 31) if q == 4 else date(year, 3 * q + 1, 1)) <= today]
+    rows = funds[funds["year"].eq(year) & funds["quarter"].isin(ended) & funds["amount"].gt(0)]
+    counties = rows["county_code"].unique()
+    rows = rows[~rows["county_code"].isin(counties[rng.random(len(counties)) < UNITEMISED_COUNTIES])]
+    rows = rows.reset_index(drop=True)
+    if rows.empty:
+        return pd.DataFrame(columns=["project_no"])
+    industry = rows["use"].eq("industry").to_numpy()
+    # No project below 0.01 万元: a small allotment is split less (synthetic counties can be small).
+    per_row = np.clip(rng.integers(1, 4, len(rows)) + 2 * industry, 1, np.maximum(1, rows["amount"] // 0.05))
+    of = np.repeat(np.arange(len(rows)), per_row.astype(int))
+    weights = 1.0 + rng.gamma(3.0, 1.0, len(of))
+    share = weights / np.bincount(of, weights)[of]
+    amount = np.round(rows["amount"].to_numpy()[of] * share, 2)
+    last = np.r_[of[1:] != of[:-1], True]  # the last project of an allotment takes what rounding left
+    amount[last] = np.round(rows["amount"].to_numpy() - np.bincount(of, np.where(last, 0.0, amount)), 2)
+    projects = rows.iloc[of].reset_index(drop=True)
+    uses = projects["use"].to_numpy()
+    operating = rng.random(len(of)) < projects["use"].map(OPERATING_SHARE).fillna(0.0).to_numpy()
+    mechanisms = np.array(["contract_farming", "custody", "sales_agency", "floor_price", "employment",
+                           "asset_income"], dtype=object)
+    quarter_key = projects["county_code"] + "-" + str(year) + "Q" + projects["quarter"].astype(str)
+    number = quarter_key + "-" + (projects.groupby(quarter_key.to_numpy()).cumcount() + 1).map("{:03d}".format)
+    mismatched = rng.random(len(rows)) < MISMATCHED_QUARTERS
+    amount[last & mismatched[of]] = np.round(amount[last & mismatched[of]] * 1.1 + 1.0, 2)
+    reported = projects["quarter"].map(lambda q: date(year, 12, 31) if q == 4 else date(year, 3 * q + 1, 1)
+                                       - timedelta(days=1)) + timedelta(days=10)
+    return pd.DataFrame({
+        "project_no": number, "year": year, "quarter": projects["quarter"], "province_code": projects["province_code"],
+        "county_code": projects["county_code"],
+        "project_name": [PROJECT_NAMES[u][i % len(PROJECT_NAMES[u])] for i, u in enumerate(uses)],
+        "use": uses, "amount": amount, "operating": operating,
+        "mechanism": np.where(operating & (rng.random(len(of)) < 0.95), rng.choice(mechanisms, len(of)), None),
+        "linked_households": np.where(operating & (rng.random(len(of)) < 0.96), rng.integers(5, 300, len(of)), None),
+        "reported_on": reported,
+    })

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from tasks.quality.derive import threshold_of
-from tasks.reference.provinces import PROVINCES
 from tasks.runs.as_of import households_as_of, period_end
 from tasks.runs.checkpoint import checkpoint
 from tasks.runs.context import CampaignContext
@@ -40,7 +39,6 @@ def checked_roster(ctx: CampaignContext, params: ThresholdWhatIfParams) -> tuple
         timing["rows"] = sum(len(f) for f in tables.values())
     households = households_as_of(tables["households"], period_end(as_of))
     households["threshold"] = threshold_of(households, tables["monitoring_thresholds"], params.year)
-    ctx.suite_parameters.setdefault("known_province_codes", [p.code for p in PROVINCES])
     outcome = checkpoint(ctx, report.INPUT_CHECK, households)
     kept = outcome.frame
     leads = leads_of_window(tables, kept, pd.Timestamp(params.year, 1, 1).date(), as_of)
