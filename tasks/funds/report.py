@@ -1,5 +1,5 @@
-"""What the fund ledger leaves: a workbook per province (its figures, its projects of concern first, its
-counties' totals beside their allotments), the national summary (summary.json, the run's artifact), one
+"""What the fund ledger leaves: a workbook per province (its figures, its projects of concern, its counties'
+totals beside their allotments), the national summary (summary.json, the run's artifact), one
 message to the coordinators, one per province with something to correct, one per such county that has a
 channel of its own."""
 
@@ -98,7 +98,10 @@ def write_reports(folder: Path, summary: FundLedgerSummary, projects: pd.DataFra
         path = folder / "provinces" / f"{code}-{province_name(code, missing=code)}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
         sheets = {"全省": shown_provinces(provinces[provinces["province_code"].eq(code)], summary["target"])}
-        for title, frame, headers in (("项目", projects, PROJECT_HEADERS), ("县核对", counties, COUNTY_HEADERS)):
+        # The projects to correct, not the whole ledger: the counties hold it, and at national scale it is 10⁵
+        # rows a quarter that would cost more to write than the rest of the run (the 全省 sheet counts them all).
+        concern = projects[projects["flag_count"].gt(0)]
+        for title, frame, headers in (("需关注项目", concern, PROJECT_HEADERS), ("县核对", counties, COUNTY_HEADERS)):
             sheets[title] = _shown(frame[frame["province_code"].eq(code)], headers, county_names)
         written[code] = write_workbook(path, sheets, FORMATS)
     return written

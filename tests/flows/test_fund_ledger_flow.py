@@ -84,14 +84,15 @@ def test_a_quarter_of_the_fund_ledger(funds, tmp_path, monkeypatch):
 
     folder = Path(summary["folder"])
     assert json.loads((folder / "summary.json").read_text("utf-8")) == summary
-    projects = sheet_rows(folder, "52", "项目") + sheet_rows(folder, "53", "项目")
-    assert len(projects) == summary["projects"]
-    assert sum(bool(p["关注事项"]) for p in projects) == summary["projects_of_concern"]
+    projects = sheet_rows(folder, "52", "需关注项目") + sheet_rows(folder, "53", "需关注项目")
+    assert len(projects) == summary["projects_of_concern"] and all(p["关注事项"] for p in projects)
+    counted = [sheet_rows(folder, code, "全省")[0] for code in ("52", "53")]
+    assert sum(p["台账项目数"] for p in counted) == summary["projects"]
+    assert sum(p["需关注项目数"] for p in counted) == summary["projects_of_concern"]
     ours = {p["项目编号"]: p for p in projects if p["县代码"] == county}
-    assert set(ours) == {f"{county}-A1", f"{county}-A2", *(f"{county}-B{i}" for i in range(len(uses) - 1))}
+    assert set(ours) == {f"{county}-A2"}  # A1 names its mechanism and households; B… are public works
     a2 = ours[f"{county}-A2"]
     assert a2["关注事项"] == "经营性项目未建立联农带农机制" and a2["资金用途"] == "产业发展"  # 产业: an alias
-    assert not ours[f"{county}-A1"]["关注事项"] and ours[f"{county}-A1"]["联农带农机制"] == "订单生产"
     quarter = next(r for r in sheet_rows(folder, "52", "县核对") if r["县代码"] == county and r["资金下达季度"] == 2)
     assert quarter["差额(万元)"] == pytest.approx(10.0) and quarter["关注事项"] == "台账合计与资金下达数不一致"
     province = sheet_rows(folder, "52", "全省")[0]
@@ -117,10 +118,10 @@ def test_a_quarter_of_the_fund_ledger(funds, tmp_path, monkeypatch):
                       [[f"{county}-C1", county, "2023", "3", "冷库", "产业发展", "50", "是", "产品代销", "12",
                         "2023-10-08"]])
     assert ingest_file(engine, later, output_dir=tmp_path / "ingest", today=date(2023, 10, 9)).loaded == 1
-    listed = sheet_rows(folder, "52", "项目")
+    listed = sheet_rows(folder, "52", "需关注项目")
     again = fund_ledger(PARAMS)
     assert {k: v for k, v in again.items() if k != "run_id"} == {k: v for k, v in summary.items() if k != "run_id"}
-    assert sheet_rows(folder, "52", "项目") == listed
+    assert sheet_rows(folder, "52", "需关注项目") == listed
 
     # The county corrects its Q2 ledger (the mechanism of A2 filled in): Q2 changes by its own data, and only so.
     corrected = write_csv(tmp_path / f"{county}-衔接资金项目台账2023Q2-更正.csv", HEADER,
