@@ -266,6 +266,11 @@ def _campaign_call(name: str):
         from tasks.relocation.params import RelocationParams
 
         return relocation_follow_up, RelocationParams(period="2023Q2")
+    if name == "pairings":
+        from flows.pairings import assistance_pairings
+        from tasks.pairings.params import PairingsParams
+
+        return assistance_pairings, PairingsParams(period="2023Q2")
     if name == "fund-ledger":
         from flows.fund_ledger import fund_ledger
         from tasks.funds.params import FundLedgerParams

@@ -18,7 +18,8 @@ from tasks.model import AuditEvent, CampaignRun, Release
 from tasks.runs.period_slot import PREFECT_STATE_LABELS
 from tasks.screening.params import ScreeningMode
 
-CAMPAIGNS = ("screening", "assessment", "release", "lead-watch", "relocation", "fund-ledger")
+CAMPAIGNS = ("screening", "assessment", "release", "lead-watch", "relocation", "fund-ledger",
+             "pairings")
 STATES = {"completed": "已完成", "failed": "失败", "rejected": "已退回", "expired": "审核超时", "running": "运行中",
           "blocked": "未通过检查"}
 HEADERS = ("活动", "期间", "状态", "说明", "时间", "链接")

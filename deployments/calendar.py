@@ -38,7 +38,7 @@ def period_of(spec: DeploymentSpec, schedule: ScheduleSpec, at: datetime) -> str
 
         period = default_period(at)
         return f"{period.label} {period.release_type}"
-    if spec.campaign in ("relocation", "fund-ledger"):
+    if spec.campaign in ("relocation", "fund-ledger", "pairings"):
         from tasks.release.period import default_period
 
         period = default_period(at)  # their forms (QuarterlyForm): the quarter before the scheduled time

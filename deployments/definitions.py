@@ -104,6 +104,16 @@ SPECS: tuple[DeploymentSpec, ...] = (
         (ScheduleSpec("0 9 12 1,4,7,10 *", "fund-ledger-quarterly"),),
         "fund-ledger"),
     DeploymentSpec(
+        "pairings", "帮扶协作季度调度", "flows.pairings:assistance_pairings",
+        "帮扶协作季度调度（东西部协作、中央单位定点帮扶、驻村帮扶）。计划（北京时间）：1、4、7、10月10日9:00按年度协议"
+        "(责任书)目标核查各结对截至上一季度末的进展，列出未签协议、进度滞后、未报送的结对和60天内轮换到期的驻村工作队，"
+        "通报所在省、县；第四季度的完成情况供年度考核评估读取。 / Assistance pairings on the 10th after each quarter: "
+        "each pairing's progress against its agreement, pairings behind or unreported, village teams to rotate within "
+        "60 days; Q4's completion feeds the assessment.",
+        ("pairings", "quarterly", "东西部协作"),
+        (ScheduleSpec("0 10 10 1,4,7,10 *", "pairings-quarterly"),),
+        "pairings"),
+    DeploymentSpec(
         "threshold-what-if", "监测范围测算", "flows.what_if:threshold_what_if",
         "监测范围测算：按候选监测范围（绝对值或在现行标准上调整的比例）测算各省、县新增和退出的建议监测户数、人数，"
         "由协调员按需运行。 / Threshold what-if: households and persons entering and leaving the monitoring "

@@ -38,6 +38,7 @@ from tasks.assessment.report import (
     write_reports,
 )
 from tasks.notify.hooks import failure_hook
+from tasks.pairings.year_end import year_end_pairings
 from tasks.partitions.plan import plan
 from tasks.partitions.runner import SettingsTaskRunner
 from tasks.runs.as_of import describe_changes
@@ -78,6 +79,8 @@ def score(ctx: CampaignContext, params: AssessmentParams, tables: dict, counts: 
     ctx.suite_parameters["provinces_in_scope"] = len(params.province_codes)
     checkpoint(ctx, SCORES_CHECK, result.ranking)
     checkpoint(ctx, INDICATOR_SCORES_CHECK, result.indicators)
+    # The pairings' year-end completion (东西部协作, 中央单位定点帮扶), through its own checkpoint: shown, not scored.
+    result.pairings = year_end_pairings(ctx, params.province_codes, params.year)
     result.header = {"campaign": "assessment", "run_id": ctx.run_id, "dry_run": params.dry_run,
                      "provinces_in_scope": len(params.province_codes), "roster_watermark": ctx.watermark,
                      "revised_records": revised_records(ctx, params), "county_outliers": outliers}

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.assessment import annual_assessment
 from flows.fund_ledger import fund_ledger
+from flows.pairings import assistance_pairings
 from flows.release import press_release
 from flows.relocation import relocation_follow_up
 from flows.screening import concentrated_screening
@@ -19,6 +20,8 @@ from tasks.funds.params import FundLedgerParams
 from tasks.funds.report import FundLedgerSummary
 from tasks.notify.hooks import failure_hook
 from tasks.outputs.overview import HEADERS_ZH, roster_overview, to_markdown_table
+from tasks.pairings.params import PairingsParams
+from tasks.pairings.report import PairingsSummary
 from tasks.release.approval import approved_automatically
 from tasks.release.params import ReleaseParams
 from tasks.release.publish import ReleaseOutcome
@@ -44,6 +47,7 @@ class DemoSummary(TypedDict):
     release: ReleaseOutcome
     relocation: RelocationSummary
     fund_ledger: FundLedgerSummary
+    pairings: PairingsSummary
 
 
 @task(name="migrate database")
@@ -96,10 +100,13 @@ def demo_flow(households: int = 2000, year: int = 2023, seed: int = 42, defect_r
         release = press_release(ReleaseParams(period=f"{year}Q2"))
     relocation = relocation_follow_up(RelocationParams(period=f"{year}Q2"))
     ledger = fund_ledger(FundLedgerParams(period=f"{year}Q2"))
+    pairings = assistance_pairings(PairingsParams(period=f"{year}Q2"))
     logger.info("schema %s; seeded %s; roster overview %s; screening reports in %s; assessment in %s; "
-                "release %s %s; relocation in %s; fund ledger in %s", revision, seeded["rows"], overview, folder,
-                assessment_folder, release["status"], release.get("path", ""), relocation["folder"], ledger["folder"])
+                "release %s %s; relocation in %s; fund ledger in %s; pairings in %s", revision, seeded["rows"],
+                overview, folder, assessment_folder, release["status"], release.get("path", ""),
+                relocation["folder"], ledger["folder"], pairings["folder"])
     return DemoSummary(output_dir=str(settings.output_dir.resolve()), seed=seeded, overview=overview,
                        screening=screening, screening_reports=str(folder.resolve()), assessment=assessment,
                        assessment_reports=str(assessment_folder.resolve()), release=release,
-                       relocation=relocation, fund_ledger=ledger)
+                       relocation=relocation, fund_ledger=ledger,
+                       pairings=pairings)

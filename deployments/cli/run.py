@@ -100,6 +100,20 @@ def run_fund_ledger(
     show("fund-ledger", run_campaign(fund_ledger, params))
 
 
+@run_app.command("pairings")
+def run_pairings(
+    period: Annotated[str, typer.Option(help="The quarter, e.g. 2023Q2 (default: the quarter before today).")] = "",
+    provinces: Provinces = "",
+    dry_run: DryRun = False,
+) -> None:
+    """The quarterly assistance pairings (东西部协作, 中央单位定点帮扶, 驻村帮扶): progress against agreements."""
+    from flows.pairings import assistance_pairings
+    from tasks.pairings.params import PairingsParams
+
+    params = form(PairingsParams, provinces, period=period or None, dry_run=dry_run)
+    show("pairings", run_campaign(assistance_pairings, params))
+
+
 @run_app.command("threshold-what-if")
 def run_threshold_what_if(
     threshold: Annotated[list[int], typer.Option(help="A candidate threshold in yuan (repeat: --threshold 7000 "

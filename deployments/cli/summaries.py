@@ -52,6 +52,15 @@ def _fund_ledger(summary: dict) -> list[str]:
     return lines + ([f"各省工作簿 / workbooks: {summary['folder']}/provinces"] if summary["folder"] else [])
 
 
+def _pairings(summary: dict) -> list[str]:
+    completion = summary["completion"]
+    lines = [f"pairings {summary['period']}: {summary['pairings']:,} 个结对，"
+             f"需关注 {summary['pairings_of_concern']:,}；"
+             f"平均完成率 {'—' if completion is None else f'{completion:.1%}'}；轮换到期的驻村工作队 "
+             f"{summary['rotations_due']:,}"]
+    return lines + ([f"各省工作簿 / workbooks: {summary['folder']}/provinces"] if summary["folder"] else [])
+
+
 def _release(result: dict) -> list[str]:
     return [f"release {result['period']}: {result['status']}"
             + (f" v{result['version']} in {result['path']}" if result.get("path") else "")
@@ -71,13 +80,15 @@ def _demo(result: dict) -> list[str]:
             "concern)",
             f"  fund ledger       {result['fund_ledger']['folder']} (summary.json, provinces/: projects and county "
             "totals to correct first)",
+            f"  pairings          {result['pairings']['folder']} (summary.json, provinces/: pairings of concern first, "
+            "teams to rotate)",
             f"  messages          {get_settings().outbox_path} (no Slack configured)"]
 
 
 PRINTERS: dict[str, Callable[[dict], list[str]]] = {
     "screening": _figures(SCREENING_FIGURES), "assessment": _assessment, "lead-watch": _figures(LEAD_WATCH_FIGURES),
     "what-if": _what_if, "release": _release, "relocation": _relocation, "fund-ledger": _fund_ledger,
-    "demo": _demo,
+    "pairings": _pairings, "demo": _demo,
 }
 
 

@@ -20,6 +20,7 @@ from tasks.assessment.key_counties import NUMBER_FORMATS as KEY_COUNTY_FORMATS
 from tasks.assessment.key_counties import sheets as key_county_sheets
 from tasks.outputs.charts import Label, bar_chart, cjk_font
 from tasks.outputs.spreadsheets import safe_frame, write_workbook, yes_no
+from tasks.reference.provinces import province_name
 
 RANKING_ZH = {"rank": "排名", "province_code": "省代码", "province": "省份", "total": "综合得分", "grade": "等次",
               "red_line": "规模性返贫风险", "returned_share": "返贫户占脱贫户比例(%)", "weakest": "最弱指标"}
@@ -59,6 +60,8 @@ class AssessmentResult:
     config: dict[str, Any]
     header: dict[str, Any] = field(default_factory=dict)
     county_provinces: pd.DataFrame = field(default_factory=pd.DataFrame)  # key counties per province
+    # The pairings at the year's end per province (tasks.pairings.year_end, read by the flow): shown, not scored.
+    pairings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> AssessmentSummary:
         provinces = {}
@@ -84,7 +87,22 @@ class AssessmentResult:
                     "provinces": {r.province_code: {"key_counties": int(r.key_counties), "lagging": int(r.lagging),
                                                     "funds": _num(r.funds), "funds_share": _num(r.funds_share)}
                                   for r in self.county_provinces.itertuples(index=False)}},
+                "pairings": {r.province_code: {"pairings": int(r.pairings), "with_agreement": int(r.with_agreement),
+                                               "completed": int(r.completed), "not_reported": int(r.not_reported),
+                                               "completion": _num(r.completion)}
+                             for r in self.pairings.itertuples(index=False)},
                 "config": self.config}
+
+
+PAIRING_HEADERS = {"province_code": "省代码", "province": "省份", "pairings": "结对数",
+                   "with_agreement": "已签协议(责任书)", "completed": "全部完成年度目标",
+                   "not_reported": "四季度未报送", "completion": "平均完成率"}
+
+
+def pairing_table(pairings: pd.DataFrame) -> pd.DataFrame:
+    """The pairings at the year's end per province, as report.xlsx's 帮扶协作 sheet shows them."""
+    shown = pairings.assign(province=pairings["province_code"].map(lambda code: province_name(code, missing=code)))
+    return shown[list(PAIRING_HEADERS)].rename(columns=PAIRING_HEADERS)
 
 
 def ranking_table(result: AssessmentResult) -> pd.DataFrame:
@@ -141,7 +159,9 @@ def write_reports(folder: Path, result: AssessmentResult) -> dict[str, Path]:
         "分项指标": indicator_table(result),
         "重点帮扶县": counties["重点帮扶县监测评价"],  # as the key-county workbook shows it
         "全国核查": national_check_table(result.national_checks),
+        **({"帮扶协作": pairing_table(result.pairings)} if not result.pairings.empty else {}),
     }, number_formats={"综合得分": "0.00", RANKING_ZH["returned_share"]: "0.00", "得分": "0.0", "权重": "0%",
+                       PAIRING_HEADERS["completion"]: "0.0%",
                        **dict.fromkeys((INDICATORS_ZH[c] for c in ("value", "target", "floor")), "0.00"),
                        **dict.fromkeys((INDICATORS_ZH[c] for c in ("numerator", "denominator")), "#,##0.##"),
                        **dict.fromkeys((CHECKS_ZH[c] for c in ("value", "threshold")), "#,##0"),

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from tasks.ingest.frame import SubmittedRows
-from tasks.model import Household, Person, RelocationSite
+from tasks.model import Household, PairingAgreement, Person, RelocationSite
 from tasks.reference.codes import measure_kind_of
 from tasks.reference.counties import successors
 from tasks.reference.provinces import PROVINCE_BY_CODE
@@ -30,6 +30,10 @@ def fill_derived(engine: Engine, kind: str, rows: SubmittedRows) -> None:
         f["province_code"] = f["province_code"].fillna(from_county)
     if kind == "relocation_reports":
         _fill_site_report(engine, f)
+    if kind == "pairing_agreements":
+        f["agreement_no"] = f["agreement_no"].fillna(_numbered(f, ["pairing_no", "year"], "{0}-{1}"))
+    if kind == "pairing_progress":
+        _fill_progress(engine, f)
     if kind in ("persons", "measures", "leads") and f["province_code"].isna().any():
         known = households_of(engine, f.loc[f["province_code"].isna(), "household_no"])
         f["province_code"] = f["province_code"].fillna(
@@ -56,10 +60,25 @@ def _fill_site_report(engine: Engine, f: pd.DataFrame) -> None:
                              .all(), columns=["site_code", "county_code"]).set_index("site_code")["county_code"]
     f["county_code"] = f["county_code"].fillna(f["site_code"].map(sites).astype(object))
     f["province_code"] = f["province_code"].fillna(f["county_code"].str[:2])
-    whole = f[["site_code", "year", "quarter"]].notna().all(axis=1)
-    number = (f["site_code"] + "-" + f["year"].astype("Int64").astype(str) + "Q"
-              + f["quarter"].astype("Int64").astype(str))
-    f["report_no"] = f["report_no"].fillna(number.where(whole))
+    f["report_no"] = f["report_no"].fillna(_numbered(f, ["site_code", "year", "quarter"], "{0}-{1}Q{2}"))
+
+
+def _fill_progress(engine: Engine, f: pd.DataFrame) -> None:
+    """A pairing's quarter: its county and province are its agreement's, its number its pairing and quarter."""
+    with engine.connect() as conn:
+        counties = pd.DataFrame(conn.execute(select(PairingAgreement.pairing_no, PairingAgreement.county_code).where(
+            PairingAgreement.pairing_no.in_(f["pairing_no"].dropna().unique().tolist()))).all(),
+            columns=["pairing_no", "county_code"]).drop_duplicates("pairing_no").set_index("pairing_no")["county_code"]
+    f["county_code"] = f["county_code"].fillna(f["pairing_no"].map(counties).astype(object))
+    f["province_code"] = f["province_code"].fillna(f["county_code"].str[:2])
+    f["progress_no"] = f["progress_no"].fillna(_numbered(f, ["pairing_no", "year", "quarter"], "{0}-{1}Q{2}"))
+
+
+def _numbered(f: pd.DataFrame, parts: list[str], pattern: str) -> pd.Series:
+    """A row's number made of its `parts` (None where one is missing): `pattern` over their text."""
+    text = [f[p].astype("Int64").astype(str) if p in ("year", "quarter") else f[p] for p in parts]
+    made = pd.Series([pattern.format(*values) for values in zip(*text, strict=True)], index=f.index, dtype=object)
+    return made.where(f[parts].notna().all(axis=1))
 
 
 def county_of(engine: Engine, rows: SubmittedRows) -> str | None:

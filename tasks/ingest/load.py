@@ -25,7 +25,7 @@ from tasks.ingest.outliers import check_submission
 from tasks.ingest.read import FileRejected, ReadLimits, read_file
 from tasks.ingest.recheck import recheck_waiting
 from tasks.ingest.report import FileReport, count_reasons, problem_message
-from tasks.model import VERSIONED, IngestedFile, RelocationSite, metadata
+from tasks.model import VERSIONED, IngestedFile, PairingAgreement, RelocationSite, metadata
 from tasks.model.contract import KIND_LABELS, KINDS, NATURAL_KEYS, PRIMARY_KEYS
 from tasks.notify import Notifier
 from tasks.outputs.links import report_link
@@ -46,6 +46,9 @@ from tasks.storage.reads import read_table
 from tasks.storage.versions import open_batch
 
 log = logging.getLogger(__name__)
+# A duty's report names a row of a register: the suite's parameter listing the register's keys.
+KNOWN_KEYS = {"relocation_reports": ("known_site_codes", RelocationSite.site_code),
+              "pairing_progress": ("known_pairing_nos", PairingAgreement.pairing_no)}
 
 
 def file_sha256(path: Path) -> str:
@@ -154,9 +157,10 @@ def _load(ctx: CampaignContext, path: Path, report: FileReport, max_bytes: int |
     check = Check(f"ingest {kind}", f"{kind}_raw", key=PRIMARY_KEYS[kind], announce="blocking", source=report.file,
                   scopes=AT_ARRIVAL)
     thresholds = read_table(engine, "monitoring_thresholds") if kind == "households" else None
-    if kind == "relocation_reports":
+    if kind in KNOWN_KEYS:  # what a duty's report refers to: the register it must be in
+        parameter, column = KNOWN_KEYS[kind]
         with engine.connect() as conn:
-            ctx.suite_parameters["known_site_codes"] = list(conn.execute(select(RelocationSite.site_code)).scalars())
+            ctx.suite_parameters[parameter] = list(conn.execute(select(column).distinct()).scalars())
     facts = arrival_facts(kind, rows.frame, today, thresholds)
     facts["repeat_of"] = rows.repeat_of  # the uniqueness rules leave exact repeats to their own reason
     outcome = checkpoint(ctx, check, facts, submitted=Submitted(

@@ -16,6 +16,7 @@ from tasks.model.bookkeeping import (
 )
 from tasks.model.funds import FundProject
 from tasks.model.history import HISTORY, KEYS, VERSIONED, RosterBatch
+from tasks.model.pairings import PairingAgreement, PairingProgress, VillageTeam
 from tasks.model.programme import Employment, LinkageFund, MicrocreditLoan, RuralIncome, TrainingEnrolment
 from tasks.model.reference import County, MonitoringThreshold, Province, RelocationSite
 from tasks.model.relocation import RelocationReport
@@ -43,6 +44,8 @@ __all__ = [
     "MicrocreditLoan",
     "MonitoringThreshold",
     "OutboxMessage",
+    "PairingAgreement",
+    "PairingProgress",
     "Person",
     "Province",
     "QualityResult",
@@ -55,6 +58,7 @@ __all__ = [
     "ScreeningFinding",
     "SetAsideWorkbook",
     "TrainingEnrolment",
+    "VillageTeam",
     "metadata",
     "zh_labels",
 ]

@@ -14,16 +14,21 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table
 
 from tasks.model import KEYS, metadata
 from tasks.model.history import DATABASE_COLUMNS, LABELS
+from tasks.model.pairings import AREAS
 from tasks.reference import codes
 from tasks.reference.codes import CodeTable
 
 # The roster's four kinds (versioned: tasks.model.history), then the duties' own county reports.
-KINDS = ("households", "persons", "measures", "leads", "relocation_reports", "fund_projects")
-KIND_LABELS = LABELS | {"relocation_reports": "安置点季度情况", "fund_projects": "衔接资金项目台账"}
+KINDS = ("households", "persons", "measures", "leads", "relocation_reports", "fund_projects", "pairing_agreements",
+         "pairing_progress", "village_teams")
+KIND_LABELS = LABELS | {"relocation_reports": "安置点季度情况", "fund_projects": "衔接资金项目台账",
+                        "pairing_agreements": "帮扶协作年度协议", "pairing_progress": "帮扶协作季度进展",
+                        "village_teams": "驻村工作队"}
 # The key a row is upserted by (户编号, 证件号码, 措施编号, 线索编号): a resubmission replaces the row.
 NATURAL_KEYS = {"households": "household_no", "persons": "id_number", "measures": "measure_no", "leads": "lead_no",
-                "relocation_reports": "report_no", "fund_projects": "project_no"}
-PRIMARY_KEYS = KEYS | {"relocation_reports": "report_no", "fund_projects": "project_no"}
+                "relocation_reports": "report_no", "fund_projects": "project_no", "pairing_agreements": "agreement_no",
+                "pairing_progress": "progress_no", "village_teams": "team_no"}
+PRIMARY_KEYS = KEYS | {kind: NATURAL_KEYS[kind] for kind in KINDS if kind not in KEYS}
 
 # Columns without which no row of the file could be loaded: their absence rejects the file.
 REQUIRED = {
@@ -33,6 +38,9 @@ REQUIRED = {
     "leads": ("lead_no", "channel", "reported_at", "status"),
     "relocation_reports": ("site_code", "year", "quarter"),
     "fund_projects": ("project_no", "county_code", "year", "quarter", "use", "amount"),
+    "pairing_agreements": ("pairing_no", "pairing_kind", "year", "helper", "county_code"),
+    "pairing_progress": ("pairing_no", "year", "quarter"),
+    "village_teams": ("team_no", "county_code", "village", "started_on"),
 }
 # Filled in when a file leaves them out: the province from the county or the household, the member and
 # measure numbers from their natural keys, the measure type from its category.
@@ -49,6 +57,12 @@ DERIVED = {
                            "county_code": "安置点所在县 / the site's county",
                            "province_code": "安置点所在省 / the site's province"},
     "fund_projects": {"province_code": "县代码的前两位 / first two digits of the county code"},
+    "pairing_agreements": {"agreement_no": "由结对编号与年度生成 / made from the pairing and the year",
+                           "province_code": "县代码的前两位 / first two digits of the county code"},
+    "pairing_progress": {"progress_no": "由结对编号、年度与季度生成 / made from the pairing, year and quarter",
+                         "county_code": "结对协议中的受帮扶县 / the pairing's county (its agreement)",
+                         "province_code": "受帮扶县所在省 / the county's province"},
+    "village_teams": {"province_code": "县代码的前两位 / first two digits of the county code"},
 }
 
 CODE_COLUMNS: dict[str, CodeTable] = {
@@ -59,7 +73,7 @@ CODE_COLUMNS: dict[str, CodeTable] = {
     "category": codes.MEASURE_CATEGORY, "kind": codes.MEASURE_KIND, "channel": codes.LEAD_CHANNEL,
     "risk_code": codes.RISK_CATEGORY, "status": codes.LEAD_STATUS, "outcome": codes.LEAD_OUTCOME,
     **{f"risk_code_{i}": codes.RISK_CATEGORY for i in range(1, 6)},
-    "use": codes.FUND_USE, "mechanism": codes.LINKAGE_MECHANISM,
+    "use": codes.FUND_USE, "mechanism": codes.LINKAGE_MECHANISM, "pairing_kind": codes.PAIRING_KIND,
 }
 # Other headers for the same field: the official names of GB/T 2260 (行政区划代码), the national monitoring
 # system's export names, and what county spreadsheets use.
@@ -102,6 +116,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "operating": ("经营性项目", "是否经营性"),
     "mechanism": ("联农带农方式", "带农机制", "利益联结机制"),
     "linked_households": ("带动户数", "联农带农户数", "带动脱贫户数", "受益脱贫户和监测户数"),
+    "pairing_no": ("结对关系编号", "结对帮扶编号", "帮扶关系编号"),
+    "pairing_kind": ("帮扶形式", "协作类型", "帮扶关系类型"),
+    "helper": ("帮扶单位", "帮扶地区", "协作方", "对口帮扶方", "定点帮扶单位"),
+    "signed_on": ("签订日期", "责任书签订日期", "协议(责任书)签订日期"),
+    "team_no": ("驻村工作队编号", "工作队编码"),
+    "village": ("驻村名称", "所驻村", "行政村"),
+    "unit": ("选派单位", "派驻单位"),
+    "secretary": ("第一书记姓名", "驻村第一书记"),
+    "members": ("队员人数", "工作队人数"),
+    "started_on": ("选派日期", "到岗日期", "驻村日期"),
+    "term_months": ("任期", "任期月数", "驻村期限(月)"),
+    **{f"target_{key}": (f"{name}目标", f"{name}(目标)", f"目标{name}") for key, (name, _) in AREAS.items()},
+    **{f"done_{key}": (name, f"{name}完成", f"{name}累计完成") for key, (name, _) in AREAS.items()},
 }
 PHONE_COLUMNS = frozenset({"phone"})
 ID_COLUMNS = frozenset({"id_number"})

@@ -27,6 +27,8 @@ FIXED = {
     "check relocation sites": "安置点名录核查",
     "check site figures": "安置点季度指标核查",
     "check fund ledger figures": "衔接资金项目台账各省指标核查",
+    "check pairing progress": "帮扶协作结对进展核查",
+    "check pairing completion": "帮扶协作年度完成情况核查",
 }
 PATTERNS = {"validate": "运行输入检查", "validated": "入库后复核", "ingest": "报送入库检查",
             "reference": "参考数据检查", "recheck": "按新规则复查"}

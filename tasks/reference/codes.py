@@ -215,6 +215,15 @@ LINKAGE_MECHANISM = CodeTable("linkage_mechanism", "联农带农机制", {
     **dict.fromkeys(("资产收益分红", "分红", "入股分红", "收益分红"), "asset_income"),
 })
 
+# The policy's part 一（二）: who helps a county under an annual agreement or responsibility book.
+PAIRING_KIND = CodeTable("pairing_kind", "帮扶类型", {
+    "east_west": "东西部协作",
+    "central_unit": "中央单位定点帮扶",
+}, aliases={
+    **dict.fromkeys(("东西部扶贫协作", "东西协作", "东西部协作结对"), "east_west"),
+    **dict.fromkeys(("定点帮扶", "中央定点帮扶", "中央单位定点", "定点扶贫"), "central_unit"),
+})
+
 TRAINING_PROGRAMME = CodeTable("training_programme", "培训项目", {
     "yulu": "雨露计划",
     "skills": "职业技能培训",
@@ -234,7 +243,7 @@ CODE_TABLES: dict[str, CodeTable] = {
     for t in (
         MONITORING_TYPE, LABOUR_SKILL, MEASURE_CATEGORY, MEASURE_KIND, LEAD_CHANNEL, RISK_CATEGORY,
         RISK_STATUS, ELIMINATION_WAY, LEAD_STATUS, LEAD_OUTCOME, SEX, RELATION, SCHOOLING, HEALTH,
-        WORK_LOCATION, FUND_USE, LINKAGE_MECHANISM, TRAINING_PROGRAMME, ETHNICITY,
+        WORK_LOCATION, FUND_USE, LINKAGE_MECHANISM, PAIRING_KIND, TRAINING_PROGRAMME, ETHNICITY,
     )
 }
 

@@ -20,7 +20,7 @@ from tasks.synthetic.persons import generate_persons
 # Tables in the order they are written (and deleted in reverse).
 TABLES = ("counties", "monitoring_thresholds", "relocation_sites", "households", "persons", "measures",
           "leads", "linkage_funds", "employment", "rural_incomes", "microcredit_loans", "training_enrolments",
-          "relocation_reports", "fund_projects")
+          "relocation_reports", "fund_projects", "pairing_agreements", "pairing_progress", "village_teams")
 
 
 @dataclass
@@ -74,6 +74,7 @@ def generate_province(province: Province, households: int, year: int, seed: int,
         np.random.default_rng([seed, int(province.code), 3]), year, tables["relocation_sites"])
     tables["fund_projects"] = programme.fund_projects(
         np.random.default_rng([seed, int(province.code), 4]), year, tables["linkage_funds"])
+    tables.update(programme.pairings(np.random.default_rng([seed, int(province.code), 5]), province, year, counties))
     # Defects come last and from their own stream, so the clean data is the same at every rate.
     defect_rng = np.random.default_rng([seed, int(province.code), 1])
     defects = inject_defects(defect_rng, tables, defect_rate)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from tasks.model import metadata
 from tasks.synthetic.common import ProvinceContext, random_dates, threshold_for
 
 FUNDS_PER_HOUSEHOLD = 0.52  # 万元 a year: about 1,561 亿元 for 30 million households (2021)
@@ -219,3 +220,66 @@ def fund_projects(rng: np.random.Generator, year: int, funds: pd.DataFrame) -> p
         "linked_households": np.where(operating & (rng.random(len(of)) < 0.96), rng.integers(5, 300, len(of)), None),
         "reported_on": reported,
     })
+
+
+EAST_HELPERS = ("北京市", "天津市", "上海市", "江苏省", "浙江省", "福建省", "山东省", "广东省")
+CENTRAL_UNITS = ("国家发展改革委", "教育部", "财政部", "农业农村部", "水利部", "国家卫生健康委", "中国农业银行",
+                 "国家电网有限公司", "中国石油天然气集团", "中国科学院")
+# Per kind, the areas its agreement sets targets for and the range of a year's target (tasks.model.pairings).
+PAIRING_TARGETS = {
+    "east_west": {"projects": (3, 12), "labour": (200, 2000), "parks": (0, 2), "industry": (1, 6),
+                  "cadres": (10, 60), "consumption": (500, 5000)},
+    "central_unit": {"cadres": (2, 10), "funds_in": (200, 2000), "funds_brought": (500, 5000),
+                     "trained": (200, 2000), "purchased": (100, 1000), "sold": (300, 3000)},
+}
+WITHOUT_AGREEMENT, UNSIGNED, LAGGING, UNREPORTED = 0.03, 0.03, 0.10, 0.03
+UNITS = ("省直单位", "市直单位", "县直单位", "国有企业", "高校")  # who sends a village team
+VILLAGE_NAMES = ("石门", "龙潭", "杨柳", "花园", "新民", "青山", "白水", "红星", "和平", "团结", "双河", "高峰")
+
+
+def pairings(rng: np.random.Generator, province, year: int, counties: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The province's pairings: an east–west one for each former-poor county of a western province, a central
+    unit's for each key assistance county; their agreements of the year before and the year (a few missing or
+    unsigned), their progress to each ended quarter of the year (some lagging, a few unreported), and the
+    village teams of each former-poor county (started over the last three years, most for two years)."""
+    helped = [("east_west", c, EAST_HELPERS) for c in counties.loc[counties["is_former_poor"], "code"]
+              if province.region == "west"]
+    helped += [("central_unit", c, CENTRAL_UNITS) for c in counties.loc[counties["is_key_assistance"], "code"]]
+    agreements, progress = [], []
+    today = date.today()
+    for kind, county, helpers in helped:
+        number = f"{'EW' if kind == 'east_west' else 'CU'}-{county}"
+        helper = str(rng.choice(helpers))
+        lagging = rng.random() < LAGGING
+        for y in (year - 1, year):
+            if y == year and rng.random() < WITHOUT_AGREEMENT:
+                continue
+            targets = {f"target_{area}": float(rng.integers(low, high + 1))
+                       for area, (low, high) in PAIRING_TARGETS[kind].items()}
+            agreements.append({"agreement_no": f"{number}-{y}", "pairing_no": number, "pairing_kind": kind,
+                               "year": y, "helper": helper, "province_code": province.code, "county_code": county,
+                               "signed_on": None if rng.random() < UNSIGNED else date(y, 2, int(rng.integers(1, 28))),
+                               **targets, "reported_on": date(y, 3, 10)})
+            if y != year:
+                continue
+            for quarter in range(1, 5):
+                end = date(y, 12, 31) if quarter == 4 else date(y, 3 * quarter + 1, 1) - timedelta(days=1)
+                if end >= today or rng.random() < UNREPORTED:
+                    continue
+                pace = quarter / 4 * (0.55 if lagging else float(np.clip(rng.normal(1.05, 0.12), 0.8, 1.4)))
+                progress.append({"progress_no": f"{number}-{y}Q{quarter}", "pairing_no": number, "year": y,
+                                 "quarter": quarter, "province_code": province.code, "county_code": county,
+                                 **{f"done_{k[7:]}": round(v * pace, 1) for k, v in targets.items()},
+                                 "reported_on": end + timedelta(days=8)})
+    teams = []
+    for county in counties.loc[counties["is_former_poor"], "code"]:
+        for k in range(int(rng.integers(2, 9))):
+            started = date(year - 2, 6, 1) + timedelta(days=int(rng.integers(0, 900)))
+            teams.append({"team_no": f"{county}-T{k + 1:02d}", "province_code": province.code, "county_code": county,
+                          "village": f"{VILLAGE_NAMES[k % len(VILLAGE_NAMES)]}村", "unit": str(rng.choice(UNITS)),
+                          "secretary": f"{'王李张刘陈杨黄赵'[k % 8]}书记", "members": int(rng.integers(2, 5)),
+                          "started_on": min(started, today), "term_months": 36 if rng.random() < 0.2 else 24,
+                          "reported_on": min(started + timedelta(days=10), today)})
+    rows = {"pairing_agreements": agreements, "pairing_progress": progress, "village_teams": teams}
+    return {name: pd.DataFrame(made, columns=[c.name for c in metadata.tables[name].columns])
+            for name, made in rows.items()}

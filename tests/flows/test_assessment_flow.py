@@ -81,7 +81,11 @@ def test_assessment_scores_reports_and_reruns_idempotently(prefect_harness, seed
                                     "返贫户占脱贫户比例(%)", "最弱指标"]
     assert set(scores["规模性返贫风险"]) <= {"是", "否"} and (scores["综合得分"] == scores["综合得分"].round(2)).all()
     book = load_workbook(folder / "report.xlsx", read_only=True)
-    assert book.sheetnames == ["综合排名", "分项指标", "重点帮扶县", "全国核查"]
+    assert book.sheetnames == ["综合排名", "分项指标", "重点帮扶县", "全国核查", "帮扶协作"]
+    # The pairings at the year's end, through their own checkpoint, beside the scores (issue 37).
+    pairings = pd.read_excel(folder / "report.xlsx", sheet_name="帮扶协作", dtype={"省代码": str})
+    assert set(pairings["省代码"]) == set(summary["pairings"]) and pairings["平均完成率"].between(0, 1).all()
+    assert pairings["结对数"].sum() == sum(p["pairings"] for p in summary["pairings"].values()) > 0
     assert [c.value for c in next(book["综合排名"].iter_rows(max_row=1))][:5] == ["排名", "省代码", "省份", "综合得分",
                                                                            "等次"]
     assert book["分项指标"].max_row == 31 * 9 + 1 and book["重点帮扶县"].max_row == 160 + 1

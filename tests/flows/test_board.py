@@ -51,7 +51,7 @@ def test_the_board_says_where_each_period_stands(prefect_harness):
     assert rows[("release", "2023Q3")].state == "待审核"
     planned = [r for r in rows.values() if r.state == "计划中"]
     assert {r.campaign for r in planned} == {"screening", "assessment", "release", "lead-watch", "relocation",
-                                                "fund-ledger"}
+                                                "fund-ledger", "pairings"}
     # Without the server, a run the database calls running reads 运行中.
     assert {(r.campaign, r.period): r for r in board(engine, live=False)}[("release", "2023Q3")].state == "运行中"
     # The command asks the server too, without --publish (it printed 运行中 for a paused release).

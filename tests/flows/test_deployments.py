@@ -28,7 +28,7 @@ def test_every_deployment_loads_with_its_schedules_in_shanghai_time():
     assert all(any("\u4e00" <= c <= "\u9fff" for c in s.title) for s in SPECS)
     deployments = {s.name: d for s, d in zip(SPECS, runner_deployments(), strict=True)}
     assert set(deployments) == {"screening", "assessment", "release", "lead-watch", "relocation",
-                                "fund-ledger", "threshold-what-if", "ingest-inbox", "outbox-flush"}
+                                "fund-ledger", "pairings", "threshold-what-if", "ingest-inbox", "outbox-flush"}
     assert not deployments["threshold-what-if"].schedules  # a coordinator launches it from the form
     crons = {d: [(s.schedule.cron, s.schedule.timezone) for s in dep.schedules] for d, dep in deployments.items()}
     assert crons["screening"] == [("0 9 1 4 *", TIMEZONE), ("0 9 2-31 4 1", TIMEZONE), ("0 9 * 5-6 1", TIMEZONE),
@@ -38,6 +38,7 @@ def test_every_deployment_loads_with_its_schedules_in_shanghai_time():
     assert crons["lead-watch"] == [("0 9 * * 1", TIMEZONE)]  # every Monday, all year
     assert crons["relocation"] == [("0 9 10 1,4,7,10 *", TIMEZONE)]  # the 10th after each quarter
     assert crons["fund-ledger"] == [("0 9 12 1,4,7,10 *", TIMEZONE)]  # the 12th: before the release reads it
+    assert crons["pairings"] == [("0 10 10 1,4,7,10 *", TIMEZONE)]  # the 10th, after the relocation follow-up
     assert all(tz == TIMEZONE for schedules in crons.values() for _, tz in schedules)
     assert all(d.description and d.tags for d in deployments.values())
     # One run at a time, but for the release: a paused run gives the deployment's slot back and is killed by

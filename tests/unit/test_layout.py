@@ -63,7 +63,7 @@ TASK_LEVELS = {
     "runs": 5,
     "screening": 6, "ingest": 6,
     "assessment": 7, "lead_watch": 7, "release": 7, "what_if": 7,
-    "relocation": 8, "funds": 8,  # the policy's other recurring duties: they take the release's quarters
+    "relocation": 8, "funds": 8, "pairings": 8,  # the policy's other recurring duties: they take the release's quarters
 }
 
 
