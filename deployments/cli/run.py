@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated
 
@@ -72,46 +73,40 @@ def run_lead_watch(
     show("lead-watch", run_campaign(lead_watch, params))
 
 
-@run_app.command("relocation")
-def run_relocation(
-    period: Annotated[str, typer.Option(help="The quarter, e.g. 2023Q2 (default: the quarter before today).")] = "",
-    provinces: Provinces = "",
-    dry_run: DryRun = False,
-) -> None:
-    """The quarterly relocation follow-up (易地搬迁后续扶持): every relocation site as of the quarter's end."""
-    from flows.relocation import relocation_follow_up
-    from tasks.relocation.params import RelocationParams
-
-    params = form(RelocationParams, provinces, period=period or None, dry_run=dry_run)
-    show("relocation", run_campaign(relocation_follow_up, params))
-
-
-@run_app.command("fund-ledger")
-def run_fund_ledger(
-    period: Annotated[str, typer.Option(help="The quarter, e.g. 2023Q2 (default: the quarter before today).")] = "",
-    provinces: Provinces = "",
-    dry_run: DryRun = False,
-) -> None:
-    """The quarterly linkage-fund project ledger (衔接资金项目台账): the year's projects to the quarter's end."""
-    from flows.fund_ledger import fund_ledger
-    from tasks.funds.params import FundLedgerParams
-
-    params = form(FundLedgerParams, provinces, period=period or None, dry_run=dry_run)
-    show("fund-ledger", run_campaign(fund_ledger, params))
+# The policy's quarterly duties: the same three options, the flow and its form named as "module:attribute"
+# (imported when the command runs: the command line starts without Prefect or pandas).
+QUARTERLY_DUTIES = {
+    "relocation": ("flows.relocation:relocation_follow_up", "tasks.relocation.params:RelocationParams",
+                   "The quarterly relocation follow-up (易地搬迁后续扶持): every relocation site as of the "
+                   "quarter's end."),
+    "fund-ledger": ("flows.fund_ledger:fund_ledger", "tasks.funds.params:FundLedgerParams",
+                    "The quarterly linkage-fund project ledger (衔接资金项目台账): the year's projects to the "
+                    "quarter's end."),
+    "pairings": ("flows.pairings:assistance_pairings", "tasks.pairings.params:PairingsParams",
+                 "The quarterly assistance pairings (东西部协作, 中央单位定点帮扶, 驻村帮扶): progress against "
+                 "agreements, teams to rotate."),
+}
 
 
-@run_app.command("pairings")
-def run_pairings(
-    period: Annotated[str, typer.Option(help="The quarter, e.g. 2023Q2 (default: the quarter before today).")] = "",
-    provinces: Provinces = "",
-    dry_run: DryRun = False,
-) -> None:
-    """The quarterly assistance pairings (东西部协作, 中央单位定点帮扶, 驻村帮扶): progress against agreements."""
-    from flows.pairings import assistance_pairings
-    from tasks.pairings.params import PairingsParams
+def _quarterly_command(name: str, flow_at: str, form_at: str):
+    def command(
+        period: Annotated[str, typer.Option(help="The quarter, e.g. 2023Q2 (default: the quarter before today).")] = "",
+        provinces: Provinces = "",
+        dry_run: DryRun = False,
+    ) -> None:
+        params = form(_attribute(form_at), provinces, period=period or None, dry_run=dry_run)
+        show(name, run_campaign(_attribute(flow_at), params))
 
-    params = form(PairingsParams, provinces, period=period or None, dry_run=dry_run)
-    show("pairings", run_campaign(assistance_pairings, params))
+    return command
+
+
+def _attribute(where: str):
+    module, _, attribute = where.partition(":")
+    return getattr(import_module(module), attribute)
+
+
+for _name, (_flow, _form, _help) in QUARTERLY_DUTIES.items():
+    run_app.command(_name, help=_help)(_quarterly_command(_name, _flow, _form))
 
 
 @run_app.command("threshold-what-if")

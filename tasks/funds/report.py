@@ -17,6 +17,7 @@ from tasks.privacy import private_folder
 from tasks.reference.codes import FUND_USE, LINKAGE_MECHANISM
 from tasks.reference.provinces import province_name
 from tasks.runs.context import CampaignContext
+from tasks.runs.places import MAX_NAMED, announce_by_place
 
 PROVINCE_HEADERS = {
     "province_code": "省代码", "funds_total": "衔接资金(万元)", "funds_industry": "其中用于产业发展(万元)",
@@ -36,7 +37,6 @@ COUNTY_HEADERS = {
 }
 FORMATS = {"衔接资金(万元)": "#,##0.00", "其中用于产业发展(万元)": "#,##0.00", "用于产业发展比例": "0.0%",
            "目标比例": "0.0%", "资金下达数(万元)": "#,##0.00", "台账合计(万元)": "#,##0.00", "差额(万元)": "#,##0.00"}
-MAX_NAMED = 5  # a message names the worst counties; the workbook has them all
 
 
 class FundLedgerSummary(TypedDict):
@@ -110,9 +110,8 @@ def write_reports(folder: Path, summary: FundLedgerSummary, projects: pd.DataFra
 def announce(ctx: CampaignContext, summary: FundLedgerSummary, projects: pd.DataFrame, counties: pd.DataFrame,
              provinces: pd.DataFrame, county_names: dict[str, str], links: dict[str, str]) -> None:
     """The coordinators' summary; per province with counties to correct or a share below the target, one
-    message naming its counties; per such county with a channel of its own (channels.toml [counties]), one
-    naming its projects and quarters. Without a county channel a county's message would reach the
-    coordinators, thousands at national scale: the province's names it, the workbook lists everything."""
+    message naming its counties; per such county with a channel of its own, one naming its projects and
+    quarters (tasks.runs.places)."""
     share = summary["industry_share"]
     of_target = f"（{share:.1%}，目标 {summary['target']:.0%}）" if share is not None else ""
     figures = {"衔接资金 / linkage funds": f"{summary['funds_total']:,.2f} 万元",
@@ -125,32 +124,18 @@ def announce(ctx: CampaignContext, summary: FundLedgerSummary, projects: pd.Data
             province_name(code, missing=code) for code in summary["provinces_below_target"])
     ctx.announce("summary", f"{ctx.label}: 结果 / results", figures,
                  [f"各省工作簿 / workbooks: {links['folder']}"] if links.get("folder") else [], campaign="fund-ledger")
-    concern = _counties_of_concern(projects, counties)
     by_province = provinces.set_index("province_code")
-    for code in sorted(set(concern["province_code"]) | set(by_province.index[by_province["below_target"]])):
-        of_province = concern[concern["province_code"].eq(code)]
-        named = [f"{county_names.get(r.county_code, r.county_code)}：{r.text}"
-                 for r in of_province.head(MAX_NAMED).itertuples()]
-        more = len(of_province) - MAX_NAMED
-        actions = named + ([f"另有 {more} 个县，见本省工作簿"] if more > 0 else [])
-        if code in links:
-            actions.append(f"本省工作簿 / workbook: {links[code]}")
+
+    def of_province(code: str, counties_of: pd.DataFrame) -> dict:
         share = by_province.at[code, "industry_share"]
-        ctx.announce(f"province:{code}", f"{ctx.label} · {province_name(code, missing=code)}",
-                     {"用于产业发展比例 / industry share": "" if pd.isna(share) else f"{share:.1%}"
-                      + ("（低于目标）" if by_province.at[code, "below_target"] else ""),
-                      "需核对的县 / counties to correct": len(of_province)},
-                     actions, campaign="fund-ledger", province=code)
-    for county in concern.itertuples():
-        if ctx.has_own_channel(county.county_code):
-            place = f"{province_name(county.province_code, missing=county.province_code)}" \
-                    f"{county_names.get(county.county_code, county.county_code)}"
-            ctx.announce(f"county:{county.county_code}", f"{ctx.label} · {place}",
-                         {"需关注项目 / projects of concern": county.projects,
-                          "与下达数不一致的季度 / quarters whose totals differ": county.quarters},
-                         [*county.named, *([f"本省工作簿 / workbook: {links[county.province_code]}"]
-                                           if county.province_code in links else [])],
-                         campaign="fund-ledger", province=county.province_code, county=county.county_code)
+        return {"用于产业发展比例 / industry share": "" if pd.isna(share) else f"{share:.1%}"
+                + ("（低于目标）" if by_province.at[code, "below_target"] else ""),
+                "需核对的县 / counties to correct": len(counties_of)}
+
+    announce_by_place(ctx, "fund-ledger", _counties_of_concern(projects, counties), county_names, links, of_province,
+                      lambda county: {"需关注项目 / projects of concern": county.projects,
+                                      "与下达数不一致的季度 / quarters whose totals differ": county.quarters},
+                      provinces=by_province.index[by_province["below_target"]])
 
 
 def _counties_of_concern(projects: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:

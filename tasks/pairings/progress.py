@@ -36,8 +36,9 @@ def pairing_progress(agreements: pd.DataFrame, last_year: pd.DataFrame, progress
     rows = pd.concat([agreements.assign(has_agreement=True),
                       carried[["pairing_no", "pairing_kind", "helper", "province_code", "county_code"]].assign(
                           has_agreement=False)], ignore_index=True)
-    done = progress.drop_duplicates("pairing_no", keep="last").set_index("pairing_no")[DONE]
-    rows = rows.join(done, on="pairing_no")
+    # Nothing reported (a year without progress, a province without pairings): every area not done.
+    done = progress.drop_duplicates("pairing_no", keep="last").set_index("pairing_no")[DONE].astype(float)
+    rows = rows.join(done, on="pairing_no") if len(done) and len(rows) else rows.assign(**dict.fromkeys(DONE, np.nan))
     targets = rows[TARGETS].to_numpy(dtype=float)
     achieved = rows[DONE].to_numpy(dtype=float)
     set_ = np.nan_to_num(targets) > 0

@@ -18,6 +18,7 @@ from tasks.privacy import private_folder
 from tasks.reference.codes import PAIRING_KIND
 from tasks.reference.provinces import province_name
 from tasks.runs.context import CampaignContext
+from tasks.runs.places import MAX_NAMED, announce_by_place
 
 PROVINCE_HEADERS = {
     "province_code": "省代码", "pairings": "结对数", "with_agreement": "已签协议(责任书)", "behind": "进度滞后",
@@ -36,7 +37,6 @@ TEAM_HEADERS = {
 }
 FORMATS = {"平均完成率": "0.0%", "总体完成率": "0.0%",
            **{f"{name}完成率": "0.0%" for name, _ in AREAS.values()}}
-MAX_NAMED = 5  # a message names the worst counties; the workbook has them all
 
 
 class PairingsSummary(TypedDict):
@@ -95,8 +95,8 @@ def write_reports(folder: Path, summary: PairingsSummary, pairings: pd.DataFrame
 def announce(ctx: CampaignContext, summary: PairingsSummary, pairings: pd.DataFrame, due: pd.DataFrame,
              county_names: dict[str, str], links: dict[str, str]) -> None:
     """The coordinators' summary; per province with pairings of concern or teams to rotate, one message naming
-    its counties; per such county with a channel of its own, one naming its pairings and teams. Without a
-    county channel a county's message would reach the coordinators: the province's names it."""
+    its counties; per such county with a channel of its own, one naming its pairings and teams
+    (tasks.runs.places)."""
     completion = summary["completion"]
     figures = {"结对 / pairings": f"{summary['pairings']:,}（需关注 {summary['pairings_of_concern']:,}）",
                "平均完成率 / mean completion": "" if completion is None else f"{completion:.1%}",
@@ -104,28 +104,12 @@ def announce(ctx: CampaignContext, summary: PairingsSummary, pairings: pd.DataFr
                f"{ROTATION_NOTICE_DAYS} 天内轮换到期的驻村工作队 / teams to rotate": f"{summary['rotations_due']:,}"}
     ctx.announce("summary", f"{ctx.label}: 结果 / results", figures,
                  [f"各省工作簿 / workbooks: {links['folder']}"] if links.get("folder") else [], campaign="pairings")
-    counties = _counties_of_concern(pairings, due)
-    for province, of_province in counties.groupby("province_code", sort=True):
-        named = [f"{county_names.get(r.county_code, r.county_code)}：{r.text}"
-                 for r in of_province.head(MAX_NAMED).itertuples()]
-        more = len(of_province) - MAX_NAMED
-        actions = named + ([f"另有 {more} 个县，见本省工作簿"] if more > 0 else [])
-        if province in links:
-            actions.append(f"本省工作簿 / workbook: {links[province]}")
-        ctx.announce(f"province:{province}", f"{ctx.label} · {province_name(province, missing=province)}",
-                     {"需关注结对 / pairings of concern": int(of_province["pairings"].sum()),
-                      "轮换到期的驻村工作队 / teams to rotate": int(of_province["teams"].sum())},
-                     actions, campaign="pairings", province=province)
-    for county in counties.itertuples():
-        if ctx.has_own_channel(county.county_code):
-            place = f"{province_name(county.province_code, missing=county.province_code)}" \
-                    f"{county_names.get(county.county_code, county.county_code)}"
-            ctx.announce(f"county:{county.county_code}", f"{ctx.label} · {place}",
-                         {"需关注结对 / pairings of concern": county.pairings,
-                          "轮换到期的驻村工作队 / teams to rotate": county.teams},
-                         [*county.named, *([f"本省工作簿 / workbook: {links[county.province_code]}"]
-                                           if county.province_code in links else [])],
-                         campaign="pairings", province=county.province_code, county=county.county_code)
+    announce_by_place(
+        ctx, "pairings", _counties_of_concern(pairings, due), county_names, links,
+        lambda _, of_province: {"需关注结对 / pairings of concern": int(of_province["pairings"].sum()),
+                                "轮换到期的驻村工作队 / teams to rotate": int(of_province["teams"].sum())},
+        lambda county: {"需关注结对 / pairings of concern": county.pairings,
+                        "轮换到期的驻村工作队 / teams to rotate": county.teams})
 
 
 def _counties_of_concern(pairings: pd.DataFrame, due: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from tasks.privacy import private_folder
 from tasks.reference.provinces import province_name
 from tasks.relocation.sites import FLAGS, LARGE, SERVICES
 from tasks.runs.context import CampaignContext
+from tasks.runs.places import MAX_NAMED, announce_by_place
 
 HEADERS = {
     "site_code": "安置点编号", "name": "安置点名称", "province_code": "省代码", "county_code": "县代码",
@@ -26,7 +27,6 @@ HEADERS = {
     **SERVICES, "funds_received": "专项资金到位(万元)", "flags": "关注事项",
 }
 FORMATS = {"务工就业率": "0.0%", "人均纯收入(元)": "#,##0", "专项资金到位(万元)": "#,##0.0"}
-MAX_SITES_NAMED = 5  # a message names the worst sites or counties; the workbook has them all
 
 
 class RelocationSummary(TypedDict):
@@ -81,10 +81,8 @@ def write_reports(folder: Path, summary: RelocationSummary, sites: pd.DataFrame)
 
 def announce(ctx: CampaignContext, summary: RelocationSummary, sites: pd.DataFrame, county_names: dict[str, str],
              links: dict[str, str]) -> None:
-    """The coordinators' summary; one message per province naming its counties with sites of concern; and one
-    per such county that has a channel of its own (channels.toml [counties]), naming its worst sites. Without
-    a county channel the county's message would go to the coordinators, thousands of them at national scale:
-    the province's names the county, and the workbook lists every site."""
+    """The coordinators' summary; one message per province naming its counties with sites of concern, and one
+    per such county with a channel of its own naming its worst sites (tasks.runs.places)."""
     rate = summary["employment_rate"]
     figures = {"安置点 / sites": f"{summary['sites']:,}（需关注 {summary['sites_of_concern']:,}）",
                "有劳动力但无人就业的搬迁户 / households below the aim": f"{summary['households_below_aim']:,}",
@@ -94,29 +92,13 @@ def announce(ctx: CampaignContext, summary: RelocationSummary, sites: pd.DataFra
                **{FLAGS[f]: f"{n:,} 个安置点" for f, n in summary["flags"].items() if n}}
     ctx.announce("summary", f"{ctx.label}: 结果 / results", figures, [f"各省工作簿 / workbooks: {links['folder']}"]
                  if links.get("folder") else [], campaign="relocation")
-    counties = _counties_of_concern(sites)
-    for province, of_province in counties.groupby("province_code", sort=True):
-        named = [f"{county_names.get(r.county_code, r.county_code)}：{r.sites} 个安置点，有劳动力但无人就业 "
-                 f"{r.below_aim} 户" for r in of_province.head(MAX_SITES_NAMED).itertuples()]
-        more = len(of_province) - MAX_SITES_NAMED
-        actions = named + ([f"另有 {more} 个县，见本省工作簿"] if more > 0 else [])
-        if province in links:
-            actions.append(f"本省工作簿 / workbook: {links[province]}")
-        ctx.announce(f"province:{province}", f"{ctx.label} · {province_name(province, missing=province)}",
-                     {"有需关注安置点的县 / counties": len(of_province),
-                      "需关注的安置点 / sites of concern": int(of_province["sites"].sum())},
-                     actions, campaign="relocation", province=province)
-    for county in counties.itertuples():
-        if ctx.has_own_channel(county.county_code):
-            place = f"{province_name(county.province_code, missing=county.province_code)}" \
-                    f"{county_names.get(county.county_code, county.county_code)}"
-            ctx.announce(f"county:{county.county_code}", f"{ctx.label} · {place}",
-                         {"需关注的安置点 / sites of concern": county.sites,
-                          "有劳动力但无人就业户 / households below the aim": county.below_aim,
-                          "其中大型安置点 / large sites": county.large},
-                         [*county.named, *([f"本省工作簿 / workbook: {links[county.province_code]}"]
-                                           if county.province_code in links else [])],
-                         campaign="relocation", province=county.province_code, county=county.county_code)
+    announce_by_place(
+        ctx, "relocation", _counties_of_concern(sites), county_names, links,
+        lambda _, of_province: {"有需关注安置点的县 / counties": len(of_province),
+                                "需关注的安置点 / sites of concern": int(of_province["sites"].sum())},
+        lambda county: {"需关注的安置点 / sites of concern": county.sites,
+                        "有劳动力但无人就业户 / households below the aim": county.below_aim,
+                        "其中大型安置点 / large sites": county.large})
 
 
 def _counties_of_concern(sites: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +109,9 @@ def _counties_of_concern(sites: pd.DataFrame) -> pd.DataFrame:
     grouped = concern.assign(large=concern["size_band"].isin(LARGE), text=text).groupby(
         ["province_code", "county_code"], sort=False)
     counties = grouped.agg(sites=("site_code", "size"), below_aim=("households_below_aim", "sum"),
-                           large=("large", "sum"), named=("text", lambda t: list(t.head(MAX_SITES_NAMED))))
+                           large=("large", "sum"), named=("text", lambda t: list(t.head(MAX_NAMED))))
+    counties["text"] = counties["sites"].map("{} 个安置点".format) + "，有劳动力但无人就业 " + \
+        counties["below_aim"].astype(str) + " 户"
     return counties.reset_index().sort_values(["province_code", "below_aim", "county_code"],
                                               ascending=[True, False, True], ignore_index=True)
 

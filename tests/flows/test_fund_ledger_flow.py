@@ -9,48 +9,30 @@ import json
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 from support.ingest_files import write_csv
+from support.workbooks import sheet_rows
 
 from flows.fund_ledger import fund_ledger
 from flows.release import press_release
 from tasks.funds.params import FundLedgerParams
 from tasks.ingest.load import ingest_file
-from tasks.reference.provinces import parse_provinces
 from tasks.release.params import ReleaseParams
-from tasks.storage import db
-from tasks.storage.engine import build_engine
 from tasks.storage.reads import read_table
-from tasks.synthetic.seed import seed_database
 
 HEADER = ["项目编号", "县代码", "资金年度", "资金下达季度", "项目名称", "资金用途", "衔接资金(万元)", "是否经营性项目",
           "联农带农机制", "带动脱贫户和监测户数", "填报日期"]
 PARAMS = FundLedgerParams(period="2023Q2", provinces=["52 贵州省", "53 云南省"])
 
 
-def sheet_rows(folder: Path, code: str, sheet: str) -> list[dict]:
-    """A sheet of the province's workbook, as a coordinator reads it."""
-    book = openpyxl.load_workbook(next((folder / "provinces").glob(f"{code}-*.xlsx")), read_only=True)
-    rows = list(book[sheet].iter_rows(values_only=True))
-    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
-@pytest.fixture
-def funds(db_url, prefect_harness):
-    """贵州 and 云南 (1,200 households) with their allotments and ledgers, on SQLite and on PostgreSQL."""
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 1200, parse_provinces("52,53"), defect_rate=0.02)
-    yield engine
-    engine.dispose()
 
-
-def test_a_quarter_of_the_fund_ledger(funds, tmp_path, monkeypatch):
+def test_a_quarter_of_the_fund_ledger(two_provinces_seeded, tmp_path, monkeypatch):
     from tasks.settings import get_settings
 
-    engine = funds
+    engine = two_provinces_seeded
     allotted = read_table(engine, "linkage_funds", ["52"]).query("year == 2023 and quarter == 2")
     itemised = set(read_table(engine, "fund_projects", ["52"]).query("year == 2023")["county_code"])
     county = sorted(set(allotted["county_code"]) - itemised)[0]  # a county that has sent no ledger yet

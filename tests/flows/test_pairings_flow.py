@@ -9,19 +9,15 @@ import json
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 from support.ingest_files import write_csv
+from support.workbooks import sheet_rows
 
 from flows.pairings import assistance_pairings
 from tasks.ingest.load import ingest_file
 from tasks.pairings.params import PairingsParams
-from tasks.reference.provinces import parse_provinces
-from tasks.storage import db
-from tasks.storage.engine import build_engine
 from tasks.storage.reads import read_table
-from tasks.synthetic.seed import seed_database
 
 AGREEMENT = ["结对编号", "帮扶类型", "年度", "帮扶方", "县代码", "协议签订日期", "项目建设目标(个)", "劳务协作目标(人)",
              "消费帮扶目标(万元)", "填报日期"]
@@ -30,26 +26,13 @@ TEAMS = ["工作队编号", "县代码", "村名称", "派出单位", "第一书
 PARAMS = PairingsParams(period="2023Q2", provinces=["52 贵州省", "53 云南省"])
 
 
-def sheet_rows(folder: Path, code: str, sheet: str) -> list[dict]:
-    book = openpyxl.load_workbook(next((folder / "provinces").glob(f"{code}-*.xlsx")), read_only=True)
-    rows = list(book[sheet].iter_rows(values_only=True))
-    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
-@pytest.fixture
-def pairings(db_url, prefect_harness):
-    """贵州 and 云南 (1,200 households) with their pairings and teams, on SQLite and on PostgreSQL."""
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 1200, parse_provinces("52,53"), defect_rate=0.02)
-    yield engine
-    engine.dispose()
 
-
-def test_a_quarter_of_the_pairings(pairings, tmp_path, monkeypatch):
+def test_a_quarter_of_the_pairings(two_provinces_seeded, tmp_path, monkeypatch):
     from tasks.settings import get_settings
 
-    engine = pairings
+    engine = two_provinces_seeded
     counties = read_table(engine, "counties", ["52"])
     county = counties.loc[~counties["is_former_poor"], "code"].sort_values().iloc[0]  # no seeded pairing
     routes = tmp_path / "channels.toml"

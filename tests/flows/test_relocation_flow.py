@@ -11,20 +11,15 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 from support.ingest_files import write_csv
 
 from flows.relocation import relocation_follow_up
 from tasks.ingest.load import ingest_file
-from tasks.reference.provinces import parse_provinces
 from tasks.relocation.params import RelocationParams
-from tasks.storage import db
-from tasks.storage.engine import build_engine
 from tasks.storage.history_write import write_versions
 from tasks.storage.reads import read_table
 from tasks.storage.versions import open_batch
-from tasks.synthetic.seed import seed_database
 
 HEADER = ["安置点编号", "年度", "季度", "配套学校", "配套卫生服务机构", "就业帮扶车间", "社区综合服务设施",
           "后续扶持专项资金到位(万元)", "填报日期"]
@@ -38,20 +33,12 @@ def site_rows(folder: Path, code: str) -> dict[str, dict]:
     return {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
 
 
-@pytest.fixture
-def roster(db_url, prefect_harness):
-    """贵州 and 云南 (1,200 households, 2 % defects) on SQLite and on PostgreSQL."""
-    engine = build_engine()
-    db.upgrade(engine)
-    seed_database(engine, 1200, parse_provinces("52,53"), defect_rate=0.02)
-    yield engine
-    engine.dispose()
 
 
-def test_a_quarter_of_relocation_follow_up(roster, tmp_path, monkeypatch):
+def test_a_quarter_of_relocation_follow_up(two_provinces_seeded, tmp_path, monkeypatch):
     from tasks.settings import get_settings
 
-    engine = roster
+    engine = two_provinces_seeded
     sites = read_table(engine, "relocation_sites", ["52"])
     site = sites.sort_values("site_code").iloc[0]
     county = site["county_code"]
