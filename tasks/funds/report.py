@@ -17,7 +17,7 @@ from tasks.privacy import private_folder
 from tasks.reference.codes import FUND_USE, LINKAGE_MECHANISM
 from tasks.reference.provinces import province_name
 from tasks.runs.context import CampaignContext
-from tasks.runs.places import MAX_NAMED, announce_by_place
+from tasks.runs.places import announce_by_place, counties_of_concern
 
 PROVINCE_HEADERS = {
     "province_code": "省代码", "funds_total": "衔接资金(万元)", "funds_industry": "其中用于产业发展(万元)",
@@ -132,13 +132,13 @@ def announce(ctx: CampaignContext, summary: FundLedgerSummary, projects: pd.Data
                 + ("（低于目标）" if by_province.at[code, "below_target"] else ""),
                 "需核对的县 / counties to correct": len(counties_of)}
 
-    announce_by_place(ctx, "fund-ledger", _counties_of_concern(projects, counties), county_names, links, of_province,
+    announce_by_place(ctx, "fund-ledger", _counties_to_tell(projects, counties), county_names, links, of_province,
                       lambda county: {"需关注项目 / projects of concern": county.projects,
                                       "与下达数不一致的季度 / quarters whose totals differ": county.quarters},
                       provinces=by_province.index[by_province["below_target"]])
 
 
-def _counties_of_concern(projects: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
+def _counties_to_tell(projects: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
     """Per county with projects or quarters of concern (most first): how many, what they are in words, and
     its worst projects and quarters named."""
     flagged = projects[projects["flag_count"].gt(0)]
@@ -147,21 +147,8 @@ def _counties_of_concern(projects: pd.DataFrame, counties: pd.DataFrame) -> pd.D
     quarter_text = "第" + quarters["quarter"].astype(str) + "季度：" + quarters["flags"] + "（下达 " + \
         quarters["allotted"].map("{:,.2f}".format) + " 万元，台账 " + quarters["itemised"].fillna(0).map(
             "{:,.2f}".format) + " 万元）"
-    rows = pd.concat([
-        pd.DataFrame({"province_code": flagged["province_code"], "county_code": flagged["county_code"],
-                      "project": 1, "quarter": 0, "text": project_text}),
-        pd.DataFrame({"province_code": quarters["province_code"], "county_code": quarters["county_code"],
-                      "project": 0, "quarter": 1, "text": quarter_text})], ignore_index=True)
-    grouped = rows.groupby(["province_code", "county_code"], sort=False).agg(
-        projects=("project", "sum"), quarters=("quarter", "sum"), named=("text", lambda t: list(t.head(MAX_NAMED))))
-    said_projects = grouped["projects"].map("{} 个项目需补充联农带农情况".format).where(grouped["projects"] > 0, "")
-    said_quarters = grouped["quarters"].map("，{} 个季度台账与下达数不一致或未报送".format).where(
-        grouped["quarters"] > 0, "")
-    grouped["text"] = said_projects + said_quarters
-    grouped["text"] = grouped["text"].str.lstrip("，")
-    grouped["weight"] = grouped["projects"] + grouped["quarters"]
-    return grouped.reset_index().sort_values(["province_code", "weight", "county_code"],
-                                             ascending=[True, False, True], ignore_index=True)
+    return counties_of_concern({"projects": (flagged, project_text, "{} 个项目需补充联农带农情况"),
+                                "quarters": (quarters, quarter_text, "{} 个季度台账与下达数不一致或未报送")})
 
 
 def summary_markdown(label: str, summary: FundLedgerSummary) -> str:

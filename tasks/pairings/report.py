@@ -18,7 +18,7 @@ from tasks.privacy import private_folder
 from tasks.reference.codes import PAIRING_KIND
 from tasks.reference.provinces import province_name
 from tasks.runs.context import CampaignContext
-from tasks.runs.places import MAX_NAMED, announce_by_place
+from tasks.runs.places import announce_by_place, counties_of_concern
 
 PROVINCE_HEADERS = {
     "province_code": "省代码", "pairings": "结对数", "with_agreement": "已签协议(责任书)", "behind": "进度滞后",
@@ -105,32 +105,21 @@ def announce(ctx: CampaignContext, summary: PairingsSummary, pairings: pd.DataFr
     ctx.announce("summary", f"{ctx.label}: 结果 / results", figures,
                  [f"各省工作簿 / workbooks: {links['folder']}"] if links.get("folder") else [], campaign="pairings")
     announce_by_place(
-        ctx, "pairings", _counties_of_concern(pairings, due), county_names, links,
+        ctx, "pairings", _counties_to_tell(pairings, due), county_names, links,
         lambda _, of_province: {"需关注结对 / pairings of concern": int(of_province["pairings"].sum()),
                                 "轮换到期的驻村工作队 / teams to rotate": int(of_province["teams"].sum())},
         lambda county: {"需关注结对 / pairings of concern": county.pairings,
                         "轮换到期的驻村工作队 / teams to rotate": county.teams})
 
 
-def _counties_of_concern(pairings: pd.DataFrame, due: pd.DataFrame) -> pd.DataFrame:
+def _counties_to_tell(pairings: pd.DataFrame, due: pd.DataFrame) -> pd.DataFrame:
     """Per county with pairings of concern or teams to rotate (most first): how many, and each named."""
     concern = pairings[pairings["flag_count"].gt(0)]
     behind = concern["areas_behind"].where(concern["areas_behind"].eq(""), "（" + concern["areas_behind"] + "）")
     pairing_text = concern["helper"] + "（" + concern["pairing_no"] + "）：" + concern["flags"] + behind
     team_text = due["village"] + " 驻村工作队（" + due["team_no"] + "）任期届满 " + due["due_on"].astype(str)
-    rows = pd.concat([
-        pd.DataFrame({"province_code": concern["province_code"], "county_code": concern["county_code"],
-                      "pairing": 1, "team": 0, "text": pairing_text}),
-        pd.DataFrame({"province_code": due["province_code"], "county_code": due["county_code"],
-                      "pairing": 0, "team": 1, "text": team_text})], ignore_index=True)
-    grouped = rows.groupby(["province_code", "county_code"], sort=False).agg(
-        pairings=("pairing", "sum"), teams=("team", "sum"), named=("text", lambda t: list(t.head(MAX_NAMED))))
-    said_pairings = grouped["pairings"].map("{} 个结对需关注".format).where(grouped["pairings"] > 0, "")
-    said_teams = grouped["teams"].map("，{} 支驻村工作队轮换到期".format).where(grouped["teams"] > 0, "")
-    grouped["text"] = (said_pairings + said_teams).str.lstrip("，")
-    grouped["weight"] = grouped["pairings"] + grouped["teams"]
-    return grouped.reset_index().sort_values(["province_code", "weight", "county_code"],
-                                             ascending=[True, False, True], ignore_index=True)
+    return counties_of_concern({"pairings": (concern, pairing_text, "{} 个结对需关注"),
+                                "teams": (due, team_text, "{} 支驻村工作队轮换到期")})
 
 
 def summary_markdown(label: str, summary: PairingsSummary) -> str:

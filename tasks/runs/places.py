@@ -40,3 +40,25 @@ def announce_by_place(ctx: CampaignContext, campaign: str, counties: pd.DataFram
             ctx.announce(f"county:{county.county_code}", f"{ctx.label} · {place}", county_figures(county),
                          [*county.named, *workbook.get(county.province_code, [])],
                          campaign=campaign, province=county.province_code, county=county.county_code)
+
+
+def counties_of_concern(findings: dict[str, tuple[pd.DataFrame, pd.Series, str]]) -> pd.DataFrame:
+    """Per county with findings, most first within its province: per kind of finding (`findings`' keys: the
+    frame of findings with their `province_code` and `county_code`, each finding in words, and how a count
+    of them is said, e.g. "{} 个结对需关注") its count, `named` (its first MAX_NAMED findings in words) and
+    `text` (the counts in words): the `counties` of announce_by_place."""
+    rows = pd.concat([pd.DataFrame({"province_code": frame["province_code"].to_numpy(dtype=object),
+                                    "county_code": frame["county_code"].to_numpy(dtype=object), "kind": kind,
+                                    "text": words.to_numpy(dtype=object)})
+                      for kind, (frame, words, _) in findings.items()], ignore_index=True)
+    if rows.empty:
+        return pd.DataFrame(columns=["province_code", "county_code", *findings, "named", "text", "weight"])
+    places = ["province_code", "county_code"]
+    counted = pd.crosstab([rows["province_code"], rows["county_code"]], rows["kind"]).reindex(
+        columns=list(findings), fill_value=0)
+    out = counted.join(rows.groupby(places, sort=False)["text"].agg(lambda t: list(t.head(MAX_NAMED))).rename("named"))
+    said = [out[kind].map(phrase.format).where(out[kind] > 0, "") for kind, (_, _, phrase) in findings.items()]
+    out["text"] = ["，".join(part for part in parts if part) for parts in zip(*said, strict=True)]
+    out["weight"] = out[list(findings)].sum(axis=1)
+    return out.reset_index().sort_values(["province_code", "weight", "county_code"], ascending=[True, False, True],
+                                         ignore_index=True)
