@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table
+from sqlalchemy import Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, text
 from sqlalchemy.orm import Mapped
 
 from tasks.model.base import Base, col
@@ -52,6 +52,11 @@ def _history_of(name: str) -> Table:
 
 
 HISTORY = {name: _history_of(name) for name in VERSIONED}
+# The relocation follow-up's read (tasks.relocation.inputs.EverRelocated) of the versions of the households
+# ever at a site and of their members.
+Index("ix_households_history_relocated", HISTORY["households"].c.household_no,
+      sqlite_where=text("in_relocation_area IS 1"), postgresql_where=text("in_relocation_area IS true"))
+Index("ix_persons_history_household", HISTORY["persons"].c.household_no)
 
 
 @dataclass(frozen=True)
