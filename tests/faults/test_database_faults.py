@@ -185,7 +185,6 @@ def test_postgres_connections_terminated_during_a_run_end_as_an_uninterrupted_ru
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     import threading
-    import time
 
     from flows.assessment import annual_assessment
     from tasks.assessment.params import AssessmentParams
@@ -198,15 +197,18 @@ def test_postgres_connections_terminated_during_a_run_end_as_an_uninterrupted_ru
 
     killed: list[int] = []
     stop = threading.Event()
+    interval = 1.5  # seconds
 
-    def terminate_sessions() -> None:  # as a server restart would, every half second while the run lasts
+    def terminate_sessions() -> None:
+        # As a server restarting would, every `interval` seconds while the run lasts: every session ended. Not
+        # every half second: on a busy machine a partition's read takes longer than that, and a run whose every
+        # read is cut can never finish (CI failed so on a fresh clone with both cores busy).
         admin = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
-        while not stop.is_set():
+        while not stop.wait(interval):
             with admin.connect() as conn:
                 killed.extend(conn.execute(sa.text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")).scalars())
-            time.sleep(0.5)
 
     killer = threading.Thread(target=terminate_sessions, daemon=True)
     killer.start()
