@@ -24,7 +24,6 @@ class FundLedgerParams(ChosenProvinces, QuarterlyForm):
 
     def run_spec(self) -> RunSpec:
         quarter = self.quarter()
-        scope = f" {len(self.province_codes)} 省" if self.province_codes else ""
-        return RunSpec("fund-ledger", quarter.label, f"衔接资金项目台账 {quarter.label}{scope}",
+        return RunSpec("fund-ledger", quarter.label, f"衔接资金项目台账 {quarter.label}{self.scope_label}",
                        f"fund-ledger {quarter.label}" + (" dry run" if self.dry_run else ""),
                        Path("fund-ledger", quarter.label), as_of=quarter.end)

@@ -39,7 +39,8 @@ def fill_derived(engine: Engine, kind: str, rows: SubmittedRows) -> None:
         f["province_code"] = f["province_code"].fillna(
             f["household_no"].map(known["province_code"]).astype(f["province_code"].dtype))
     rows.add_reason(f["province_code"].isna().to_numpy(),
-                    "province_code.derivable: 省代码 missing, and neither a county code nor a known household gives it")
+                    "province_code.derivable: 无法确定省代码：未填省代码，县代码为空或不在代码表中，也找不到所在户 / "
+                    "省代码 missing, and neither a county code nor a known household gives it")
     if kind == "persons" and f["person_no"].isna().any():
         f["person_no"] = f["person_no"].fillna(_person_numbers(engine, f))
     if kind == "measures":

@@ -81,8 +81,8 @@ def submitted_rows(sheet: RawSheet, layout: Layout) -> SubmittedRows:
     return rows
 
 
-DUPLICATE_ROW = ("row.duplicate: 与文件中前面的一行完全相同（重复录入），前一行已入库，本行未重复入库 "
-                 "/ an exact repeat of an earlier row, which was loaded")
+DUPLICATE_ROW = ("row.duplicate: 与文件中前面的一行完全相同（重复录入），只按前面那一行处理，本行不重复入库 "
+                 "/ an exact repeat of an earlier row, which alone is loaded or set aside")
 
 
 def _repeats(raw: pd.DataFrame, numbers: pd.Series) -> pd.Series:

@@ -25,7 +25,6 @@ class PairingsParams(ChosenProvinces, QuarterlyForm):
 
     def run_spec(self) -> RunSpec:
         quarter = self.quarter()
-        scope = f" {len(self.province_codes)} 省" if self.province_codes else ""
-        return RunSpec("pairings", quarter.label, f"帮扶协作季度调度 {quarter.label}{scope}",
+        return RunSpec("pairings", quarter.label, f"帮扶协作季度调度 {quarter.label}{self.scope_label}",
                        f"pairings {quarter.label}" + (" dry run" if self.dry_run else ""),
                        Path("pairings", quarter.label), as_of=quarter.end)

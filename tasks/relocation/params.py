@@ -24,7 +24,6 @@ class RelocationParams(ChosenProvinces, QuarterlyForm):
 
     def run_spec(self) -> RunSpec:
         quarter = self.quarter()
-        scope = f" {len(self.province_codes)} 省" if self.province_codes else ""
-        return RunSpec("relocation", quarter.label, f"易地搬迁后续扶持 {quarter.label}{scope}",
+        return RunSpec("relocation", quarter.label, f"易地搬迁后续扶持 {quarter.label}{self.scope_label}",
                        f"relocation {quarter.label}" + (" dry run" if self.dry_run else ""),
                        Path("relocation", quarter.label), as_of=quarter.end)

@@ -52,6 +52,11 @@ class ChosenProvinces:
     def province_codes(self) -> list[str]:
         return codes_of(self.provinces)  # type: ignore[attr-defined]
 
+    @property
+    def scope_label(self) -> str:
+        """What a run's label says of its provinces: " 2 省" when some were chosen, nothing for all of them."""
+        return f" {len(self.province_codes)} 省" if self.provinces else ""  # type: ignore[attr-defined]
+
 
 def outliers_field(compared_with: str) -> Any:
     """The county outlier rules (tasks.quality.outliers): warnings only, never a stop."""
