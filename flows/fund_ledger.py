@@ -41,7 +41,8 @@ def compute_ledger(ctx: CampaignContext, params: FundLedgerParams, allotments: p
     failure is the computation's: the run stops)."""
     flagged = ledger.project_flags(projects)
     counties = ledger.county_totals(allotments, projects)
-    provinces = ledger.province_figures(allotments, projects, flagged, counties, industry_target(params))
+    provinces = ledger.province_figures(params.quarter(), allotments, projects, flagged, counties,
+                                        industry_target(params))
     checkpoint(ctx, FIGURES_CHECK, provinces)
     return flagged, counties, provinces
 

@@ -4,10 +4,12 @@ linkage funds' share to industry, 联农带农 for every operating project) and 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from tasks.model.funds import ITEMISED_BY, TOTALS_TOLERANCE, funds_by_use
+from tasks.outputs.flags import with_flags
+from tasks.release.figures import funds_by_province
+from tasks.release.period import Period
 
 # Why a project is of concern, in the order a coordinator reads them.
 PROJECT_FLAGS = {
@@ -31,9 +33,9 @@ def project_flags(projects: pd.DataFrame) -> pd.DataFrame:
     then by county and number."""
     operating = projects["operating"].astype("boolean").fillna(False).astype(bool)
     linked = pd.to_numeric(projects["linked_households"], errors="coerce").fillna(0)
-    out = projects.assign(flag_no_mechanism=operating & projects["mechanism"].isna(),
-                          flag_no_households=operating & ~linked.gt(0))
-    return _with_flags(out, PROJECT_FLAGS, ["county_code", "project_no"])
+    marks = pd.DataFrame({"no_mechanism": operating & projects["mechanism"].isna(),
+                          "no_households": operating & ~linked.gt(0)}, index=projects.index)
+    return _in_order(with_flags(projects, marks, PROJECT_FLAGS), ["county_code", "project_no"])
 
 
 def county_totals(allotments: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
@@ -47,22 +49,18 @@ def county_totals(allotments: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFr
     totals = pd.concat([allotted, itemised, count], axis=1).fillna({"allotted": 0.0, "projects": 0})
     totals["province_code"] = province[~province.index.duplicated()].reindex(totals.index)
     totals["difference"] = (totals["itemised"].fillna(0.0) - totals["allotted"]).round(2)
-    totals["flag_not_itemised"] = totals["itemised"].isna() & totals["allotted"].gt(0)
-    totals["flag_totals_differ"] = totals["itemised"].notna() & totals["difference"].abs().gt(TOTALS_TOLERANCE)
     totals["projects"] = totals["projects"].astype(int)
-    return _with_flags(totals.reset_index(), COUNTY_FLAGS, ITEMISED_BY)
+    marks = pd.DataFrame({"totals_differ": totals["itemised"].notna() & totals["difference"].abs().gt(TOTALS_TOLERANCE),
+                          "not_itemised": totals["itemised"].isna() & totals["allotted"].gt(0)}, index=totals.index)
+    return _in_order(with_flags(totals, marks, COUNTY_FLAGS).reset_index(), ITEMISED_BY)
 
 
-def province_figures(allotments: pd.DataFrame, projects: pd.DataFrame, flagged: pd.DataFrame,
+def province_figures(period: Period, allotments: pd.DataFrame, projects: pd.DataFrame, flagged: pd.DataFrame,
                      counties: pd.DataFrame, target: float) -> pd.DataFrame:
     """Per province: the year's funds to date as counted (the ledger where a county itemised, else the
     allotments), of them to industry and the share against `target`; the projects, operating ones and those
     flagged, households linked; counties itemising and counties whose totals are of concern."""
-    counted = funds_by_use(allotments, projects)
-    amount = counted["amount"].astype(float)
-    funds = pd.DataFrame({"province_code": counted["province_code"], "funds_total": amount,
-                          "funds_industry": amount.where(counted["use"].eq("industry"), 0.0)}
-                         ).groupby("province_code").sum()
+    funds = funds_by_province(funds_by_use(allotments, projects), period)
     operating = flagged["operating"].astype("boolean").fillna(False).astype(bool)
     by_project = flagged.assign(operating=operating, linked=pd.to_numeric(flagged["linked_households"]).fillna(0),
                                 of_concern=flagged["flag_count"].gt(0)).groupby("province_code").agg(
@@ -81,10 +79,6 @@ def province_figures(allotments: pd.DataFrame, projects: pd.DataFrame, flagged: 
     return figures.rename_axis("province_code").reset_index().sort_values("province_code", ignore_index=True)
 
 
-def _with_flags(frame: pd.DataFrame, flags: dict[str, str], order: list[str]) -> pd.DataFrame:
-    columns = [f"flag_{flag}" for flag in flags]
-    text = pd.Series("", index=frame.index, dtype=object)
-    for column, words in zip(columns, flags.values(), strict=True):  # column by column: 10⁵ projects a year
-        text = text + np.where(frame[column].to_numpy(dtype=bool), words + "；", "")
-    frame = frame.assign(flag_count=frame[columns].sum(axis=1).astype(int), flags=text.str.rstrip("；"))
+def _in_order(frame: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Most flags first, then by `order`."""
     return frame.sort_values(["flag_count", *order], ascending=[False, *[True] * len(order)], ignore_index=True)

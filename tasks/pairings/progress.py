@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.model.pairings import AREAS
+from tasks.outputs.flags import with_flags
 
 # A year's targets are met at an even pace: by the end of quarter q, q/4 of each. The work of a quarter is
 # uneven (a park is built in one, labour goes out after the Spring Festival), so a pairing is behind in an
@@ -49,21 +50,16 @@ def pairing_progress(agreements: pd.DataFrame, last_year: pd.DataFrame, progress
     capped = np.where(set_, np.minimum(completion, 1.0), 0.0)
     areas = np.array([name for name, _ in AREAS.values()], dtype=object)
     reported = rows["pairing_no"].isin(progress["pairing_no"]).to_numpy()
+    agreed = rows["has_agreement"].to_numpy(dtype=bool)
     out = rows.assign(
         completion=np.where(set_.any(axis=1), capped.sum(axis=1) / np.maximum(set_.sum(axis=1), 1), np.nan),
-        areas_behind=["、".join(areas[row]) for row in behind],
-        flag_no_agreement=~rows["has_agreement"].to_numpy(dtype=bool) | rows["signed_on"].isna().to_numpy(),
-        flag_no_targets=rows["has_agreement"].to_numpy(dtype=bool) & ~set_.any(axis=1),
-        flag_behind=reported & behind.any(axis=1),
-        flag_not_reported=rows["has_agreement"].to_numpy(dtype=bool) & ~reported)
-    for i, key in enumerate(AREAS):
-        out[f"completion_{key}"] = completion[:, i]
-    marks = out[[f"flag_{f}" for f in FLAGS]].to_numpy(dtype=bool)
-    words = np.array(list(FLAGS.values()), dtype=object)
-    out["flag_count"] = marks.sum(axis=1)
-    out["flags"] = ["；".join(words[row]) for row in marks]
-    return out.sort_values(["flag_count", "county_code", "pairing_no"], ascending=[False, True, True],
-                           ignore_index=True)
+        areas_behind=["、".join(areas[row]) for row in behind],  # a row per pairing: a few thousand
+        **{f"completion_{key}": completion[:, i] for i, key in enumerate(AREAS)})
+    marks = pd.DataFrame({"no_agreement": ~agreed | rows["signed_on"].isna().to_numpy(),
+                          "no_targets": agreed & ~set_.any(axis=1), "behind": reported & behind.any(axis=1),
+                          "not_reported": agreed & ~reported}, index=rows.index)
+    return with_flags(out, marks, FLAGS).sort_values(["flag_count", "county_code", "pairing_no"],
+                                                     ascending=[False, True, True], ignore_index=True)
 
 
 def rotations_due(teams: pd.DataFrame, quarter_end: date) -> pd.DataFrame:

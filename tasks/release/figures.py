@@ -129,7 +129,7 @@ def figures_from_counts(tables: dict[str, pd.DataFrame], registers: pd.DataFrame
                         provinces: list[str] | None = None) -> pd.DataFrame:
     """`compute_figures` from `register_counts` and the reported tables (employment, linkage_funds)."""
     incomes, national_incomes = _incomes(tables["rural_incomes"], period)
-    parts = [_employment(tables["employment"], period), incomes, _funds(tables["linkage_funds"], period),
+    parts = [_employment(tables["employment"], period), incomes, funds_by_province(tables["linkage_funds"], period),
              registers]
     if provinces is None:
         seen = [*registers.index, *(c for t in ("linkage_funds", "employment") for c in tables[t]["province_code"])]
@@ -240,7 +240,9 @@ def _incomes(incomes: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, dict[
     return out, national
 
 
-def _funds(funds: pd.DataFrame, period: Period) -> pd.DataFrame:
+def funds_by_province(funds: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Per province (the index), the funds of `period`'s year allotted up to its quarter and of them to
+    industry (万元): the release's figures, and the fund ledger's (tasks.funds.ledger)."""
     rows = funds[funds["year"].eq(period.year) & funds["quarter"].le(period.quarter)]
     amount = rows["amount"].astype(float)
     frame = pd.DataFrame({"province_code": rows["province_code"], "funds_total": amount,
