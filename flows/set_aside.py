@@ -20,11 +20,12 @@ log = logging.getLogger(__name__)
 
 @task(name="set-aside workbooks", task_run_name="set-aside workbooks {label}", cache_policy=NO_CACHE,
       **TRANSIENT_RETRIES)
-def write_set_aside_of(ctx: CampaignContext, codes: list[str], label: str) -> tuple[int, int, list[dict]]:
-    """The workbooks of `codes`' provinces: how many written, how many left as they were, and per county."""
+def write_set_aside_of(ctx: CampaignContext, codes: list[str], label: str) -> tuple[int, set[str], dict[str, int]]:
+    """The workbooks of `codes`' provinces: how many written, those left as they were, and per county the
+    rows listed."""
     try:
         written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir, provinces=codes, campaign=ctx.campaign)
-        return written.written, len(written.unchanged), written.by_county
+        return written.written, written.unchanged, written.listed
     finally:
         release_memory()
 
@@ -53,8 +54,8 @@ def leave_set_aside(ctx: CampaignContext) -> None:
         return
     ctx.set_aside_written = True
     ctx.workbooks_written = sum(written for written, _, _ in tallies)
-    ctx.workbooks_unchanged = sum(unchanged for _, unchanged, _ in tallies)
-    ctx.set_aside_by_county = sorted((row for *_, rows in tallies for row in rows), key=lambda row: row["县代码"])
+    ctx.workbooks_unchanged = set().union(*(unchanged for _, unchanged, _ in tallies))
+    ctx.set_aside_listed = {county: rows for *_, listed in tallies for county, rows in listed.items()}
 
 
 def dealt_out(counts: dict[str, int], workers: int) -> list[list[str]]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped
+from sqlalchemy.sql import false
 
 from tasks.model.base import Base, JSONType, col
 
@@ -84,6 +85,9 @@ class QuarantinedRow(Base):
     row_data: Mapped[dict[str, Any]] = col("行内容", JSONType)
     reasons: Mapped[list[str]] = col("原因", JSONType)
     quarantined_at: Mapped[datetime] = col("隔离时间", DateTime)
+    # Set aside for reasons recorded before this run (where the row arrived, or at an earlier run's recheck):
+    # its cells and its list are where it was found; the run counts it and does not list it again.
+    found_before: Mapped[bool] = col("此前已查出 (不再列出)", Boolean, default=False, server_default=false())
 
 
 class OutboxMessage(Base):

@@ -64,7 +64,7 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection
     ids = sorted(set(run_ids))
     with engine.connect() as conn:
         table = QuarantinedRow.__table__
-        query = select(table).where(table.c.campaign_run_id.in_(ids))
+        query = select(table).where(table.c.campaign_run_id.in_(ids), table.c.found_before.is_(False))
         if provinces is not None:
             query = query.where(table.c.province_code.in_(sorted(provinces)))
         rows = conn.execute(query.order_by(table.c.source, table.c.row_number, table.c.id)).all()
@@ -202,7 +202,7 @@ def set_aside_counts(engine: Engine, run_ids: Iterable[str]) -> dict[str | None,
     table, flagged = QuarantinedRow.__table__, CountyIndicator.__table__
     with engine.connect() as conn:
         counts = dict(conn.execute(select(table.c.province_code, func.count()).where(
-            table.c.campaign_run_id.in_(ids)).group_by(table.c.province_code)).all())
+            table.c.campaign_run_id.in_(ids), table.c.found_before.is_(False)).group_by(table.c.province_code)).all())
         for code, n in conn.execute(select(flagged.c.province_code, func.count()).where(
                 flagged.c.campaign_run_id.in_(ids), flagged.c.outlier.is_not(None)).group_by(flagged.c.province_code)):
             counts[code] = counts.get(code, 0) + n
@@ -223,12 +223,12 @@ class Workbooks(dict):
     folder when it was another's)."""
 
     unchanged: set[str]
-    by_county: list[dict]  # per county with a workbook: its rows set aside by the runs and by its files' ingest
+    listed: dict[str, int]  # county -> its rows the runs found and its workbook lists
 
     def __init__(self) -> None:
         super().__init__()
         self.unchanged = set()
-        self.by_county = []
+        self.listed = {}
 
     @property
     def written(self) -> int:
@@ -272,8 +272,8 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
     if campaign is not None:
         mask_rows(engine, rows, sorted({int(p) for book in changed if book[2] is not None for p in book[2]}))
     by_source, sources, kinds = _by_source(rows), rows["来源文件"].tolist(), rows["kind"].tolist()
-    if campaign is not None:
-        written.by_county = _by_county(engine, books, standing, provinces)
+    written.listed = {code: len(positions) for code, _, positions, _, _ in books
+                      if len(code) != 2 and positions is not None}
     for code, name, positions, completeness_rows, flagged in books:
         if code in standing:
             written[code] = in_folder(standing[code], target / name)
@@ -291,20 +291,29 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
     return written
 
 
-def _by_county(engine: Engine, books: list[tuple], standing: dict[str, Path],
-               provinces: Collection[str] | None) -> list[dict]:
-    """Per county, its rows set aside by the runs and by the ingest of its files (of `provinces`, or all):
-    the period's count, whether the rows were set aside where they arrived or where a campaign read them."""
-    read = {code: 0 if positions is None else len(positions) for code, _, positions, _, _ in books if len(code) != 2}
+def set_aside_by_county(engine: Engine, run_ids: Iterable[str], listed: dict[str, int],
+                        unchanged: Collection[str]) -> list[dict]:
+    """Per county, the period's rows set aside: those the runs found and list (`listed`: county -> rows; its
+    workbook among `unchanged` or written), those they held back as found before (where they arrived, or at
+    an earlier recheck: listed then), and those set aside at the ingest of its files."""
+    before = _found_before_counts(engine, run_ids)
     filed = completeness(engine).groupby("县代码")["隔离行数"].sum()
     filed = filed[filed > 0]
-    counties = sorted({*read, *(c for c in filed.index if provinces is None or c[:2] in provinces)})
+    counties = sorted({*listed, *before, *filed.index})
     with engine.connect() as conn:
         names = dict(conn.execute(select(County.code, County.name)).all())
-    return [{"县代码": code, "县名称": names.get(code, ""), "本次隔离行数": read.get(code, 0),
-             "报送时隔离行数": int(filed.get(code, 0)),
-             "工作簿": "未变，未重写" if code in standing else ("已写出" if code in read else "无（报送时已反馈）")}
+    return [{"县代码": code, "县名称": names.get(code, ""), "本次查出隔离行数": listed.get(code, 0),
+             "此前查出仍隔离行数": before.get(code, 0), "报送时隔离行数": int(filed.get(code, 0)),
+             "工作簿": "未变，未重写" if code in unchanged else ("已写出" if code in listed else "无（此前已反馈）")}
             for code in counties]
+
+
+def _found_before_counts(engine: Engine, run_ids: Iterable[str]) -> dict[str, int]:
+    table = QuarantinedRow.__table__
+    county = func.coalesce(table.c.county_code, UNKNOWN_COUNTY)
+    with engine.connect() as conn:
+        return dict(conn.execute(select(county, func.count()).where(
+            table.c.campaign_run_id.in_(sorted(set(run_ids))), table.c.found_before.is_(True)).group_by(county)).all())
 
 
 def _forget_others(target: Path, provinces: Collection[str] | None, written: Workbooks) -> None:

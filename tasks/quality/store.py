@@ -4,7 +4,7 @@ rerun of the stage replaces what it wrote before instead of adding to it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 import pandas as pd
@@ -20,18 +20,24 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
                       result: CheckpointResult, key: str | None, columns: list[str] | None = None,
                       row_numbers: pd.Series | None = None, reasons: dict[int, list[str]] | None = None,
                       raw_rows: pd.DataFrame | None = None, scope: str | None = None,
-                      files: pd.Series | None = None) -> int:
+                      files: pd.Series | None = None, found_before: Collection[int] = (),
+                      household_counties: pd.Series | None = None) -> int:
     """Store the results and quarantine the failing rows (the input columns, every reason); returns the
     number of rows quarantined. `reasons` (row position -> reasons) replaces the result's own when the
     caller found more (an ingest's unreadable cells); `raw_rows`, aligned with `frame`, is stored instead
     of the typed columns (the cells as the file had them). `scope` (a province, or a partition's provinces)
     bounds the replacement: a stage run once per partition replaces only that partition's results. `files`
-    (aligned with `frame`) names the county file of each row read from the roster, as `row_numbers` its line."""
+    (aligned with `frame`) names the county file of each row read from the roster, as `row_numbers` its line.
+    `found_before`: the positions among `reasons` set aside only for reasons recorded before (where the row
+    arrived): stored with their reasons, without their cells, which were listed for the county then.
+    `household_counties` (household_no -> county) gives a row of no county of its own its household's."""
     now = datetime.now()
     reasons = result.quarantine_reasons() if reasons is None else reasons
     positions = sorted(reasons)
+    before = set(found_before)
+    listed = [p for p in positions if p not in before]
     source_rows = raw_rows if raw_rows is not None else frame[[c for c in (columns or frame.columns) if c in frame]]
-    chosen = source_rows.iloc[positions]
+    cells = dict(zip(listed, _rows_as_json(source_rows.iloc[listed]), strict=True))
     keys = (frame[key].iloc[positions].astype(object).tolist() if key is not None and key in frame
             else [None] * len(positions))
     # Built as a frame of JSON texts and written by the bulk path: tens of thousands of quarantined persons
@@ -39,13 +45,14 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
     quarantined = pd.DataFrame({
         "campaign_run_id": run_id, "stage": stage, "scope": scope,
         "province_code": _codes(frame, "province_code", 2, positions),
-        "county_code": _codes(frame, "county_code", 6, positions),
+        "county_code": _counties(frame, positions, household_counties),
         "source": source, "suite": result.suite,
         "row_key": [None if pd.isna(k) else str(k)[:60] for k in keys],
         "row_number": None if row_numbers is None else row_numbers.iloc[positions].astype("Int64").to_numpy(),
         "source_file": None if files is None else files.iloc[positions].to_numpy(dtype=object),
-        "row_data": _rows_as_json(chosen), "reasons": [json.dumps(reasons[p], ensure_ascii=False) for p in positions],
-        "quarantined_at": now,
+        "row_data": [cells.get(p, "{}") for p in positions],
+        "reasons": [json.dumps(reasons[p], ensure_ascii=False) for p in positions],
+        "quarantined_at": now, "found_before": [p in before for p in positions],
     }, index=range(len(positions)))
     outcomes = [{
         "campaign_run_id": run_id, "stage": stage, "scope": scope, "suite": result.suite, "expectation": o.rule,
@@ -87,6 +94,13 @@ def _codes(frame: pd.DataFrame, column: str, length: int, positions: list[int]) 
         return [None] * len(positions)
     return [c if isinstance(c, str) and len(c) == length and c.isdigit() else None
             for c in frame[column].iloc[positions].astype(object).tolist()]
+
+
+def _counties(frame: pd.DataFrame, positions: list[int], household_counties: pd.Series | None) -> list[str | None]:
+    if "county_code" in frame.columns or household_counties is None or "household_no" not in frame.columns:
+        return _codes(frame, "county_code", 6, positions)
+    counties = frame["household_no"].iloc[positions].map(household_counties).to_frame("county_code")
+    return _codes(counties, "county_code", 6, list(range(len(positions))))
 
 
 def _rows_as_json(rows: pd.DataFrame) -> list[str]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from tasks.notify import build_notifier
 from tasks.notify.hooks import flow_run_url
 from tasks.outputs.links import report_link
-from tasks.outputs.set_aside import FOLDER, write_set_aside
+from tasks.outputs.set_aside import FOLDER, set_aside_by_county, write_set_aside
 from tasks.runs.answered import NOT_INPUTS, inputs_digest
 from tasks.runs.artifacts import publish_data_docs, publish_timings
 from tasks.runs.context import CampaignContext
@@ -83,17 +83,16 @@ def _leave_set_aside(ctx: CampaignContext) -> None:
         except Exception:
             log.exception("%s: the workbooks of rows set aside could not be written", ctx.label)
             return
-        ctx.workbooks_written, ctx.workbooks_unchanged = written.written, len(written.unchanged)
-        ctx.set_aside_by_county = written.by_county
+        ctx.workbooks_written, ctx.workbooks_unchanged = written.written, written.unchanged
+        ctx.set_aside_listed = written.listed
     _say_what_was_written(ctx)
 
 
 def _say_what_was_written(ctx: CampaignContext) -> None:
-    """The run's artifact, always; a message to the data stewards only when a workbook is new or changed
-    (a rerun that changed nothing tells nobody again)."""
-    written, unchanged = ctx.workbooks_written, ctx.workbooks_unchanged
-    if not written and not unchanged:
-        return
+    """The run's artifacts, always: the workbooks written and left, and per county the period's rows set
+    aside (found by this run, found before, set aside at the ingest of its files); a message to the data
+    stewards only when a workbook is new or changed (a rerun that changed nothing tells nobody again)."""
+    written, unchanged = ctx.workbooks_written, len(ctx.workbooks_unchanged)
     folder = report_link(ctx.output_dir / FOLDER, ctx.settings)
     said = (f"隔离行工作簿（各县、各省）：本次新写或更新 {written} 个；{unchanged} 个与本活动上次写出的相同，未重写 / "
             f"workbooks of rows set aside: {written} written, {unchanged} unchanged since the campaign last wrote them")
@@ -101,9 +100,10 @@ def _say_what_was_written(ctx: CampaignContext) -> None:
     if flow_run.get_id():
         create_markdown_artifact(key=f"{ctx.campaign}-set-aside-workbooks", description=ctx.label,
                                  markdown=f"{said}\n\n{folder}")
-        # The period's rows set aside per county: by this run's read, and by the ingest of its files.
-        create_table_artifact(ctx.set_aside_by_county, key=f"{ctx.campaign}-set-aside-by-county",
-                              description=f"{ctx.label}: 各县隔离行 / rows set aside per county")
+        by_county = set_aside_by_county(ctx.engine, [ctx.run_id], ctx.set_aside_listed, ctx.workbooks_unchanged)
+        if by_county:
+            create_table_artifact(by_county, key=f"{ctx.campaign}-set-aside-by-county",
+                                  description=f"{ctx.label}: 各县隔离行 / rows set aside per county")
     if written:
         try:
             ctx.announce("set-aside-workbooks", f"{ctx.label} · 隔离行工作簿已更新 / set-aside workbooks",

@@ -26,8 +26,15 @@ class StageOutcome:
     result: CheckpointResult
     # Quarantined row position -> every reason (a stage that does not set aside: the rows it would have).
     reasons: dict[int, list[str]] = field(default_factory=dict)
-    # Rule -> rows set aside for it before the suite ran (found where the rows arrived, or in a file's cells).
+    # Rule -> rows set aside for it before the suite ran (found where the rows arrived, in a file's cells, or
+    # at a recheck).
     recorded: Counter[str] = field(default_factory=Counter)
+    found_before: int = 0  # rows set aside only for what was recorded before: listed then, not now
+
+    @property
+    def listed(self) -> int:
+        """Rows set aside for what this stage found: the ones its workbooks list."""
+        return self.quarantined - self.found_before
 
     @property
     def loaded(self) -> int:
@@ -64,14 +71,20 @@ class Check:
 class Submitted:
     """Rows as they were submitted, for the quarantine: `columns` of the frame stored per row (default all),
     or `raw_rows` as read (the cells of a county file); the file's `row_numbers` (and, for roster rows read
-    by a campaign, each row's own file: `files`); and `earlier_reasons` (row position -> reasons found before
-    the suite ran, e.g. unreadable cells), which quarantine those rows too."""
+    by a campaign, each row's own file: `files`); `earlier_reasons` (row position -> reasons found before
+    the suite ran, e.g. unreadable cells), which quarantine those rows too; and `found_before` (row position
+    -> the reasons recorded with it where it arrived, or at an earlier run's recheck): set aside and counted,
+    listed for the county where they were found, not again."""
 
     columns: list[str] | None = None
     row_numbers: pd.Series | None = None
     files: pd.Series | None = None
     raw_rows: pd.DataFrame | None = None
     earlier_reasons: dict[int, list[str]] = field(default_factory=dict)
+    found_before: dict[int, list[str]] = field(default_factory=dict)
+    # household_no -> county, of the households read with them: the county of a person's or measure's row
+    # (which has none of its own), as its set-aside record is counted per county.
+    household_counties: pd.Series | None = None
 
     def at(self, positions: np.ndarray) -> Submitted:
         """The same, for the rows at `positions` of the frame only (those a stage checks again)."""
@@ -79,4 +92,4 @@ class Submitted:
             return None if values is None else values.iloc[positions]
 
         return replace(self, row_numbers=pick(self.row_numbers), files=pick(self.files), raw_rows=pick(self.raw_rows),
-                       earlier_reasons={})
+                       earlier_reasons={}, found_before={})

@@ -33,6 +33,8 @@ def checkpoint(ctx: CampaignContext, check: Check, frame: pd.DataFrame, *, provi
     with ctx.timed(f"{stage} · {suite}", rows=len(frame), scope=scope):
         result = validate_frame(frame, suite, key, ctx.reference_parameters(), scopes=check.scopes)
     found = _merge_reasons(submitted.earlier_reasons, result.quarantine_reasons())
+    before = [p for p in submitted.found_before if p not in found]  # what this run found is listed, with all
+    found = _merge_reasons(found, submitted.found_before)
     reasons = found if check.sets_aside else {}
     failing = sorted(reasons)
     kept = frame.drop(index=frame.index[failing]) if failing else frame
@@ -41,15 +43,18 @@ def checkpoint(ctx: CampaignContext, check: Check, frame: pd.DataFrame, *, provi
         with ctx.timed(f"{stage} · record", rows=quarantined, scope=scope):
             record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=check.source or suite, frame=frame,
                               result=result, key=key, columns=submitted.columns, row_numbers=submitted.row_numbers,
-                              reasons=reasons, raw_rows=submitted.raw_rows, scope=scope, files=submitted.files)
+                              reasons=reasons, raw_rows=submitted.raw_rows, scope=scope, files=submitted.files,
+                              found_before=before, household_counties=submitted.household_counties)
     if not ctx.dry_run and ctx.docs is not None and result.validation is not None:
         ctx.docs.add(slug(f"{stage}-{province or 'all'}"), result.validation)
     ctx.quality_rows.extend({"stage": stage, "province": province or "", "scope": scope or "", "suite": result.suite,
                              **row}
                             for row in result.summary_rows())
     outcome = StageOutcome(stage, kept, len(frame), quarantined, result, found,
-                           recorded=Counter(reason.partition(": ")[0] for reasons in submitted.earlier_reasons.values()
-                                            for reason in dict.fromkeys(reasons)))
+                           recorded=Counter(reason.partition(": ")[0]
+                                            for earlier in (submitted.earlier_reasons, submitted.found_before)
+                                            for reasons in earlier.values() for reason in dict.fromkeys(reasons)),
+                           found_before=len(before) if check.sets_aside else 0)
     problems = not result.passed or quarantined > 0  # rows set aside as recorded, found before this run
     if check.announce == "always" or (check.announce == "problems" and problems) or result.blocking:
         _notify(ctx, outcome, province, check, scope)
@@ -98,9 +103,12 @@ def _notify(ctx: CampaignContext, outcome: StageOutcome, province: str | None, c
     findings += [f"入库时检出 / found on arrival: {title(rule, r.suite)} — {n} 行"
                  for rule, n in outcome.recorded.most_common(MAX_ACTIONS)]
     actions = list(findings)
-    if outcome.quarantined:
-        actions.append(f"{outcome.quarantined} 行已隔离，各县的隔离行、原因和更正方法见 / rows set aside, by county "
+    if outcome.listed:
+        actions.append(f"{outcome.listed} 行已隔离，各县的隔离行、原因和更正方法见 / rows set aside, by county "
                        f"with reasons and fixes: {report_link(ctx.output_dir / SET_ASIDE_FOLDER, ctx.settings)}")
+    if outcome.found_before:
+        actions.append(f"{outcome.found_before} 行入库（或此前复查）时已查出并反馈，仍未更正：不进入清单，不再列出 / "
+                       "rows found where they arrived, not yet corrected: kept out of the lists, not listed again")
     figures = stage_message_figures(outcome)
     if check.say_once:  # the findings, not the run: the same in a rerun and in the next period's run
         heard = f"{outcome.stage}:{r.suite}:{province or scope or ''}"

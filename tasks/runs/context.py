@@ -45,8 +45,8 @@ class CampaignContext:
     set_aside_written: bool = False  # the flow wrote the workbooks of rows set aside (flows.set_aside)
     # Workbooks of rows set aside: written (new or changed), and left as the campaign last wrote them.
     workbooks_written: int = 0
-    workbooks_unchanged: int = 0
-    set_aside_by_county: list[dict[str, Any]] = field(default_factory=list)  # tasks.outputs.set_aside.Workbooks
+    workbooks_unchanged: set[str] = field(default_factory=set)  # codes: tasks.outputs.set_aside.Workbooks
+    set_aside_listed: dict[str, int] = field(default_factory=dict)  # county -> rows its workbook lists
     # The settings the run started with, read once where it was launched. They hold secrets (the database
     # password, the Slack token), so they never travel: a partition on another process reads its own
     # environment's, as a Dask worker must (README: the scale path).

@@ -115,13 +115,14 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
     outcomes: dict[str, StageOutcome] = {}
     kept: dict[str, pd.DataFrame] = {}
     provinces_read: dict[str, np.ndarray] = {}
+    counties = household_counties(facts["households"])
     for table in KEYS:
         frame = facts.pop(table)
         provinces_read[table] = frame["province_code"].to_numpy(dtype=object)
         if table == "households":
             households_read = frame[["province_code", "county_code"]].copy()
         outcome = check_read(ctx, table, frame, records.pop(table), columns=columns[table], province=province_label,
-                             scope=scope, announce=announce)
+                             scope=scope, announce=announce, household_counties=counties)
         del frame
         if table in STOP_CHECKS:
             checkpoint(ctx, STOP_CHECKS[table], outcome.frame, province=province_label, scope=scope)
@@ -144,15 +145,22 @@ def read_with_records(ctx: CampaignContext, names: list[str], provinces: list[st
 
 def check_read(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.DataFrame, *,
                columns: list[str] | None = None, stage: str | None = None, province: str | None = None,
-               scope: str | None = None, announce: str = "problems") -> StageOutcome:
+               scope: str | None = None, announce: str = "problems",
+               household_counties: pd.Series | None = None) -> StageOutcome:
     """`frame` (the facts of roster `table` as read, `record` aligned with it) through what a read answers,
     with the rows failing their own rules set aside too (as recorded, or as rechecked now)."""
     check = replace(RAW_CHECKS[table], announce=announce, stage=stage or RAW_CHECKS[table].stage)
     submitted = Submitted(columns=columns, row_numbers=record["source_row"].reset_index(drop=True),
-                          files=_files_of(ctx, record["batch_id"]))
-    failed_before = _recheck(ctx, table, frame, record, submitted, province, scope, announce)
+                          files=_files_of(ctx, record["batch_id"]), household_counties=household_counties)
+    recorded, rechecked = _recheck(ctx, table, frame, record, submitted, province, scope, announce)
     return checkpoint(ctx, check, frame, province=province, scope=scope,
-                      submitted=replace(submitted, earlier_reasons=failed_before))
+                      submitted=replace(submitted, earlier_reasons=rechecked, found_before=recorded))
+
+
+def household_counties(households: pd.DataFrame) -> pd.Series:
+    """household_no -> county, of the households read (the first of a number read twice)."""
+    unique = households.drop_duplicates("household_no")
+    return pd.Series(unique["county_code"].to_numpy(dtype=object), index=unique["household_no"].to_numpy(dtype=object))
 
 
 def _files_of(ctx: CampaignContext, batches: pd.Series) -> pd.Series:
@@ -167,10 +175,12 @@ def _submitted_columns(table: str) -> list[str]:
 
 
 def _recheck(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.DataFrame, submitted: Submitted,
-             province: str | None, scope: str | None, announce: str) -> dict[int, list[str]]:
-    """Row position -> why it failed its own rules, for the rows that did: as recorded, or, for the versions
-    recorded with other rules than today's, as found now by the row rules (and recorded, outside a dry run:
-    a rerun checks them no more). The recheck's findings are the run's own stage (`recheck <table>`)."""
+             province: str | None, scope: str | None,
+             announce: str) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Row position -> why it failed its own rules, for the rows that did: as recorded (listed for the county
+    where it was found), and, apart, for the versions recorded with other rules than today's, as found now
+    by the row rules (and recorded, outside a dry run: a rerun checks them no more; listed by this run). The
+    recheck's findings are the run's own stage (`recheck <table>`)."""
     check = RECHECKS[table]
     version = rule_version(check.suite, ctx.reference_parameters())
     stale = (record["checked_with"].astype(object) != version).to_numpy(dtype=bool)
@@ -178,7 +188,7 @@ def _recheck(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.D
         failed = reasons_of(record["check_reasons"].where(~stale))
     if not stale.any():
         forget_stage(ctx, check, scope if scope is not None else province)
-        return failed
+        return failed, {}
     positions = np.flatnonzero(stale)
     rows = frame.iloc[positions]
     outcome = checkpoint(ctx, replace(check, announce=announce), rows, province=province, scope=scope,
@@ -189,8 +199,7 @@ def _recheck(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.D
             record_checks(conn, table, record.iloc[positions].assign(
                 **{KEYS[table]: rows[KEYS[table]].to_numpy(), "check_reasons": found}), version)
     ctx.rows_rechecked += len(rows)
-    failed.update({int(positions[p]): reasons for p, reasons in outcome.reasons.items()})
-    return failed
+    return failed, {int(positions[p]): reasons for p, reasons in outcome.reasons.items()}
 
 
 PROGRAMME_CHECKS = {table: Check(f"validate {table}", suite, key=key, source=table, announce="problems",

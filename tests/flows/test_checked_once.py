@@ -55,19 +55,42 @@ def test_a_rerun_checks_no_row_rewrites_no_workbook_and_tells_nobody(prefect_har
     assert workbooks(tmp_path) == written  # not one rewritten
     assert outbox(engine) == messages  # nobody told again
 
-    # A household corrected: only its county's workbook and its province's are written again.
+    # A household recorded as failing where it arrived is corrected: it was listed then, not by these runs,
+    # so no workbook is written again; the run holds back one row fewer for its county.
     corrected = pd.read_sql(sa.text("SELECT household_no, county_code FROM households WHERE check_reasons IS NOT NULL "
                                     "ORDER BY household_no LIMIT 1"), engine).iloc[0]
+    county = corrected["county_code"]
+    before = held_back(engine, again["run_id"])
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE households SET check_reasons = NULL WHERE household_no = :h"),
                      {"h": corrected["household_no"]})
     # This edit records no batch (a county's corrected file would, and be new inputs): work it out again.
+    third = concentrated_screening(params(recompute=True))
+    assert workbooks(tmp_path) == written
+    assert held_back(engine, third["run_id"]) == {c: n - (c == county) for c, n in before.items() if n - (c == county)}
+
+    # A person read with another's 证件号码: found at this read, so only its county's workbook and its
+    # province's are written again.
+    person = pd.read_sql(sa.text("SELECT p.person_no, h.county_code FROM persons p JOIN households h "
+                                 "USING (household_no) WHERE p.check_reasons IS NULL AND h.check_reasons IS NULL "
+                                 "ORDER BY p.person_no LIMIT 2"), engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE persons SET id_number = (SELECT id_number FROM persons WHERE person_no = :a) "
+                             "WHERE person_no = :b"), {"a": person["person_no"][0], "b": person["person_no"][1]})
     concentrated_screening(params(recompute=True))
     now = workbooks(tmp_path)
     touched = {name for name in written.keys() | now.keys() if written.get(name) != now.get(name)}
-    county = corrected["county_code"]
+    county = person["county_code"][1]
     assert touched and all(name.startswith(county) or (name.startswith(county[:2]) and "全省" in name)
                            for name in touched)
+
+
+def held_back(engine, run_id: str) -> dict[str, int]:
+    """Per county, the rows a run set aside as recorded before it (not listed again)."""
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.text(
+            "SELECT county_code, COUNT(*) FROM quarantined_rows WHERE campaign_run_id = :r AND found_before "
+            "GROUP BY county_code"), {"r": run_id}).all())
 
 
 def test_changed_rules_recheck_the_rows_they_read_once(prefect_harness, two_provinces, tmp_path):
@@ -177,16 +200,27 @@ def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, two_
             return found[0].data  # this run's: the test server is the session's
 
     data = asyncio.run(by_county())
-    of_county = next(row for row in (json.loads(data) if isinstance(data, str) else data) if row["县代码"] == county)
+    table = json.loads(data) if isinstance(data, str) else data
+    of_county = next(row for row in table if row["县代码"] == county)
     assert of_county["报送时隔离行数"] == 1
+    # The seeded rows recorded as failing their own rules: held back from the lists and counted for their
+    # county, not listed again (their list is where they arrived).
+    counted = held_back(engine, summary["run_id"])
+    before = "此前查出仍隔离行数"
+    assert counted and {row["县代码"]: row[before] for row in table if row[before]} == counted
 
     rows = set_aside_rows(engine, [summary["run_id"]])
     brought = rows[rows["key"].isin([f"{county}93000001", f"{county}93000002"])]
     assert sorted(zip(brought["来源文件"], brought["文件行号"], strict=True)) == [("农户-新增.csv", 2),
                                                                                 ("农户-新增.csv", 3)]
     assert all("户主" in problem for problem in brought["问题"])
-    seeded = rows[~rows["key"].isin(brought["key"]) & rows["kind"].eq("农户")]
-    assert len(seeded) and seeded["来源文件"].eq("名册·农户").all() and seeded["文件行号"].isna().all()
+    with engine.connect() as conn:
+        recorded = set(conn.execute(sa.text("SELECT household_no FROM households WHERE check_reasons IS NOT NULL"
+                                            " UNION SELECT person_no FROM persons WHERE check_reasons IS NOT NULL"))
+                       .scalars())
+    assert not recorded & set(rows["key"])  # none listed again
+    seeded = rows[~rows["key"].isin(brought["key"]) & rows["kind"].eq("家庭成员")]  # found at this read
+    assert len(seeded) and seeded["来源文件"].eq("名册·家庭成员").all() and seeded["文件行号"].isna().all()
     book = next(tmp_path.joinpath("outputs", *FOLDER).glob(f"{county}*.xlsx"))
     sheets = openpyxl.load_workbook(book, read_only=True)
     found = [row[4:6] for name in sheets.sheetnames if name.startswith("农户")
