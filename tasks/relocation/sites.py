@@ -41,6 +41,9 @@ def employment(households: pd.DataFrame, persons: pd.DataFrame, min_months: int)
     counted; their members neither."""
     relocated = households[households["in_relocation_area"].fillna(False).astype(bool)
                            & households["relocation_site_code"].notna()]
+    # In a fixed order: a site's income is a sum of floats, and the database returns rows in no set order
+    # (a plan changed by ANALYZE, a row resolved from the history): the same quarter, the same last digit.
+    relocated = relocated.sort_values("household_no", kind="stable")
     members = persons[persons["household_no"].isin(relocated["household_no"])]
     labour = members["labour_skill"].isin(FULL_LABOUR).to_numpy()
     employed = labour & (members["months_employed"].astype(float).fillna(0).to_numpy() >= min_months)
