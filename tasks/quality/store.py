@@ -37,7 +37,7 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
     before = set(found_before)
     listed = [p for p in positions if p not in before]
     source_rows = raw_rows if raw_rows is not None else frame[[c for c in (columns or frame.columns) if c in frame]]
-    cells = dict(zip(listed, _rows_as_json(source_rows.iloc[listed]), strict=True))
+    cells = dict(zip(listed, rows_as_json(source_rows.iloc[listed]), strict=True))
     keys = (frame[key].iloc[positions].astype(object).tolist() if key is not None and key in frame
             else [None] * len(positions))
     # Built as a frame of JSON texts and written by the bulk path: tens of thousands of quarantined persons
@@ -103,7 +103,7 @@ def _counties(frame: pd.DataFrame, positions: list[int], household_counties: pd.
     return _codes(counties, "county_code", 6, list(range(len(positions))))
 
 
-def _rows_as_json(rows: pd.DataFrame) -> list[str]:
+def rows_as_json(rows: pd.DataFrame) -> list[str]:
     """Each row as a JSON object (dates in ISO format, missing values null), one text per row."""
     if rows.empty:
         return []

@@ -24,6 +24,7 @@ from tasks.synthetic import GeneratedProvince, allocate_households, generate_pro
 from tasks.synthetic.counties import build_counties
 from tasks.synthetic.generator import TABLES
 from tasks.synthetic.history import RECORDED_ON
+from tasks.synthetic.set_aside import list_failing_rows
 
 PROVINCE_COLUMN = {"counties": "province_code"}  # every seeded table has a province_code column
 
@@ -37,6 +38,7 @@ class SeedReport:
     defect_rate: float
     rows: dict[str, int] = field(default_factory=dict)
     defects: dict[str, dict[str, int]] = field(default_factory=dict)
+    set_aside: int = 0  # rows failing their own rules, listed per county in seed/隔离行
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -73,6 +75,8 @@ def seed_database(engine: Engine, households: int, provinces: tuple[Province, ..
             waiting.clear()
     defects = pd.concat(defect_logs, ignore_index=True)
     report.defects = {t: g.groupby("kind").size().astype(int).to_dict() for t, g in defects.groupby("table")}
+    if output_dir is not None and defect_rate > 0:  # listed for their counties once, as an ingest lists a file's
+        report.set_aside = list_failing_rows(engine, list(allocated), year, output_dir / "seed")
     report.seconds = round(time.perf_counter() - started, 2)
     if output_dir is not None:
         _write_report(output_dir / "seed", report, defects)

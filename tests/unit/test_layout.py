@@ -59,9 +59,9 @@ TASK_LEVELS = {
     "model": 1, "privacy": 1,
     "storage": 2,
     "notify": 3, "partitions": 3, "migrations": 3, "quality": 3,
-    "outputs": 4, "synthetic": 4,
+    "outputs": 4,
     "runs": 5,
-    "screening": 6, "ingest": 6,
+    "screening": 6, "ingest": 6, "synthetic": 6,  # the seed records its rows' checks, and lists them, as ingest
     "assessment": 7, "lead_watch": 7, "release": 7, "what_if": 7,
     "relocation": 8, "funds": 8, "pairings": 8,  # the policy's other recurring duties: they take the release's quarters
 }
