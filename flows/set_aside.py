@@ -1,5 +1,5 @@
 """The workbooks of rows set aside (tasks.outputs.set_aside), shared among the task runner's workers when a
-run set many aside (at national scale, thousands of workbooks and millions of cells: README, Scale). Each row
+run has many rows to write again (at national scale, thousands of workbooks and millions of cells: README, Scale). Each row
 goes to its county's workbook and its province's. A county lies in one province, so provinces are dealt out
 to the workers, each reading and writing its own."""
 
@@ -10,7 +10,7 @@ import logging
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.outputs.set_aside import clear_set_aside, set_aside_counts, write_set_aside
+from tasks.outputs.set_aside import clear_set_aside, plan_set_aside, set_aside_counts, write_set_aside
 from tasks.partitions.runner import release_memory, worker_count
 from tasks.runs.context import CampaignContext
 from tasks.storage.retries import TRANSIENT_RETRIES
@@ -31,25 +31,30 @@ def write_set_aside_of(ctx: CampaignContext, codes: list[str], label: str) -> tu
 
 
 def leave_set_aside(ctx: CampaignContext) -> None:
-    """Many rows set aside (CAMPAIGNS_SET_ASIDE_PARALLEL_ROWS): their workbooks written by the workers, a share
-    of the provinces each. Else (below it a worker costs more to start than it saves), or should a worker fail
-    (which only logs), `campaign_run` writes them in the flow's process as it closes."""
-    workers = worker_count(ctx.settings)
-    if ctx.dry_run or workers < 2:
-        return
-    counts = set_aside_counts(ctx.engine, [ctx.run_id])
-    # A row of no province is for the one writer that sees them all.
-    if None in counts or sum(counts.values()) < ctx.settings.set_aside_parallel_rows:
+    """The workbooks of rows set aside, those whose rows changed since the campaign last wrote them: in the
+    flow's process, or, when they hold many rows (CAMPAIGNS_SET_ASIDE_PARALLEL_ROWS; below it a worker costs
+    more to start than it saves), by the workers, a share of the provinces each. Should this fail (it only
+    logs), `campaign_run` writes them in the flow's process as it closes."""
+    if ctx.dry_run:
         return
     try:
-        with ctx.timed("set-aside workbooks", rows=sum(counts.values())):
-            clear_set_aside(ctx.output_dir, keep=True, provinces=set(counts))
-            shares = [write_set_aside_of.submit(ctx, codes, ",".join(codes))
-                      for codes in dealt_out(counts, workers)]
-            tallies = [share.result() for share in shares]
-
+        with ctx.timed("set-aside workbooks") as timing:
+            plan = plan_set_aside(ctx.engine, [ctx.run_id], campaign=ctx.campaign)
+            timing["rows"] = len(plan.rows)
+            workers = worker_count(ctx.settings)
+            counts = set_aside_counts(ctx.engine, [ctx.run_id])
+            # A row of no province is for the one writer that sees them all.
+            if workers < 2 or None in counts or plan.rows_to_write < ctx.settings.set_aside_parallel_rows:
+                written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir, campaign=ctx.campaign, plan=plan)
+                tallies = [(written.written, written.unchanged, written.listed)]
+            else:
+                del plan
+                clear_set_aside(ctx.output_dir, keep=True, provinces=set(counts))
+                shares = [write_set_aside_of.submit(ctx, codes, ",".join(codes))
+                          for codes in dealt_out(counts, workers)]
+                tallies = [share.result() for share in shares]
     except Exception:
-        log.exception("%s: the workers could not write the workbooks of rows set aside; the flow writes them",
+        log.exception("%s: the workbooks of rows set aside could not be written here; the flow writes them",
                       ctx.label)
         return
     ctx.set_aside_written = True

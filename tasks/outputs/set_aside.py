@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -236,38 +237,26 @@ class Workbooks(dict):
 
 
 def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provinces: Collection[str] | None = None,
-                    campaign: str | None = None) -> Workbooks:
+                    campaign: str | None = None, plan: SetAsidePlan | None = None) -> Workbooks:
     """Per county and per province with rows set aside by the runs, a workbook in `folder`/隔离行: the
     rows with their reasons and fixes, and the completeness of the county's (the province's) submissions.
     With `provinces`, only theirs are written (a county lies in one province), and clearing the folder of
     other provinces' is the caller's (`clear_set_aside`), so that several processes can share the work. A
     `campaign`'s workbook is written only when its content changed since the campaign last wrote it
-    (SetAsideWorkbook): a rerun, or next week's run, re-reports nothing to a county whose rows are the same."""
+    (SetAsideWorkbook): a rerun, or next week's run, re-reports nothing to a county whose rows are the same.
+    `plan`: the same arguments' plan, already made (`plan_set_aside`)."""
     run_ids = list(run_ids)
     if provinces is None and campaign is None:
         clear_set_aside(folder)
-    rows = set_aside_rows(engine, run_ids, provinces, masked=campaign is None)
-    flags = outlier_rows(engine, run_ids, provinces)
+    plan = plan or plan_set_aside(engine, run_ids, provinces, campaign)
+    rows, books, digests, standing = plan.rows, plan.books, plan.digests, plan.standing
     written = Workbooks()
     target = folder / FOLDER
-    if rows.empty and flags.empty:
+    if not books:
         _forget_others(target, provinces, written)
         return written
     folder.mkdir(parents=True, exist_ok=True)
     private_folder(target)  # the rows are masked, but they are still households' rows
-    submitted = completeness(engine, set(rows["县代码"]) | set(flags["县代码"]))
-    names = dict(zip(rows["县代码"], rows["县名称"], strict=True)) | dict(zip(flags["县代码"], flags["县名称"],
-                                                                              strict=True))
-    books = []  # (code, file name, positions of its rows, its completeness rows, its flags)
-    for level, name_of in (("县代码", lambda code: f"{code}{names.get(code, '')}.xlsx"),
-                           ("省代码", lambda code: f"{code}{_province(code)}（全省）.xlsx")):
-        submitted_of = {code: frame_rows(group) for code, group in submitted.groupby(level, sort=False)}
-        positions_of = rows.groupby(rows[level].to_numpy()).indices
-        flags_of = {code: frame_rows(group[OUTLIER_HEADERS]) for code, group in flags.groupby(level, sort=False)}
-        books += [(code, name_of(code), positions_of.get(code), submitted_of.get(code) or _none_received(code, names),
-                   flags_of.get(code)) for code in sorted(set(positions_of) | set(flags_of)) if code]
-    digests = content_digests(rows, books) if campaign is not None else {}
-    standing = standing_workbooks(engine, campaign, digests) if campaign is not None else {}
     changed = [book for book in books if book[0] not in standing]
     if campaign is not None:
         mask_rows(engine, rows, sorted({int(p) for book in changed if book[2] is not None for p in book[2]}))
@@ -289,6 +278,46 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
                        written, next(iter(sorted(set(run_ids))), None))
         _forget_others(target, provinces, written)
     return written
+
+
+@dataclass
+class SetAsidePlan:
+    """What `write_set_aside` will write: the rows, the workbooks (code, file name, positions of its rows, its
+    completeness rows, its flags), their digests, and those that stand as the campaign last wrote them."""
+
+    rows: pd.DataFrame
+    books: list[tuple]
+    digests: dict[str, str]
+    standing: dict[str, Path]
+
+    @property
+    def rows_to_write(self) -> int:
+        """Rows of the county workbooks to be written (not standing): what writing them costs."""
+        return sum(len(positions) for code, _, positions, _, _ in self.books
+                   if len(code) != 2 and positions is not None and code not in self.standing)
+
+
+def plan_set_aside(engine: Engine, run_ids: Iterable[str], provinces: Collection[str] | None = None,
+                   campaign: str | None = None) -> SetAsidePlan:
+    run_ids = list(run_ids)
+    rows = set_aside_rows(engine, run_ids, provinces, masked=campaign is None)
+    flags = outlier_rows(engine, run_ids, provinces)
+    if rows.empty and flags.empty:
+        return SetAsidePlan(rows, [], {}, {})
+    submitted = completeness(engine, set(rows["县代码"]) | set(flags["县代码"]))
+    names = dict(zip(rows["县代码"], rows["县名称"], strict=True)) | dict(zip(flags["县代码"], flags["县名称"],
+                                                                              strict=True))
+    books = []
+    for level, name_of in (("县代码", lambda code: f"{code}{names.get(code, '')}.xlsx"),
+                           ("省代码", lambda code: f"{code}{_province(code)}（全省）.xlsx")):
+        submitted_of = {code: frame_rows(group) for code, group in submitted.groupby(level, sort=False)}
+        positions_of = rows.groupby(rows[level].to_numpy()).indices
+        flags_of = {code: frame_rows(group[OUTLIER_HEADERS]) for code, group in flags.groupby(level, sort=False)}
+        books += [(code, name_of(code), positions_of.get(code), submitted_of.get(code) or _none_received(code, names),
+                   flags_of.get(code)) for code in sorted(set(positions_of) | set(flags_of)) if code]
+    digests = content_digests(rows, books) if campaign is not None else {}
+    standing = standing_workbooks(engine, campaign, digests) if campaign is not None else {}
+    return SetAsidePlan(rows, books, digests, standing)
 
 
 def set_aside_by_county(engine: Engine, run_ids: Iterable[str], listed: dict[str, int],

@@ -110,7 +110,10 @@ def test_screening_finds_quarantines_reports_and_reruns_idempotently(prefect_har
     assert len(first) > 0
     books = _workbooks(folder / "隔离行")
     # The same run again, its rows set aside now written by two worker processes, a share of the provinces
-    # each (flows.set_aside): the same findings, no duplicates, and the same workbooks.
+    # each (flows.set_aside): the same findings, no duplicates, and the same workbooks. The digests of the
+    # workbooks written are forgotten: each is to be written again (else nothing is, and no worker starts).
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM set_aside_workbooks"))
     monkeypatch.setenv("CAMPAIGNS_SET_ASIDE_PARALLEL_ROWS", "1")
     monkeypatch.setenv("CAMPAIGNS_WORKERS", "2")
     get_settings.cache_clear()
