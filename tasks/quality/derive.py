@@ -25,11 +25,20 @@ INCOME_PARTS = ("wage_income", "business_income", "property_income", "transfer_i
 NON_NEGATIVE = [f"{prefix}{c}" for prefix in ("", "prev_") for c in (*INCOME_PARTS, "business_expenses")] + [
     "compliant_oop_expenditure"]
 RISK_COLUMNS = [f"risk_code_{i}" for i in range(1, 6)]
+# What the facts a read answers (its roster rules: one head per household, a person's household present, a
+# 证件号码 held twice; the validated suites) read of each table, besides what a campaign reads for itself.
+AT_READ_COLUMNS = {
+    "households": ["household_no", "province_code", "county_code", "household_size"],
+    "persons": ["person_no", "household_no", "province_code", "relation", "labour_skill", "id_number"],
+    "measures": ["measure_no", "household_no", "province_code", "category", "start_on", "end_on"],
+    "leads": ["lead_no", "province_code", "county_code", "id_number", "household_no"],
+}
 
 
 def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: pd.DataFrame,
-                    thresholds: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Households with the derived columns their suites check."""
+                    thresholds: pd.DataFrame, as_of: date, row_rules: bool = True) -> pd.DataFrame:
+    """Households with the derived columns their suites check (`row_rules` False: only those a read answers,
+    from AT_READ_COLUMNS; the row rules' were answered where the rows arrived)."""
     h = households.copy(deep=False)  # copy-on-write: the new columns are ours, the read ones shared
     at = household_positions(h, persons)  # each person's household row, -1 if unknown
     known = at >= 0
@@ -37,16 +46,21 @@ def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: p
     h["member_count"] = np.bincount(at[known], minlength=n)
     h["head_count"] = np.bincount(at[known], weights=(persons["relation"] == "head").to_numpy()[known],
                                   minlength=n).astype("int64")
-    for prefix in ("", "prev_"):
-        parts = sum(h[f"{prefix}{p}"].astype(float) for p in INCOME_PARTS) - h[f"{prefix}business_expenses"]
-        h[f"{prefix}net_income_gap"] = (h[f"{prefix}net_income"] - parts).abs()
-        size = h["household_size"].astype(float).where(h["household_size"] > 0)
-        h[f"{prefix}per_capita_gap"] = (h[f"{prefix}per_capita_net_income"] - h[f"{prefix}net_income"] / size).abs()
     h["threshold"] = threshold_of(h, thresholds, pd.Timestamp(as_of).year)
     h["labour_class"] = labour_class(persons, at, n)
     development = active_measures(measures, as_of, DEVELOPMENT_CATEGORIES)
     development_at = household_positions(h, development)
     h["has_active_development"] = np.bincount(development_at[development_at >= 0], minlength=n) > 0
+    return with_no_repeats(_row_facts(h) if row_rules else h)
+
+
+def _row_facts(h: pd.DataFrame) -> pd.DataFrame:
+    """The households' derived columns their row rules check: each from the row alone."""
+    for prefix in ("", "prev_"):
+        parts = sum(h[f"{prefix}{p}"].astype(float) for p in INCOME_PARTS) - h[f"{prefix}business_expenses"]
+        h[f"{prefix}net_income_gap"] = (h[f"{prefix}net_income"] - parts).abs()
+        size = h["household_size"].astype(float).where(h["household_size"] > 0)
+        h[f"{prefix}per_capita_gap"] = (h[f"{prefix}per_capita_net_income"] - h[f"{prefix}net_income"] / size).abs()
     elimination = pd.to_datetime(h["eliminated_on"]) - pd.to_datetime(h["identified_on"])
     h["days_to_elimination"] = elimination.dt.days
     h["has_risk_07"] = h[RISK_COLUMNS].eq("07").any(axis=1)
@@ -56,7 +70,7 @@ def household_facts(households: pd.DataFrame, persons: pd.DataFrame, measures: p
     known = set(RISK_CATEGORY.codes)
     h["unknown_risk_codes"] = _flagged(h, RISK_COLUMNS, lambda col: h[col].notna() & ~h[col].isin(known),
                                        show_values=True)
-    return with_no_repeats(h)
+    return h
 
 
 def arrival_facts(table: str, frame: pd.DataFrame, today: date,
@@ -108,30 +122,34 @@ def _flagged(frame: pd.DataFrame, columns: list[str], test, show_values: bool = 
 
 
 def person_facts(persons: pd.DataFrame, households: pd.DataFrame, today: date,
-                 in_other_part: np.ndarray | None = None) -> pd.DataFrame:
-    """Persons with their derived columns; `in_other_part` marks 证件号码 also held by a person of another
-    part of a province screened in parts (tasks.partitions.partition), none by default."""
+                 in_other_part: np.ndarray | None = None, row_rules: bool = True) -> pd.DataFrame:
+    """Persons with their derived columns (`row_rules` False: only those a read answers); `in_other_part`
+    marks 证件号码 also held by a person of another part of a province screened in parts
+    (tasks.partitions.partition), none by default."""
     p = persons.copy(deep=False)
-    p["id_number_problem"] = id_number_problems(p["id_number"], today=today)
-    ids = p["id_number"].astype("str")
-    parity = pd.to_numeric(ids.str[16], errors="coerce")
-    p["sex_matches_id"] = ((parity % 2 == 1) == (p["sex"] == "1")) | p["id_number_problem"].notna()
+    if row_rules:
+        p["id_number_problem"] = id_number_problems(p["id_number"], today=today)
+        ids = p["id_number"].astype("str")
+        parity = pd.to_numeric(ids.str[16], errors="coerce")
+        p["sex_matches_id"] = ((parity % 2 == 1) == (p["sex"] == "1")) | p["id_number_problem"].notna()
     p["household_known"] = household_positions(households, p) >= 0
     p["id_number_in_other_part"] = in_other_part if in_other_part is not None else np.zeros(len(p), dtype=bool)
     return with_no_repeats(p)
 
 
-def measure_facts(measures: pd.DataFrame) -> pd.DataFrame:
+def measure_facts(measures: pd.DataFrame, row_rules: bool = True) -> pd.DataFrame:
     m = measures.copy(deep=False)
-    m["expected_kind"] = m["category"].map(lambda c: measure_kind_of(c) if isinstance(c, str) else None)
+    if row_rules:
+        m["expected_kind"] = m["category"].map(lambda c: measure_kind_of(c) if isinstance(c, str) else None)
     return with_no_repeats(m)
 
 
-def lead_facts(leads: pd.DataFrame, today: date) -> pd.DataFrame:
+def lead_facts(leads: pd.DataFrame, today: date, row_rules: bool = True) -> pd.DataFrame:
     lead = leads.copy(deep=False)
-    problems = id_number_problems(lead["id_number"], today=today)
-    lead["id_number_problem"] = problems.where(lead["id_number"].notna(), None)
-    lead["has_subject"] = lead["id_number"].notna() | lead["household_no"].notna()
+    if row_rules:
+        problems = id_number_problems(lead["id_number"], today=today)
+        lead["id_number_problem"] = problems.where(lead["id_number"].notna(), None)
+        lead["has_subject"] = lead["id_number"].notna() | lead["household_no"].notna()
     return with_no_repeats(lead)
 
 

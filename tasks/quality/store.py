@@ -21,7 +21,8 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
                       row_numbers: pd.Series | None = None, reasons: dict[int, list[str]] | None = None,
                       raw_rows: pd.DataFrame | None = None, scope: str | None = None,
                       files: pd.Series | None = None, found_before: Collection[int] = (),
-                      household_counties: pd.Series | None = None) -> int:
+                      household_counties: pd.Series | None = None,
+                      cells_of: Callable[[list[int]], pd.DataFrame] | None = None) -> int:
     """Store the results and quarantine the failing rows (the input columns, every reason); returns the
     number of rows quarantined. `reasons` (row position -> reasons) replaces the result's own when the
     caller found more (an ingest's unreadable cells); `raw_rows`, aligned with `frame`, is stored instead
@@ -30,14 +31,16 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
     (aligned with `frame`) names the county file of each row read from the roster, as `row_numbers` its line.
     `found_before`: the positions among `reasons` set aside only for reasons recorded before (where the row
     arrived): stored with their reasons, without their cells, which were listed for the county then.
-    `household_counties` (household_no -> county) gives a row of no county of its own its household's."""
+    `household_counties` (household_no -> county) gives a row of no county of its own its household's;
+    `cells_of(positions)`, the rows whole, when `frame` holds some of their columns only."""
     now = datetime.now()
     reasons = result.quarantine_reasons() if reasons is None else reasons
     positions = sorted(reasons)
     before = set(found_before)
     listed = [p for p in positions if p not in before]
     source_rows = raw_rows if raw_rows is not None else frame[[c for c in (columns or frame.columns) if c in frame]]
-    cells = dict(zip(listed, rows_as_json(source_rows.iloc[listed]), strict=True))
+    whole = cells_of(listed) if cells_of is not None and listed else source_rows.iloc[listed]
+    cells = dict(zip(listed, rows_as_json(whole), strict=True))
     keys = (frame[key].iloc[positions].astype(object).tolist() if key is not None and key in frame
             else [None] * len(positions))
     # Built as a frame of JSON texts and written by the bulk path: tens of thousands of quarantined persons

@@ -4,6 +4,7 @@ set aside (`Submitted`), and what it found (`StageOutcome`); `StageFailed` stops
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -85,6 +86,8 @@ class Submitted:
     # household_no -> county, of the households read with them: the county of a person's or measure's row
     # (which has none of its own), as its set-aside record is counted per county.
     household_counties: pd.Series | None = None
+    # A read of some columns: the rows at the given positions as submitted, every column (those set aside).
+    cells_of: Callable[[list[int]], pd.DataFrame] | None = None
 
     def at(self, positions: np.ndarray) -> Submitted:
         """The same, for the rows at `positions` of the frame only (those a stage checks again)."""
@@ -92,4 +95,4 @@ class Submitted:
             return None if values is None else values.iloc[positions]
 
         return replace(self, row_numbers=pick(self.row_numbers), files=pick(self.files), raw_rows=pick(self.raw_rows),
-                       earlier_reasons={}, found_before={})
+                       earlier_reasons={}, found_before={}, cells_of=None)

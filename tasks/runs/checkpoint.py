@@ -44,7 +44,8 @@ def checkpoint(ctx: CampaignContext, check: Check, frame: pd.DataFrame, *, provi
             record_checkpoint(ctx.engine, run_id=ctx.run_id, stage=stage, source=check.source or suite, frame=frame,
                               result=result, key=key, columns=submitted.columns, row_numbers=submitted.row_numbers,
                               reasons=reasons, raw_rows=submitted.raw_rows, scope=scope, files=submitted.files,
-                              found_before=before, household_counties=submitted.household_counties)
+                              found_before=before, household_counties=submitted.household_counties,
+                              cells_of=submitted.cells_of)
     if not ctx.dry_run and ctx.docs is not None and result.validation is not None:
         ctx.docs.add(slug(f"{stage}-{province or 'all'}"), result.validation)
     ctx.quality_rows.extend({"stage": stage, "province": province or "", "scope": scope or "", "suite": result.suite,

@@ -7,24 +7,34 @@ programme tables, each through its own suite."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine
 
 from tasks.model import KEYS, metadata
 from tasks.model.funds import funds_by_use
 from tasks.model.history import CHECK_COLUMNS, DATABASE_COLUMNS, ORIGIN_COLUMNS
 from tasks.partitions.partition import Partition, in_other_parts
-from tasks.quality.derive import household_facts, lead_facts, measure_facts, person_facts
+from tasks.quality.derive import (
+    AT_READ_COLUMNS,
+    arrival_facts,
+    household_facts,
+    lead_facts,
+    measure_facts,
+    person_facts,
+)
 from tasks.quality.gx import AT_READ
 from tasks.quality.row_checks import ROW_RULES, reasons_of, recorded_reasons, rule_version
 from tasks.runs.check import Check, StageOutcome, Submitted
 from tasks.runs.checkpoint import checkpoint, forget_stage
 from tasks.runs.context import CampaignContext
 from tasks.storage.history_write import record_checks
-from tasks.storage.reads import read_table, read_tables
+from tasks.storage.reads import read_table, read_tables, read_versions
 from tasks.storage.versions import files_of_batches
 
 NO_ROWS = np.empty(0, dtype=np.intp)
@@ -93,22 +103,27 @@ class ValidatedInputs:
 def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
                     as_of: pd.Timestamp | None = None, province_label: str | None = None,
                     announce: str = "always", scope: str | None = None,
-                    part: Partition | None = None) -> ValidatedInputs:
+                    part: Partition | None = None, reads: dict[str, list[str]] | None = None) -> ValidatedInputs:
     """Read and check the roster of `provinces` (all when None), or of one `part` of a province; `announce`
-    as in `checkpoint`; `scope` names the partition when the provinces are checked together."""
+    as in `checkpoint`; `scope` names the partition when the provinces are checked together. `reads`: the
+    columns the campaign reads of each table (else all); the rows the read sets aside are fetched whole."""
     engine = ctx.engine
     as_of = as_of if as_of is not None else pd.Timestamp(ctx.as_of)
     with ctx.timed("read roster", scope=scope) as timing:
-        raw, records = read_with_records(ctx, [*KEYS, "monitoring_thresholds"], provinces, as_of, part)
+        raw, records = read_with_records(ctx, [*KEYS, "monitoring_thresholds"], provinces, as_of, part, reads)
         thresholds = raw.pop("monitoring_thresholds")
         timing["rows"] = sum(len(f) for f in raw.values())
         repeated = in_other_parts(engine, part, raw["persons"]["id_number"]) if part else None
+    row_rules = reads is None  # a read of some columns: the row rules were answered where the rows arrived
+    today = ctx.clock.date()
     with ctx.timed("derive facts", rows=timing["rows"], scope=scope):
         facts = {
-            "households": household_facts(raw["households"], raw["persons"], raw["measures"], thresholds, as_of),
-            "persons": person_facts(raw["persons"], raw["households"], ctx.clock.date(), in_other_part=repeated),
-            "measures": measure_facts(raw["measures"]),
-            "leads": lead_facts(raw["leads"], ctx.clock.date()),
+            "households": household_facts(raw["households"], raw["persons"], raw["measures"], thresholds, as_of,
+                                          row_rules=row_rules),
+            "persons": person_facts(raw["persons"], raw["households"], today, in_other_part=repeated,
+                                    row_rules=row_rules),
+            "measures": measure_facts(raw["measures"], row_rules=row_rules),
+            "leads": lead_facts(raw["leads"], today, row_rules=row_rules),
         }
     columns = {t: list(f.columns) for t, f in raw.items()}
     del raw  # the facts frames carry every column read: memory is the partition's, once
@@ -121,8 +136,10 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
         provinces_read[table] = frame["province_code"].to_numpy(dtype=object)
         if table == "households":
             households_read = frame[["province_code", "county_code"]].copy()
-        outcome = check_read(ctx, table, frame, records.pop(table), columns=columns[table], province=province_label,
-                             scope=scope, announce=announce, household_counties=counties)
+        record = records.pop(table)
+        whole = None if row_rules else WholeRows(ctx.engine, table, frame[KEYS[table]], record, today, thresholds)
+        outcome = check_read(ctx, table, frame, record, columns=columns[table], province=province_label,
+                             scope=scope, announce=announce, household_counties=counties, whole=whole)
         del frame
         if table in STOP_CHECKS:
             checkpoint(ctx, STOP_CHECKS[table], outcome.frame, province=province_label, scope=scope)
@@ -133,12 +150,16 @@ def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,
 
 
 def read_with_records(ctx: CampaignContext, names: list[str], provinces: list[str] | None, as_of: pd.Timestamp,
-                      part: Partition | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """The tables as the run sees them as of `as_of`; and, apart, for each roster table among them, the
+                      part: Partition | None = None, reads: dict[str, list[str]] | None = None,
+                      ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """The tables as the run sees them as of `as_of` (of the roster tables, every column, or those `reads`
+    names and the read's own facts need: AT_READ_COLUMNS); and, apart, for each roster table among them, the
     record of each row read: the version it is and what its rules made of it (RECORD)."""
     roster = [n for n in names if n in KEYS]
+    wanted = {t: _submitted_columns(t) if reads is None else
+              list(dict.fromkeys([*AT_READ_COLUMNS[t], *reads.get(t, [])])) for t in roster}
     frames = read_tables(ctx.engine, names, provinces, part=part, view=ctx.roster_view(as_of),
-                         columns={t: [*_submitted_columns(t), *RECORD] for t in roster})
+                         columns={t: [*wanted[t], *RECORD] for t in roster})
     records = {t: frames[t][list(RECORD)] for t in roster}
     return {t: f.drop(columns=list(RECORD)) if t in records else f for t, f in frames.items()}, records
 
@@ -146,15 +167,39 @@ def read_with_records(ctx: CampaignContext, names: list[str], provinces: list[st
 def check_read(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.DataFrame, *,
                columns: list[str] | None = None, stage: str | None = None, province: str | None = None,
                scope: str | None = None, announce: str = "problems",
-               household_counties: pd.Series | None = None) -> StageOutcome:
+               household_counties: pd.Series | None = None, whole: WholeRows | None = None) -> StageOutcome:
     """`frame` (the facts of roster `table` as read, `record` aligned with it) through what a read answers,
-    with the rows failing their own rules set aside too (as recorded, or as rechecked now)."""
+    with the rows failing their own rules set aside too (as recorded, or as rechecked now). `whole`: the read
+    was of some columns; the rows it sets aside, or checks again, are fetched whole."""
     check = replace(RAW_CHECKS[table], announce=announce, stage=stage or RAW_CHECKS[table].stage)
     submitted = Submitted(columns=columns, row_numbers=record["source_row"].reset_index(drop=True),
-                          files=_files_of(ctx, record["batch_id"]), household_counties=household_counties)
-    recorded, rechecked = _recheck(ctx, table, frame, record, submitted, province, scope, announce)
+                          files=_files_of(ctx, record["batch_id"]), household_counties=household_counties,
+                          cells_of=whole.cells if whole is not None else None)
+    recorded, rechecked = _recheck(ctx, table, frame, record, submitted, province, scope, announce, whole)
     return checkpoint(ctx, check, frame, province=province, scope=scope,
                       submitted=replace(submitted, earlier_reasons=rechecked, found_before=recorded))
+
+
+@dataclass
+class WholeRows:
+    """Of a read of some columns of roster `table`: the few rows it needs whole (those it sets aside, those
+    it checks again), fetched by their version (`versions`: key; `record`: batch), every submitted column."""
+
+    engine: Engine
+    table: str
+    versions: pd.Series
+    record: pd.DataFrame
+    today: date
+    thresholds: pd.DataFrame
+
+    def cells(self, positions: Sequence[int]) -> pd.DataFrame:
+        chosen = pd.DataFrame({KEYS[self.table]: self.versions.iloc[list(positions)].to_numpy(dtype=object),
+                               "batch_id": self.record["batch_id"].iloc[list(positions)].to_numpy()})
+        return read_versions(self.engine, self.table, chosen, _submitted_columns(self.table))
+
+    def row_facts(self, positions: Sequence[int]) -> pd.DataFrame:
+        """The rows with the derived columns their row rules check (a recheck's)."""
+        return arrival_facts(self.table, self.cells(positions), self.today, self.thresholds)
 
 
 def household_counties(households: pd.DataFrame) -> pd.Series:
@@ -175,8 +220,8 @@ def _submitted_columns(table: str) -> list[str]:
 
 
 def _recheck(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.DataFrame, submitted: Submitted,
-             province: str | None, scope: str | None,
-             announce: str) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+             province: str | None, scope: str | None, announce: str,
+             whole: WholeRows | None = None) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """Row position -> why it failed its own rules, for the rows that did: as recorded (listed for the county
     where it was found), and, apart, for the versions recorded with other rules than today's, as found now
     by the row rules (and recorded, outside a dry run: a rerun checks them no more; listed by this run). The
@@ -190,7 +235,7 @@ def _recheck(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.D
         forget_stage(ctx, check, scope if scope is not None else province)
         return failed, {}
     positions = np.flatnonzero(stale)
-    rows = frame.iloc[positions]
+    rows = frame.iloc[positions] if whole is None else whole.row_facts(positions)
     outcome = checkpoint(ctx, replace(check, announce=announce), rows, province=province, scope=scope,
                          submitted=submitted.at(positions))
     found = recorded_reasons(outcome.reasons, len(rows))

@@ -20,7 +20,7 @@ from tasks.runs.check import Check
 from tasks.runs.checkpoint import checkpoint
 from tasks.runs.context import CampaignContext
 from tasks.runs.inputs import NO_ROWS, validate_inputs
-from tasks.screening.core import screen_province
+from tasks.screening.core import READS, screen_province
 from tasks.screening.lists import BY_NAME, ELIMINATION_CANDIDATES, NEW_CANDIDATES
 from tasks.screening.rules import ScreeningRules
 
@@ -53,7 +53,7 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
     # A partition's message carries the input figures; a stage announces itself only when it stops.
     inputs = validate_inputs(ctx, codes, as_of=pd.Timestamp(as_of),
                              province_label=codes[0] if len(codes) == 1 else None, announce="blocking", scope=scope,
-                             part=part if part.is_part else None)
+                             part=part if part.is_part else None, reads=READS)
     screened = []
     read = inputs.households_read
     read_rows = read.groupby("province_code", sort=False).indices

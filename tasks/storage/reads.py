@@ -12,7 +12,21 @@ from typing import Protocol
 import pandas as pd
 import pyarrow as pa
 from pyarrow import csv as pa_csv
-from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, Float, Integer, Select, String, Table, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    Select,
+    String,
+    Table,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from tasks.model import HISTORY, KEYS, metadata
@@ -45,6 +59,29 @@ def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] |
     if view is not None and not view.is_everything and (versioned := [n for n in names if n in HISTORY]):
         return _read_as_of(engine, names, versioned, provinces, columns, part, view)
     return _read(engine, names, provinces, columns, part)
+
+
+VERSION_CHUNK = 500  # (key, batch) pairs per lookup: two bound parameters each
+
+
+def read_versions(engine: Engine, name: str, versions: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Roster table `name`'s rows at the versions given (its key and `batch_id`, as a read saw them), with
+    `columns`, typed, in the order given: wherever each version is kept (the current table or the history).
+    What a read of some columns fetches of the few rows it needs whole."""
+    key = KEYS[name]
+    batches = versions["batch_id"].astype("Int64").fillna(0).astype("int64")
+    pairs = list(dict.fromkeys(zip(versions[key].tolist(), batches.tolist(), strict=True)))
+    found = []
+    with engine.connect() as conn:
+        for table in (metadata.tables[name], HISTORY[name]):
+            batch = func.coalesce(table.c.batch_id, 0)
+            for start in range(0, len(pairs), VERSION_CHUNK):
+                query = select(*(table.c[c] for c in columns), table.c[key].label("_key"), batch.label("_batch")) \
+                    .where(tuple_(table.c[key], batch).in_(pairs[start:start + VERSION_CHUNK]))
+                found.append(pd.DataFrame(conn.execute(query).all(), columns=[*columns, "_key", "_batch"]))
+    whole = pd.concat(found, ignore_index=True).drop_duplicates(["_key", "_batch"]).set_index(["_key", "_batch"])
+    wanted = pd.MultiIndex.from_arrays([versions[key].to_numpy(dtype=object), batches.to_numpy()])
+    return typed(whole.reindex(wanted).reset_index(drop=True)[columns], name)
 
 
 def _read_as_of(engine: Engine, names: list[str], versioned: list[str], provinces: Iterable[str] | None,

@@ -221,6 +221,10 @@ def test_a_row_set_aside_at_ingest_never_reaches_the_lists(prefect_harness, two_
     assert not recorded & set(rows["key"])  # none listed again
     seeded = rows[~rows["key"].isin(brought["key"]) & rows["kind"].eq("家庭成员")]  # found at this read
     assert len(seeded) and seeded["来源文件"].eq("名册·家庭成员").all() and seeded["文件行号"].isna().all()
+    # The screening reads the columns its rules need; a row it sets aside is listed whole, as submitted.
+    from tasks.screening.core import READS
+
+    assert "ethnicity" not in READS["persons"] and all("ethnicity" in cells for cells in seeded["cells"])
     book = next(tmp_path.joinpath("outputs", *FOLDER).glob(f"{county}*.xlsx"))
     sheets = openpyxl.load_workbook(book, read_only=True)
     found = [row[4:6] for name in sheets.sheetnames if name.startswith("农户")
