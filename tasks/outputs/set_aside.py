@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
@@ -62,6 +63,15 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection
     """The runs' quarantined rows (of `provinces`, by the code each row was read or filed under), one per row
     with HEADERS, `cells` (the submitted cells, masked; not yet, with `masked=False`: `mask_rows` masks
     those that will be written), `kind` and `key` (the row's key)."""
+    rows = found_rows(engine, run_ids, provinces)
+    describe_rows(rows)
+    return mask_rows(engine, rows) if masked else rows
+
+
+def found_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str] | None = None) -> pd.DataFrame:
+    """The runs' quarantined rows as `set_aside_rows` gives them, where they are and why (`suite`, `reasons`)
+    but not yet described (问题, 说明 and 如何更正 empty; `cells` as stored): enough to tell which workbooks
+    changed, so that only their rows are described (`describe_rows`)."""
     ids = sorted(set(run_ids))
     with engine.connect() as conn:
         table = QuarantinedRow.__table__
@@ -72,30 +82,47 @@ def set_aside_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection
         file_county = dict(conn.execute(select(IngestedFile.campaign_run_id, IngestedFile.county_code)
                                         .where(IngestedFile.campaign_run_id.in_(ids))).all())
         names = dict(conn.execute(select(County.code, County.name)).all())
-        cells = [json.loads(row.row_data) if isinstance(row.row_data, str) else row.row_data or {} for row in rows]
-        households = [_household(data) for data in cells]
-        home = _county_of_households(conn, {h for row, h in zip(rows, households, strict=True)
-                                            if h and not row.county_code})
-    records = []
-    for row, data, household in zip(rows, cells, households, strict=True):
         # A person's or measure's row has no county of its own: its household's, else the file's.
-        county = row.county_code or home.get(household) or file_county.get(row.campaign_run_id)
+        households = {i: _household(_cells(row)) for i, row in enumerate(rows) if not row.county_code}
+        home = _county_of_households(conn, {h for h in households.values() if h})
+    records = []
+    for i, row in enumerate(rows):
+        county = row.county_code or home.get(households.get(i)) or file_county.get(row.campaign_run_id)
         province = row.province_code or (county[:2] if county else None)
-        reasons = _listed(row.reasons)
-        explained = [explain(reason, row.suite) for reason in reasons]
-        shown = _masked_cells(data, decode=row.source in CONTRACTS)
         records.append({
             "省代码": province or "", "省份": _province(province),
             "县代码": county or UNKNOWN_COUNTY, "县名称": names.get(county, "") if county else "",
             "来源文件": _source_of(row), "文件行号": row.row_number, "检查阶段": stage_title(row.stage),
-            "问题": "；".join(dict.fromkeys(t for t, _, _ in explained)),
-            "说明": [(re.split(r"\s*/\s*(?=[A-Za-z])", d)[0], reason)
-                     for reason, (_, d, _) in zip(reasons, explained, strict=True)],
-            "如何更正": " ".join(dict.fromkeys(f for _, _, f in explained)),
-            "cells": shown, "kind": _kind(row.suite, row.source), "key": row.row_key,
+            "问题": "", "说明": None, "如何更正": "",
+            "cells": row.row_data, "kind": _kind(row.suite, row.source), "key": row.row_key,
+            "suite": row.suite, "reasons": _listed(row.reasons), "decode": row.source in CONTRACTS,
         })
-    rows = pd.DataFrame(records, columns=[*HEADERS, "cells", "kind", "key"])
-    return mask_rows(engine, rows) if masked else rows
+    frame = pd.DataFrame(records, columns=[*HEADERS, "cells", "kind", "key", "suite", "reasons", "decode"])
+    return frame.astype({"问题": object, "说明": object, "如何更正": object, "cells": object})
+
+
+def describe_rows(rows: pd.DataFrame, positions: Iterable[int] | None = None) -> pd.DataFrame:
+    """The rows (those at `positions`, or all) with every reason by its rule's Chinese name, what to fix, and
+    their cells as submitted, personal numbers masked (names: `mask_rows`), in place."""
+    chosen = list(range(len(rows)) if positions is None else positions)
+    at = {c: rows.columns.get_loc(c) for c in ("问题", "说明", "如何更正", "cells")}
+    for p in chosen:
+        reasons, suite = rows["reasons"].iat[p], rows["suite"].iat[p]
+        explained = [explain(reason, suite) for reason in reasons]
+        rows.iat[p, at["问题"]] = "；".join(dict.fromkeys(t for t, _, _ in explained))
+        rows.iat[p, at["说明"]] = [(re.split(r"\s*/\s*(?=[A-Za-z])", d)[0], reason)
+                                  for reason, (_, d, _) in zip(reasons, explained, strict=True)]
+        rows.iat[p, at["如何更正"]] = " ".join(dict.fromkeys(f for _, _, f in explained))
+        rows.iat[p, at["cells"]] = _masked_cells(_cells_of(rows["cells"].iat[p]), decode=rows["decode"].iat[p])
+    return rows
+
+
+def _cells(row) -> dict:
+    return _cells_of(row.row_data)
+
+
+def _cells_of(data) -> dict:
+    return json.loads(data) if isinstance(data, str) else data or {}
 
 
 def mask_rows(engine: Engine, rows: pd.DataFrame, positions: Iterable[int] | None = None) -> pd.DataFrame:
@@ -257,10 +284,10 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
         return written
     folder.mkdir(parents=True, exist_ok=True)
     private_folder(target)  # the rows are masked, but they are still households' rows
-    changed = [book for book in books if book[0] not in standing]
-    if campaign is not None:
-        mask_rows(engine, rows, sorted({int(p) for book in changed if book[2] is not None for p in book[2]}))
-    by_source, sources, kinds = _by_source(rows), rows["来源文件"].tolist(), rows["kind"].tolist()
+    changed = sorted({int(p) for book in books if book[0] not in standing and book[2] is not None for p in book[2]})
+    if campaign is not None:  # only the rows of the workbooks written are described and masked
+        mask_rows(engine, describe_rows(rows, changed), changed)
+    by_source, sources, kinds = _by_source(rows, changed), rows["来源文件"].tolist(), rows["kind"].tolist()
     written.listed = {code: len(positions) for code, _, positions, _, _ in books
                       if len(code) != 2 and positions is not None}
     for code, name, positions, completeness_rows, flagged in books:
@@ -292,15 +319,17 @@ class SetAsidePlan:
 
     @property
     def rows_to_write(self) -> int:
-        """Rows of the county workbooks to be written (not standing): what writing them costs."""
+        """Rows of the workbooks to be written (not standing), a county's and its province's counted apart:
+        what writing them costs."""
         return sum(len(positions) for code, _, positions, _, _ in self.books
-                   if len(code) != 2 and positions is not None and code not in self.standing)
+                   if positions is not None and code not in self.standing)
 
 
 def plan_set_aside(engine: Engine, run_ids: Iterable[str], provinces: Collection[str] | None = None,
                    campaign: str | None = None) -> SetAsidePlan:
     run_ids = list(run_ids)
-    rows = set_aside_rows(engine, run_ids, provinces, masked=campaign is None)
+    # A campaign's rows are described and masked once it is known which workbooks are written.
+    rows = set_aside_rows(engine, run_ids, provinces) if campaign is None else found_rows(engine, run_ids, provinces)
     flags = outlier_rows(engine, run_ids, provinces)
     if rows.empty and flags.empty:
         return SetAsidePlan(rows, [], {}, {})
@@ -376,12 +405,15 @@ def outlier_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[s
     return pd.DataFrame(records, columns=["省代码", *OUTLIER_HEADERS])
 
 
-def _by_source(rows: pd.DataFrame) -> dict[str, tuple[list[str], dict[int, list]]]:
-    """Per source, its headers and its rows as sheets show them (by position in `rows`): HEADERS, then the
-    cells as submitted. Built once for all the workbooks: a campaign writes one per county with rows set
-    aside, thousands, where a frame per workbook would cost more than the writing."""
+def _by_source(rows: pd.DataFrame, chosen: list[int] | None = None) -> dict[str, tuple[list[str], dict[int, list]]]:
+    """Per source, its headers and its rows as sheets show them (by position in `rows`; of those `chosen`,
+    else all): HEADERS, then the cells as submitted. Built once for all the workbooks: a campaign writes one
+    per county with rows set aside, thousands, where a frame per workbook would cost more than the writing."""
     tables = {}
-    for source, positions in rows.groupby("来源文件", sort=False).indices.items():
+    chosen_rows = rows if chosen is None else rows.iloc[chosen]
+    at = np.arange(len(rows)) if chosen is None else np.asarray(chosen, dtype=np.intp)
+    for source, of_chosen in chosen_rows.groupby("来源文件", sort=False).indices.items():
+        positions = at[of_chosen]
         group = rows.iloc[positions]
         cells = pd.DataFrame(group["cells"].tolist(), index=group.index)
         # A county file's own headers as it wrote them; a row read from the roster under its column's label.

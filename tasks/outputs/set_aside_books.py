@@ -16,8 +16,8 @@ from sqlalchemy import Engine, delete, insert, select
 
 from tasks.model import SetAsideWorkbook
 
-# What identifies a row to fix and why (tasks.outputs.set_aside.set_aside_rows; 说明 before masking: the reasons).
-IDENTITY = ("key", "来源文件", "文件行号", "检查阶段", "说明")
+# What identifies a row to fix and why (tasks.outputs.set_aside.found_rows): which row, and its reasons by rule.
+IDENTITY = ("key", "来源文件", "文件行号", "检查阶段", "suite", "reasons")
 LOOKUP_CHUNK = 500  # values per IN (…) lookup: well under SQLite's bound-parameter limit
 
 
