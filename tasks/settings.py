@@ -58,8 +58,9 @@ class Settings(BaseSettings):
         default=0, ge=0, description="Partitions run at once (0: as many as the cores and memory allow)."
     )
     set_aside_parallel_rows: int = Field(
-        default=20_000, ge=1, description="From this many rows set aside in a run, the workers write their "
-        "workbooks (per county and province), a share of the provinces each; below, the flow does."
+        default=20_000, ge=1, description="From this many rows to write again in the workbooks of rows set aside "
+        "(per county and province: those whose rows changed), the workers write them, a share of the provinces "
+        "each; below, the flow does."
     )
     dask_address: str = Field(
         default="", description="Dask scheduler (tcp://host:8786): partitions run on that cluster instead."
