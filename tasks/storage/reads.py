@@ -25,7 +25,6 @@ from sqlalchemy import (
     Table,
     func,
     select,
-    tuple_,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -61,7 +60,7 @@ def read_tables(engine: Engine, names: Iterable[str], provinces: Iterable[str] |
     return _read(engine, names, provinces, columns, part)
 
 
-VERSION_CHUNK = 500  # (key, batch) pairs per lookup: two bound parameters each
+VERSION_CHUNK = 500  # keys per lookup: well under SQLite's bound-parameter limit
 
 
 def read_versions(engine: Engine, name: str, versions: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -70,14 +69,15 @@ def read_versions(engine: Engine, name: str, versions: pd.DataFrame, columns: li
     What a read of some columns fetches of the few rows it needs whole."""
     key = KEYS[name]
     batches = versions["batch_id"].astype("Int64").fillna(0).astype("int64")
-    pairs = list(dict.fromkeys(zip(versions[key].tolist(), batches.tolist(), strict=True)))
+    keys = list(dict.fromkeys(versions[key].tolist()))
     found = []
     with engine.connect() as conn:
         for table in (metadata.tables[name], HISTORY[name]):
             batch = func.coalesce(table.c.batch_id, 0)
-            for start in range(0, len(pairs), VERSION_CHUNK):
+            for start in range(0, len(keys), VERSION_CHUNK):
+                # By key alone, which the primary key indexes (a key's few versions), the version picked below.
                 query = select(*(table.c[c] for c in columns), table.c[key].label("_key"), batch.label("_batch")) \
-                    .where(tuple_(table.c[key], batch).in_(pairs[start:start + VERSION_CHUNK]))
+                    .where(table.c[key].in_(keys[start:start + VERSION_CHUNK]))
                 found.append(pd.DataFrame(conn.execute(query).all(), columns=[*columns, "_key", "_batch"]))
     whole = pd.concat(found, ignore_index=True).drop_duplicates(["_key", "_batch"]).set_index(["_key", "_batch"])
     wanted = pd.MultiIndex.from_arrays([versions[key].to_numpy(dtype=object), batches.to_numpy()])
