@@ -202,7 +202,8 @@ def safety_net_cover(households: pd.DataFrame, persons: pd.DataFrame, measures: 
         at = household_positions(households, rows)
         return np.bincount(at[at >= 0], minlength=len(households)) > 0
 
-    flags = persons.reindex(columns=["dibao", "tekun"]).astype("boolean").fillna(False)  # absent: nobody on them
+    # Both read, always: a frame without one would count nobody on it (the screening once read 低保 only).
+    flags = persons[["dibao", "tekun"]].astype("boolean").fillna(False)
     welfare = (flags["dibao"] | flags["tekun"]).to_numpy(dtype=bool)
     return has(active_measures(measures, as_of, SAFETY_NET_CATEGORIES)) | has(persons[welfare])
 
