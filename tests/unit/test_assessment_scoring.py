@@ -63,7 +63,7 @@ def build_tables() -> dict[str, pd.DataFrame]:
         ("H8-1", "H8", "52", "weak", False, 10, False, "junior"),
         ("K1-1", "K1", "53", "ordinary", False, 9, False, "junior"),
         ("K2-1", "K2", "53", "none", False, 0, False, "primary"),
-    ])
+    ]).assign(dibao=False, tekun=False)  # nobody on 低保 or 特困: the safety net is the measures'
     measures = _frame("measures", ["measure_no", "household_no", "province_code", "category", "start_on",
                                    "end_on"], [
         ("M1", "H1", "52", "industry", "2023-03-01", NaT),  # running on 31 Dec
