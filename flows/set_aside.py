@@ -1,7 +1,7 @@
 """The workbooks of rows set aside (tasks.outputs.set_aside), shared among the task runner's workers when a
-run has many rows to write again (at national scale, thousands of workbooks and millions of cells: README, Scale). Each row
-goes to its county's workbook and its province's. A county lies in one province, so provinces are dealt out
-to the workers, each reading and writing its own."""
+run has many rows to write again (at national scale, thousands of workbooks and millions of cells: README,
+Scale). Each row goes to its county's workbook and its province's. A county lies in one province, so
+provinces are dealt out to the workers, each reading and writing its own."""
 
 from __future__ import annotations
 
