@@ -32,6 +32,12 @@ CHECK_COLUMNS = ("checked_with", "check_reasons")
 # Where a version came from: its file is its batch's (ingested_files by the batch's run), its line this.
 ORIGIN_COLUMNS = ("source_row",)
 DATABASE_COLUMNS = (*VERSION_COLUMNS, *CHECK_COLUMNS, *ORIGIN_COLUMNS)
+
+
+def submitted_columns(table: Table) -> list[str]:
+    """The columns of `table` a county submits: all but the database's own (DATABASE_COLUMNS)."""
+    return [c.name for c in table.c if c.name not in DATABASE_COLUMNS]
+
 # Each roster table by its key: the history's primary key is (key, batch).
 VERSIONED = {"households": Household, "persons": Person, "measures": Measure, "leads": Lead}
 KEYS = {"households": "household_no", "persons": "person_no", "measures": "measure_no", "leads": "lead_no"}

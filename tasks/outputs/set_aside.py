@@ -83,7 +83,7 @@ def found_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str
                                         .where(IngestedFile.campaign_run_id.in_(ids))).all())
         names = dict(conn.execute(select(County.code, County.name)).all())
         # A person's or measure's row has no county of its own: its household's, else the file's.
-        households = {i: _household(_cells(row)) for i, row in enumerate(rows) if not row.county_code}
+        households = {i: _household(_cells_of(row.row_data)) for i, row in enumerate(rows) if not row.county_code}
         home = _county_of_households(conn, {h for h in households.values() if h})
     records = []
     for i, row in enumerate(rows):
@@ -115,10 +115,6 @@ def describe_rows(rows: pd.DataFrame, positions: Iterable[int] | None = None) ->
         rows.iat[p, at["如何更正"]] = " ".join(dict.fromkeys(f for _, _, f in explained))
         rows.iat[p, at["cells"]] = _masked_cells(_cells_of(rows["cells"].iat[p]), decode=rows["decode"].iat[p])
     return rows
-
-
-def _cells(row) -> dict:
-    return _cells_of(row.row_data)
 
 
 def _cells_of(data) -> dict:

@@ -43,20 +43,13 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
     cells = dict(zip(listed, rows_as_json(whole), strict=True))
     keys = (frame[key].iloc[positions].astype(object).tolist() if key is not None and key in frame
             else [None] * len(positions))
-    # Built as a frame of JSON texts and written by the bulk path: tens of thousands of quarantined persons
-    # through SQLAlchemy's per-row JSON handling took seconds per partition.
-    quarantined = pd.DataFrame({
-        "campaign_run_id": run_id, "stage": stage, "scope": scope,
-        "province_code": _codes(frame, "province_code", 2, positions),
-        "county_code": _counties(frame, positions, household_counties),
-        "source": source, "suite": result.suite,
-        "row_key": [None if pd.isna(k) else str(k)[:60] for k in keys],
-        "row_number": None if row_numbers is None else row_numbers.iloc[positions].astype("Int64").to_numpy(),
-        "source_file": None if files is None else files.iloc[positions].to_numpy(dtype=object),
-        "row_data": [cells.get(p, "{}") for p in positions],
-        "reasons": [json.dumps(reasons[p], ensure_ascii=False) for p in positions],
-        "quarantined_at": now, "found_before": [p in before for p in positions],
-    }, index=range(len(positions)))
+    quarantined = quarantine_frame(
+        run_id, stage, source, result.suite, scope=scope, provinces=_codes(frame, "province_code", 2, positions),
+        counties=_counties(frame, positions, household_counties), keys=keys,
+        row_data=[cells.get(p, "{}") for p in positions], reasons=[reasons[p] for p in positions],
+        row_numbers=None if row_numbers is None else row_numbers.iloc[positions].astype("Int64").to_numpy(),
+        files=None if files is None else files.iloc[positions].to_numpy(dtype=object),
+        found_before=[p in before for p in positions], at=now)
     outcomes = [{
         "campaign_run_id": run_id, "stage": stage, "scope": scope, "suite": result.suite, "expectation": o.rule,
         "column_name": o.column, "severity": o.severity, "success": o.success, "observed_value": o.observed,
@@ -77,6 +70,22 @@ def record_checkpoint(engine: Engine, *, run_id: str, stage: str, source: str, f
     # task retry reads and checks everything again, and may be dropped again.
     with_retries(write, f"record the checks of {stage}")
     return len(quarantined)
+
+
+def quarantine_frame(run_id: str, stage: str, source: str, suite: str | None, *, scope, provinces, counties, keys,
+                     row_data: list[str], reasons: list[list[str]], row_numbers=None, files=None,
+                     found_before=False, at: datetime | None = None) -> pd.DataFrame:
+    """Rows set aside as `quarantined_rows` holds them (a value or one per row each), their cells and reasons
+    as JSON texts. Built as a frame and written by the bulk path: tens of thousands of quarantined persons
+    through SQLAlchemy's per-row JSON handling took seconds per partition."""
+    return pd.DataFrame({
+        "campaign_run_id": run_id, "stage": stage, "scope": scope, "province_code": provinces,
+        "county_code": counties, "source": source, "suite": suite,
+        "row_key": [None if pd.isna(k) else str(k)[:60] for k in keys],
+        "row_number": row_numbers, "source_file": files, "row_data": row_data,
+        "reasons": [json.dumps(r, ensure_ascii=False) for r in reasons],
+        "quarantined_at": at or datetime.now(), "found_before": found_before,
+    }, index=range(len(row_data)))
 
 
 def forget_checkpoint(engine: Engine, *, run_id: str, stage: str, suite: str, scope: str | None) -> None:

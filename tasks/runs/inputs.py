@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from tasks.model import KEYS, metadata
 from tasks.model.funds import funds_by_use
-from tasks.model.history import CHECK_COLUMNS, DATABASE_COLUMNS, ORIGIN_COLUMNS
+from tasks.model.history import CHECK_COLUMNS, ORIGIN_COLUMNS, submitted_columns
 from tasks.partitions.partition import Partition, in_other_parts
 from tasks.quality.derive import (
     AT_READ_COLUMNS,
@@ -216,7 +216,7 @@ def _files_of(ctx: CampaignContext, batches: pd.Series) -> pd.Series:
 
 
 def _submitted_columns(table: str) -> list[str]:
-    return [c.name for c in metadata.tables[table].c if c.name not in DATABASE_COLUMNS]
+    return submitted_columns(metadata.tables[table])
 
 
 def _recheck(ctx: CampaignContext, table: str, frame: pd.DataFrame, record: pd.DataFrame, submitted: Submitted,

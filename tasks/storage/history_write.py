@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, delete, func, or_, select, tuple_, update
 
 from tasks.model import HISTORY, KEYS, metadata
-from tasks.model.history import EVENTS, NEWS
+from tasks.model.history import EVENTS, NEWS, submitted_columns
 from tasks.storage.bulk import insert_frame
 from tasks.storage.reads import typed
 from tasks.storage.versions import DATABASE_COLUMNS
@@ -41,7 +41,7 @@ def write_versions(conn: Connection, name: str, rows: pd.DataFrame, *, batch_id:
     `checked_with` (tasks.quality.row_checks); a row sent again unchanged takes that version too, and keeps
     the file line it came from (`source_rows`, aligned with `rows`: the lines of the batch's file)."""
     table, key = metadata.tables[name], KEYS[name]
-    compared = [c.name for c in table.c if c.name not in DATABASE_COLUMNS]
+    compared = submitted_columns(table)
     rows = typed(rows.reindex(columns=compared).reset_index(drop=True), name).assign(
         source_row=None if source_rows is None else source_rows.astype("Int64").to_numpy())
     old = _current(conn, name, rows, also_by)

@@ -29,9 +29,10 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from tasks.model import HISTORY, KEYS, metadata
+from tasks.model.history import submitted_columns
 from tasks.storage.retries import driver_connection
 from tasks.storage.sqlite_native import NativeReadError, read_arrow
-from tasks.storage.versions import DATABASE_COLUMNS, RosterView, older_versions, resolve, seen_as_they_are
+from tasks.storage.versions import RosterView, older_versions, resolve, seen_as_they_are
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def _read_as_of(engine: Engine, names: list[str], versioned: list[str], province
     asked = dict(columns or {})
     columns = dict(asked)
     for name in versioned:
-        wanted = asked.get(name) or [c.name for c in metadata.tables[name].c if c.name not in DATABASE_COLUMNS]
+        wanted = asked.get(name) or submitted_columns(metadata.tables[name])
         columns[name] = wanted
         columns[HISTORY[name].name] = [*wanted, *(c for c in ("batch_id", "episode_on") if c not in wanted),
                                        "superseded_by"]
@@ -129,7 +130,7 @@ def _select(name: str, provinces: list[str] | None, columns: list[str] | None,
             part: RowRange | None = None, view: RosterView | None = None) -> tuple[Select, list]:
     table = metadata.tables[name]
     # Which version a row is, is the reads' business (tasks.storage.versions), not the campaigns'.
-    cols = [table.c[c] for c in columns] if columns else [c for c in table.c if c.name not in DATABASE_COLUMNS]
+    cols = [table.c[c] for c in (columns or submitted_columns(table))]
     query = select(*cols)
     if view is not None and name in HISTORY:
         query = query.where(seen_as_they_are(table, view))

@@ -5,18 +5,16 @@ folder (`seed/隔离行`), one per county and per province, each row with its re
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, delete, select
 
 from tasks.model import KEYS, QuarantinedRow, metadata
-from tasks.model.history import DATABASE_COLUMNS
+from tasks.model.history import submitted_columns
 from tasks.outputs.set_aside import write_set_aside
-from tasks.quality.row_checks import REASON_SEPARATOR
-from tasks.quality.store import rows_as_json
+from tasks.quality.row_checks import reasons_of
+from tasks.quality.store import quarantine_frame, rows_as_json
 from tasks.runs.record import finish_run, start_run
 from tasks.storage.bulk import insert_frame
 
@@ -43,13 +41,10 @@ def _failing(engine: Engine, name: str, provinces: list[str], run_id: str) -> pd
     with engine.connect() as conn:
         found = pd.read_sql(select(table).where(table.c.province_code.in_(provinces),
                                                 table.c.check_reasons.is_not(None)), conn)
-    cells = found[[c.name for c in table.c if c.name not in DATABASE_COLUMNS]]
-    reasons = found["check_reasons"].map(lambda text: json.dumps(text.split(REASON_SEPARATOR), ensure_ascii=False))
-    return pd.DataFrame({
-        "campaign_run_id": run_id, "stage": f"ingest {name}", "scope": found["province_code"],
-        "province_code": found["province_code"],
-        "county_code": found.get("county_code"),
-        "source": name, "suite": f"{name}_raw", "row_key": found[KEYS[name]].astype(str).str[:60],
-        "row_number": None, "source_file": None, "row_data": rows_as_json(cells),
-        "reasons": reasons, "quarantined_at": datetime.now(), "found_before": False,
-    }, index=range(len(found)))
+    reasons = reasons_of(found["check_reasons"])
+    return quarantine_frame(
+        run_id, f"ingest {name}", name, f"{name}_raw", scope=found["province_code"].to_numpy(dtype=object),
+        provinces=found["province_code"].to_numpy(dtype=object),
+        counties=found["county_code"].to_numpy(dtype=object) if "county_code" in found else None,
+        keys=found[KEYS[name]].tolist(), row_data=rows_as_json(found[submitted_columns(table)]),
+        reasons=[reasons[p] for p in range(len(found))])
