@@ -78,7 +78,9 @@ def found_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str
         query = select(table).where(table.c.campaign_run_id.in_(ids), table.c.found_before.is_(False))
         if provinces is not None:
             query = query.where(table.c.province_code.in_(sorted(provinces)))
-        rows = conn.execute(query.order_by(table.c.source, table.c.row_number, table.c.id)).all()
+        # By key where a file's row number does not tell them apart (rows read from the roster): the same
+        # rows in the same order whichever partition ended first.
+        rows = conn.execute(query.order_by(table.c.source, table.c.row_number, table.c.row_key, table.c.id)).all()
         file_county = dict(conn.execute(select(IngestedFile.campaign_run_id, IngestedFile.county_code)
                                         .where(IngestedFile.campaign_run_id.in_(ids))).all())
         names = dict(conn.execute(select(County.code, County.name)).all())

@@ -24,12 +24,13 @@ LOOKUP_CHUNK = 500  # values per IN (…) lookup: well under SQLite's bound-para
 def content_digests(rows: pd.DataFrame, books: list[tuple]) -> dict[str, str]:
     """Per workbook, a digest of what the county must fix: its rows by key, where they came from and why they
     were set aside, its completeness and its flags. A row whose other cells changed while it fails for the
-    same reasons is the same row to fix: its workbook stands."""
+    same reasons is the same row to fix: its workbook stands. The rows are a set: a run stores its rows set
+    aside in the order its partitions end, which says nothing of what the county must fix."""
     said = rows[list(IDENTITY)].astype(str)
     hashes = pd.util.hash_pandas_object(said, index=False).to_numpy() if len(said) else np.zeros(0, np.uint64)
     digests = {}
     for code, _, positions, completeness_rows, flagged in books:
-        digest = hashlib.sha256(hashes[positions].tobytes() if positions is not None else b"")
+        digest = hashlib.sha256(np.sort(hashes[positions]).tobytes() if positions is not None else b"")
         digest.update(json.dumps([completeness_rows, flagged], ensure_ascii=False, default=str).encode("utf-8"))
         digests[code] = digest.hexdigest()
     return digests
