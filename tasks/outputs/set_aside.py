@@ -2,6 +2,7 @@
 per province an XLSX of each row as it was submitted (its file and row number), every reason with the
 rule's Chinese name and what to fix, and per county the completeness of its submissions (files received
 and refused, rows read, loaded and set aside), as DHIS2's validation and completeness reports give them.
+The counties' flagged indicators go on a county's workbook, and in a workbook of their own per province.
 
 Written with each ingest (the county's file) and each campaign's input stage (the provinces it read); a
 campaign rewrites only the workbooks whose content changed since it last wrote them (`write_set_aside`).
@@ -55,6 +56,7 @@ UNKNOWN_COUNTY = "县代码不明"
 MAX_SHEET_ROWS = 1_000_000  # Excel's limit is 1,048,576: a longer list goes on as 隔离行1-2, 隔离行1-3 …
 OUTLIER_SHEET = "异常值提示"
 OUTLIER_HEADERS = ["省份", "县代码", "县名称", "指标", "本期数值", "单位", "说明"]
+PROVINCE_FLAGS = "异常"  # after a province's code (52异常): the workbook of its counties' flags, apart
 MASK_CHUNK = 200  # cells per name lookup: each binds its 2-4 character runs, some 30 per cell
 
 
@@ -294,7 +296,8 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
             written.unchanged.add(code)
             continue
         sheets = _sheets(positions.tolist(), sources, kinds, by_source) if positions is not None else {}
-        sheets["报送完整性"] = (COMPLETENESS, completeness_rows)
+        if completeness_rows is not None:
+            sheets["报送完整性"] = (COMPLETENESS, completeness_rows)
         if flagged is not None:
             sheets[OUTLIER_SHEET] = (OUTLIER_HEADERS, flagged)
         written[code] = write_sheets(target / name, sheets, FORMATS)
@@ -340,6 +343,10 @@ def plan_set_aside(engine: Engine, run_ids: Iterable[str], provinces: Collection
         submitted_of = {code: frame_rows(group) for code, group in submitted.groupby(level, sort=False)}
         positions_of = rows.groupby(rows[level].to_numpy()).indices
         flags_of = {code: frame_rows(group[OUTLIER_HEADERS]) for code, group in flags.groupby(level, sort=False)}
+        if level == "省代码":  # a province's flags apart: a new day's flags leave its rows' workbook as it is
+            books += [(code + PROVINCE_FLAGS, f"{code}{_province(code)}（全省）{OUTLIER_SHEET}.xlsx", None, None,
+                       flagged) for code, flagged in sorted(flags_of.items()) if code]
+            flags_of = {}
         books += [(code, name_of(code), positions_of.get(code), submitted_of.get(code) or _none_received(code, names),
                    flags_of.get(code)) for code in sorted(set(positions_of) | set(flags_of)) if code]
     digests = content_digests(rows, books) if campaign is not None else {}
