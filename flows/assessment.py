@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.counting import check_national_inputs, count_partition
 from flows.county_checks import check_county_indicators
-from flows.fan_out import fan_out
+from flows.fan_out import fan_out, partition_runner
 from flows.set_aside import leave_set_aside
 from tasks.assessment.announce import announce_results
 from tasks.assessment.config import load_config
@@ -40,7 +40,6 @@ from tasks.assessment.report import (
 from tasks.notify.hooks import failure_hook
 from tasks.pairings.year_end import year_end_pairings
 from tasks.partitions.plan import plan
-from tasks.partitions.runner import SettingsTaskRunner
 from tasks.runs.as_of import describe_changes
 from tasks.runs.campaign import campaign_run
 from tasks.runs.check import StageFailed
@@ -101,7 +100,7 @@ def report_and_notify(ctx: CampaignContext, params: AssessmentParams, result: As
 
 
 @flow(name="annual-assessment", flow_run_name=run_name_of(AssessmentParams), on_failure=[failure_hook("assessment")],
-      on_crashed=[failure_hook("assessment")], task_runner=SettingsTaskRunner())
+      on_crashed=[failure_hook("assessment")], task_runner=partition_runner())
 def annual_assessment(params: AssessmentParams) -> AssessmentSummary:
     """巩固拓展脱贫攻坚成果考核评估: score every province on the policy's indicators, grade and rank them,
     flag the risk of large-scale return to poverty, and list the key assistance counties that lag."""

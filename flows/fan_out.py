@@ -10,12 +10,26 @@ from typing import Any, TypeVar
 from prefect import Task, get_run_logger
 
 from tasks.partitions.partition import Partition
+from tasks.partitions.runner import SettingsTaskRunner, settle
+from tasks.quality.gx import gx_context
 from tasks.quality.store import forget_other_scopes
 from tasks.runs.check import StageFailed
 from tasks.runs.context import CampaignContext
 from tasks.storage.retries import with_retries
 
 T = TypeVar("T")
+
+
+def prepare_worker() -> None:
+    """A worker process, before its first partition: GX's context made (seconds, else in the partition's
+    first validation), then what the process holds settled (tasks.partitions.runner.settle)."""
+    gx_context()
+    settle()
+
+
+def partition_runner() -> SettingsTaskRunner:
+    """The task runner a partitioned campaign declares: its workers prepared."""
+    return SettingsTaskRunner(prepare=prepare_worker)
 
 
 def fan_out(ctx: CampaignContext, partitions: list[Partition], partition_task: Task, *args: Any,

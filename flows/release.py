@@ -19,12 +19,11 @@ from prefect.states import Cancelled, State
 
 from flows.counting import check_national_inputs, count_partition
 from flows.county_checks import check_county_indicators
-from flows.fan_out import fan_out
+from flows.fan_out import fan_out, partition_runner
 from tasks.notify.hooks import failure_hook
 from tasks.notify.masking import PersonalDataMasker
 from tasks.outputs.links import approval_link, report_link
 from tasks.partitions.plan import plan
-from tasks.partitions.runner import SettingsTaskRunner
 from tasks.quality.outliers import OutlierRules
 from tasks.reference.provinces import PROVINCES
 from tasks.release import announce, publication
@@ -157,7 +156,7 @@ def forget_answer(key: str) -> None:
 
 
 @flow(name="press-release", flow_run_name=run_name_of(ReleaseParams), on_failure=[failure_hook("release")],
-      on_crashed=[failure_hook("release")], task_runner=SettingsTaskRunner())
+      on_crashed=[failure_hook("release")], task_runner=partition_runner())
 def press_release(params: ReleaseParams) -> ReleaseOutcome | State:
     """例行数据发布: compute the period's headline figures, check them, draft the release, wait for a
     person's approval, publish a new version and tell the press office."""

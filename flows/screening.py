@@ -13,13 +13,13 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 
 from flows.county_checks import check_county_indicators
-from flows.fan_out import fan_out
+from flows.fan_out import fan_out, partition_runner
 from flows.set_aside import leave_set_aside
 from tasks.notify.hooks import failure_hook
 from tasks.outputs.links import report_link
 from tasks.partitions.partition import Partition
 from tasks.partitions.plan import plan
-from tasks.partitions.runner import SettingsTaskRunner, release_memory
+from tasks.partitions.runner import release_memory
 from tasks.runs.campaign import campaign_run, close_run
 from tasks.runs.check import StageFailed
 from tasks.runs.checkpoint import checkpoint
@@ -71,13 +71,12 @@ def screen_one_partition(ctx: CampaignContext, part: Partition, label: str,
         provinces = screen_partition(work, part, year=params.year, mode=params.mode.value,
                                      window_start=params.window_start, as_of=params.as_of, rules=params.rules)
         if not params.dry_run:
-            sheets = province_sheets(provinces)
-            checkpoint(work, WORKBOOKS_CHECK, unmasked_id_check(
-                {f"{code}:{title}": frame for code, of_code in sheets.items() for title, frame in of_code.items()}),
-                scope=label)
-            with work.timed("province workbooks", rows=sum(len(f) for p in provinces for f in p.lists.values()),
-                            scope=label):
-                write_province_workbooks(work.output_dir, sheets, part.part_name)
+            rows = sum(len(f) for p in provinces for f in p.lists.values())
+            with work.timed("province lists", rows=rows, scope=label):
+                sheets = province_sheets(provinces)
+            checkpoint(work, WORKBOOKS_CHECK, unmasked_id_check(sheets.lists), scope=label)
+            with work.timed("province workbooks", rows=rows, scope=label):
+                write_province_workbooks(work.output_dir, sheets.sheets, part.part_name)
         return PartitionScreening(provinces, work)
     finally:
         release_memory()
@@ -113,7 +112,7 @@ def report_and_notify(ctx: CampaignContext, params: ScreeningParams, results: li
 
 
 @flow(name="q2-concentrated-screening", flow_run_name=run_name_of(ScreeningParams),
-      on_failure=[failure_hook("screening")], on_crashed=[failure_hook("screening")], task_runner=SettingsTaskRunner())
+      on_failure=[failure_hook("screening")], on_crashed=[failure_hook("screening")], task_runner=partition_runner())
 def concentrated_screening(params: ScreeningParams) -> ScreeningSummary:
     """防止返贫监测帮扶集中排查: find new monitoring objects and risk-eliminated ones, check assistance
     coverage, and account for every problem lead (不漏一户一人)."""

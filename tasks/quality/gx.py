@@ -91,7 +91,7 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, key: str | None = None,
     # GX copies and fingerprints what it is given: hand it only the columns the suite reads. A plain
     # RangeIndex makes GX report failing rows as positions, vectorised (named index columns cost a
     # Python loop per failing row).
-    data = _cheap_to_subset(frame[suite_columns(suite_name, frame.columns)].reset_index(drop=True),
+    data = _cheap_to_subset(frame[suite_columns(suite_name, frame.columns, scopes)].reset_index(drop=True),
                             _paired_columns(suite_name))
     suite = load_suite(suite_name, scopes)
     with _validating:
@@ -126,10 +126,10 @@ def _cheap_to_subset(data: pd.DataFrame, paired: frozenset[str] = frozenset()) -
 
 
 @lru_cache(maxsize=64)
-def _suite_reads(name: str) -> frozenset[str]:
-    """Columns the suite's expectations and their row conditions read."""
+def _suite_reads(name: str, scopes: frozenset[str] | None = None) -> frozenset[str]:
+    """Columns the suite's expectations (of `scopes`, or all) and their row conditions read."""
     columns: set[str] = set()
-    for expectation in json.loads(suite_definition(name))["expectations"]:
+    for expectation in suite_expectations(name, scopes):
         kwargs = expectation["kwargs"]
         columns.update(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
         columns.update(kwargs.get("column_set") or [])
@@ -180,10 +180,11 @@ def _condition_columns(condition: Any) -> set[str]:
     return found
 
 
-def suite_columns(name: str, available) -> list[str]:
-    """The columns of `available` the suite reads; at least one, since a frame without columns has no rows
-    to count."""
-    named = _suite_reads(name)
+def suite_columns(name: str, available, scopes: frozenset[str] | None = None) -> list[str]:
+    """The columns of `available` the suite (its rules of `scopes`, or all) reads; at least one, since a frame
+    without columns has no rows to count. A campaign's read checks 4 of the households' 28 rules: each
+    column handed to GX is converted (`_cheap_to_subset`) and copied, read or not."""
+    named = _suite_reads(name, scopes)
     return [c for c in available if c in named] or list(available)[:1]
 
 

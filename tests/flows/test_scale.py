@@ -6,7 +6,9 @@ import json
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from prefect import flow, task
 
+from flows.fan_out import prepare_worker
 from flows.screening import concentrated_screening
 from tasks.partitions.partition import partition_label
 from tasks.partitions.plan import plan_partitions
@@ -48,6 +50,36 @@ def test_the_runner_follows_the_settings():
     assert isinstance(build_task_runner(Settings(workers=2)), ProcessPoolTaskRunner)
     assert isinstance(build_task_runner(Settings(workers=1)), ThreadPoolTaskRunner)
     assert isinstance(build_task_runner(Settings(dask_address="tcp://127.0.0.1:1")), DaskTaskRunner)
+
+
+@task
+def _worker_state() -> tuple[int, bool]:
+    """Where a partition would run: how many objects the process froze, and whether GX's context is made."""
+    import gc
+
+    from tasks.quality.gx import _batch_definition
+
+    return gc.get_freeze_count(), _batch_definition.cache_info().currsize > 0
+
+
+def test_a_worker_is_prepared_before_its_first_partition(prefect_harness):
+    """Each worker process makes GX's context and freezes what it holds before any partition: a full
+    collection after a partition (release_memory) then walks the partition's leftovers only, not the
+    370,000 objects of the modules (0.3 s a partition, 3 s of a 1,000,000-household run)."""
+    runner = build_task_runner(Settings(workers=2), prepare=prepare_worker)
+
+    @flow(task_runner=runner)
+    def two_workers() -> list[tuple[int, bool]]:
+        return [future.result() for future in [_worker_state.submit() for _ in range(2)]]
+
+    assert all(frozen > 100_000 and made for frozen, made in two_workers())
+    bare = build_task_runner(Settings(workers=2))
+
+    @flow(task_runner=bare)
+    def unprepared() -> tuple[int, bool]:
+        return _worker_state.submit().result()
+
+    assert unprepared() == (0, False)
 
 
 def _results(engine) -> dict[str, pd.DataFrame]:
