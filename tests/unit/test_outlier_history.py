@@ -34,3 +34,17 @@ def test_a_real_change_of_level_stops_being_flagged_once_it_is_most_of_the_histo
     higher = [(40_000.0 + 100 * i, True) for i in range(3)]
     assert _judge(40_400.0, [*CLEAN, *higher[:1]])
     assert not _judge(40_400.0, [*CLEAN[:2], *higher])
+
+
+def test_a_period_is_compared_with_the_same_day_of_earlier_years_only():
+    """The database is asked for the same day of earlier years (a weekly screening keeps 17,000 values a
+    week: reading them all to keep a few cost seconds a run); 29 February has only leap years."""
+    from datetime import date
+
+    from tasks.quality.county_indicators import same_day_before
+
+    days = same_day_before(date(2023, 6, 30))
+    assert date(2022, 6, 30) in days and date(2021, 6, 30) in days and max(days) < date(2023, 6, 30)
+    assert all((d.month, d.day) == (6, 30) for d in days)
+    assert {d.year for d in same_day_before(date(2024, 2, 29))} >= {2020, 2016} and \
+        all(d.year % 4 == 0 for d in same_day_before(date(2024, 2, 29)))
