@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Text, cast, func, select
 
 from tasks.model import CountyIndicator, IngestedFile, QuarantinedRow, metadata
 from tasks.model.contract import CONTRACTS
@@ -28,6 +28,7 @@ from tasks.notify.masking import PersonalDataMasker
 from tasks.outputs.set_aside_books import (
     LOOKUP_CHUNK,
     content_digests,
+    fresh,
     in_folder,
     record_written,
     standing_workbooks,
@@ -77,7 +78,9 @@ def found_rows(engine: Engine, run_ids: Iterable[str], provinces: Collection[str
     ids = sorted(set(run_ids))
     with engine.connect() as conn:
         table = QuarantinedRow.__table__
-        query = select(table).where(table.c.campaign_run_id.in_(ids), table.c.found_before.is_(False))
+        # The cells as their JSON text, parsed only for the rows of the workbooks written (`describe_rows`).
+        columns = [*(c for c in table.c if c.name != "row_data"), cast(table.c.row_data, Text).label("row_data")]
+        query = select(*columns).where(table.c.campaign_run_id.in_(ids), table.c.found_before.is_(False))
         if provinces is not None:
             query = query.where(table.c.province_code.in_(sorted(provinces)))
         # By key where a file's row number does not tell them apart (rows read from the roster): the same
@@ -300,7 +303,7 @@ def write_set_aside(engine: Engine, run_ids: Iterable[str], folder: Path, provin
             sheets["报送完整性"] = (COMPLETENESS, completeness_rows)
         if flagged is not None:
             sheets[OUTLIER_SHEET] = (OUTLIER_HEADERS, flagged)
-        written[code] = write_sheets(target / name, sheets, FORMATS)
+        written[code] = write_sheets(fresh(target / name), sheets, FORMATS)
     if campaign is not None:
         record_written(engine, campaign, {code: digests[code] for code in written if code not in written.unchanged},
                        written, next(iter(sorted(set(run_ids))), None))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -47,10 +48,23 @@ def standing_workbooks(engine: Engine, campaign: str, digests: dict[str, str]) -
 
 
 def in_folder(path: Path, wanted: Path) -> Path:
-    """The standing workbook, in this run's folder too (a copy: the earlier run's folder is its own)."""
+    """The standing workbook, in this run's folder too: the earlier run's folder is its own. A second name
+    for the same file where the file system allows (thousands of workbooks a run: a copy each took a second
+    at 1 M), else a copy; a workbook is replaced, never written over in place (`fresh`)."""
     if path.resolve() != wanted.resolve():
-        shutil.copyfile(path, wanted)
+        fresh(wanted)
+        try:
+            os.link(path, wanted)
+        except OSError:  # another file system, or none that links
+            shutil.copyfile(path, wanted)
     return wanted
+
+
+def fresh(path: Path) -> Path:
+    """`path` free for a new workbook: one that stands under this name may be another run's file too
+    (`in_folder`), which writing over it would change."""
+    path.unlink(missing_ok=True)
+    return path
 
 
 def record_written(engine: Engine, campaign: str, digests: dict[str, str], written: dict[str, Path],

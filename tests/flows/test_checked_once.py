@@ -114,6 +114,26 @@ def test_a_county_flagged_anew_leaves_its_province_rows_workbook_as_it_was(prefe
     assert any(row[1] == county for row in sheet.iter_rows(min_row=2, values_only=True))
 
 
+def test_a_workbook_standing_in_next_weeks_folder_is_never_written_through(prefect_harness, two_provinces,
+                                                                            tmp_path):
+    """Next week's folder holds the workbooks that stand as a second name of last week's files (a copy each
+    cost a second at 1 M): when next week's are written again, last week's stay as they were."""
+    engine, _ = two_provinces
+    week = ScreeningParams(year=2023, provinces=["52 贵州省", "53 云南省"], as_of="2023-06-23")
+    concentrated_screening(week)
+    last_folder = tmp_path.joinpath("outputs", "screening", "2023", "progress-2023-06-23", "隔离行")
+    last_week = {p.name: p.stat().st_mtime_ns for p in last_folder.glob("*.xlsx")}
+    concentrated_screening(params())
+    assert last_week and set(workbooks(tmp_path)) >= set(last_week)
+    with engine.begin() as conn:  # forgotten: each workbook is written again
+        conn.execute(sa.text("DELETE FROM set_aside_workbooks"))
+
+    concentrated_screening(params(recompute=True))
+
+    assert {p.name: p.stat().st_mtime_ns for p in last_folder.glob("*.xlsx")} == last_week
+    assert all(workbooks(tmp_path)[name] > written for name, written in last_week.items())
+
+
 def held_back(engine, run_id: str) -> dict[str, int]:
     """Per county, the rows a run set aside as recorded before it (not listed again)."""
     with engine.connect() as conn:
