@@ -4,6 +4,7 @@ start and one partition gains nothing)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,8 +23,13 @@ T = TypeVar("T")
 
 def prepare_worker() -> None:
     """A worker process, before its first partition: GX's context made (seconds, else in the partition's
-    first validation), then what the process holds settled (tasks.partitions.runner.settle)."""
-    gx_context()
+    first validation), then what the process holds settled (tasks.partitions.runner.settle). A failure
+    here only logs: raised, it would break the whole pool, and every partition would fail with
+    BrokenProcessPool instead of the partition's first validation saying what is wrong."""
+    try:
+        gx_context()
+    except Exception:
+        logging.getLogger(__name__).exception("GX could not be prepared in this worker; its first check will say why")
     settle()
 
 

@@ -158,7 +158,9 @@ def for_people(frame: pd.DataFrame, province: str | np.ndarray) -> pd.DataFrame:
 def list_for_people(results: list[ProvinceScreening], name: str) -> tuple[pd.DataFrame, np.ndarray]:
     """List `name` of every province in `results`, one after another, as coordinators read it, and where
     each province's rows end. Made once for all the provinces: a province at a time cost pandas' fixed
-    cost of each step 31 times over, more than the rows (a second of a 20,000-household run)."""
+    cost of each step 31 times over, more than the rows (a second of a 20,000-household run). The cells are
+    each province's own; a column may widen where provinces differ (whole numbers beside another province's
+    blank become floats), which a workbook writes as the same number."""
     frames = [r.lists[name] for r in results]
     sizes = np.fromiter((len(f) for f in frames), dtype=np.intp, count=len(frames))
     filled = [f for f in frames if len(f)] or frames[:1]

@@ -4,6 +4,7 @@ set aside and tells nobody again."""
 
 import asyncio
 import json
+from datetime import datetime
 
 import openpyxl
 import pandas as pd
@@ -97,9 +98,16 @@ def test_a_county_flagged_anew_leaves_its_province_rows_workbook_as_it_was(prefe
     written = workbooks(tmp_path)
     assert any(name.endswith("（全省）.xlsx") for name in written)
     with engine.begin() as conn:
+        # A county with no row listed by the run but a file received: its completeness is the flags' too.
         county, indicator = conn.execute(sa.text(
             "SELECT county_code, indicator FROM county_indicators WHERE campaign_run_id = :r AND outlier IS NULL "
-            "ORDER BY county_code, indicator LIMIT 1"), {"r": first["run_id"]}).one()
+            "AND county_code NOT IN (SELECT county_code FROM quarantined_rows WHERE campaign_run_id = :r "
+            "AND NOT found_before AND county_code IS NOT NULL) ORDER BY county_code, indicator LIMIT 1"),
+            {"r": first["run_id"]}).one()
+        conn.execute(sa.text(
+            "INSERT INTO ingested_files (sha256, file_name, kind, status, county_code, rows_read, rows_loaded, "
+            "rows_quarantined, received_at, ingested_at) VALUES (:h, :f, 'households', 'loaded', :c, 12, 12, 0, "
+            ":t, :t)"), {"h": "f" * 64, "f": f"{county}农户.csv", "c": county, "t": datetime(2023, 6, 20)})
         conn.execute(sa.text("UPDATE county_indicators SET outlier = '与本县以往各期相差较大，请核实' "
                              "WHERE campaign_run_id = :r AND county_code = :c AND indicator = :i"),
                      {"r": first["run_id"], "c": county, "i": indicator})
@@ -110,8 +118,9 @@ def test_a_county_flagged_anew_leaves_its_province_rows_workbook_as_it_was(prefe
     touched = {name for name in written.keys() | now.keys() if written.get(name) != now.get(name)}
     flags = f"{county[:2]}{province_name(county[:2])}（全省）异常值提示.xlsx"
     assert len(touched) == 2 and flags in touched and any(name.startswith(county) for name in touched)
-    sheet = openpyxl.load_workbook(tmp_path.joinpath("outputs", *FOLDER, flags))["异常值提示"]
-    assert any(row[1] == county for row in sheet.iter_rows(min_row=2, values_only=True))
+    book = openpyxl.load_workbook(tmp_path.joinpath("outputs", *FOLDER, flags))
+    assert any(row[1] == county for row in book["异常值提示"].iter_rows(min_row=2, values_only=True))
+    assert any(row[2] == county for row in book["报送完整性"].iter_rows(min_row=2, values_only=True))
 
 
 def test_a_workbook_standing_in_next_weeks_folder_is_never_written_through(prefect_harness, two_provinces,
@@ -125,6 +134,9 @@ def test_a_workbook_standing_in_next_weeks_folder_is_never_written_through(prefe
     last_week = {p.name: p.stat().st_mtime_ns for p in last_folder.glob("*.xlsx")}
     concentrated_screening(params())
     assert last_week and set(workbooks(tmp_path)) >= set(last_week)
+    next_folder = tmp_path.joinpath("outputs", *FOLDER)
+    standing = [name for name, at in last_week.items() if next_folder.joinpath(name).stat().st_mtime_ns == at]
+    assert standing and all(next_folder.joinpath(name).stat().st_nlink == 2 for name in standing)  # linked
     with engine.begin() as conn:  # forgotten: each workbook is written again
         conn.execute(sa.text("DELETE FROM set_aside_workbooks"))
 
