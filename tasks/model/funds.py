@@ -48,7 +48,9 @@ def funds_by_use(allotments: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFra
     quarter it has not itemised counts the allotments as sent."""
     if projects.empty:
         return allotments
-    ledger = projects.groupby([*ITEMISED_BY, "use"], as_index=False, sort=True).agg(
+    # Summed in the projects' order by number: in another (a county's file sent again) a float sum differs in
+    # its last digit, and a published release is checked figure for figure.
+    ledger = projects.sort_values("project_no").groupby([*ITEMISED_BY, "use"], as_index=False, sort=True).agg(
         province_code=("province_code", "first"), amount=("amount", "sum"))
     itemised = pd.MultiIndex.from_frame(ledger[ITEMISED_BY].drop_duplicates())
     kept = allotments[~pd.MultiIndex.from_frame(allotments[ITEMISED_BY]).isin(itemised)]

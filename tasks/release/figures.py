@@ -225,8 +225,10 @@ def _incomes(incomes: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, dict[
     """Per province the survey's income at the period's end and its change on the same period last year; and
     the national figures: the means weighted by each year's rural population, and their change."""
     at = incomes[incomes["quarter"].eq(period.quarter)]
-    now = at[at["year"].eq(period.year)].set_index("province_code")
-    before = at[at["year"].eq(period.year - 1)].set_index("province_code")
+    # By province: a float sum in another order (a province's report sent again, PostgreSQL's plan) differs
+    # in its last digit, and a published release is checked figure for figure.
+    now = at[at["year"].eq(period.year)].set_index("province_code").sort_index()
+    before = at[at["year"].eq(period.year - 1)].set_index("province_code").sort_index()
     out = pd.DataFrame({"area_income": now["income"].astype(float)})
     out["area_income_growth"] = out["area_income"] / before["income"].astype(float).reindex(out.index) - 1
 
@@ -244,6 +246,7 @@ def funds_by_province(funds: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Per province (the index), the funds of `period`'s year allotted up to its quarter and of them to
     industry (万元): the release's figures, and the fund ledger's (tasks.funds.ledger)."""
     rows = funds[funds["year"].eq(period.year) & funds["quarter"].le(period.quarter)]
+    rows = rows.sort_values(["county_code", "year", "quarter", "use"], kind="stable")  # summed in one order (_incomes)
     amount = rows["amount"].astype(float)
     frame = pd.DataFrame({"province_code": rows["province_code"], "funds_total": amount,
                           "funds_industry": amount.where(rows["use"].eq("industry").fillna(False), 0.0)})
