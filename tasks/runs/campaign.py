@@ -24,6 +24,7 @@ from tasks.runs.inputs import DATA_QUALITY
 from tasks.runs.record import campaign_run_id, finish_run, last_completed, launched_by, start_run
 from tasks.settings import Settings
 from tasks.storage.engine import build_engine
+from tasks.storage.retries import with_retries
 from tasks.storage.versions import latest_batch
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,10 @@ def _say_what_was_written(ctx: CampaignContext) -> None:
     if flow_run.get_id():
         create_markdown_artifact(key=f"{ctx.campaign}-set-aside-workbooks", description=ctx.label,
                                  markdown=f"{said}\n\n{folder}")
-        by_county = set_aside_by_county(ctx.engine, [ctx.run_id], ctx.set_aside_listed, ctx.workbooks_unchanged)
+        # Reads of its own, retried as every unit is (a server restarting mid-run: tests/faults).
+        by_county = with_retries(lambda: set_aside_by_county(ctx.engine, [ctx.run_id], ctx.set_aside_listed,
+                                                             ctx.workbooks_unchanged),
+                                 "count the rows set aside per county")
         if by_county:
             create_table_artifact(by_county, key=f"{ctx.campaign}-set-aside-by-county",
                                   description=f"{ctx.label}: 各县隔离行 / rows set aside per county")
