@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.outputs.set_aside import clear_set_aside, plan_set_aside, set_aside_counts, write_set_aside
 from tasks.partitions.runner import release_memory, worker_count
 from tasks.runs.context import CampaignContext
-from tasks.storage.retries import TRANSIENT_RETRIES
+from tasks.storage.retries import TRANSIENT_RETRIES, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +39,11 @@ def leave_set_aside(ctx: CampaignContext) -> None:
         return
     try:
         with ctx.timed("set-aside workbooks") as timing:
-            plan = plan_set_aside(ctx.engine, [ctx.run_id], campaign=ctx.campaign)
-            timing["rows"] = len(plan.rows)
             workers = worker_count(ctx.settings)
-            counts = set_aside_counts(ctx.engine, [ctx.run_id])
-            # A row of no province is for the one writer that sees them all.
-            if workers < 2 or None in counts or plan.rows_to_write < ctx.settings.set_aside_parallel_rows:
-                written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir, campaign=ctx.campaign, plan=plan)
-                tallies = [(written.written, written.unchanged, written.listed)]
-            else:
-                del plan
+            # Planned again on a retry: writing describes and masks the planned rows in place.
+            tallies, counts = with_retries(lambda: _written_here(ctx, workers, timing),
+                                           "write the workbooks of rows set aside")
+            if tallies is None:
                 clear_set_aside(ctx.output_dir, keep=True, provinces=set(counts))
                 shares = [write_set_aside_of.submit(ctx, codes, ",".join(codes))
                           for codes in dealt_out(counts, workers)]
@@ -61,6 +56,19 @@ def leave_set_aside(ctx: CampaignContext) -> None:
     ctx.workbooks_written = sum(written for written, _, _ in tallies)
     ctx.workbooks_unchanged = set().union(*(unchanged for _, unchanged, _ in tallies))
     ctx.set_aside_listed = {county: rows for *_, listed in tallies for county, rows in listed.items()}
+
+
+def _written_here(ctx: CampaignContext, workers: int, timing: dict) -> tuple[list[tuple] | None, dict]:
+    """The workbooks planned, and written here unless their rows to write again are many (then no tallies:
+    the workers write them); and the rows set aside per province."""
+    plan = plan_set_aside(ctx.engine, [ctx.run_id], campaign=ctx.campaign)
+    timing["rows"] = len(plan.rows)
+    counts = set_aside_counts(ctx.engine, [ctx.run_id])
+    # A row of no province is for the one writer that sees them all.
+    if workers < 2 or None in counts or plan.rows_to_write < ctx.settings.set_aside_parallel_rows:
+        written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir, campaign=ctx.campaign, plan=plan)
+        return [(written.written, written.unchanged, written.listed)], counts
+    return None, counts
 
 
 def dealt_out(counts: dict[str, int], workers: int) -> list[list[str]]:

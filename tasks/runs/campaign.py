@@ -44,12 +44,15 @@ def campaign_run(spec: RunSpec, params: BaseModel, *, settings: Settings, dry_ru
     engine = build_engine(settings)
     clock = datetime.now(settings.tz).replace(tzinfo=None)  # the run's own: what "in the future" means
     this_flow_run = flow_run.get_id()
-    watermark = watermark if watermark is not None else latest_batch(engine)
+    # Reads retried as every unit is (a database restarting as a run opens: tests/faults).
+    if watermark is None:
+        watermark = with_retries(lambda: latest_batch(engine), "read the last batch recorded")
     run_id = campaign_run_id(campaign, period, mode)
-    previous = last_completed(engine, run_id)  # before the claim replaces it
-    inputs = None if dry_run else inputs_digest(
+    previous = with_retries(lambda: last_completed(engine, run_id),  # before the claim replaces it
+                            "read the campaign's last completed run")
+    inputs = None if dry_run else with_retries(lambda: inputs_digest(
         engine, campaign=campaign, run_id=run_id, parameters=params.model_dump(mode="json", exclude=NOT_INPUTS),
-        watermark=watermark, settings=settings)
+        watermark=watermark, settings=settings), "digest the run's inputs")
     if not dry_run:
         run_id = start_run(engine, campaign, period, mode, parameters=params.model_dump(mode="json"),
                            launched_by=launched_by(), flow_run_id=this_flow_run, watermark=watermark)
@@ -80,7 +83,9 @@ def _leave_set_aside(ctx: CampaignContext) -> None:
     if not ctx.set_aside_written:
         try:
             with ctx.timed("set-aside workbooks"):
-                written = write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir, campaign=ctx.campaign)
+                written = with_retries(lambda: write_set_aside(ctx.engine, [ctx.run_id], ctx.output_dir,
+                                                               campaign=ctx.campaign),
+                                       "write the workbooks of rows set aside")
         except Exception:
             log.exception("%s: the workbooks of rows set aside could not be written", ctx.label)
             return
