@@ -54,7 +54,7 @@ from tasks.runs.context import CampaignContext
 from tasks.runs.form import run_name_of
 from tasks.runs.period_slot import period_slot
 from tasks.settings import get_settings
-from tasks.storage.retries import TRANSIENT_RETRIES
+from tasks.storage.retries import TRANSIENT_RETRIES, with_retries
 
 
 @task(name="compute figures", cache_policy=NO_CACHE, **TRANSIENT_RETRIES)
@@ -96,7 +96,7 @@ def _decide(ctx: CampaignContext, release: ReleaseDraft, draft: str) -> Approval
     if not load_approvers(ctx.settings.approvers_path()):
         raise StageFailed(f"{ctx.label}: 没有审核人，无法审核：请先用 `campaigns approvers add 姓名 --unit 单位` "
                           f"添加 / nobody is on the approvers' list {ctx.settings.approvers_path()}")
-    published = latest_published(ctx.engine, release.period)
+    published = with_retries(lambda: latest_published(ctx.engine, release.period), "read the published versions")
     links = draft_links(ctx, draft)
     announce.waiting(ctx, release, links)
     note, attempt, refused = "", 0, 0

@@ -13,6 +13,7 @@ from tasks.runs.answered import standing_answer
 from tasks.runs.context import CampaignContext
 from tasks.screening.params import ScreeningParams
 from tasks.screening.report import ScreeningSummary, answer_outputs, province_table, summary_markdown
+from tasks.storage.retries import with_retries
 
 
 def answer_again(ctx: CampaignContext, params: ScreeningParams) -> ScreeningSummary | None:
@@ -21,7 +22,8 @@ def answer_again(ctx: CampaignContext, params: ScreeningParams) -> ScreeningSumm
     if params.recompute or params.dry_run:
         return None
     answer = standing_answer(ctx.output_dir, ctx.inputs, ctx.previous_run.get("inputs_digest"), answer_outputs)
-    if answer is None or _findings_stored(ctx, params, answer) != answer.get("findings_stored"):
+    if answer is None or with_retries(lambda: _findings_stored(ctx, params, answer),
+                                      "count the findings stored") != answer.get("findings_stored"):
         return None
     ctx.answered_by = ctx.previous_run["finished_at"]
     ctx.set_aside_written = True  # those of the run that worked the answer out stand
