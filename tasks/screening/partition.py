@@ -4,13 +4,13 @@ transaction)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine, delete
 
 from tasks.model import ScreeningFinding
 from tasks.partitions.partition import Partition
@@ -23,6 +23,7 @@ from tasks.runs.inputs import NO_ROWS, validate_inputs
 from tasks.screening.core import READS, screen_province
 from tasks.screening.lists import BY_NAME, ELIMINATION_CANDIDATES, NEW_CANDIDATES
 from tasks.screening.rules import ScreeningRules
+from tasks.storage.bulk import insert_frame
 
 
 @dataclass
@@ -98,26 +99,35 @@ def _check_outputs(ctx: CampaignContext, scope: str, screened: list[ProvinceScre
 
 def store_findings(ctx: CampaignContext, province: str, part: str, *, year: int, mode: str, as_of: date,
                    lists: dict[str, pd.DataFrame]) -> int:
-    rows = []
-    for name, frame in lists.items():
-        category = BY_NAME[name].category
-        details = _json_records(frame.drop(columns=list(PERSONAL_COLUMNS), errors="ignore"))
-        for record, detail in zip(frame.to_dict("records"), details, strict=True):
-            rows.append({"campaign_run_id": ctx.run_id, "year": year, "mode": mode, "as_of": as_of,
-                         "province_code": province, "part": part, "list_name": name,
-                         "household_no": record.get("household_no"), "lead_no": record.get("lead_no"),
-                         "category": record.get(category), "details": detail})
+    """Each entry of each list as a finding, its details without personal columns, written by the bulk path
+    (a Python dict per entry, and its details parsed and dumped again, cost 3.8 s of a 1,000,000-household
+    run)."""
+    found = [pd.DataFrame({"list_name": name, "household_no": _column(frame, "household_no"),
+                           "lead_no": _column(frame, "lead_no"), "category": _column(frame, BY_NAME[name].category),
+                           "details": _json_lines(frame.drop(columns=list(PERSONAL_COLUMNS), errors="ignore"))})
+             for name, frame in lists.items() if len(frame)]
+    rows = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
     scope = {"year": year, "mode": mode, "as_of": as_of, "province_code": province, "part": part}
     with ctx.engine.begin() as conn:  # a rerun replaces, never duplicates
         conn.execute(delete(ScreeningFinding).filter_by(**scope))
-        if rows:
-            conn.execute(insert(ScreeningFinding), rows)
+        insert_frame(conn, ScreeningFinding.__table__,
+                     rows.assign(campaign_run_id=ctx.run_id, **{**scope, "as_of": pd.Timestamp(as_of)}))
     return len(rows)
 
 
-def _json_records(frame: pd.DataFrame) -> list[dict]:
-    """JSON-safe rows; the callers drop personal columns first, so stored details carry none."""
-    return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)) if len(frame) else []
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """The list's column as Python values (None where it has none, or no such column)."""
+    if name not in frame:
+        return np.full(len(frame), None, dtype=object)
+    values = frame[name].astype(object)
+    return values.where(values.notna(), None).to_numpy(dtype=object)
+
+
+def _json_lines(frame: pd.DataFrame) -> list[str]:
+    """Each row as a JSON object's text; the callers drop personal columns first, so stored details carry
+    none."""
+    # Split at the line feeds alone: JSON escapes those in values, not other line breaks (U+2028).
+    return frame.to_json(orient="records", lines=True, date_format="iso", force_ascii=False).rstrip("\n").split("\n")
 
 
 def parts_by_province(partitions: list[Partition]) -> dict[str, set[str]]:
