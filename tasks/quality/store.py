@@ -119,7 +119,9 @@ def rows_as_json(rows: pd.DataFrame) -> list[str]:
     """Each row as a JSON object (dates in ISO format, missing values null), one text per row."""
     if rows.empty:
         return []
-    return rows.to_json(orient="records", lines=True, date_format="iso", force_ascii=False).splitlines()
+    # Split at line feeds alone: JSON escapes those in a value, but not U+2028 or U+0085, which a cell
+    # pasted from elsewhere may hold and which `splitlines` takes for line ends too.
+    return rows.to_json(orient="records", lines=True, date_format="iso", force_ascii=False).rstrip("\n").split("\n")
 
 
 def forget_other_scopes(engine: Engine, run_id: str, scopes: set[str], provinces: set[str],

@@ -16,6 +16,7 @@ from tasks.model import ScreeningFinding
 from tasks.partitions.partition import Partition
 from tasks.privacy import PERSONAL_COLUMNS
 from tasks.quality.county_indicators import county_sums
+from tasks.quality.store import rows_as_json
 from tasks.runs.check import Check
 from tasks.runs.checkpoint import checkpoint
 from tasks.runs.context import CampaignContext
@@ -104,7 +105,7 @@ def store_findings(ctx: CampaignContext, province: str, part: str, *, year: int,
     run)."""
     found = [pd.DataFrame({"list_name": name, "household_no": _column(frame, "household_no"),
                            "lead_no": _column(frame, "lead_no"), "category": _column(frame, BY_NAME[name].category),
-                           "details": _json_lines(frame.drop(columns=list(PERSONAL_COLUMNS), errors="ignore"))})
+                           "details": rows_as_json(frame.drop(columns=list(PERSONAL_COLUMNS), errors="ignore"))})
              for name, frame in lists.items() if len(frame)]
     rows = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
     scope = {"year": year, "mode": mode, "as_of": as_of, "province_code": province, "part": part}
@@ -121,13 +122,6 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
         return np.full(len(frame), None, dtype=object)
     values = frame[name].astype(object)
     return values.where(values.notna(), None).to_numpy(dtype=object)
-
-
-def _json_lines(frame: pd.DataFrame) -> list[str]:
-    """Each row as a JSON object's text; the callers drop personal columns first, so stored details carry
-    none."""
-    # Split at the line feeds alone: JSON escapes those in values, not other line breaks (U+2028).
-    return frame.to_json(orient="records", lines=True, date_format="iso", force_ascii=False).rstrip("\n").split("\n")
 
 
 def parts_by_province(partitions: list[Partition]) -> dict[str, set[str]]:

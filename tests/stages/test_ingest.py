@@ -499,3 +499,20 @@ def test_lead_states_are_read_as_counties_write_them(roster, county, tmp_path):
     leads = read_table(roster, "leads").set_index("lead_no").loc[[r[0] for r in rows]]
     assert list(zip(leads["status"], leads["outcome"].fillna(""), strict=True)) == [
         ("verified", "no_risk"), ("closed", "identified"), ("pending", "")]
+
+
+def test_a_cell_holding_a_line_separator_is_set_aside_whole(roster, county, tmp_path):
+    """U+2028 and U+0085 come with text pasted from elsewhere. The cells of rows set aside are stored as one
+    JSON text per row; split with `splitlines`, which takes both for line ends, a row became two and
+    recording the rows set aside failed (zip() argument 2 is longer than argument 1)."""
+    rows = lead_rows(county, 3)
+    rows[0][4] = "张\u2028三"
+    rows[0][1] = "微信群"  # not a channel: set aside, with its cells
+    rows[1][4] = "李\x85四"  # loaded as it is
+    path = write_csv(tmp_path / "leads.csv", LEAD_HEADER_EN, rows, encoding="utf-8")
+    report = ingest(roster, path)
+    assert (report.status, report.rows_read, report.loaded, report.quarantined) == ("loaded", 3, 2, 1)
+    with roster.connect() as conn:
+        row = conn.execute(select(QuarantinedRow).where(QuarantinedRow.campaign_run_id == report.run_id)).one()
+    assert row.row_data["name"] == "张\u2028三" and row.row_data["channel"] == "微信群"
+    assert _leads(roster).loc[f"L{county}000002", "name"] == "李\x85四"
