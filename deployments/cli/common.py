@@ -41,7 +41,7 @@ def run_campaign(run, params):
     run's record, log and notification hold the details), not with a traceback. The schema is brought up to
     date first, as the ingest does: a new database gets its tables instead of an SQL error; a dry run, which
     writes nothing, only says when the schema is behind."""
-    from tasks.partitions.runner import settle
+    from tasks.partitions.runner import settle, start_workers_early
     from tasks.quality.gx import gx_context
     from tasks.release.publish import AlreadyPublished
     from tasks.runs.check import StageFailed
@@ -53,7 +53,11 @@ def run_campaign(run, params):
         fail("the database's tables are not at the newest revision and a dry run writes nothing: run "
              "`campaigns db upgrade` first")
     try:
-        with TEMPORARY_API.in_use(meanwhile=lambda: (gx_context(), settle())):
+        # The flow's workers are forked last, once everything they use is imported and frozen. `run` is a flow,
+        # or (the release) a call of one, whose workers are then spawned as Prefect does.
+        runner = getattr(run, "task_runner", None)
+        with TEMPORARY_API.in_use(meanwhile=lambda: (gx_context(), settle(),
+                                                     start_workers_early(runner, get_settings()))):
             return run(params)
     except (StageFailed, AlreadyPublished) as exc:
         typer.secho(f"stopped: {exc}", fg=typer.colors.RED, err=True)

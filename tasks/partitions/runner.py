@@ -11,8 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from tasks.partitions import warm
+from tasks.partitions.warm import WarmProcessPoolTaskRunner
 from tasks.settings import Settings, get_settings
 
 GB = 1024**3
@@ -62,8 +64,16 @@ def build_task_runner(settings: Settings | None = None, prepare: Callable[[], No
         return DaskTaskRunner(address=settings.dask_address)
     workers = worker_count(settings)
     if workers > 1:
-        return ProcessPoolTaskRunner(max_workers=workers, initializer=prepare)
+        return WarmProcessPoolTaskRunner(max_workers=workers, initializer=prepare)
     return ThreadPoolTaskRunner(max_workers=1)
+
+
+def start_workers_early(runner: Any, settings: Settings) -> bool:
+    """The worker processes of a flow declaring `runner`, forked now (tasks.partitions.warm): a command calls
+    this before its flow, while its temporary Prefect server starts."""
+    if not isinstance(runner, SettingsTaskRunner) or settings.dask_address:
+        return False
+    return warm.start(worker_count(settings), runner.prepare)
 
 
 class SettingsTaskRunner(TaskRunner):

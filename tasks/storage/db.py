@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 
 from alembic import command
@@ -20,11 +22,22 @@ def alembic_config() -> Config:
 
 
 def _run(engine: Engine | None, action, *args) -> None:
-    engine = engine or build_engine()
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _engine(engine) as engine, engine.begin() as conn:
         cfg.attributes["connection"] = conn
         action(cfg, *args)
+
+
+@contextmanager
+def _engine(given: Engine | None) -> Iterator[Engine]:
+    """`given`, or the configured database's, closed after: a command forks its workers after these steps
+    (tasks.partitions.warm), and a connection left open would be shared with them."""
+    engine = given or build_engine()
+    try:
+        yield engine
+    finally:
+        if given is None:
+            engine.dispose()
 
 
 def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
@@ -37,8 +50,7 @@ def downgrade(engine: Engine | None = None, revision: str = "base") -> None:
 
 
 def current_revision(engine: Engine | None = None) -> str | None:
-    engine = engine or build_engine()
-    with engine.connect() as conn:
+    with _engine(engine) as engine, engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

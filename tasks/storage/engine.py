@@ -39,7 +39,21 @@ def _scrub_error(context) -> None:
 @cache
 def _engine_for(url: str) -> Engine:
     # On a worker process (CampaignContext.__setstate__): its own environment's settings, the run's database.
-    return build_engine(get_settings().model_copy(update={"database_url": url}))
+    engine = build_engine(get_settings().model_copy(update={"database_url": url}))
+    _OPENED.append(engine)
+    return engine
+
+
+_OPENED: list[Engine] = []
+
+
+def forget_engines() -> None:
+    """In a process forked from one that had engines: their pooled connections are the parent's, to be
+    dropped here without closing (SQLAlchemy's advice for fork); the next `shared_engine` opens its own."""
+    for engine in _OPENED:
+        engine.dispose(close=False)
+    _OPENED.clear()
+    _engine_for.cache_clear()
 
 
 def shared_engine(settings: Settings | None = None) -> Engine:

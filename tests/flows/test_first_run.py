@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tasks.reference.provinces import parse_provinces
 from tasks.settings import get_settings
@@ -76,23 +77,22 @@ def test_the_commands_pass_the_startup_limit_on_to_prefect(tmp_path, monkeypatch
     assert out.stdout.strip().splitlines()[-1] == "limit 77"
 
 
-def test_worker_processes_use_the_commands_temporary_server(tmp_path):
+def test_worker_processes_use_the_commands_temporary_server(tmp_path, engine):
     """A campaign fanned out over worker processes, run by a command with no Prefect server set, starts one
     temporary server, and none is left when it ends: the workers talk to the command's (each used to start
-    its own, seconds of a busy machine each)."""
+    its own, seconds of a busy machine each). The workers are the command's own, forked before its flow
+    (tasks.partitions.warm), not spawned to import everything again, and what they found is stored."""
     import psutil
 
-    settings = get_settings()
-    engine = build_engine(settings)
-    db.upgrade(engine)
-    seed_database(engine, 400, parse_provinces("52,53"), output_dir=settings.output_dir)
+    seed_database(engine, 400, parse_provinces("52,53"), output_dir=get_settings().output_dir)
     env = _fresh_environment(tmp_path) | {"CAMPAIGNS_PARTITION_HOUSEHOLDS": "150", "CAMPAIGNS_WORKERS": "2"}
     command = [str(Path(sys.executable).parent / "campaigns"), "run", "screening", "--provinces", "52,53",
-               "--as-of", "2023-06-30", "--mode", "close_out", "--dry-run"]
+               "--as-of", "2023-06-30", "--mode", "close_out"]
     out_file, err_file = tmp_path / "stdout", tmp_path / "stderr"  # files: a full pipe would stop the command
     with out_file.open("w") as out, err_file.open("w") as err:
         process = psutil.Popen(command, env=env, stdout=out, stderr=err)
-    servers, workers = set(), set()
+        own = " ".join(process.cmdline())
+    servers, forked, spawned = set(), set(), set()
     while process.poll() is None:
         for child in process.children(recursive=True):
             try:
@@ -101,10 +101,15 @@ def test_worker_processes_use_the_commands_temporary_server(tmp_path):
                 continue
             if "uvicorn" in line:  # a server's own forked helpers share its port
                 servers.add((child.pid, line.split("--port ")[1].split()[0]))
-            elif "multiprocessing" in line:
-                workers.add(child.pid)
+            elif "spawn_main" in line:
+                spawned.add(child.pid)
+            elif line == own:
+                forked.add(child.pid)
     assert process.wait() == 0, err_file.read_text()[-4000:]
-    assert len(workers) >= 2, "the campaign did not fan out over worker processes: the test proves nothing"
+    assert len(forked) >= 2, "the campaign did not fan out over worker processes: the test proves nothing"
+    assert not spawned, f"{len(spawned)} worker processes spawned beside the {len(forked)} forked by the command"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(DISTINCT province_code) FROM screening_findings")).scalar() == 2
     ports = {port for _, port in servers}
     assert len(ports) == 1, f"{len(ports)} Prefect servers for one command, on ports {sorted(ports)}"
     assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
