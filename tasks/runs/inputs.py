@@ -85,19 +85,11 @@ class ValidatedInputs:
             counts[table] = (of_rows.value_counts(), of_rows.iloc[sorted(outcome.reasons)].value_counts())
         return counts
 
-    def of_province(self, province: str) -> dict[str, pd.DataFrame]:
-        """The checked roster of one province."""
-        return {t: f.take(self._rows_by_province[t].get(province, NO_ROWS)) for t, f in self._checked.items()}
-
     @property
-    def _checked(self) -> dict[str, pd.DataFrame]:
+    def checked(self) -> dict[str, pd.DataFrame]:
+        """The checked roster: the rows kept of each table."""
         return {"households": self.households, "persons": self.persons, "measures": self.measures,
                 "leads": self.leads}
-
-    @cached_property
-    def _rows_by_province(self) -> dict[str, dict[str, np.ndarray]]:
-        # Grouped once: 31 comparisons of a million-row column each would cost more than the screening.
-        return {t: f.groupby("province_code", sort=False).indices for t, f in self._checked.items()}
 
 
 def validate_inputs(ctx: CampaignContext, provinces: list[str] | None = None,

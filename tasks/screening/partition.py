@@ -47,28 +47,28 @@ class PartitionScreening(NamedTuple):
 
 def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: str, window_start: date,
                      as_of: date, rules: ScreeningRules) -> list[ProvinceScreening]:
-    """All screening stages for a partition: its roster read and checked once, then each province screened
-    on its own (a lead matches only its own province's roster, however the provinces are grouped), the
-    lists checked once, and each province's findings stored in a transaction of its own (of a part of a
-    province: the part's findings)."""
+    """All screening stages for a partition: its roster read and checked once, its provinces screened together
+    (a lead matches only its own province's roster, however the provinces are grouped), the lists checked
+    once, and each province's findings stored in a transaction of its own (of a part of a province: the
+    part's findings)."""
     codes, scope = part.codes, part.label
     # A partition's message carries the input figures; a stage announces itself only when it stops.
     inputs = validate_inputs(ctx, codes, as_of=pd.Timestamp(as_of),
                              province_label=codes[0] if len(codes) == 1 else None, announce="blocking", scope=scope,
                              part=part if part.is_part else None, reads=READS)
+    with ctx.timed("screen rules", scope=scope) as timing:
+        roster = inputs.checked
+        timing["rows"] = len(roster["households"])
+        # The partition's provinces screened together (a lead matches only its own province's roster: steps.
+        # match_leads): 31 provinces one by one cost 1.2 s of fixed costs against 0.07 s for 20,000 households.
+        lists, leads = screen_province(roster, window_start, pd.Timestamp(as_of), rules)
+        sums = county_sums(roster["households"], leads, roster["measures"], inputs.households_read)
     screened = []
-    read = inputs.households_read
-    read_rows = read.groupby("province_code", sort=False).indices
-    for province in codes:
-        with ctx.timed("screen rules", scope=province) as timing:
-            roster = inputs.of_province(province)
-            timing["rows"] = len(roster["households"])
-            lists, leads = screen_province(roster, window_start, pd.Timestamp(as_of), rules)
+    for province, (lists_of, leads_of, sums_of) in by_province(codes, lists, leads, roster["households"],
+                                                                  sums).items():
         counts = inputs.reconciliation(province)
         quarantined = {f"validate {t}": f["quarantined"] for t, f in counts.items()}
-        sums = county_sums(roster["households"], leads, roster["measures"],
-                           read.take(read_rows.get(province, NO_ROWS)))
-        screened.append(ProvinceScreening(province, lists, leads, quarantined, counts, sums))
+        screened.append(ProvinceScreening(province, lists_of, leads_of, quarantined, counts, sums_of))
     _check_outputs(ctx, scope, screened)
     if not ctx.dry_run:
         for result in screened:
@@ -78,6 +78,36 @@ def screen_partition(ctx: CampaignContext, part: Partition, *, year: int, mode: 
     for result in screened:  # what the summary counts; the flow holds every partition's result at once
         result.leads = result.leads[["channel", "accounted_as"]]
     return screened
+
+
+def by_province(codes: list[str], lists: dict[str, pd.DataFrame], leads: pd.DataFrame, households: pd.DataFrame,
+                sums: pd.DataFrame) -> dict[str, tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]]:
+    """The lists, leads and county sums of provinces screened together, per province (in `codes`' order, each
+    list's rows in their order): a list's entry belongs to the province of its household or lead."""
+    if len(codes) == 1:
+        return {codes[0]: (lists, leads, sums)}
+    of_key = {"household_no": _province_by(households, "household_no"), "lead_no": _province_by(leads, "lead_no")}
+    rows = {name: _rows_by(frame[BY_NAME[name].key].map(of_key[BY_NAME[name].key])) for name, frame in lists.items()}
+    lead_rows, sum_rows = _rows_by(leads["province_code"]), _rows_by(sums["province_code"])
+    for name, frame in lists.items():  # every entry is of one of the provinces screened: none may be lost
+        if sum(len(rows[name].get(code, NO_ROWS)) for code in codes) != len(frame):
+            raise RuntimeError(f"{name}: entries of no province among {', '.join(codes)}")
+
+    def of(code: str, frame: pd.DataFrame, by: dict[str, np.ndarray]) -> pd.DataFrame:
+        return frame.take(by.get(code, NO_ROWS)).reset_index(drop=True)
+
+    return {code: ({name: of(code, frame, rows[name]) for name, frame in lists.items()},
+                   leads.take(lead_rows.get(code, NO_ROWS)), of(code, sums, sum_rows)) for code in codes}
+
+
+def _province_by(frame: pd.DataFrame, key: str) -> pd.Series:
+    unique = frame.drop_duplicates(key)
+    return pd.Series(unique["province_code"].to_numpy(dtype=object), index=unique[key].to_numpy(dtype=object))
+
+
+def _rows_by(provinces: pd.Series) -> dict[str, np.ndarray]:
+    values = pd.Series(provinces.to_numpy(dtype=object))
+    return values.groupby(values, sort=False).indices
 
 
 LEADS_ACCOUNTED = Check("account for leads", "screening_leads", key="lead_no", announce="problems")

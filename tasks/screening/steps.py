@@ -1,4 +1,5 @@
-"""The screening's steps, each a plain function over DataFrames of one province (dates as datetime64)."""
+"""The screening's steps, each a plain function over DataFrames of one province, or of several screened together
+(dates as datetime64)."""
 
 from __future__ import annotations
 
@@ -29,21 +30,33 @@ UNMATCHED_REASONS = {
 
 def match_leads(leads: pd.DataFrame, persons: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
     """Each lead with the household it concerns: by 证件号码 → person → household, else by 户编号.
-    `match` is id_number, household_no, or none (a person outside the roster: to be visited)."""
+    `match` is id_number, household_no, or none (a person outside the roster: to be visited). A lead matches
+    only its own province's roster, also when several provinces are screened together."""
     known = households["household_no"]
-    person_at = first_positions(persons["id_number"], leads["id_number"])  # the first person with the number
+    person_at = _of_its_province(persons, first_positions(persons["id_number"], leads["id_number"]), leads)
     found = person_at >= 0
     households_of = np.full(len(leads), None, dtype=object)
     households_of[found] = persons["household_no"].to_numpy(dtype=object)[person_at[found]]
     via_person = pd.Series(households_of, index=leads.index, dtype=object)
-    via_person = via_person.where(first_positions(known, via_person) >= 0)
-    direct = leads["household_no"].where(first_positions(known, leads["household_no"]) >= 0)
+    via_person = via_person.where(_of_its_province(households, first_positions(known, via_person), leads) >= 0)
+    direct = leads["household_no"].where(
+        _of_its_province(households, first_positions(known, leads["household_no"]), leads) >= 0)
     out = leads.copy()
     out["matched_household_no"] = via_person.fillna(direct)
     out["match"] = np.select([via_person.notna(), direct.notna()], ["id_number", "household_no"], "none")
     out["accounted_as"] = np.where(out["outcome"].eq("no_risk"), "dismissed",
                                    np.where(out["match"] != "none", "matched", "unmatched"))
     return out
+
+
+def _of_its_province(roster: pd.DataFrame, positions: np.ndarray, leads: pd.DataFrame) -> np.ndarray:
+    """`positions` in `roster` found for each lead, -1 where the row found lies in another province than the
+    lead's (provinces screened together). The first row found is the only one: a 证件号码 held twice in
+    the rows read is set aside (persons_raw), and 户编号 is the households' key."""
+    if "province_code" not in roster or "province_code" not in leads or roster.empty:
+        return positions
+    theirs = roster["province_code"].to_numpy(dtype=object)[np.maximum(positions, 0)]
+    return np.where((positions >= 0) & (theirs == leads["province_code"].to_numpy(dtype=object)), positions, -1)
 
 
 def unmatched_leads(leads: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

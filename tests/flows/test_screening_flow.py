@@ -202,3 +202,42 @@ def test_close_out_sees_leads_of_the_as_of_day_as_they_stood_then(prefect_harnes
     assert summary["leads"]["by_channel"]["self_report"] >= 2 and summary["leads"]["matched"] >= 2
     rules_met = [(json.loads(d) if isinstance(d, str) else d)["rules_met"] for d in details]
     assert not any("verified_lead" in r for r in rules_met)  # pending on the 30th: no verified lead yet
+
+
+def test_provinces_screened_together_find_what_each_finds_alone(prefect_harness, two_provinces, monkeypatch):
+    """A partition screens its provinces together, yet a lead matches only its own province's roster: a lead
+    of 贵州 naming a 云南 person, or a 云南 户编号, stays unmatched (to visit), as when each province was a
+    partition of its own; the same number reported in 云南 is matched. Every finding is the same either way."""
+    from datetime import date, datetime
+
+    from tasks.privacy import id_number_problems
+    from tasks.storage.history_write import write_versions
+    from tasks.storage.reads import read_table
+    from tasks.storage.versions import open_batch
+
+    engine, _ = two_provinces
+    leads, persons = read_table(engine, "leads"), read_table(engine, "persons")
+    in_window = leads[leads["reported_at"].between(pd.Timestamp("2023-04-01"), pd.Timestamp("2023-06-20"))]
+    valid = persons[(persons["province_code"] == "53") & id_number_problems(persons["id_number"]).isna()
+                    & ~persons["id_number"].duplicated(keep=False)]
+    person = valid.iloc[0]
+    added = pd.concat([in_window[in_window["province_code"] == "52"].head(2),
+                       in_window[in_window["province_code"] == "53"].head(1)], ignore_index=True)
+    added = added.assign(lead_no=["X52-ID", "X52-HH", "X53-ID"], id_number=[person.id_number, None, person.id_number],
+                         household_no=[None, person.household_no, None], name=None, phone=None,
+                         status="pending", outcome=None, verified_at=pd.NaT)
+    with engine.begin() as conn:
+        batch = open_batch(conn, "test 2023-06-21", datetime(2023, 6, 21))
+        write_versions(conn, "leads", added, batch_id=batch, recorded_on=date(2023, 6, 21))
+
+    accounted = {}
+    monkeypatch.setenv("CAMPAIGNS_WORKERS", "1")  # partitions one after another, in the test's process
+    for budget in ("150000", "100"):  # both provinces in one partition; then each in its own
+        monkeypatch.setenv("CAMPAIGNS_PARTITION_HOUSEHOLDS", budget)
+        get_settings.cache_clear()
+        concentrated_screening(params(mode="close_out"))
+        accounted[budget] = findings(engine)
+    together, alone = accounted["150000"], accounted["100"]
+    pd.testing.assert_frame_equal(together, alone)
+    unmatched = set(together.loc[together["list_name"] == "unmatched_leads", "lead_no"])
+    assert {"X52-ID", "X52-HH"} <= unmatched and "X53-ID" not in unmatched

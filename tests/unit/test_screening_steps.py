@@ -89,6 +89,21 @@ def test_leads_are_matched_by_id_number_then_household_and_the_rest_listed():
                                              "L4": "dismissed"}
 
 
+def test_provinces_screened_together_match_a_lead_only_in_its_own_province():
+    """A partition screens its provinces together; a lead still matches only its own province's roster, as
+    when each province was screened alone: a person or household of another province is not its match."""
+    persons = pd.DataFrame({"id_number": ["11010519491231002X", "440524188001010014"], "household_no": ["H0", "H1"],
+                            "province_code": ["52", "53"]})
+    h = households(per_capita_net_income=[1.0, 1.0], province_code=["52", "53"])
+    leads = pd.DataFrame({"lead_no": ["L1", "L2", "L3", "L4"], "province_code": ["52", "52", "53", "52"],
+                          "id_number": ["11010519491231002X", "440524188001010014", "440524188001010014", None],
+                          "household_no": [None, None, None, "H1"], "outcome": [None] * 4})
+    out = match_leads(leads, persons, h).set_index("lead_no")
+    assert out["matched_household_no"].fillna("").to_dict() == {"L1": "H0", "L2": "", "L3": "H1", "L4": ""}
+    assert out["accounted_as"].to_dict() == {"L1": "matched", "L2": "unmatched", "L3": "matched",
+                                             "L4": "unmatched"}
+
+
 def test_leads_without_a_usable_identity_are_listed_to_visit_with_why():
     """Issue 19, rule 6: a name and a phone only, or an invalid 证件号码, is a lead to visit, never lost;
     an invalid number with a known 户编号 is matched by the household."""
