@@ -16,6 +16,7 @@ from tasks.model import ScreeningFinding
 from tasks.partitions.partition import Partition
 from tasks.privacy import PERSONAL_COLUMNS
 from tasks.quality.county_indicators import county_sums
+from tasks.quality.derive import first_positions
 from tasks.quality.store import rows_as_json
 from tasks.runs.check import Check
 from tasks.runs.checkpoint import checkpoint
@@ -84,9 +85,11 @@ def by_province(codes: list[str], lists: dict[str, pd.DataFrame], leads: pd.Data
     list's rows in their order): a list's entry belongs to the province of its household or lead."""
     if len(codes) == 1:
         return {codes[0]: (lists, leads, sums)}
-    of_key = {"household_no": _province_by(households, "household_no"), "lead_no": _province_by(leads, "lead_no")}
-    rows = {name: _rows_by(frame[BY_NAME[name].key].map(of_key[BY_NAME[name].key])) for name, frame in lists.items()}
-    lead_rows, sum_rows = _rows_by(leads["province_code"]), _rows_by(sums["province_code"])
+    sources = {"household_no": households, "lead_no": leads}  # where each list's entries come from
+    rows = {name: _rows_by(_provinces_of(sources[BY_NAME[name].key], frame, BY_NAME[name].key))
+            for name, frame in lists.items()}
+    lead_rows = _rows_by(leads["province_code"].to_numpy(dtype=object))
+    sum_rows = _rows_by(sums["province_code"].to_numpy(dtype=object))
     for name, frame in lists.items():  # every entry is of one of the provinces screened: none may be lost
         if sum(len(rows[name].get(code, NO_ROWS)) for code in codes) != len(frame):
             raise RuntimeError(f"{name}: entries of no province among {', '.join(codes)}")
@@ -98,13 +101,17 @@ def by_province(codes: list[str], lists: dict[str, pd.DataFrame], leads: pd.Data
                    leads.take(lead_rows.get(code, NO_ROWS)), of(code, sums, sum_rows)) for code in codes}
 
 
-def _province_by(frame: pd.DataFrame, key: str) -> pd.Series:
-    unique = frame.drop_duplicates(key)
-    return pd.Series(unique["province_code"].to_numpy(dtype=object), index=unique[key].to_numpy(dtype=object))
+def _provinces_of(source: pd.DataFrame, frame: pd.DataFrame, key: str) -> np.ndarray:
+    """The province of each row of `frame`: that of the row of `source` with its `key` (None if none)."""
+    at = first_positions(source[key], frame[key])
+    provinces = np.full(len(at), None, dtype=object)
+    found = at >= 0
+    provinces[found] = source["province_code"].take(at[found]).to_numpy(dtype=object)
+    return provinces
 
 
-def _rows_by(provinces: pd.Series) -> dict[str, np.ndarray]:
-    values = pd.Series(provinces.to_numpy(dtype=object))
+def _rows_by(provinces: np.ndarray) -> dict[str, np.ndarray]:
+    values = pd.Series(provinces, dtype=object)
     return values.groupby(values, sort=False).indices
 
 
