@@ -132,3 +132,19 @@ def test_a_server_set_in_a_prefect_profile_is_used_not_a_temporary_one(tmp_path)
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     started, api = out.stdout.splitlines()
     assert started.startswith("started True http://127.0.0.1:") and api == "api " + started.split()[-1]
+
+
+def test_the_temporary_server_runs_without_the_services_nobody_uses(tmp_path):
+    """A server living for one command keeps no automations and no event feed for a UI it does not serve:
+    started without them (0.6 s of its start and work on every event), unless the environment asks for one."""
+    probe = ("from pathlib import Path\nfrom deployments.temporary_api import TEMPORARY_API\nTEMPORARY_API.start()\n"
+             "env = dict(v.split('=', 1) for v in Path(f'/proc/{TEMPORARY_API._process.pid}/environ')"
+             ".read_text().split(chr(0)) if '=' in v)\nTEMPORARY_API.stop()\n"
+             "print(env.get('PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED'), "
+             "env.get('PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED'))")
+    env = _fresh_environment(tmp_path)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["false", "false"]
+    env["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] = "true"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["true", "false"]
