@@ -13,6 +13,7 @@ started threads (a test, a served deployment) or a system without fork keeps Pre
 from __future__ import annotations
 
 import atexit
+import logging
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -45,7 +46,13 @@ def start(workers: int, prepare: Callable[[], None] | None) -> bool:
     queue = context.Queue()  # the workers' logs and events, forwarded to the API by the run's pool
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_initialize_process_pool_worker,
                                    initargs=(queue, _forked, (prepare,)))
-    executor.submit(int).result()  # with fork, the first task starts every worker at once: now, single-threaded
+    try:
+        executor.submit(int).result()  # with fork, the first task starts every worker at once: now, one thread
+    except Exception:  # a fork refused (memory) or a worker failing its preparation: the run spawns its own
+        logging.getLogger(__name__).exception("worker processes could not be forked; the run starts its own")
+        executor.shutdown(wait=False, cancel_futures=True)
+        queue.close()
+        return False
     _waiting = _Warm(workers, prepare, queue, executor)
     atexit.register(_discard)
     return True

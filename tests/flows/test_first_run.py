@@ -148,3 +148,21 @@ def test_the_temporary_server_runs_without_the_services_nobody_uses(tmp_path):
     env["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] = "true"
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["true", "false"]
+
+
+def test_workers_that_cannot_be_forked_leave_the_run_to_start_its_own(tmp_path):
+    """Forking the workers early saves seconds, never a run: a worker failing its preparation leaves no pool
+    waiting (the run's pool spawns its own), and the command goes on."""
+    probe = ("from tasks.partitions import warm\n"
+             "def fine(): pass\n"
+             "def failing(): raise RuntimeError('no GX here')\n"
+             "print(warm.start(2, failing), warm._waiting)\n")
+    out = subprocess.run([sys.executable, "-c", probe], env=_fresh_environment(tmp_path), capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.split() == ["False", "None"]
+    assert "worker processes could not be forked; the run starts its own" in out.stderr
+    probe = probe.replace("print(warm.start(2, failing), warm._waiting)",
+                          "print(warm.start(2, fine), warm.take(2, fine) is not None)")
+    out = subprocess.run([sys.executable, "-c", probe], env=_fresh_environment(tmp_path), capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
