@@ -39,8 +39,12 @@ def start(workers: int, prepare: Callable[[], None] | None) -> bool:
     """Fork `workers` processes now, each `prepare`d, for the next run's pool; False when it cannot be done
     safely here (threads already running, no fork, a pool already waiting)."""
     global _waiting
-    if (_waiting is not None or workers < 2 or threading.active_count() > 1
-            or "fork" not in multiprocessing.get_all_start_methods()):
+    if _waiting is not None or workers < 2:
+        return False
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        logging.getLogger(__name__).info("worker processes not forked early (threads: %s; fork: %s); the run "
+                                         "starts its own", [t.name for t in threading.enumerate()],
+                                         "fork" in multiprocessing.get_all_start_methods())
         return False
     context = multiprocessing.get_context("fork")
     queue = context.Queue()  # the workers' logs and events, forwarded to the API by the run's pool
